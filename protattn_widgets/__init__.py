@@ -1,0 +1,39 @@
+"""protattn-widgets: what protein language models attend to, on the 3D structure.
+
+>>> import protattn_widgets as paw
+>>> model = paw.load_model("antiberty")
+>>> chain = paw.load_structure(paw.example_path("1vfb_complex"))["B"]
+>>> attn = model.attention(chain)
+>>> attn.head(3, 5).shape, attn.edges(3, 5, threshold=0.3)[:3]
+"""
+
+from __future__ import annotations
+
+from .attention import Attention, head_label
+from .cache import AttentionCache, attention_cache
+from .errors import (
+    ChainNotFoundError,
+    InvalidSequenceError,
+    LayerHeadIndexError,
+    ModelLoadError,
+    ProtAttnError,
+    ResidueNotFoundError,
+    SequenceTooLongError,
+    StructureDownloadError,
+    StructureError,
+    TokenizationError,
+)
+from .examples import EXAMPLES, example_path
+from .models import ProteinLanguageModel, load_model
+from .structures import Chain, Structure, load_structure
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "load_model", "load_structure", "example_path", "EXAMPLES",
+    "ProteinLanguageModel", "Structure", "Chain", "Attention", "head_label",
+    "AttentionCache", "attention_cache",
+    "ProtAttnError", "InvalidSequenceError", "SequenceTooLongError", "StructureError",
+    "StructureDownloadError", "ChainNotFoundError", "ResidueNotFoundError", "ModelLoadError", "TokenizationError",
+    "LayerHeadIndexError",
+]

@@ -1,0 +1,171 @@
+"""The residue-level attention of one model on one sequence.
+
+:class:`Attention` owns everything a forward pass produced that the views and
+statistics need.  Keeping track of indices is where attention tools go wrong,
+so the conventions are stated once, here:
+
+* ``values`` has shape ``(n_layers, n_heads, L, L)``: axis 2 is the residue
+  that attends (query, "from"), axis 3 the residue attended to (key, "to").
+* Residue index ``i`` (0-based) is the ``i``-th residue of ``sequence``, which
+  is ``residue_ids[i]`` in the structure's author numbering (e.g. ``"52A"``).
+* Special tokens ([CLS], [SEP], <eos>, ...) are removed, using the tokenizer's
+  own special-token mask.  Rows therefore sum to 1 minus the attention that
+  went to special tokens; they are not renormalised.
+* Layers and heads are 0-based in Python, like transformers.  Labels people
+  read are 1-based "layer-head", as the paper writes them: ``label(0, 3)`` is
+  ``"1-4"``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from .errors import LayerHeadIndexError
+
+__all__ = ["Attention", "EdgeMode", "EDGE_MODES", "head_label", "check_threshold"]
+
+EdgeMode = Literal["max", "mean", "directed"]
+EDGE_MODES: tuple[str, ...] = ("max", "mean", "directed")
+
+
+def head_label(layer: int, head: int) -> str:
+    """Return the paper's 1-based ``"layer-head"`` label of a 0-based head."""
+    return f"{layer + 1}-{head + 1}"
+
+
+def check_threshold(threshold: float) -> float:
+    """Return ``threshold`` as a float if it lies in [0, 1], else raise ``ValueError``."""
+    value = float(threshold)
+    if not 0.0 <= value <= 1.0:
+        raise ValueError(f"threshold must lie in [0, 1] (attention weights do), got {threshold!r}")
+    return value
+
+
+def _check_index(index: int, size: int, what: str) -> int:
+    if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
+        raise LayerHeadIndexError(f"{what} must be an integer, got {index!r}")
+    if not -size <= index < size:
+        raise LayerHeadIndexError(
+            f"{what} {index} is out of range: the model has {size} {what}s, "
+            f"indexed 0..{size - 1} in Python (labels shown to people are 1..{size})"
+        )
+    return int(index) % size
+
+
+@dataclass(frozen=True, eq=False)
+class Attention:
+    """Residue-by-residue attention of every layer and head for one sequence.
+
+    Parameters
+    ----------
+    values : ndarray, shape=(n_layers, n_heads, L, L), float32
+        ``values[l, h, i, j]``: attention residue ``i`` pays to residue ``j``.
+        Stored read-only: it may be shared with the cache.
+    sequence : str
+        The ``L`` residues, one letter each.
+    residue_ids : tuple of str
+        Author residue ids (number + insertion code) of the ``L`` residues;
+        ``"1".."L"`` for a bare sequence.
+    model_name : str
+        Name of the model that produced it.
+    chain_id, structure_name : str or None
+        Where the sequence came from, when it came from a structure.
+    """
+
+    values: np.ndarray
+    sequence: str
+    residue_ids: tuple[str, ...]
+    model_name: str
+    chain_id: str | None = None
+    structure_name: str | None = None
+
+    def __post_init__(self) -> None:
+        shape = self.values.shape
+        if self.values.ndim != 4 or shape[2] != shape[3]:
+            raise ValueError(f"values must have shape (n_layers, n_heads, L, L), got {shape}")
+        if shape[2] != len(self.sequence) or len(self.residue_ids) != len(self.sequence):
+            raise ValueError(
+                f"values cover {shape[2]} residues but the sequence has {len(self.sequence)} "
+                f"and residue_ids {len(self.residue_ids)}"
+            )
+
+    @property
+    def n_layers(self) -> int:
+        return self.values.shape[0]
+
+    @property
+    def n_heads(self) -> int:
+        return self.values.shape[1]
+
+    def __len__(self) -> int:
+        return len(self.sequence)
+
+    def __repr__(self) -> str:
+        source = f"{self.structure_name or ''}:{self.chain_id}" if self.chain_id else "sequence"
+        return (
+            f"Attention({self.model_name}, {source}, L={len(self)}, "
+            f"{self.n_layers} layers x {self.n_heads} heads)"
+        )
+
+    def label(self, layer: int, head: int) -> str:
+        """The 1-based ``"layer-head"`` label of a (0-based) head, e.g. ``"4-6"``."""
+        layer, head = self.check_head(layer, head)
+        return head_label(layer, head)
+
+    def check_head(self, layer: int, head: int) -> tuple[int, int]:
+        """Return ``(layer, head)`` normalised to non-negative indices, or raise
+        :class:`LayerHeadIndexError`."""
+        return _check_index(layer, self.n_layers, "layer"), _check_index(head, self.n_heads, "head")
+
+    def head(self, layer: int, head: int) -> np.ndarray:
+        """Attention matrix of one head, shape ``(L, L)`` (a read-only view)."""
+        layer, head = self.check_head(layer, head)
+        return self.values[layer, head]
+
+    def received(self, layer: int, head: int) -> np.ndarray:
+        """Attention each residue receives (column sums), shape ``(L,)``."""
+        return self.head(layer, head).sum(axis=0)
+
+    def combined(self, layer: int, head: int, mode: EdgeMode = "max") -> np.ndarray:
+        """The head's matrix with both directions of a pair combined, shape ``(L, L)``.
+
+        ``"max"`` takes ``max(a_ij, a_ji)`` (provis), ``"mean"`` their mean
+        (hexviz), ``"directed"`` leaves the matrix as it is.
+        """
+        matrix = self.head(layer, head)
+        if mode == "directed":
+            return matrix
+        if mode == "max":
+            return np.maximum(matrix, matrix.T)
+        if mode == "mean":
+            return (matrix + matrix.T) * np.float32(0.5)
+        raise ValueError(f"mode must be one of {EDGE_MODES}, got {mode!r}")
+
+    def edges(
+        self, layer: int, head: int, threshold: float = 0.1, mode: EdgeMode = "max"
+    ) -> np.ndarray:
+        """Residue pairs whose attention is at least ``threshold``, strongest first.
+
+        Returns
+        -------
+        ndarray, shape=(k, 3), float64
+            Rows ``(i, j, weight)``; ``i`` and ``j`` are 0-based residue
+            indices (whole numbers stored as floats).  With ``"max"`` and
+            ``"mean"`` each unordered pair appears once, with ``i < j``; with
+            ``"directed"`` a row means ``i`` attends to ``j``.  Self-attention
+            (``i == j``) is never an edge.
+        """
+        threshold = check_threshold(threshold)
+        weights = self.combined(layer, head, mode)
+        keep = weights >= threshold
+        if mode == "directed":
+            np.fill_diagonal(keep := keep.copy(), False)
+        else:
+            keep = np.triu(keep, k=1)
+        i, j = np.nonzero(keep)
+        w = weights[i, j]
+        order = np.argsort(-w, kind="stable")
+        return np.column_stack([i[order], j[order], w[order]]).astype(np.float64)

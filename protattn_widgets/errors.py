@@ -1,0 +1,69 @@
+"""Exceptions raised by protattn-widgets.
+
+Every error a user can cause (bad sequence, bad file, missing chain, index out of
+range, unloadable model) is a subclass of :class:`ProtAttnError`, so notebooks
+can catch one type.  Each also derives from the matching built-in exception
+(``ValueError``, ``KeyError``, ``IndexError``, ``OSError``) so generic handlers
+keep working.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ProtAttnError",
+    "InvalidSequenceError",
+    "SequenceTooLongError",
+    "StructureError",
+    "StructureDownloadError",
+    "ChainNotFoundError",
+    "ResidueNotFoundError",
+    "ModelLoadError",
+    "TokenizationError",
+    "LayerHeadIndexError",
+]
+
+
+class ProtAttnError(Exception):
+    """Base class of every error raised on purpose by this package."""
+
+
+class InvalidSequenceError(ProtAttnError, ValueError):
+    """A protein sequence is empty or holds characters that are not residues."""
+
+
+class SequenceTooLongError(ProtAttnError, ValueError):
+    """A sequence is longer than the model accepts."""
+
+
+class StructureError(ProtAttnError, ValueError):
+    """A structure file is empty, corrupt, or has no usable protein chain."""
+
+
+class StructureDownloadError(ProtAttnError, OSError):
+    """A PDB entry could not be fetched (offline, unknown id, server error)."""
+
+
+class ChainNotFoundError(ProtAttnError, KeyError):
+    """A chain id is not among the structure's protein chains."""
+
+    def __str__(self) -> str:  # KeyError would repr() the message
+        return str(self.args[0]) if self.args else ""
+
+
+class ResidueNotFoundError(ProtAttnError, KeyError):
+    """A residue id is not among a chain's observed residues."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+class ModelLoadError(ProtAttnError, OSError):
+    """A model could not be found, loaded, or does not return attention."""
+
+
+class TokenizationError(ProtAttnError, ValueError):
+    """The tokenizer does not map residues one-to-one onto tokens."""
+
+
+class LayerHeadIndexError(ProtAttnError, IndexError):
+    """A layer or head index is outside the model's range."""

@@ -1,0 +1,169 @@
+"""A loaded protein language model that answers with residue-level attention."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any, Protocol
+
+import numpy as np
+
+from ..attention import Attention
+from ..cache import AttentionCache, CacheKey
+from ..errors import ModelLoadError, SequenceTooLongError, TokenizationError
+from ..sequences import ALLOWED_RESIDUES, STANDARD_RESIDUES, clean_sequence
+from .adapters import LoadedModel, ModelAdapter
+
+__all__ = ["ProteinLanguageModel", "ChainLike"]
+
+_TOKEN_DECORATION = "▁Ġ#"  # sentencepiece / byte-BPE / wordpiece markers around a residue
+
+
+class ChainLike(Protocol):
+    """Anything with a sequence and author residue ids (a structure's chain)."""
+
+    sequence: str
+    residue_ids: list[str]
+
+
+class ProteinLanguageModel:
+    """A protein language model ready to produce attention.
+
+    Made by :func:`protattn_widgets.load_model`; one instance per model and
+    device for the whole process.
+
+    Attributes
+    ----------
+    name, revision : str
+        What was loaded; both are part of the attention cache key.
+    family : str
+        The adapter that loaded it (``"antiberty"``, ``"esm"``, ...).
+    n_layers, n_heads : int
+        From the model config.
+    max_length : int
+        Most residues one sequence may have (specials excluded).
+    device : str
+        ``"cuda"`` when available, else ``"cpu"``.
+    forward_count : int
+        Forward passes run so far (cache hits do not count).
+    """
+
+    def __init__(self, name: str, adapter: ModelAdapter, loaded: LoadedModel, device: str,
+                 cache: AttentionCache):
+        self.name = name
+        self.adapter = adapter
+        self.family = adapter.family
+        self.revision = loaded.revision
+        self.module = loaded.module.to(device).eval()
+        self.tokenizer = loaded.tokenizer
+        self.device = device
+        self.cache = cache
+        self.forward_count = 0
+        self._lock = threading.Lock()
+        config = self.module.config
+        self.n_layers = int(config.num_hidden_layers)
+        self.n_heads = int(config.num_attention_heads)
+        self.max_length = adapter.max_tokens(config, self.tokenizer) - self._special_token_count()
+        self._residue_token_ids = self._residue_vocabulary()
+
+    def __repr__(self) -> str:
+        return (f"ProteinLanguageModel({self.name!r}, family={self.family!r}, {self.n_layers} layers x "
+                f"{self.n_heads} heads, max_length={self.max_length}, device={self.device!r})")
+
+    def attention(self, source: str | ChainLike, *, use_cache: bool = True) -> Attention:
+        """Residue-level attention of every layer and head.
+
+        Parameters
+        ----------
+        source : str or Chain
+            A sequence of one-letter residue codes, or a structure chain
+            (its ``sequence`` and ``residue_ids`` are used).
+        use_cache : bool
+            Look up and store the result in the attention cache.
+
+        Returns
+        -------
+        Attention
+            ``values`` of shape ``(n_layers, n_heads, L, L)``.
+        """
+        if isinstance(source, str) or not hasattr(source, "sequence"):
+            sequence = clean_sequence(source)
+            residue_ids = tuple(str(i + 1) for i in range(len(sequence)))
+            chain_id = structure_name = None
+        else:
+            sequence = clean_sequence(source.sequence)
+            residue_ids = tuple(source.residue_ids)
+            chain_id = getattr(source, "chain_id", None)
+            structure_name = getattr(source, "structure_name", None)
+        if len(sequence) > self.max_length:
+            raise SequenceTooLongError(
+                f"the sequence has {len(sequence)} residues but {self.name} accepts at most "
+                f"{self.max_length}. Take a window of it, e.g. chain[:{self.max_length}] or "
+                f"sequence[:{self.max_length}]."
+            )
+        key = CacheKey(self.name, self.revision, sequence)
+        values = self.cache.get(key) if use_cache else None
+        if values is None:
+            values = self._compute(sequence)
+            values = self.cache.put(key, values) if use_cache else values
+        return Attention(values, sequence, residue_ids, self.name, chain_id, structure_name)
+
+    def encode(self, sequence: str) -> tuple[dict[str, Any], np.ndarray]:
+        """Tokenise a clean sequence for this model.
+
+        Returns the model inputs (torch tensors on the model's device) and the
+        indices of the residue tokens, checked to map one-to-one onto residues.
+        """
+        prepared = self.adapter.prepare(sequence)
+        encoded = self.tokenizer(prepared, return_special_tokens_mask=True, return_tensors="pt")
+        special = encoded.pop("special_tokens_mask")[0].numpy().astype(bool)
+        ids = encoded["input_ids"][0].numpy()
+        residue_positions = np.flatnonzero(~special)
+        expected = self._residue_token_ids[np.frombuffer(sequence.encode(), dtype=np.uint8)]
+        if len(residue_positions) != len(sequence) or not np.array_equal(ids[residue_positions], expected):
+            raise TokenizationError(
+                f"{self.name}'s tokenizer did not map the {len(sequence)} residues one token each "
+                f"(got {len(residue_positions)} non-special tokens); attention cannot be assigned to residues"
+            )
+        return {name: tensor.to(self.device) for name, tensor in encoded.items()}, residue_positions
+
+    def _compute(self, sequence: str) -> np.ndarray:
+        import torch
+
+        inputs, positions = self.encode(sequence)
+        with self._lock, torch.inference_mode():
+            output = self.module(**inputs, output_attentions=True)
+            self.forward_count += 1
+            if not output.attentions:
+                raise ModelLoadError(f"{self.name} returned no attention weights (is it using eager attention?)")
+            index = torch.as_tensor(positions, device=self.device)
+            per_layer = [layer[0].index_select(1, index).index_select(2, index) for layer in output.attentions]
+            return torch.stack(per_layer).float().cpu().numpy()
+
+    def _special_token_count(self) -> int:
+        encoded = self.tokenizer(self.adapter.prepare("A"), return_special_tokens_mask=True)
+        return int(sum(encoded["special_tokens_mask"]))
+
+    def _residue_vocabulary(self) -> np.ndarray:
+        """Token id of every residue letter, indexed by the letter's byte value.
+
+        Fails loudly when a standard residue maps to the unknown token: that is
+        what a vocabulary that never got loaded looks like (transformers 5
+        ignores ``BertTokenizer(vocab_file=...)``).
+        """
+        lookup = np.full(256, -1, dtype=np.int64)
+        unknown = self.tokenizer.unk_token_id
+        for letter in ALLOWED_RESIDUES:
+            prepared = self.adapter.prepare(letter)
+            ids = self.tokenizer(prepared, add_special_tokens=False)["input_ids"]
+            if len(ids) != 1:
+                raise TokenizationError(f"{self.name}'s tokenizer splits residue {letter!r} into {len(ids)} tokens")
+            token = self.tokenizer.convert_ids_to_tokens(ids[0]).strip(_TOKEN_DECORATION)
+            if ids[0] == unknown and letter in STANDARD_RESIDUES:
+                raise TokenizationError(
+                    f"{self.name}'s tokenizer maps the standard residue {letter!r} to its unknown token: "
+                    "its vocabulary was not loaded (transformers 5 ignores vocab_file=; pass vocab=)"
+                )
+            if ids[0] != unknown and token.upper() != prepared.strip():
+                raise TokenizationError(f"{self.name}'s tokenizer maps residue {letter!r} to token {token!r}")
+            lookup[ord(letter)] = ids[0]
+        return lookup

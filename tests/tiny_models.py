@@ -1,0 +1,109 @@
+"""Tiny randomly initialised checkpoints of each hub family, saved to disk.
+
+The hub is unreachable here, so each family is exercised through exactly the
+code path a hub id takes (``from_pretrained`` on a directory), with the real
+tokenizer class and a vocabulary laid out like the published checkpoint's.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from pathlib import Path
+
+import torch
+
+AMINO = "LAGVESIKRDTPNQFYMHCWXUBZO"  # ProtBert's residue order
+ESM_VOCAB = ["<cls>", "<pad>", "<eos>", "<unk>", *"LAGVSERTIDPKQNFYMHWCXBUZO", ".", "-", "<null_1>", "<mask>"]
+TAPE_VOCAB = ["<pad>", "<mask>", "<cls>", "<sep>", "<unk>", *"ABCDEFGHIKLMNOPQRSTUVWXYZ"]
+
+
+def _small(config_cls, **kwargs):
+    base = dict(hidden_size=32, num_hidden_layers=2, num_attention_heads=4, intermediate_size=37,
+                max_position_embeddings=64)
+    base.update(kwargs)
+    return config_cls(**base)
+
+
+def save_protbert(directory: Path) -> Path:
+    """ProtBert layout: BertModel + word-level BertTokenizer, space-separated residues."""
+    from transformers import BertConfig, BertModel, BertTokenizer
+
+    tokens = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *AMINO]
+    vocab = OrderedDict((t, i) for i, t in enumerate(tokens))
+    torch.manual_seed(0)
+    BertModel(_small(BertConfig, vocab_size=len(tokens))).save_pretrained(directory)
+    BertTokenizer(vocab=vocab, do_lower_case=False).save_pretrained(directory)
+    return directory
+
+
+def save_tape_bert(directory: Path) -> Path:
+    """TAPE-style BERT in HF format: TAPE's vocabulary and <cls>/<sep> specials."""
+    from transformers import BertConfig, BertModel, BertTokenizer
+
+    vocab = OrderedDict((t, i) for i, t in enumerate(TAPE_VOCAB))
+    torch.manual_seed(1)
+    BertModel(_small(BertConfig, vocab_size=len(TAPE_VOCAB), num_hidden_layers=3)).save_pretrained(directory)
+    BertTokenizer(vocab=vocab, do_lower_case=False, unk_token="<unk>", sep_token="<sep>", pad_token="<pad>",
+                  cls_token="<cls>", mask_token="<mask>").save_pretrained(directory)
+    return directory
+
+
+def save_esm(directory: Path, rotary: bool = True) -> Path:
+    """ESM-2 (rotary) or ESM-1b (learned absolute positions) layout."""
+    from transformers import EsmConfig, EsmModel, EsmTokenizer
+
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "vocab.txt").write_text("\n".join(ESM_VOCAB) + "\n")
+    config = _small(EsmConfig, vocab_size=len(ESM_VOCAB), pad_token_id=1, mask_token_id=32,
+                    max_position_embeddings=66, token_dropout=True,
+                    position_embedding_type="rotary" if rotary else "absolute", num_attention_heads=2)
+    torch.manual_seed(2)
+    EsmModel(config).save_pretrained(directory)
+    EsmTokenizer(vocab_file=str(directory / "vocab.txt")).save_pretrained(directory)
+    return directory
+
+
+def save_protalbert(directory: Path) -> Path:
+    """ProtAlbert layout: AlbertModel + sentencepiece-style (Unigram) tokenizer."""
+    from transformers import AlbertConfig, AlbertModel, AlbertTokenizer
+
+    pieces = [("<pad>", 0.0), ("<unk>", 0.0), ("[CLS]", 0.0), ("[SEP]", 0.0), ("[MASK]", 0.0), ("▁", -2.0)]
+    pieces += [(f"▁{aa}", -1.0) for aa in AMINO]
+    torch.manual_seed(3)
+    AlbertModel(_small(AlbertConfig, vocab_size=len(pieces), embedding_size=16)).save_pretrained(directory)
+    AlbertTokenizer(vocab=pieces, do_lower_case=False).save_pretrained(directory)
+    return directory
+
+
+def save_planted(directory: Path, max_residues: int = 40) -> Path:
+    """A BERT whose layer 0, head 0 attends from every token to the previous token.
+
+    Word and token-type embeddings are zero and position embeddings one-hot, so
+    the hidden state of token t only says "position t".  Head 0's key reads the
+    position, its query the position shifted by one, scaled so softmax is sharp.
+    """
+    from transformers import BertConfig, BertModel, BertTokenizer
+
+    tokens = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *AMINO]
+    positions = max_residues + 2
+    head_dim = positions  # head 0 spans exactly the one-hot position space
+    config = BertConfig(vocab_size=len(tokens), hidden_size=2 * head_dim, num_hidden_layers=2,
+                        num_attention_heads=2, intermediate_size=8, max_position_embeddings=positions,
+                        hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0)
+    model = BertModel(config)
+    with torch.no_grad():
+        emb = model.embeddings
+        emb.word_embeddings.weight.zero_()
+        emb.token_type_embeddings.weight.zero_()
+        emb.position_embeddings.weight.zero_()
+        emb.position_embeddings.weight[:, :positions] = torch.eye(positions)
+        attention = model.encoder.layer[0].attention.self
+        for proj in (attention.query, attention.key):
+            proj.weight.zero_()
+            proj.bias.zero_()
+        attention.key.weight[:head_dim, :positions] = torch.eye(positions)
+        # query of token t points at position t - 1
+        attention.query.weight[:head_dim, :positions] = 400.0 * torch.eye(positions).roll(1, dims=1)
+    model.save_pretrained(directory)
+    BertTokenizer(vocab=OrderedDict((t, i) for i, t in enumerate(tokens)), do_lower_case=False).save_pretrained(directory)
+    return directory
