@@ -1,0 +1,99 @@
+"""The per-head property statistic against a brute-force loop, and on a real protein."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import protattn_widgets as paw
+from protattn_widgets.analysis import PropertyAccumulator, contact_accumulator
+
+
+def brute_force(values, labels, mask, threshold):
+    """provis' loop, written out: every head, every pair."""
+    n_layers, n_heads, length, _ = values.shape
+    hits = np.zeros((n_layers, n_heads), int)
+    total = np.zeros((n_layers, n_heads), int)
+    for layer in range(n_layers):
+        for head in range(n_heads):
+            for i in range(length):
+                for j in range(length):
+                    pair_label = labels[i, j] if labels.ndim == 2 else labels[j]
+                    pair_mask = mask[i, j] if mask.ndim == 2 else mask[j]
+                    if pair_mask and values[layer, head, i, j] >= threshold:
+                        total[layer, head] += 1
+                        hits[layer, head] += bool(pair_label)
+    return hits, total
+
+
+@pytest.mark.parametrize("per_target", [False, True])
+def test_counts_equal_brute_force(per_target):
+    rng = np.random.default_rng(7)
+    acc = PropertyAccumulator(3, 2, threshold=0.3, min_total=1)
+    expected_hits = expected_total = 0
+    for length in (9, 14):
+        values = rng.random((3, 2, length, length)).astype(np.float32) ** 3
+        shape = (length,) if per_target else (length, length)
+        labels, mask = rng.random(shape) < 0.3, rng.random(shape) < 0.8
+        acc.add(values, labels, mask)
+        hits, total = brute_force(values, labels, mask, 0.3)
+        expected_hits, expected_total = expected_hits + hits, expected_total + total
+    np.testing.assert_array_equal(acc.hits, expected_hits)
+    np.testing.assert_array_equal(acc.total, expected_total)
+    assert acc.total.sum() > 0 and acc.hits.sum() > 0
+
+
+def test_merging_equals_adding_everything_to_one():
+    rng = np.random.default_rng(1)
+    proteins = [(rng.random((2, 2, n, n)), rng.random((n, n)) < 0.2) for n in (5, 8, 11)]
+    one = PropertyAccumulator(2, 2, 0.3)
+    for values, labels in proteins:
+        one.add(values, labels)
+    a, b = PropertyAccumulator(2, 2, 0.3), PropertyAccumulator(2, 2, 0.3)
+    a.add(*proteins[0])
+    for values, labels in proteins[1:]:
+        b.add(values, labels)
+    merged = a + b
+    np.testing.assert_array_equal(merged.hits, one.hits)
+    assert (merged.background_hits, merged.background_total, merged.proteins) == (
+        one.background_hits, one.background_total, 3)
+
+
+def test_share_masks_heads_with_too_few_edges_and_background_counts_masked_pairs_out():
+    values = np.zeros((1, 2, 4, 4))
+    values[0, 0, 0, 1] = values[0, 0, 2, 3] = 0.9  # head 0: two strong edges
+    labels = np.zeros((4, 4), bool)
+    labels[0, 1] = True
+    mask = np.ones((4, 4), bool)
+    mask[3, :] = mask[:, 3] = False  # residue 4 has no coordinates
+    acc = PropertyAccumulator(1, 2, 0.5, min_total=1).add(values, labels, mask)
+    assert acc.total.tolist() == [[1, 0]]  # the edge to residue 4 is not counted
+    assert acc.share[0, 0] == 1.0 and acc.share.mask.tolist() == [[False, True]]
+    assert acc.background == 1 / 9
+    acc.min_total = 2
+    assert acc.share.mask.tolist() == [[True, True]]
+
+
+def test_top_heads_use_paper_labels():
+    acc = PropertyAccumulator(2, 3, 0.3, min_total=1)
+    acc.hits[:] = [[1, 2, 3], [4, 9, 0]]
+    acc.total[:] = 10
+    assert [row[0] for row in acc.top_heads(2)] == ["2-2", "2-1"]
+
+
+def test_bad_shapes_are_rejected():
+    acc = PropertyAccumulator(2, 2)
+    with pytest.raises(ValueError, match="shape"):
+        acc.add(np.zeros((3, 2, 4, 4)), np.zeros((4, 4), bool))
+    with pytest.raises(ValueError, match="labels"):
+        acc.add(np.zeros((2, 2, 4, 4)), np.zeros((5,), bool))
+
+
+def test_contact_statistic_on_a_real_antibody(antiberty):
+    chain = paw.load_structure(paw.example_path("1vfb_complex"))["B"]
+    acc = contact_accumulator(antiberty.attention(chain), chain, threshold=0.3, min_total=10)
+    contacts = chain.contact_map()
+    assert acc.background == pytest.approx(contacts.sum() / len(chain) ** 2)
+    best = acc.top_heads(1)[0]
+    # heads that attend to 3D contacts beat the background rate several times over
+    assert best[3] > 2 * acc.background
