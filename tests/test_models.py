@@ -229,3 +229,40 @@ def test_default_device_follows_cuda():
     from protattn_widgets.models import default_device
 
     assert default_device() == ("cuda" if torch.cuda.is_available() else "cpu")
+
+
+HUB_SCRIPT = """
+import json, sys
+import protattn_widgets as paw
+out = {}
+for repo_id in sys.argv[1:]:
+    model = paw.load_model(repo_id)
+    attn = model.attention("MKTAYIAKQRQISFVKSHFSRQ")
+    out[repo_id] = [model.family, model.revision, list(attn.values.shape)]
+print(json.dumps(out))
+"""
+
+
+def test_hub_ids_resolve_through_the_hub_cache(tiny_dir, tmp_path):
+    """Hub ids, not directories: from_pretrained finds them in an (offline) hub cache."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    hub = tmp_path / "hub"
+    repos = {
+        "Rostlab/prot_bert": (tiny_models.save_protbert, "protbert", [2, 4, 22, 22]),
+        "facebook/esm2_t6_8M_UR50D": (tiny_models.save_esm, "esm", [2, 2, 22, 22]),
+        "Rostlab/prot_albert": (tiny_models.save_protalbert, "albert", [2, 4, 22, 22]),
+    }
+    for i, (repo_id, (save, _, _)) in enumerate(repos.items()):
+        commit = f"{i + 1:040d}"
+        tiny_models.install_in_hub_cache(save(tiny_dir / f"hub_{i}"), repo_id, hub, commit)
+    env = {**os.environ, "HF_HUB_CACHE": str(hub), "HF_HUB_OFFLINE": "1"}
+    result = subprocess.run([sys.executable, "-c", HUB_SCRIPT, *repos], capture_output=True, text=True,
+                            env=env, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    loaded = json.loads(result.stdout.strip().splitlines()[-1])
+    for i, (repo_id, (_, family, shape)) in enumerate(repos.items()):
+        assert loaded[repo_id] == [family, f"{i + 1:040d}", shape]

@@ -107,3 +107,17 @@ def save_planted(directory: Path, max_residues: int = 40) -> Path:
     model.save_pretrained(directory)
     BertTokenizer(vocab=OrderedDict((t, i) for i, t in enumerate(tokens)), do_lower_case=False).save_pretrained(directory)
     return directory
+
+
+def install_in_hub_cache(directory: Path, repo_id: str, hub_cache: Path, commit: str = "0" * 40) -> None:
+    """Lay a saved checkpoint out as the Hugging Face hub cache holds a download.
+
+    With ``HF_HUB_CACHE=hub_cache`` and ``HF_HUB_OFFLINE=1``, ``from_pretrained(repo_id)``
+    then resolves the hub id exactly as after a real download.
+    """
+    import shutil
+
+    repo = hub_cache / f"models--{repo_id.replace('/', '--')}"
+    (repo / "refs").mkdir(parents=True, exist_ok=True)
+    (repo / "refs" / "main").write_text(commit)
+    shutil.copytree(directory, repo / "snapshots" / commit, dirs_exist_ok=True)

@@ -201,15 +201,21 @@ def _from_pretrained(auto_class: Any, source: str, revision: str | None, **kwarg
 
 
 def _revision_of(module: Any, source: str, revision: str | None) -> str:
-    """A string that changes whenever the weights might have changed."""
+    """A string that changes whenever the weights might have changed.
+
+    Hub models: the commit of the downloaded snapshot.  Local directories: a
+    hash of their files' names, sizes and modification times.
+    """
     import hashlib
     from pathlib import Path
 
-    commit = getattr(module.config, "_commit_hash", None)
-    if commit:
-        return str(commit)
     path = Path(source)
     if path.is_dir():
         stats = sorted((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in path.iterdir() if p.is_file())
         return "local-" + hashlib.sha256(repr(stats).encode()).hexdigest()[:16]
-    return revision or "main"
+    from transformers.utils import cached_file
+
+    config_path = Path(cached_file(source, "config.json", revision=revision))
+    if config_path.parent.parent.name == "snapshots":  # <cache>/models--org--name/snapshots/<commit>/
+        return config_path.parent.name
+    return getattr(module.config, "_commit_hash", None) or revision or "main"
