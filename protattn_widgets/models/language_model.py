@@ -87,7 +87,7 @@ class ProteinLanguageModel:
         """
         if isinstance(source, str) or not hasattr(source, "sequence"):
             sequence = clean_sequence(source)
-            residue_ids = tuple(str(i + 1) for i in range(len(sequence)))
+            residue_ids = tuple(map(str, range(1, len(sequence) + 1)))
             chain_id = structure_name = None
         else:
             sequence = clean_sequence(source.sequence)
@@ -130,14 +130,21 @@ class ProteinLanguageModel:
         import torch
 
         inputs, positions = self.encode(sequence)
+        length = len(positions)
+        # Usually the residue tokens are one run between the specials: a slice is a free view.
+        if positions[-1] - positions[0] + 1 == length:
+            rows = slice(int(positions[0]), int(positions[-1]) + 1)
+        else:
+            rows = torch.as_tensor(positions, device=self.device)
+        values = np.empty((self.n_layers, self.n_heads, length, length), dtype=np.float32)
         with self._lock, torch.inference_mode():
             output = self.module(**inputs, output_attentions=True)
             self.forward_count += 1
             if not output.attentions:
                 raise ModelLoadError(f"{self.name} returned no attention weights (is it using eager attention?)")
-            index = torch.as_tensor(positions, device=self.device)
-            per_layer = [layer[0].index_select(1, index).index_select(2, index) for layer in output.attentions]
-            return torch.stack(per_layer).float().cpu().numpy()
+            for layer, attention in enumerate(output.attentions):  # filled layer by layer: no stacked copy
+                values[layer] = attention[0][:, rows][:, :, rows].float().cpu().numpy()
+        return values
 
     def _special_token_count(self) -> int:
         encoded = self.tokenizer(self.adapter.prepare("A"), return_special_tokens_mask=True)
