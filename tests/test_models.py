@@ -266,3 +266,15 @@ def test_hub_ids_resolve_through_the_hub_cache(tiny_dir, tmp_path):
     loaded = json.loads(result.stdout.strip().splitlines()[-1])
     for i, (repo_id, (_, family, shape)) in enumerate(repos.items()):
         assert loaded[repo_id] == [family, f"{i + 1:040d}", shape]
+
+
+def test_residue_tokens_that_are_not_one_run_are_gathered_by_index(tiny_dir, monkeypatch):
+    """Tokenizers that put a special token between residues: positions are gathered, not sliced."""
+    model = paw.load_model(str(tiny_models.save_protbert(tiny_dir / "protbert_gaps")), cache=AttentionCache())
+    inputs, _ = model.encode("MKTAYI")  # [CLS] M K T A Y I [SEP]
+    gapped = np.array([1, 2, 4, 5, 6])  # pretend token 3 were special
+    monkeypatch.setattr(model, "encode", lambda sequence: (inputs, gapped))
+    values = model.attention("MKAYI").values
+    with torch.no_grad():
+        full = torch.stack(model.module(**inputs, output_attentions=True).attentions)[:, 0].numpy()
+    np.testing.assert_allclose(values, full[:, :, gapped][:, :, :, gapped], atol=1e-6)
