@@ -4,6 +4,8 @@
 
     protattn demo -o protattn-demo          # AntiBERTy on the bundled antibody 1vfb
     protattn figure 1vfb_complex --chain B --layer 3 --head 5 -o head.svg
+    protattn analyze --data structures/ labels.jsonl --property contact binding_site -o report/
+    protattn analyze --data antibodies --property contact paratope -o report/   # bundled antibodies
     protattn --version
 
 Layers and heads on the command line and in everything printed are 1-based,
@@ -167,7 +169,7 @@ def run_demo(outdir: str | Path = "protattn-demo", *, model: str = "antiberty",
             for attention, chain in zip(attentions, chain_objects)
         ))
         top = pooled.top_heads(TOP_HEADS)
-        if not top:
+        if top.empty:
             raise _Failure(
                 f"no head has {min_total} or more attention weights >= {threshold} on these chains; "
                 "lower --threshold or --min-total"
@@ -176,7 +178,7 @@ def run_demo(outdir: str | Path = "protattn-demo", *, model: str = "antiberty",
 
         name = model_display_name(lm.name)
         chain_names = "+".join(chains)
-        _, best_layer, best_head, _, _ = top[0]
+        best_layer, best_head = int(top["layer"].iloc[0]), int(top["head"].iloc[0])
         files = {
             "heatmap": "contact_heads.png",
             "heatmap_svg": "contact_heads.svg",
@@ -219,7 +221,8 @@ def _finite_or_none(value: float) -> float | None:
 def _demo_summary(lm, display_name, struct, source, chains, default, pooled, top, files) -> dict:
     background = _finite_or_none(pooled.background)
     rows = []
-    for rank, (label, layer, head, share, total) in enumerate(top, start=1):
+    for rank, row in enumerate(top.itertuples(index=False), start=1):
+        label, layer, head, share, total = row.label, int(row.layer), int(row.head), float(row.share), int(row.total)
         rows.append({
             "rank": rank,
             "label": label,
@@ -329,6 +332,40 @@ def _cmd_figure(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_analyze(args: argparse.Namespace) -> int:
+    from .analysis import analyze, antibody_dataset, load_dataset
+    from .analysis.report import write_report
+
+    if args.data == ["antibodies"]:
+        records, dataset_name = antibody_dataset(), "antibody variable domains"
+    else:
+        records = load_dataset(args.data, limit=args.limit)
+        dataset_name = ", ".join(Path(d).name for d in args.data)
+    client = None
+    if args.scheduler:
+        from dask.distributed import Client
+
+        client = Client(args.scheduler)
+    try:
+        result = analyze(args.model, records, args.property, threshold=args.threshold, min_total=args.min_total,
+                         max_length=args.max_length, progress=not args.quiet, client=client)
+    finally:
+        if client is not None:
+            client.close()
+    files = write_report(result, args.output, top_k=args.top_k, dataset_name=dataset_name,
+                         figures=not args.no_figures)
+    print(f"analysed {result.proteins} proteins; wrote {len(files)} outputs to {Path(args.output).resolve()}")
+    for note in result.notes:
+        print(f"note: {note}")
+    for feature in result:
+        acc = result[feature]
+        top = acc.top_heads(1)
+        best = (f"top head {top['label'].iloc[0]} {top['share'].iloc[0]:.1%} "
+                f"[{top['ci_low'].iloc[0]:.1%}, {top['ci_high'].iloc[0]:.1%}]") if not top.empty else "no head ranked"
+        print(f"  {feature:<32} background {acc.background:6.1%}  {best}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="protattn",
@@ -377,6 +414,38 @@ def build_parser() -> argparse.ArgumentParser:
     figure.add_argument("--top-k", type=_positive_int, default=30,
                         help="draw at most this many of the strongest edges (default: 30)")
     figure.set_defaults(run=_cmd_figure)
+
+    from .analysis.properties import PROPERTIES
+
+    analyze = commands.add_parser(
+        "analyze", help="per-head share of strong attention to contacts, binding sites, ... over a dataset",
+        description="For every head, the share of its strong attention edges (a_ij >= threshold) whose pair or "
+                    "target residue has each property (Vig et al. 2020), with the background rate, Clopper-Pearson "
+                    "intervals and a Bonferroni-corrected binomial test. Writes top_heads.csv, heads.csv, "
+                    "summary.json, result/ (reload with AnalysisResult.load) and figures/. " + _LABEL_NOTE,
+    )
+    analyze.add_argument("--data", nargs="+", required=True, metavar="PATH",
+                         help="structure files (.pdb/.cif[.gz]), folders of them, provis label files (.jsonl), "
+                              "or the word 'antibodies' for the bundled antibody variable domains")
+    analyze.add_argument("--property", nargs="+", default=["contact"], metavar="NAME",
+                         help=f"one or more of: {', '.join(PROPERTIES)} (default: contact)")
+    analyze.add_argument("-o", "--output", required=True, metavar="OUTDIR", help="folder to write into")
+    analyze.add_argument("--model", default="antiberty", help="model name, hub id or folder (default: antiberty)")
+    analyze.add_argument("--threshold", type=_fraction, default=0.3,
+                         help="attention at or above this is a strong edge (default: 0.3)")
+    analyze.add_argument("--min-total", type=_positive_int, default=100,
+                         help="rank only heads with at least this many strong edges (default: 100)")
+    analyze.add_argument("--max-length", type=_positive_int, default=512,
+                         help="truncate proteins to this many residues, or the model's limit if smaller "
+                              "(default: 512)")
+    analyze.add_argument("--limit", type=_positive_int, default=None,
+                         help="read at most this many records from each label file")
+    analyze.add_argument("--top-k", type=_positive_int, default=10, help="rows per feature in top_heads.csv")
+    analyze.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                         help="run on a Dask cluster, e.g. tcp://host:8786 (each worker loads the model itself)")
+    analyze.add_argument("--no-figures", action="store_true", help="tables and summary only")
+    analyze.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    analyze.set_defaults(run=_cmd_analyze)
     return parser
 
 

@@ -20,6 +20,8 @@ __all__ = [
     "ModelLoadError",
     "TokenizationError",
     "LayerHeadIndexError",
+    "AnalysisInputError",
+    "DSSPError",
 ]
 
 
@@ -67,3 +69,11 @@ class TokenizationError(ProtAttnError, ValueError):
 
 class LayerHeadIndexError(ProtAttnError, IndexError):
     """A layer or head index is outside the model's range."""
+
+
+class AnalysisInputError(ProtAttnError, ValueError):
+    """A dataset, label file or property name given to the analysis is unusable."""
+
+
+class DSSPError(ProtAttnError, OSError):
+    """DSSP (``mkdssp``) is missing or failed on a structure."""

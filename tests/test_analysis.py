@@ -78,7 +78,25 @@ def test_top_heads_use_paper_labels():
     acc = PropertyAccumulator(2, 3, 0.3, min_total=1)
     acc.hits[:] = [[1, 2, 3], [4, 9, 0]]
     acc.total[:] = 10
-    assert [row[0] for row in acc.top_heads(2)] == ["2-2", "2-1"]
+    top = acc.top_heads(2)
+    assert top["label"].tolist() == ["2-2", "2-1"]
+    assert (top["layer"].tolist(), top["head"].tolist()) == ([1, 1], [1, 0])  # 0-based
+
+
+def test_top_heads_table_has_intervals_and_bonferroni_tests():
+    acc = PropertyAccumulator(2, 2, 0.3, min_total=5)
+    acc.hits[:] = [[60, 5], [2, 0]]
+    acc.total[:] = [[100, 100], [4, 100]]
+    acc.background_hits, acc.background_total = 1, 10  # background 10%
+    top = acc.top_heads(None)
+    assert list(top.columns) == ["label", "layer", "head", "share", "hits", "total", "ci_low", "ci_high",
+                                 "enrichment", "p_value", "significant"]
+    assert top["label"].tolist() == ["1-1", "1-2", "2-2"]  # 2-1 has 4 < min_total strong edges
+    assert ((top["ci_low"] <= top["share"]) & (top["share"] <= top["ci_high"])).all()
+    # 60 of 100 against a 10% background is overwhelming; 5 of 100 is below it
+    assert top["significant"].tolist() == [True, False, False]
+    assert top["p_value"].iloc[0] < 1e-20 and top["p_value"].iloc[1] > 0.9
+    assert top["enrichment"].iloc[0] == pytest.approx(6.0)
 
 
 def test_bad_shapes_are_rejected():
@@ -94,6 +112,6 @@ def test_contact_statistic_on_a_real_antibody(antiberty):
     acc = contact_accumulator(antiberty.attention(chain), chain, threshold=0.3, min_total=10)
     contacts = chain.contact_map()
     assert acc.background == pytest.approx(contacts.sum() / len(chain) ** 2)
-    best = acc.top_heads(1)[0]
+    best = acc.top_heads(1).iloc[0]
     # heads that attend to 3D contacts beat the background rate several times over
-    assert best[3] > 2 * acc.background
+    assert best["share"] > 2 * acc.background

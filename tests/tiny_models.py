@@ -121,3 +121,37 @@ def install_in_hub_cache(directory: Path, repo_id: str, hub_cache: Path, commit:
     (repo / "refs").mkdir(parents=True, exist_ok=True)
     (repo / "refs" / "main").write_text(commit)
     shutil.copytree(directory, repo / "snapshots" / commit, dirs_exist_ok=True)
+
+
+def save_planted_cysteine(directory: Path, max_residues: int = 130) -> Path:
+    """A BERT whose layer 0, head 0 attends from every token to the cysteines.
+
+    Only the C token has a (one-hot) word embedding; after the embedding
+    LayerNorm every other token's hidden state is zero.  Head 0's key reads
+    that one dimension and its query is a large constant (a bias), so softmax
+    puts nearly all of every row's weight on the sequence's cysteines.
+    """
+    from transformers import BertConfig, BertModel, BertTokenizer
+
+    tokens = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *AMINO]
+    head_dim = 8
+    config = BertConfig(vocab_size=len(tokens), hidden_size=2 * head_dim, num_hidden_layers=2,
+                        num_attention_heads=2, intermediate_size=8, max_position_embeddings=max_residues + 2,
+                        hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0)
+    torch.manual_seed(4)
+    model = BertModel(config)
+    with torch.no_grad():
+        emb = model.embeddings
+        emb.word_embeddings.weight.zero_()
+        emb.token_type_embeddings.weight.zero_()
+        emb.position_embeddings.weight.zero_()
+        emb.word_embeddings.weight[tokens.index("C"), 0] = 1.0
+        attention = model.encoder.layer[0].attention.self
+        for proj in (attention.query, attention.key):
+            proj.weight[:head_dim].zero_()
+            proj.bias[:head_dim].zero_()
+        attention.key.weight[0, 0] = 1.0
+        attention.query.bias[0] = 100.0
+    model.save_pretrained(directory)
+    BertTokenizer(vocab=OrderedDict((t, i) for i, t in enumerate(tokens)), do_lower_case=False).save_pretrained(directory)
+    return directory

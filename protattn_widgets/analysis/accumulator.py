@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .attention import check_threshold, head_label
+from ..attention import check_threshold
+from .counting import count_pairs, count_targets, threshold_attention
+from .statistics import head_table
 
 __all__ = ["PropertyAccumulator", "contact_accumulator"]
 
@@ -74,18 +76,16 @@ class PropertyAccumulator:
         counted = np.ones(labels.shape, dtype=bool) if mask is None else np.asarray(mask, dtype=bool)
         if counted.shape != labels.shape:
             raise ValueError(f"mask must have the shape of labels {labels.shape}, got {counted.shape}")
-        # Background over what labels describe: pairs, or target residues.
-        self.background_hits += int(np.count_nonzero(labels & counted))
-        self.background_total += int(np.count_nonzero(counted))
-        if labels.ndim == 1:  # a property of the target residue j: broadcast over queries i
-            labels, counted = labels[None, :], counted[None, :]
-        strong = values >= self.threshold
-        strong &= counted
-        self.total += np.count_nonzero(strong, axis=(2, 3))
-        strong &= labels
-        self.hits += np.count_nonzero(strong, axis=(2, 3))
-        self.proteins += 1
-        return self
+        strong, received, all_total = threshold_attention(values, self.threshold)
+        if labels.ndim == 1:  # a property of the target residue j
+            (counts,) = count_targets(received, all_total, labels[:, None], None if mask is None else counted)
+        else:
+            counts = count_pairs(strong, all_total, labels, None if mask is None else counted)
+        return self.add_counts(counts.hits, counts.total, counts.background_hits, counts.background_total)
+
+    def __repr__(self) -> str:
+        return (f"PropertyAccumulator({self.n_layers}x{self.n_heads}, threshold={self.threshold:g}, "
+                f"proteins={self.proteins}, strong edges={int(self.total.sum())}, background={self.background:.3g})")
 
     def __add__(self, other: "PropertyAccumulator") -> "PropertyAccumulator":
         if (other.n_layers, other.n_heads, other.threshold) != (self.n_layers, self.n_heads, self.threshold):
@@ -110,21 +110,55 @@ class PropertyAccumulator:
         """Share of counted pairs (or targets) that have the property."""
         return self.background_hits / self.background_total if self.background_total else float("nan")
 
-    def top_heads(self, k: int = 10) -> list[tuple[str, int, int, float, int]]:
-        """The ``k`` unmasked heads with the highest share.
+    def add_counts(self, hits: np.ndarray, total: np.ndarray, background_hits: int, background_total: int,
+                   proteins: int = 1) -> "PropertyAccumulator":
+        """Add counts made elsewhere (the one-pass engine, a Dask worker)."""
+        self.hits += np.asarray(hits, dtype=np.int64)
+        self.total += np.asarray(total, dtype=np.int64)
+        self.background_hits += int(background_hits)
+        self.background_total += int(background_total)
+        self.proteins += int(proteins)
+        return self
 
-        Returns ``(label, layer, head, share, total)`` tuples; ``label`` is
-        the paper's 1-based ``"layer-head"``, ``layer`` and ``head`` 0-based.
+    def top_heads(self, k: int | None = 10, alpha: float = 0.05) -> "pandas.DataFrame":
+        """The ``k`` unmasked heads with the highest share, with confidence intervals and tests.
+
+        Parameters
+        ----------
+        k : int or None
+            How many rows; ``None`` for every unmasked head.
+        alpha : float
+            Level of the confidence intervals (``1 - alpha``) and of the
+            Bonferroni-corrected test.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per head, best first, columns ``label`` (the paper's
+            1-based ``"layer-head"``), ``layer``, ``head`` (0-based),
+            ``share``, ``hits``, ``total``, ``ci_low``, ``ci_high``
+            (Clopper-Pearson), ``enrichment`` (share / background),
+            ``p_value`` (one-sided binomial test of share > background) and
+            ``significant`` (``p_value * n_layers * n_heads < alpha``).
         """
-        share = self.share
-        order = np.argsort(-share.filled(-1.0), axis=None, kind="stable")
-        rows = []
-        for flat in order[:k]:
-            layer, head = divmod(int(flat), self.n_heads)
-            if share.mask[layer, head]:
-                break
-            rows.append((head_label(layer, head), layer, head, float(share[layer, head]), int(self.total[layer, head])))
-        return rows
+        return head_table(self.hits, self.total, self.background, self.min_total, k=k, alpha=alpha)
+
+    def layer_max(self) -> np.ma.MaskedArray:
+        """Highest unmasked share in each layer, shape ``(n_layers,)``."""
+        return self.share.max(axis=1)
+
+    def to_dict(self) -> dict:
+        """Plain arrays and numbers (for saving and for crossing process boundaries)."""
+        return {"hits": self.hits, "total": self.total, "background_hits": self.background_hits,
+                "background_total": self.background_total, "proteins": self.proteins,
+                "threshold": self.threshold, "min_total": self.min_total}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "PropertyAccumulator":
+        hits = np.asarray(data["hits"], dtype=np.int64)
+        acc = cls(*hits.shape, threshold=float(data["threshold"]), min_total=int(data["min_total"]))
+        return acc.add_counts(hits, data["total"], data["background_hits"], data["background_total"],
+                              data["proteins"])
 
 
 def contact_accumulator(attention, chain, threshold: float = 0.3, min_total: int = 100,

@@ -1,0 +1,38 @@
+"""Dataset-level attention analysis (Vig et al., 2020), one concern per module.
+
+>>> from protattn_widgets import analysis
+>>> records = analysis.load_dataset(["1vfb_complex.pdb", "binding_sites_valid.jsonl"])
+>>> result = analysis.analyze(model, records, properties=["contact", "binding_site"], threshold=0.3)
+>>> result["contact"].share, result["contact"].background, result["contact"].top_heads(10)
+
+Modules
+-------
+accumulator          per-head counts (:class:`PropertyAccumulator`)
+properties           what an edge can have: contact, binding_site, ptm, secondary_structure, amino_acid, paratope
+counting             all properties of one protein in one pass over its attention
+datasets             :class:`ProteinRecord` from structures and provis label files
+secondary_structure  DSSP (``mkdssp``) states grouped into helix / strand / turn_bend / none
+engine               :func:`analyze`
+distributed          the same on a Dask cluster
+results              :class:`AnalysisResult`, saved as JSON + npz
+statistics           confidence intervals, tests, centre of gravity, BLOSUM62 correlation
+antibodies           the bundled antibody structures with paratope labels
+"""
+
+from __future__ import annotations
+
+from .accumulator import PropertyAccumulator, contact_accumulator
+from .antibodies import ANTIBODY_STRUCTURES, antibody_dataset
+from .datasets import ProteinRecord, load_dataset, read_label_file, records_from_structure
+from .engine import DEFAULT_MAX_LENGTH, analyze
+from .properties import AMINO_ACIDS, PROPERTIES, Property, get_property
+from .results import AnalysisResult
+from .statistics import BlosumCorrelation, blosum_correlation, center_of_gravity, head_table
+
+__all__ = [
+    "PropertyAccumulator", "contact_accumulator", "analyze", "AnalysisResult", "DEFAULT_MAX_LENGTH",
+    "ProteinRecord", "load_dataset", "read_label_file", "records_from_structure",
+    "PROPERTIES", "Property", "get_property", "AMINO_ACIDS",
+    "BlosumCorrelation", "blosum_correlation", "center_of_gravity", "head_table",
+    "ANTIBODY_STRUCTURES", "antibody_dataset",
+]

@@ -1,0 +1,239 @@
+"""Datasets for the analysis: one :class:`ProteinRecord` per protein chain.
+
+A record is a sequence plus what the properties need: the structure chain
+(coordinates, for contacts), the structure (DSSP, SITE records) and
+per-residue labels read from files (binding sites, modifications, paratope).
+
+Sources
+-------
+* Structure files (``.pdb``/``.cif``, optionally ``.gz``), or folders of them:
+  one record per protein chain (:func:`records_from_structure`).
+* provis label files (JSON Lines, ``binding_sites_valid.jsonl`` /
+  ``protein_modifications_valid.jsonl``, format in ``data/PROVENANCE.md``):
+  one record per line, labels from ``"sites"`` (0-based indices into
+  ``"sequence"``), checked against the sequence (:func:`read_label_file`).
+  Loading both files merges the labels of identical (id, sequence) records.
+
+Truncation to ``max_length`` residues (the paper's 512; less where the model
+accepts less) happens in :meth:`ProteinRecord.truncate`, which slices the
+sequence, the chain and every label alike.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import numpy as np
+
+from ..errors import AnalysisInputError
+from ..sequences import clean_sequence
+
+__all__ = [
+    "ProteinRecord", "records_from_structure", "read_label_file", "load_dataset",
+    "LABEL_FILE_TASKS", "STRUCTURE_SUFFIXES",
+]
+
+#: ``"task"`` field of a provis label file -> the property its ``"sites"`` label.
+LABEL_FILE_TASKS: dict[str, str] = {"binding_site": "binding_site", "protein_modification": "ptm"}
+STRUCTURE_SUFFIXES = (".pdb", ".ent", ".cif", ".mmcif", ".pdb.gz", ".ent.gz", ".cif.gz", ".mmcif.gz")
+_LABEL_SUFFIXES = (".jsonl", ".jsonl.gz")
+
+
+@dataclass(frozen=True, eq=False)
+class ProteinRecord:
+    """One protein chain and its labels.
+
+    Attributes
+    ----------
+    id : str
+        E.g. ``"1vfb_complex:B"`` or provis' ``"4udx.X"``.
+    sequence : str
+        ``L`` one-letter residues.
+    residue_ids : tuple of str, length L
+        Author residue ids (``"1".."L"`` when unknown).
+    chain : Chain or None
+        Coordinates (contacts).  Same residues as ``sequence``.
+    structure : Structure or None
+        What ``chain`` came from (DSSP, SITE records).
+    labels : dict of str -> ndarray of bool, shape=(L,)
+        Per-target labels read from files: ``"binding_site"``, ``"ptm"``,
+        ``"paratope"``.
+    length_before_truncation : int
+        ``L`` before :meth:`truncate`.
+    """
+
+    id: str
+    sequence: str
+    residue_ids: tuple[str, ...]
+    chain: object = None
+    structure: object = None
+    labels: dict = field(default_factory=dict)
+    length_before_truncation: int = 0
+
+    def __post_init__(self) -> None:
+        length = len(self.sequence)
+        if len(self.residue_ids) != length:
+            raise AnalysisInputError(f"{self.id}: {len(self.residue_ids)} residue ids for {length} residues")
+        if self.chain is not None and len(self.chain) != length:
+            raise AnalysisInputError(f"{self.id}: chain has {len(self.chain)} residues, sequence {length}")
+        for name, values in self.labels.items():
+            if np.shape(values) != (length,):
+                raise AnalysisInputError(
+                    f"{self.id}: label {name!r} has shape {np.shape(values)} but the sequence has "
+                    f"{length} residues; labels must hold one value per residue")
+        if not self.length_before_truncation:
+            object.__setattr__(self, "length_before_truncation", length)
+
+    def __len__(self) -> int:
+        return len(self.sequence)
+
+    def __repr__(self) -> str:
+        return f"<ProteinRecord {self.id} L={len(self)} labels={sorted(self.labels)}>"
+
+    @property
+    def truncated(self) -> bool:
+        return len(self) < self.length_before_truncation
+
+    def truncate(self, max_length: int) -> "ProteinRecord":
+        """The first ``max_length`` residues (this record if it is not longer)."""
+        if len(self) <= max_length:
+            return self
+        return replace(
+            self, sequence=self.sequence[:max_length], residue_ids=self.residue_ids[:max_length],
+            chain=None if self.chain is None else self.chain[:max_length],
+            labels={k: v[:max_length] for k, v in self.labels.items()},
+            length_before_truncation=self.length_before_truncation,
+        )
+
+    def with_labels(self, **labels: np.ndarray) -> "ProteinRecord":
+        """A copy with more per-residue labels."""
+        return replace(self, labels={**self.labels, **{k: np.asarray(v, dtype=bool) for k, v in labels.items()}})
+
+
+def records_from_structure(source, chains: Iterable[str] | None = None) -> list[ProteinRecord]:
+    """One record per protein chain of a structure (file path, PDB id or loaded ``Structure``)."""
+    from ..structures import Structure, load_structure
+
+    structure = source if isinstance(source, Structure) else load_structure(source)
+    chain_ids = list(chains) if chains is not None else structure.chain_ids
+    records = []
+    for chain_id in chain_ids:
+        chain = structure[chain_id]
+        records.append(ProteinRecord(f"{structure.name}:{chain_id}", chain.sequence, tuple(chain.residue_ids),
+                                     chain=chain, structure=structure))
+    return records
+
+
+def read_label_file(path: str | os.PathLike, limit: int | None = None) -> list[ProteinRecord]:
+    """Records of a provis label file (JSON Lines), with their ``"sites"`` as labels.
+
+    The ``"task"`` field names the property (:data:`LABEL_FILE_TASKS`).  Each
+    line is checked: ``sequence`` is a protein sequence of ``length``
+    residues, ``residue_numbers`` has one entry per residue and every site
+    index lies in ``[0, length)``.
+
+    Parameters
+    ----------
+    path : path
+    limit : int, optional
+        Read only the first ``limit`` records.
+    """
+    path = Path(path)
+    records = []
+    for number, line in enumerate(_open_text(path), start=1):
+        if limit is not None and len(records) >= limit:
+            break
+        if not line.strip():
+            continue
+        where = f"{path.name} line {number}"
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise AnalysisInputError(f"{where} is not JSON: {exc}") from None
+        missing = [k for k in ("id", "task", "sequence", "sites") if k not in item]
+        if missing:
+            raise AnalysisInputError(f"{where} lacks {missing}: not a provis label file (see data/PROVENANCE.md)")
+        task = LABEL_FILE_TASKS.get(item["task"])
+        if task is None:
+            raise AnalysisInputError(f"{where}: unknown task {item['task']!r}; known: {', '.join(LABEL_FILE_TASKS)}")
+        sequence = clean_sequence(item["sequence"])
+        length = len(sequence)
+        if item.get("length", length) != length:
+            raise AnalysisInputError(f"{where} ({item['id']}): length {item['length']} but the sequence has {length}")
+        numbers = item.get("residue_numbers")
+        if numbers is not None and len(numbers) != length:
+            raise AnalysisInputError(
+                f"{where} ({item['id']}): {len(numbers)} residue_numbers for {length} residues")
+        sites = np.asarray(item["sites"], dtype=np.int64)
+        if sites.size and (sites.min() < 0 or sites.max() >= length):
+            raise AnalysisInputError(
+                f"{where} ({item['id']}): site index {int(sites.max() if sites.max() >= length else sites.min())} "
+                f"is outside the {length}-residue sequence (sites are 0-based indices)")
+        labels = np.zeros(length, dtype=bool)
+        labels[sites] = True
+        residue_ids = tuple(str(n) for n in numbers) if numbers is not None else tuple(str(i + 1) for i in range(length))
+        records.append(ProteinRecord(str(item["id"]), sequence, residue_ids, labels={task: labels}))
+    return records
+
+
+def load_dataset(sources: Iterable[str | os.PathLike] | str | os.PathLike, *,
+                 limit: int | None = None) -> list[ProteinRecord]:
+    """Records from structure files, folders of them and provis label files.
+
+    Records of label files that share id and sequence are merged (so
+    ``binding_sites_valid.jsonl`` plus ``protein_modifications_valid.jsonl``
+    give one record per chain with both labels).
+
+    Parameters
+    ----------
+    sources : path or list of paths
+    limit : int, optional
+        At most this many records from each label file.
+    """
+    if isinstance(sources, (str, os.PathLike)):
+        sources = [sources]
+    merged: dict[tuple[str, str], ProteinRecord] = {}
+    records: list[ProteinRecord] = []
+    for path in _expand(sources):
+        if path.name.lower().endswith(_LABEL_SUFFIXES):
+            for record in read_label_file(path, limit=limit):
+                key = (record.id, record.sequence)
+                if key in merged:
+                    index = next(i for i, r in enumerate(records) if r is merged[key])
+                    records[index] = merged[key] = merged[key].with_labels(**record.labels)
+                else:
+                    merged[key] = record
+                    records.append(record)
+        else:
+            records.extend(records_from_structure(path))
+    if not records:
+        raise AnalysisInputError("the dataset is empty: no protein chain or label record was found")
+    return records
+
+
+def _expand(sources: Iterable[str | os.PathLike]) -> Iterator[Path]:
+    for source in sources:
+        path = Path(source)
+        if path.is_dir():
+            found = sorted(p for p in path.iterdir()
+                           if p.is_file() and p.name.lower().endswith(STRUCTURE_SUFFIXES + _LABEL_SUFFIXES))
+            if not found:
+                raise AnalysisInputError(f"folder {path} holds no structure (.pdb/.cif) or label (.jsonl) files")
+            yield from found
+        elif path.is_file():
+            yield path
+        else:
+            raise AnalysisInputError(f"no such file or folder: {path}")
+
+
+def _open_text(path: Path) -> Iterator[str]:
+    if not path.is_file():
+        raise AnalysisInputError(f"no such file: {path}")
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    with opener(path, "rt", encoding="utf-8") as handle:
+        yield from handle

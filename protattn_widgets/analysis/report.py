@@ -1,0 +1,120 @@
+"""Writing an :class:`AnalysisResult` to a folder: tables, JSON summary, figures.
+
+Layout of ``outdir``::
+
+    result/result.json, result/counts.npz   the counts (AnalysisResult.load reads them)
+    summary.json                            AnalysisResult.summary(): backgrounds, top heads, layers
+    top_heads.csv                           the top k heads of every feature (column "feature")
+    heads.csv                               every unmasked head of every feature
+    figures/<feature>.png                   layers x heads heatmap with the per-layer maximum
+    figures/blosum62.png, figures/center_of_gravity.png   when analysis_figures provides them
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from .results import AnalysisResult
+
+__all__ = ["write_report", "feature_title", "top_heads_markdown"]
+
+
+def feature_title(feature: str) -> str:
+    """What a feature's share measures, for figure labels."""
+    prop, _, value = feature.partition(":")
+    if prop == "contact":
+        return "3D contacts"
+    if prop == "amino_acid":
+        return f"amino acid {value}"
+    if prop == "secondary_structure":
+        return {"turn_bend": "turn/bend", "none": "no secondary structure"}.get(value, value)
+    return {"binding_site": "binding sites", "ptm": "modified residues", "paratope": "paratope residues"}.get(
+        prop, feature)
+
+
+def write_report(result: AnalysisResult, outdir: str | os.PathLike, *, top_k: int = 10,
+                 dataset_name: str = "dataset", figures: bool = True) -> dict[str, str]:
+    """Write tables, ``summary.json`` and figures of ``result`` into ``outdir``.
+
+    Returns
+    -------
+    dict
+        What was written: name -> path relative to ``outdir``.
+    """
+    import pandas as pd
+
+    outdir = Path(outdir)
+    outdir.mkdir(parents=True, exist_ok=True)
+    files = {"result": "result"}
+    result.save(outdir / "result")
+    top = [result[f].top_heads(top_k).assign(feature=f, background=result[f].background) for f in result]
+    every = [result[f].top_heads(None).assign(feature=f, background=result[f].background) for f in result]
+    pd.concat(top, ignore_index=True).pipe(_feature_first).to_csv(outdir / "top_heads.csv", index=False)
+    pd.concat(every, ignore_index=True).pipe(_feature_first).to_csv(outdir / "heads.csv", index=False)
+    files.update(top_heads="top_heads.csv", heads="heads.csv")
+    summary = result.summary(top_k)
+    summary["dataset"] = dataset_name
+    if figures:
+        files.update(_figures(result, outdir, dataset_name))
+    summary["files"] = files
+    (outdir / "summary.json").write_text(json.dumps(summary, indent=2, allow_nan=False) + "\n", encoding="utf-8")
+    files["summary"] = "summary.json"
+    return files
+
+
+def top_heads_markdown(result: AnalysisResult, feature: str, k: int = 10) -> str:
+    """The top ``k`` heads of ``feature`` as a markdown table (shares and intervals in %)."""
+    acc = result[feature]
+    lines = [f"Background: {acc.background:.1%} ({acc.background_hits} of {acc.background_total}); "
+             f"{acc.proteins} proteins; heads with < {result.min_total} strong edges not ranked.", "",
+             "| head | share | 95% CI | hits / strong edges | enrichment | p (one-sided) | Bonferroni 5% |",
+             "|---|---|---|---|---|---|---|"]
+    for row in acc.top_heads(k).itertuples(index=False):
+        lines.append(f"| {row.label} | {row.share:.1%} | {row.ci_low:.1%} – {row.ci_high:.1%} | "
+                     f"{row.hits} / {row.total} | {row.enrichment:.1f}x | {row.p_value:.1e} | "
+                     f"{'yes' if row.significant else 'no'} |")
+    return "\n".join(lines)
+
+
+def _feature_first(table):
+    return table[["feature", *[c for c in table.columns if c != "feature"]]]
+
+
+def _figures(result: AnalysisResult, outdir: Path, dataset_name: str) -> dict[str, str]:
+    from ..figures import head_statistic_heatmap, model_display_name, save_figure
+
+    name = model_display_name(result.model_name)
+    (outdir / "figures").mkdir(exist_ok=True)
+    files = {}
+    for feature in result:
+        acc = result[feature]
+        if acc.proteins == 0:
+            continue
+        figure = head_statistic_heatmap(
+            acc.share, background=acc.background, totals=acc.total, min_total=result.min_total,
+            label=f"share of strong edges to {feature_title(feature)}",
+            title=f"{name}: attention ≥ {result.threshold:g} to {feature_title(feature)} · {acc.proteins} proteins",
+        )
+        path = f"figures/{feature.replace(':', '_')}.png"
+        save_figure(figure, outdir / path)
+        files[f"figure:{feature}"] = path
+    try:  # drawn by protattn_widgets.analysis_figures when that module is installed
+        from .. import analysis_figures
+    except ImportError:
+        return files
+    if "amino_acid" in result.properties and hasattr(analysis_figures, "blosum_correlation_figure"):
+        blosum = result.blosum_correlation()
+        figure = analysis_figures.blosum_correlation_figure(
+            blosum.profile_similarity, blosum.blosum, blosum.amino_acids, blosum.correlation,
+            title=f"{name}: attention profiles of amino acids vs BLOSUM62")
+        save_figure(figure, outdir / "figures/blosum62.png")
+        files["figure:blosum62"] = "figures/blosum62.png"
+    if hasattr(analysis_figures, "center_of_gravity_figure"):
+        centers = {f: c for f, c in result.center_of_gravity().items() if c == c}
+        figure = analysis_figures.center_of_gravity_figure(
+            centers, result.n_layers, title=f"{name}: centre of gravity over layers")
+        save_figure(figure, outdir / "figures/center_of_gravity.png")
+        files["figure:center_of_gravity"] = "figures/center_of_gravity.png"
+    return files

@@ -1,0 +1,212 @@
+"""The result of an analysis: one accumulator per feature, saved as JSON + npz.
+
+>>> result = analysis.analyze(model, dataset, properties=["contact", "amino_acid"])
+>>> result["contact"].top_heads(10)          # DataFrame
+>>> result["amino_acid:C"].share             # (n_layers, n_heads), masked
+>>> result.save("report/result")             # result.json + counts.npz, no pickle
+>>> analysis.AnalysisResult.load("report/result")
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import AnalysisInputError
+from .accumulator import PropertyAccumulator
+from .statistics import BlosumCorrelation, blosum_correlation, center_of_gravity
+
+__all__ = ["AnalysisResult", "RESULT_JSON", "RESULT_NPZ"]
+
+RESULT_JSON = "result.json"
+RESULT_NPZ = "counts.npz"
+_FORMAT = "protattn-analysis/1"
+
+
+class AnalysisResult:
+    """Per-head statistics of every requested property over a dataset.
+
+    Indexing with a feature name gives its :class:`PropertyAccumulator`
+    (``.share``, ``.background``, ``.top_heads(k)``): single-feature
+    properties use the property name (``"contact"``), multi-feature ones
+    ``"property:feature"`` (``"amino_acid:C"``, ``"secondary_structure:helix"``);
+    an unambiguous suffix (``"helix"``) works too.
+
+    Attributes
+    ----------
+    model_name : str
+    n_layers, n_heads : int
+    threshold : float
+    min_total : int
+    max_length : int
+        Residues analysed per protein (longer ones were truncated).
+    properties : dict of str -> list of str
+        Each requested property and its feature names.
+    proteins : int
+        Proteins analysed (each feature's accumulator counts the proteins that
+        could supply it: ``result[f].proteins``).
+    truncated : int
+        Proteins cut to ``max_length``.
+    notes : list of str
+        Anything the user should know (truncation, skipped proteins).
+    """
+
+    def __init__(self, model_name: str, n_layers: int, n_heads: int, threshold: float, min_total: int,
+                 max_length: int, properties: dict[str, list[str]],
+                 accumulators: dict[str, PropertyAccumulator] | None = None,
+                 proteins: int = 0, truncated: int = 0, notes: list[str] | None = None):
+        self.model_name = model_name
+        self.n_layers, self.n_heads = int(n_layers), int(n_heads)
+        self.threshold, self.min_total, self.max_length = float(threshold), int(min_total), int(max_length)
+        self.properties = {name: list(features) for name, features in properties.items()}
+        self.accumulators = accumulators or {
+            feature: PropertyAccumulator(n_layers, n_heads, threshold, min_total)
+            for features in self.properties.values() for feature in features
+        }
+        self.proteins, self.truncated = int(proteins), int(truncated)
+        self.notes = list(notes or [])
+
+    # ------------------------------------------------------------------ access
+
+    @property
+    def features(self) -> list[str]:
+        return list(self.accumulators)
+
+    def __getitem__(self, name: str) -> PropertyAccumulator:
+        if name in self.accumulators:
+            return self.accumulators[name]
+        matches = [f for f in self.accumulators if f.split(":", 1)[-1] == name]
+        if len(matches) == 1:
+            return self.accumulators[matches[0]]
+        raise KeyError(f"no feature {name!r} in this result; features: {', '.join(self.accumulators)}")
+
+    def __contains__(self, name: object) -> bool:
+        try:
+            self[name]  # type: ignore[index]
+        except KeyError:
+            return False
+        return True
+
+    def __iter__(self):
+        return iter(self.accumulators)
+
+    def __len__(self) -> int:
+        return len(self.accumulators)
+
+    def __repr__(self) -> str:
+        return (f"AnalysisResult({self.model_name}, {self.proteins} proteins, threshold={self.threshold:g}, "
+                f"properties={list(self.properties)})")
+
+    def top_heads(self, name: str, k: int | None = 10):
+        """``self[name].top_heads(k)``: a DataFrame (see :meth:`PropertyAccumulator.top_heads`)."""
+        return self[name].top_heads(k)
+
+    def layer_max(self, name: str) -> np.ma.MaskedArray:
+        """Per-layer maximum share of feature ``name``, shape ``(n_layers,)``."""
+        return self[name].layer_max()
+
+    def center_of_gravity(self, names: list[str] | None = None) -> dict[str, float]:
+        """Centre of gravity over layers (1-based) of each feature (see :mod:`.statistics`)."""
+        return {name: center_of_gravity(self[name].share) for name in (names or self.features)}
+
+    def blosum_correlation(self) -> BlosumCorrelation:
+        """Correlation of amino-acid attention profiles with BLOSUM62 (needs ``"amino_acid"``)."""
+        if "amino_acid" not in self.properties:
+            raise AnalysisInputError("the BLOSUM62 correlation needs the 'amino_acid' property in the analysis")
+        return blosum_correlation({f.split(":")[1]: self[f].share for f in self.properties["amino_acid"]})
+
+    # ------------------------------------------------------------------ merging
+
+    def __add__(self, other: "AnalysisResult") -> "AnalysisResult":
+        if (other.model_name, other.properties, other.threshold) != (self.model_name, self.properties, self.threshold):
+            raise ValueError("can only merge results of the same model, properties and threshold")
+        return AnalysisResult(
+            self.model_name, self.n_layers, self.n_heads, self.threshold, self.min_total, self.max_length,
+            self.properties, {f: self.accumulators[f] + other.accumulators[f] for f in self.accumulators},
+            self.proteins + other.proteins, self.truncated + other.truncated,
+            list(dict.fromkeys(self.notes + other.notes)),
+        )
+
+    # ------------------------------------------------------------------ saving
+
+    def _metadata(self) -> dict:
+        return {
+            "format": _FORMAT, "model": self.model_name, "n_layers": self.n_layers, "n_heads": self.n_heads,
+            "threshold": self.threshold, "min_total": self.min_total, "max_length": self.max_length,
+            "properties": self.properties, "features": self.features, "proteins": self.proteins,
+            "truncated": self.truncated, "notes": self.notes,
+        }
+
+    def save(self, directory: str | os.PathLike) -> Path:
+        """Write ``result.json`` (metadata) and ``counts.npz`` (integer counts) into ``directory``."""
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        accs = [self.accumulators[f] for f in self.features]
+        np.savez_compressed(
+            directory / RESULT_NPZ,
+            hits=np.stack([a.hits for a in accs]), total=np.stack([a.total for a in accs]),
+            background_hits=np.array([a.background_hits for a in accs], dtype=np.int64),
+            background_total=np.array([a.background_total for a in accs], dtype=np.int64),
+            proteins=np.array([a.proteins for a in accs], dtype=np.int64),
+        )
+        (directory / RESULT_JSON).write_text(json.dumps(self._metadata(), indent=2) + "\n", encoding="utf-8")
+        return directory
+
+    @classmethod
+    def load(cls, directory: str | os.PathLike) -> "AnalysisResult":
+        """Read what :meth:`save` wrote (``allow_pickle=False``)."""
+        directory = Path(directory)
+        try:
+            meta = json.loads((directory / RESULT_JSON).read_text(encoding="utf-8"))
+            arrays = np.load(directory / RESULT_NPZ, allow_pickle=False)
+        except (OSError, ValueError) as exc:
+            raise AnalysisInputError(f"{directory} holds no saved analysis result: {exc}") from None
+        if meta.get("format") != _FORMAT:
+            raise AnalysisInputError(f"{directory / RESULT_JSON} is not a {_FORMAT} file")
+        accumulators = {}
+        for index, feature in enumerate(meta["features"]):
+            acc = PropertyAccumulator(meta["n_layers"], meta["n_heads"], meta["threshold"], meta["min_total"])
+            accumulators[feature] = acc.add_counts(
+                arrays["hits"][index], arrays["total"][index], arrays["background_hits"][index],
+                arrays["background_total"][index], arrays["proteins"][index])
+        return cls(meta["model"], meta["n_layers"], meta["n_heads"], meta["threshold"], meta["min_total"],
+                   meta["max_length"], meta["properties"], accumulators, meta["proteins"], meta["truncated"],
+                   meta["notes"])
+
+    def summary(self, k: int = 10) -> dict:
+        """A JSON-ready digest: per feature the background, top ``k`` heads, layer maxima, centre of gravity."""
+        features = {}
+        for name, acc in self.accumulators.items():
+            top = acc.top_heads(k)
+            features[name] = {
+                "proteins": acc.proteins,
+                "background": _finite(acc.background),
+                "strong_edges": int(acc.total.sum()),
+                "center_of_gravity": _finite(center_of_gravity(acc.share)),
+                "layer_max": [_finite(v) for v in np.ma.filled(acc.layer_max().astype(float), np.nan)],
+                "top_heads": [{k_: _plain(v) for k_, v in row.items()} for row in top.to_dict("records")],
+            }
+        summary = {**self._metadata(), "features": features}
+        if "amino_acid" in self.properties:
+            blosum = self.blosum_correlation()
+            summary["blosum62_correlation"] = {"correlation": _finite(blosum.correlation),
+                                               "amino_acids": blosum.amino_acids, "heads": blosum.n_heads}
+        return summary
+
+
+def _finite(value) -> float | None:
+    value = float(value)
+    return value if np.isfinite(value) else None
+
+
+def _plain(value):
+    if isinstance(value, (np.bool_, bool)):
+        return bool(value)
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.floating, float)):
+        return _finite(value)
+    return value

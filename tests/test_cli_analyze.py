@@ -1,0 +1,49 @@
+"""``protattn analyze``: tables, summary and figures from real structures and label files."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+from pathlib import Path
+
+import pandas as pd
+
+import protattn_widgets as paw
+from protattn_widgets.analysis import AnalysisResult
+from protattn_widgets.cli import main
+
+DATA = Path(__file__).parent / "data"
+
+
+def _run(argv):
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(argv)
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_analyze_writes_tables_summary_and_figures(tmp_path, antiberty):
+    structures = tmp_path / "structures"
+    structures.mkdir()
+    (structures / "1vfb_complex.pdb").write_bytes(paw.example_path("1vfb_complex").read_bytes())
+    code, out, err = _run(["analyze", "--data", str(structures), str(DATA / "binding_sites_valid_head30.jsonl"),
+                           "--limit", "3", "--property", "contact", "binding_site", "--min-total", "20",
+                           "-o", str(tmp_path / "report"), "-q"])
+    assert code == 0, err
+    report = tmp_path / "report"
+    summary = json.loads((report / "summary.json").read_text())
+    assert summary["proteins"] == 6 and summary["max_length"] == 510
+    top = pd.read_csv(report / "top_heads.csv")
+    assert set(top["feature"]) == {"contact", "binding_site"}
+    result = AnalysisResult.load(report / "result")
+    assert top[top["feature"] == "contact"]["label"].iloc[0] == result["contact"].top_heads(1)["label"].iloc[0]
+    assert summary["features"]["contact"]["top_heads"][0]["label"] == top["label"].iloc[0]
+    assert (report / "figures" / "contact.png").read_bytes().startswith(b"\x89PNG")
+    assert "contact" in out and "background" in out
+
+
+def test_unknown_property_lists_the_valid_ones(tmp_path):
+    code, _, err = _run(["analyze", "--data", str(paw.example_path("1crn")), "--property", "contacts",
+                         "-o", str(tmp_path / "r")])
+    assert code == 2 and err.startswith("error: ") and "valid properties: contact, binding_site" in err
