@@ -17,14 +17,19 @@ distributed          the same on a Dask cluster
 results              :class:`AnalysisResult`, saved as JSON + npz
 statistics           confidence intervals, tests, centre of gravity, BLOSUM62 correlation
 antibodies           the bundled antibody structures with paratope labels
+contact_prediction   contacts from attention, ESM's recipe (APC + logistic regression), precision at L/k
+probing              per-layer probing classifiers (embeddings and attention)
 """
 
 from __future__ import annotations
 
 from .accumulator import PropertyAccumulator, contact_accumulator
 from .antibodies import ANTIBODY_STRUCTURES, antibody_dataset
+from .contact_prediction import (SEPARATION_RANGES, ContactPrecision, ContactPredictor, apc, attention_features,
+                                 precision_at)
 from .datasets import ProteinRecord, load_dataset, read_label_file, records_from_structure
 from .engine import DEFAULT_MAX_LENGTH, analyze
+from .probing import SS3_CLASSES, ProbeResult, contact_probe, layer_embeddings, probe_layers, residue_probe, ss3_labels
 from .properties import AMINO_ACIDS, PROPERTIES, Property, get_property
 from .results import AnalysisResult
 from .statistics import BlosumCorrelation, blosum_correlation, center_of_gravity, head_table
@@ -35,4 +40,6 @@ __all__ = [
     "PROPERTIES", "Property", "get_property", "AMINO_ACIDS",
     "BlosumCorrelation", "blosum_correlation", "center_of_gravity", "head_table",
     "ANTIBODY_STRUCTURES", "antibody_dataset",
+    "ContactPredictor", "ContactPrecision", "apc", "attention_features", "precision_at", "SEPARATION_RANGES",
+    "ProbeResult", "layer_embeddings", "residue_probe", "contact_probe", "probe_layers", "ss3_labels", "SS3_CLASSES",
 ]
