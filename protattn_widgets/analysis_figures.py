@@ -129,7 +129,10 @@ def center_of_gravity_figure(centers: Mapping[str, float], n_layers: int, *, tit
         raise ValueError("centers is empty: give at least one property")
     order = sorted(centers, key=lambda name: (not np.isfinite(centers[name]), centers[name]))
     values = np.array([centers[name] for name in order], dtype=float)
-    width = float(np.clip(3.0 + 0.18 * n_layers, 4.5, 10.0))
+    title = title or "centre of gravity of attention over layers"
+    # Wide enough for the labels plus the layer axis, and for the title (about 0.09 in per character).
+    label_width = 0.08 * max(len(name) for name in order)
+    width = float(np.clip(max(label_width + 1.5 + 0.18 * n_layers, 0.09 * len(title)), 4.5, 12.0))
     fig = Figure(figsize=(width, 1.2 + 0.35 * len(order)), layout="constrained")
     ax = fig.add_subplot()
     rows = np.arange(len(order))
@@ -141,7 +144,7 @@ def center_of_gravity_figure(centers: Mapping[str, float], n_layers: int, *, tit
     _layer_axis(ax, n_layers, "x")
     ax.spines[["top", "right", "left"]].set_visible(False)
     ax.tick_params(axis="y", length=0)
-    ax.set_title(title or "centre of gravity of attention over layers", fontsize=11)
+    fig.suptitle(title, fontsize=11)
     return fig
 
 

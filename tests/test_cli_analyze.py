@@ -40,7 +40,17 @@ def test_analyze_writes_tables_summary_and_figures(tmp_path, antiberty):
     assert top[top["feature"] == "contact"]["label"].iloc[0] == result["contact"].top_heads(1)["label"].iloc[0]
     assert summary["features"]["contact"]["top_heads"][0]["label"] == top["label"].iloc[0]
     assert (report / "figures" / "contact.png").read_bytes().startswith(b"\x89PNG")
+    assert (report / "figures" / "center_of_gravity.png").read_bytes().startswith(b"\x89PNG")
     assert "contact" in out and "background" in out
+
+
+def test_amino_acid_analysis_draws_the_blosum62_comparison(tmp_path, antiberty):
+    code, _, err = _run(["analyze", "--data", str(paw.example_path("1crn")), str(paw.example_path("1ubq")),
+                         "--property", "amino_acid", "--min-total", "5", "-o", str(tmp_path / "r"), "-q"])
+    assert code == 0, err
+    assert (tmp_path / "r" / "figures" / "blosum62.png").read_bytes().startswith(b"\x89PNG")
+    summary = json.loads((tmp_path / "r" / "summary.json").read_text())
+    assert "blosum62" in json.dumps(summary).lower()
 
 
 def test_unknown_property_lists_the_valid_ones(tmp_path):

@@ -84,6 +84,7 @@ def _feature_first(table):
 
 def _figures(result: AnalysisResult, outdir: Path, dataset_name: str) -> dict[str, str]:
     from ..figures import head_statistic_heatmap, model_display_name, save_figure
+    from ..analysis_figures import blosum_correlation_figure, center_of_gravity_figure
 
     name = model_display_name(result.model_name)
     (outdir / "figures").mkdir(exist_ok=True)
@@ -100,21 +101,17 @@ def _figures(result: AnalysisResult, outdir: Path, dataset_name: str) -> dict[st
         path = f"figures/{feature.replace(':', '_')}.png"
         save_figure(figure, outdir / path)
         files[f"figure:{feature}"] = path
-    try:  # drawn by protattn_widgets.analysis_figures when that module is installed
-        from .. import analysis_figures
-    except ImportError:
-        return files
-    if "amino_acid" in result.properties and hasattr(analysis_figures, "blosum_correlation_figure"):
+    if "amino_acid" in result.properties:
         blosum = result.blosum_correlation()
-        figure = analysis_figures.blosum_correlation_figure(
+        figure = blosum_correlation_figure(
             blosum.profile_similarity, blosum.blosum, blosum.amino_acids, blosum.correlation,
             title=f"{name}: attention profiles of amino acids vs BLOSUM62")
         save_figure(figure, outdir / "figures/blosum62.png")
         files["figure:blosum62"] = "figures/blosum62.png"
-    if hasattr(analysis_figures, "center_of_gravity_figure"):
-        centers = {f: c for f, c in result.center_of_gravity().items() if c == c}
-        figure = analysis_figures.center_of_gravity_figure(
-            centers, result.n_layers, title=f"{name}: centre of gravity over layers")
+    centers = {f: c for f, c in result.center_of_gravity().items() if c == c}
+    if centers:
+        figure = center_of_gravity_figure(centers, result.n_layers,
+                                          title=f"{name}: centre of gravity over layers · {result.proteins} proteins")
         save_figure(figure, outdir / "figures/center_of_gravity.png")
         files["figure:center_of_gravity"] = "figures/center_of_gravity.png"
     return files
