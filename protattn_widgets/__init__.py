@@ -5,6 +5,7 @@
 >>> chain = paw.load_structure(paw.example_path("1vfb_complex"))["B"]
 >>> attn = model.attention(chain)
 >>> attn.head(3, 5).shape, attn.edges(3, 5, threshold=0.3)[:3]
+>>> paw.AttentionExplorer(paw.example_path("1vfb_complex"), model="antiberty", chain="B")
 """
 
 from __future__ import annotations
@@ -29,7 +30,19 @@ from .structures import Chain, Structure, load_structure
 
 __version__ = "0.1.0"
 
+#: Widgets, imported on first use so that the core package does not import ipywidgets/nglview.
+_WIDGETS = ("AttentionExplorer", "AttentionHeatmap", "HeadGrid", "SequenceTrack", "StructureAttentionView")
+
+
+def __getattr__(name: str):
+    if name in _WIDGETS:
+        from . import widgets
+
+        return getattr(widgets, name)
+    raise AttributeError(f"module 'protattn_widgets' has no attribute {name!r}")
+
 __all__ = [
+    *_WIDGETS,
     "load_model", "load_structure", "example_path", "EXAMPLES",
     "ProteinLanguageModel", "Structure", "Chain", "Attention", "head_label",
     "AttentionCache", "attention_cache",

@@ -1,0 +1,241 @@
+"""What a layer / head / threshold change costs in the explorer, kernel side and in a browser.
+
+For one chain of L = 500 residues (default) on the embedded AntiBERTy:
+
+* **kernel side**: ``ex.head = h``, ``ex.layer = l``, ``ex.threshold = t`` and
+  ``ex.mode = m`` on an :class:`AttentionExplorer` with every view (3D
+  structure, head grid, heatmap, sequence track), timed with
+  ``time.perf_counter`` up to the moment the widget messages are handed to the
+  comm (their state is serialised, binary buffers split off), with the bytes
+  they carry.  The attention comes from the cache: the benchmark checks that
+  ``model.forward_count`` does not move.
+* **provis-style baseline**: what the paper's code does for a view: load the
+  model again, recompute the attention (no cache), compute the edges.
+* **browser**: with ``--browser``, runs ``tests/browser/test_explorer_browser.py::
+  test_redraw_time`` on the same structure in JupyterLab + Chromium: the kernel
+  sets the head and the page times, with ``performance.now()``, until the
+  heatmap has redrawn (see that test).
+
+The 500-residue chain is 1HZH's heavy chain H (457 residues) followed by the
+first 43 residues of its light chain L, renumbered as one chain (a bench input,
+not a molecule).  Run ``python bench/bench_widgets.py [--browser] [--quick]``;
+results go to stdout and ``bench/results_widgets.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import gzip
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BENCH_DIR = Path(__file__).resolve().parent
+REPO_ROOT = BENCH_DIR.parent
+sys.path.insert(0, str(REPO_ROOT))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+
+def long_chain_pdb(length: int, directory: Path) -> Path:
+    """A PDB file whose chain H has ``length`` residues (1HZH H, then 1HZH L renumbered)."""
+    source = REPO_ROOT / "protattn_widgets/data/antibodies/1hzh.pdb.gz"
+    lines = gzip.decompress(source.read_bytes()).decode().splitlines()
+    atoms = [ln for ln in lines if ln.startswith("ATOM  ")]
+    out, seen, number = [], [], 0
+    for chain in ("H", "L"):
+        for ln in atoms:
+            if ln[21] != chain:
+                continue
+            key = (chain, ln[22:27])
+            if key not in seen:
+                if len(seen) == length:
+                    break
+                seen.append(key)
+                number = len(seen)
+            if chain == "H":
+                out.append(ln)
+            else:  # renumber into chain H after its own residues (no insertion codes)
+                out.append(f"{ln[:21]}H{1000 + number:4d} {ln[27:]}")
+        if len(seen) == length:
+            break
+    path = directory / f"bench_L{length}.pdb"
+    path.write_text("\n".join(out + ["TER", "END"]) + "\n")
+    return path
+
+
+class Tally:
+    def __init__(self):
+        self.messages = 0
+        self.bytes = 0
+
+
+class RecordingComm:
+    """Stands in for a widget's kernel comm: counts what would be sent (JSON text + binary buffers)."""
+
+    kernel = True  # ipywidgets serialises and sends only when the comm has a kernel
+
+    def __init__(self, tally: Tally, comm_id: str):
+        self.tally = tally
+        self.comm_id = comm_id
+
+    def send(self, data=None, buffers=None, **_):
+        self.tally.messages += 1
+        self.tally.bytes += len(json.dumps(data, default=str)) + sum(memoryview(b).nbytes for b in buffers or [])
+
+    def close(self, *args, **kwargs):
+        pass
+
+    def on_msg(self, *args, **kwargs):
+        pass
+
+
+def attach_recorder() -> Tally:
+    from ipywidgets.widgets.widget import _instances
+
+    tally = Tally()
+    for widget in list(_instances.values()):
+        widget.comm = RecordingComm(tally, widget.model_id)
+    return tally
+
+
+def timed(action, comm: Tally) -> tuple[float, int, int]:
+    before_messages, before_bytes = comm.messages, comm.bytes
+    start = time.perf_counter()
+    action()
+    elapsed = time.perf_counter() - start
+    return elapsed * 1000, comm.messages - before_messages, comm.bytes - before_bytes
+
+
+def kernel_side(path: Path, chain: str, rounds: int) -> dict:
+    import protattn_widgets as paw
+    from protattn_widgets.widgets.explorer import AttentionExplorer
+
+    model = paw.load_model("antiberty")
+    structure = paw.load_structure(path)
+    start = time.perf_counter()
+    ex = AttentionExplorer(structure, model=model, chain=chain, layer=0, head=0, threshold=0.3)
+    build_s = time.perf_counter() - start
+    comm = attach_recorder()
+    forwards = model.forward_count
+    results: dict[str, list] = {"head": [], "layer": [], "threshold (new value)": [],
+                                "threshold (seen before)": [], "mode": []}
+    thresholds = [round(0.05 + 0.01 * k, 2) for k in range(rounds + 1)]
+    for k in range(rounds):
+        results["head"].append(timed(lambda: setattr(ex, "head", (ex.head + 1) % 8), comm))
+        results["layer"].append(timed(lambda: setattr(ex, "layer", (ex.layer + 3) % 8), comm))
+        results["threshold (new value)"].append(timed(lambda: setattr(ex, "threshold", thresholds[k + 1]), comm))
+        results["mode"].append(timed(lambda: setattr(ex, "mode", ("max", "mean", "directed")[(k + 1) % 3]), comm))
+    for k in range(rounds):
+        results["threshold (seen before)"].append(timed(lambda: setattr(ex, "threshold", thresholds[k]), comm))
+    assert model.forward_count == forwards, "a view called the model"
+    import ipywidgets
+
+    ipywidgets.Widget.close_all()  # before interpreter exit, where closing them would fail noisily
+    rows = {}
+    for name, samples in results.items():
+        ms = [s[0] for s in samples]
+        rows[name] = {"median_ms": statistics.median(ms), "max_ms": max(ms),
+                      "messages": statistics.median(s[1] for s in samples),
+                      "bytes": statistics.median(s[2] for s in samples)}
+    return {"L": len(ex.attention), "build_s": build_s, "rows": rows}
+
+
+def provis_baseline(path: Path, chain: str, rounds: int) -> dict:
+    """Per view update: load the model again, recompute attention (no cache), compute edges."""
+    import protattn_widgets as paw
+    from protattn_widgets.models import clear_model_cache
+
+    structure = paw.load_structure(path)
+    samples = []
+    for k in range(rounds):
+        start = time.perf_counter()
+        clear_model_cache()
+        model = paw.load_model("antiberty")
+        attention = model.attention(structure[chain], use_cache=False)
+        attention.edges(k % 8, (k * 3) % 8, threshold=0.3)
+        samples.append((time.perf_counter() - start) * 1000)
+    return {"median_ms": statistics.median(samples), "max_ms": max(samples), "rounds": rounds}
+
+
+def browser_side(path: Path, chain: str) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "redraw.json"
+        env = dict(os.environ, PROTATTN_BENCH_STRUCTURE=str(path), PROTATTN_BENCH_CHAIN=chain,
+                   PROTATTN_BENCH_OUT=str(out), PYTHONPATH=str(REPO_ROOT))
+        test = "tests/browser/test_explorer_browser.py::test_redraw_time"
+        proc = subprocess.run([sys.executable, "-m", "pytest", test, "-q", "-p", "no:cacheprovider"],
+                              cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=1200)
+        if not out.exists():
+            raise RuntimeError(f"browser benchmark failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-2000:]}")
+        return json.loads(out.read_text())
+
+
+def machine() -> str:
+    import numpy
+    import ipywidgets
+    import anywidget
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return (f"{cpu}, {os.cpu_count()} cores (load {os.getloadavg()[0]:.2f}); Python {platform.python_version()}, "
+            f"numpy {numpy.__version__}, ipywidgets {ipywidgets.__version__}, anywidget {anywidget.__version__}; "
+            f"{datetime.date.today()}")
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--length", type=int, default=500)
+    parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--baseline-rounds", type=int, default=3)
+    parser.add_argument("--browser", action="store_true", help="also time the redraw in JupyterLab + Chromium")
+    parser.add_argument("--quick", action="store_true", help="5 rounds, 1 baseline round")
+    parser.add_argument("--output", type=Path, default=BENCH_DIR / "results_widgets.md")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.rounds, args.baseline_rounds = 5, 1
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = long_chain_pdb(args.length, Path(tmp))
+        kernel = kernel_side(path, "H", args.rounds)
+        baseline = provis_baseline(path, "H", args.baseline_rounds)
+        browser = browser_side(path, "H") if args.browser else None
+
+    lines = [f"# Explorer update cost, L = {kernel['L']}, AntiBERTy (8 x 8 heads)", "",
+             f"Machine: {machine()}.", f"Explorer built in {kernel['build_s']:.1f} s (model load + first forward + views).",
+             "", "## Kernel side (Python), per change, all five views", "",
+             "| change | median ms | max ms | messages | bytes sent | vs provis-style |",
+             "|---|---:|---:|---:|---:|---:|"]
+    for name, row in kernel["rows"].items():
+        ratio = baseline["median_ms"] / row["median_ms"]
+        lines.append(f"| {name} | {row['median_ms']:.1f} | {row['max_ms']:.1f} | {row['messages']:.0f} | "
+                     f"{row['bytes']:,.0f} | {ratio:,.0f}x faster |")
+    lines += ["", f"provis-style baseline (reload model + recompute attention + edges, per view update): "
+              f"median {baseline['median_ms']:.0f} ms over {baseline['rounds']} round(s).", ""]
+    if browser:
+        lines += ["## Browser (JupyterLab 4 + Chromium, headless, software rendering)", "",
+                  "| measure (median of %d head changes) | ms |" % browser["rounds"], "|---|---:|",
+                  f"| heatmap redraw (new head's message arrived -> canvas drawn) | {browser['changeToDrawn']:.1f} |",
+                  f"| kernel sets `ex.head` -> heatmap drawn (one clock; includes the Python side) | {browser['total']:.1f} |",
+                  f"| of which Python side in the kernel | {browser['python']:.1f} |",
+                  f"| worst kernel -> drawn | {browser['max_total']:.1f} |", ""]
+    text = "\n".join(lines)
+    print(text)
+    args.output.write_text(text + "\n")
+
+
+if __name__ == "__main__":
+    main()

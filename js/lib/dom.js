@@ -1,0 +1,61 @@
+// Small DOM helpers shared by the views (not pure: they touch the document).
+
+/** A canvas whose backing store follows devicePixelRatio; returns its 2D context scaled to CSS px. */
+export function sizeCanvas(canvas, width, height) {
+  const dpr = (typeof window !== "undefined" && window.devicePixelRatio) || 1;
+  canvas.style.width = `${width}px`;
+  canvas.style.height = `${height}px`;
+  canvas.width = Math.max(1, Math.round(width * dpr));
+  canvas.height = Math.max(1, Math.round(height * dpr));
+  const ctx = canvas.getContext("2d");
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  return ctx;
+}
+
+/** Pointer position in CSS px relative to an element. */
+export function localPoint(el, event) {
+  const box = el.getBoundingClientRect();
+  return { x: event.clientX - box.left, y: event.clientY - box.top };
+}
+
+export function element(tag, className, parent, text) {
+  const e = document.createElement(tag);
+  if (className) e.className = className;
+  if (text != null) e.textContent = text;
+  if (parent) parent.appendChild(e);
+  return e;
+}
+
+/** Show ``text`` next to the pointer inside ``box`` (the view's root, position: relative). */
+export function showTooltip(tip, box, point, text) {
+  tip.textContent = text;
+  tip.style.display = "block";
+  const w = tip.offsetWidth || 0;
+  const maxX = (box.clientWidth || 600) - w - 4;
+  tip.style.left = `${Math.max(0, Math.min(point.x + 12, maxX))}px`;
+  tip.style.top = `${point.y + 14}px`;
+}
+
+export function hideTooltip(tip) {
+  tip.style.display = "none";
+}
+
+/** Record a draw on the element for tests and benchmarks: ``el.protattnView``. */
+export function stamp(el, kind, start, extra = {}) {
+  const end = performance.now();
+  const api = el.protattnView || (el.protattnView = { kind, draws: 0 });
+  api.draws += 1;
+  api.lastDrawStart = start;
+  api.lastDrawEnd = end;
+  api.lastDrawMs = end - start;
+  Object.assign(api, extra);
+  return api;
+}
+
+/** Render an error in the view instead of leaving it blank. */
+export function showError(el, error) {
+  el.textContent = "";
+  const box = element("div", "protattn-error", el);
+  box.textContent = `protattn view error: ${error && error.message ? error.message : error}`;
+  if (typeof console !== "undefined") console.warn("protattn:", error);
+}

@@ -1,0 +1,63 @@
+// Edges of one head from its uint8 codes: what StructureAttentionView computes in Python
+// (Attention.edges, then the CA filter and max_edges), for the standalone page.
+//
+// The rule is the heatmap's (js/heatmap.js paintMatrix): a pair is an edge when its
+// combined code reaches the threshold's code, so the page's 3D edges are exactly the
+// heatmap's unfaded cells.  Codes are the head's values quantised relative to its
+// maximum (encoding.py), so a pair within scale / 510 of the threshold may fall on
+// the other side of it than in the kernel.
+
+import { thresholdCode } from "./buffers.js";
+
+/**
+ * @param {Uint8Array} codes   (n, n) row-major: row i attends to column j
+ * @param {number} n
+ * @param {number} scale       value of code 255
+ * @param {number} threshold   in [0, 1]
+ * @param {"max"|"mean"|"directed"} mode
+ * @param {Uint8Array|null} hasCa (n,) 1 where the residue has a CA atom (others get no edge)
+ * @param {number} maxEdges    keep the strongest this many
+ * @returns {{pairs: Uint16Array, weights: Uint8Array, total: number}}
+ *   pairs (k, 2) strongest first (ties in row-major order, as numpy's stable sort);
+ *   weights (k,) round(clip(weight, 0, 1) * 255); total: edges before maxEdges.
+ *   "max" and "mean" give each unordered pair once with i < j; no self-pairs.
+ */
+export function strongEdges(codes, n, scale, threshold, mode, hasCa, maxEdges) {
+  const tq = thresholdCode(threshold, scale);
+  const directed = mode === "directed";
+  // Keys are twice the combined code (0..510), so that the mean of two codes stays whole.
+  const buckets = new Uint32Array(511);
+  const keyOf = (i, j) => {
+    const a = codes[i * n + j];
+    if (directed) return 2 * a;
+    const b = codes[j * n + i];
+    return mode === "mean" ? a + b : 2 * Math.max(a, b);
+  };
+  const visit = (fn) => {
+    for (let i = 0; i < n; i++) {
+      if (hasCa && !hasCa[i]) continue;
+      for (let j = directed ? 0 : i + 1; j < n; j++) {
+        if (j === i || (hasCa && !hasCa[j])) continue;
+        const key = keyOf(i, j);
+        if (key >= 2 * tq) fn(i, j, key);
+      }
+    }
+  };
+  let total = 0;
+  visit((i, j, key) => { buckets[key] += 1; total += 1; });
+  const k = Math.min(total, Math.max(0, maxEdges | 0));
+  // Counting sort, strongest key first; within a key, row-major order.
+  const start = new Uint32Array(511);
+  for (let key = 509, acc = buckets[510]; key >= 0; key--) { start[key] = acc; acc += buckets[key]; }
+  const pairs = new Uint16Array(2 * k);
+  const weights = new Uint8Array(k);
+  const step = scale / 255 / 2;
+  visit((i, j, key) => {
+    const e = start[key]++;
+    if (e >= k) return;
+    pairs[2 * e] = i;
+    pairs[2 * e + 1] = j;
+    weights[e] = Math.round(Math.min(Math.max(key * step, 0), 1) * 255);
+  });
+  return { pairs, weights, total };
+}

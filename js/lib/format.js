@@ -1,0 +1,43 @@
+// Text shown to people: residue labels, tooltips, head labels (1-based, as the paper).
+
+/** E.g. "H TYR 52A". */
+export function residueLabel(chainId, names, ids, i) {
+  const parts = [];
+  if (chainId) parts.push(chainId);
+  if (names && names[i]) parts.push(names[i]);
+  parts.push(ids && ids[i] != null ? ids[i] : String(i + 1));
+  return parts.join(" ");
+}
+
+/** An attention weight with the digits it deserves: "0.34", "0.004", "0". */
+export function formatWeight(value) {
+  if (!(value > 0)) return "0";
+  if (value >= 0.995) return value.toFixed(2);
+  return value >= 0.01 ? value.toFixed(2) : value.toFixed(3);
+}
+
+/** E.g. "H TYR 52A -> H ASP 101: 0.34" (row i attends to column j). */
+export function pairTooltip(chainId, names, ids, i, j, value) {
+  return `${residueLabel(chainId, names, ids, i)} -> ${residueLabel(chainId, names, ids, j)}: ${formatWeight(value)}`;
+}
+
+/** The paper's 1-based label of a 0-based head: (2, 4) -> "3-5". */
+export function headLabel(layer, head) {
+  return `${layer + 1}-${head + 1}`;
+}
+
+/** E.g. "3-5: 12.3% (n=94)"; a head without a value: "3-5: no value (n=4)". */
+export function headTooltip(layer, head, value, n, format = "percent") {
+  let shown;
+  if (value == null || Number.isNaN(value)) shown = "no value";
+  else if (format === "percent") shown = `${(value * 100).toFixed(1)}%`;
+  else shown = Number(value).toPrecision(3);
+  const count = n == null ? "" : ` (n=${n})`;
+  return `${headLabel(layer, head)}: ${shown}${count}`;
+}
+
+/** E.g. "H TYR 52A: received 1.23 · CDR-H2". */
+export function residueTooltip(chainId, names, ids, i, received, tracks = []) {
+  const extra = tracks.length ? ` · ${tracks.join(", ")}` : "";
+  return `${residueLabel(chainId, names, ids, i)}: received ${received.toFixed(2)}${extra}`;
+}

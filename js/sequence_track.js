@@ -1,0 +1,175 @@
+// SequenceTrack: the chain's residues as cells coloured by attention received, with
+// annotation tracks underneath (protattn_widgets/widgets/sequence_track.py).
+//
+// Traits read:
+//   _received        bytes   uint8 (L,): code q means q / 255 * _received_scale
+//   _received_scale  float   attention received of code 255 (the maximum)
+//   sequence str (L letters), residue_ids, residue_names [str] (L), chain_id str
+//   _track_names [str] (T), _track_colors [css colour] (T)
+//   _track_masks     bytes   uint8 (T, L): 1 where residue is in the track
+//   per_row int, selected_residue, caption
+// Written: selected_residue (click; Escape clears).
+
+import { asBytes, codeValue } from "./lib/buffers.js";
+import { HIGHLIGHT, cssColor, lut, textColorOn } from "./lib/colormaps.js";
+import { element, hideTooltip, localPoint, showError, showTooltip, sizeCanvas, stamp } from "./lib/dom.js";
+import { residueTooltip } from "./lib/format.js";
+import { residueAt, residueOrigin, trackLayout } from "./lib/layout.js";
+
+const CSS = `
+.protattn-track { position: relative; font: 12px sans-serif; color: #222; }
+.protattn-track canvas { display: block; outline: none; cursor: pointer; }
+.protattn-track .pa-caption { font-weight: 600; }
+.protattn-track .pa-legend { display: flex; gap: 12px; flex-wrap: wrap; margin: 2px 0; }
+.protattn-track .pa-swatch { display: inline-block; width: 10px; height: 10px; margin-right: 4px; vertical-align: middle; }
+.protattn-tooltip { position: absolute; display: none; pointer-events: none; background: rgba(30,30,30,.9);
+  color: #fff; padding: 2px 6px; border-radius: 3px; white-space: nowrap; font: 12px sans-serif; z-index: 10; }
+.protattn-error { color: #a00; background: #fee; border: 1px solid #d88; padding: 6px; font: 12px monospace; }
+`;
+
+function render({ model, el }) {
+  const table = lut("Blues", 0.12, 1); // the NGL view's residue colours
+  const root = element("div", "protattn-track", el);
+  element("style", null, root, CSS);
+  const caption = element("div", "pa-caption", root);
+  const legend = element("div", "pa-legend", root);
+  const canvas = element("canvas", null, root);
+  canvas.tabIndex = 0;
+  const tip = element("div", "protattn-tooltip", root);
+  let layout = trackLayout(0, 50, 0);
+
+  function tracks() {
+    const names = model.get("_track_names") || [];
+    const colors = model.get("_track_colors") || [];
+    return { names, colors, masks: asBytes(model.get("_track_masks")) };
+  }
+
+  function drawLegend(names, colors) {
+    legend.textContent = "";
+    const scale = element("span", null, legend);
+    const sw = element("span", "pa-swatch", scale);
+    sw.style.background = `linear-gradient(90deg, ${cssColor(table, 0)}, ${cssColor(table, 255)})`;
+    sw.style.width = "40px";
+    scale.appendChild(document.createTextNode("attention received"));
+    names.forEach((name, t) => {
+      const item = element("span", null, legend);
+      element("span", "pa-swatch", item).style.background = colors[t] || "#999";
+      item.appendChild(document.createTextNode(name));
+    });
+  }
+
+  function draw() {
+    const start = performance.now();
+    try {
+      const sequence = model.get("sequence") || "";
+      const ids = model.get("residue_ids") || [];
+      const n = sequence.length;
+      const received = asBytes(model.get("_received"));
+      const { names, colors, masks } = tracks();
+      caption.textContent = model.get("caption") || "";
+      drawLegend(names, colors);
+      layout = trackLayout(n, Math.max(1, model.get("per_row") || 50), names.length);
+      const ctx = sizeCanvas(canvas, layout.width, layout.height);
+      ctx.clearRect(0, 0, layout.width, layout.height);
+      ctx.font = "11px monospace";
+      ctx.textAlign = "center";
+      ctx.textBaseline = "middle";
+      for (let i = 0; i < n; i++) {
+        const { x, y } = residueOrigin(layout, i);
+        const q = received.length === n ? received[i] : 0;
+        ctx.fillStyle = cssColor(table, q);
+        ctx.fillRect(x, y, layout.cellW - 1, layout.cellH);
+        ctx.fillStyle = textColorOn(table, q);
+        ctx.fillText(sequence[i], x + layout.cellW / 2, y + layout.cellH / 2 + 1);
+        for (let t = 0; t < names.length; t++) {
+          if (masks[t * n + i]) {
+            ctx.fillStyle = colors[t] || "#999";
+            ctx.fillRect(x, y + layout.cellH + 1 + t * (layout.stripH + 1), layout.cellW, layout.stripH);
+          }
+        }
+        if (i % 10 === 0) {
+          ctx.fillStyle = "#666";
+          ctx.font = "9px sans-serif";
+          ctx.textAlign = "left";
+          ctx.fillText(ids[i] ?? String(i + 1), x, y - layout.ruler / 2);
+          ctx.font = "11px monospace";
+          ctx.textAlign = "center";
+        }
+      }
+      const sel = model.get("selected_residue");
+      if (sel != null && sel >= 0 && sel < n) {
+        const { x, y } = residueOrigin(layout, sel);
+        ctx.strokeStyle = HIGHLIGHT;
+        ctx.lineWidth = 2.5;
+        ctx.strokeRect(x - 0.5, y - 1, layout.cellW, layout.cellH + 2);
+      }
+    } catch (error) {
+      showError(el, error);
+    } finally {
+      const api = stamp(el, "sequence_track", start);
+      api.summary = () => ({ draws: api.draws, selected: model.get("selected_residue"), layout: { ...layout } });
+      api.residueCenter = (i) => {
+        const box = canvas.getBoundingClientRect();
+        const { x, y } = residueOrigin(layout, i);
+        return { x: box.left + x + layout.cellW / 2, y: box.top + y + layout.cellH / 2 };
+      };
+    }
+  }
+
+  let queued = false;
+  function schedule() {
+    if (queued) return;
+    queued = true;
+    queueMicrotask(() => { queued = false; draw(); });
+  }
+
+  function onMove(event) {
+    const p = localPoint(canvas, event);
+    const i = residueAt(layout, p.x, p.y);
+    if (i == null) { hideTooltip(tip); return; }
+    const { names, masks } = tracks();
+    const n = (model.get("sequence") || "").length;
+    const inTracks = names.filter((_, t) => masks[t * n + i]);
+    const value = codeValue(asBytes(model.get("_received"))[i] || 0, model.get("_received_scale") || 0);
+    const text = residueTooltip(model.get("chain_id"), model.get("residue_names"), model.get("residue_ids"),
+                                i, value, inTracks);
+    const box = canvas.getBoundingClientRect();
+    const rootBox = root.getBoundingClientRect();
+    showTooltip(tip, root, { x: p.x + box.left - rootBox.left, y: p.y + box.top - rootBox.top }, text);
+  }
+
+  function onClick(event) {
+    const p = localPoint(canvas, event);
+    const i = residueAt(layout, p.x, p.y);
+    if (i == null) return;
+    model.set("selected_residue", i);
+    model.save_changes();
+  }
+
+  function onKey(event) {
+    if (event.key !== "Escape") return;
+    model.set("selected_residue", null);
+    model.save_changes();
+  }
+
+  function onLeave() { hideTooltip(tip); }
+
+  draw();
+  const traits = ["_received", "_received_scale", "sequence", "residue_ids", "_track_names", "_track_colors",
+                  "_track_masks", "per_row", "selected_residue", "caption"];
+  for (const name of traits) model.on(`change:${name}`, schedule);
+  canvas.addEventListener("mousemove", onMove);
+  canvas.addEventListener("mouseleave", onLeave);
+  canvas.addEventListener("click", onClick);
+  canvas.addEventListener("keydown", onKey);
+  return () => {
+    for (const name of traits) model.off(`change:${name}`, schedule);
+    canvas.removeEventListener("mousemove", onMove);
+    canvas.removeEventListener("mouseleave", onLeave);
+    canvas.removeEventListener("click", onClick);
+    canvas.removeEventListener("keydown", onKey);
+    delete el.protattnView;
+  };
+}
+
+export default { render };

@@ -1,0 +1,237 @@
+"""What the anywidget views share: one chain's attention, the current head, the selection.
+
+Each view is an :class:`anywidget.AnyWidget` whose synced traitlets are the whole
+contract with its ES module (``js/*.js``, bundled into ``static/``).  The shared
+traits, ``layer``, ``head``, ``threshold``, ``mode`` and ``selected_residue``, have
+the same names and meaning as on :class:`~.structure_view.StructureAttentionView`,
+so any two views can be linked with ``traitlets.link``.  Updates read the
+:class:`~protattn_widgets.Attention` object held by the view: no model is called.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import anywidget
+import numpy as np
+from traitlets import CaselessStrEnum, Float, Int, List, Unicode, observe, validate
+
+from ..attention import EDGE_MODES, Attention, check_threshold
+from ..errors import ProtAttnError
+from ..structures import Chain
+
+__all__ = ["AttentionViewBase", "AttentionChainMismatchError", "STATIC", "DEFAULT_THRESHOLD"]
+
+#: Where ``npm run build`` puts the bundled ES modules.
+STATIC = Path(__file__).resolve().parent / "static"
+#: The paper's threshold for "strong" attention.
+DEFAULT_THRESHOLD = 0.3
+
+_THREE_LETTER = {
+    "A": "ALA", "R": "ARG", "N": "ASN", "D": "ASP", "C": "CYS", "Q": "GLN", "E": "GLU", "G": "GLY",
+    "H": "HIS", "I": "ILE", "L": "LEU", "K": "LYS", "M": "MET", "F": "PHE", "P": "PRO", "S": "SER",
+    "T": "THR", "W": "TRP", "Y": "TYR", "V": "VAL",
+}
+
+
+class AttentionChainMismatchError(ProtAttnError, ValueError):
+    """The attention given to a view is not of the chain given with it."""
+
+
+def check_attention_chain(attention: Attention, chain: Chain | None) -> None:
+    """Raise :class:`AttentionChainMismatchError` unless ``attention`` is of ``chain``'s residues."""
+    if not isinstance(attention, Attention):
+        raise TypeError(f"attention must be an Attention (model.attention(chain)), got {type(attention).__name__}")
+    if chain is None:
+        return
+    if not isinstance(chain, Chain):
+        raise TypeError(f"chain must be a Chain (structure[chain_id]), got {type(chain).__name__}")
+    if chain.sequence != attention.sequence or tuple(chain.residue_ids) != tuple(attention.residue_ids):
+        raise AttentionChainMismatchError(
+            f"the attention covers {len(attention)} residues ({attention.sequence[:12]}...) but chain "
+            f"{chain.chain_id!r} of {chain.structure_name} has {len(chain)} ({chain.sequence[:12]}...); "
+            "compute it with model.attention(chain)"
+        )
+
+
+class AttentionViewBase(anywidget.AnyWidget):
+    """Base of the anywidget views of one chain's attention.
+
+    Parameters
+    ----------
+    attention : Attention
+        ``values`` of shape ``(n_layers, n_heads, L, L)``.
+    chain : Chain, optional
+        The chain the attention is of: residue names, contacts, coordinates.
+        Without it residue names come from the one-letter sequence.
+    layer, head : int
+        0-based head shown first (labels shown to people are 1-based).
+    threshold : float in [0, 1]
+    mode : {"max", "mean", "directed"}
+    selected_residue : int or None
+        0-based residue index.
+    """
+
+    layer = Int(0).tag(sync=True)
+    head = Int(0).tag(sync=True)
+    threshold = Float(DEFAULT_THRESHOLD).tag(sync=True)
+    mode = CaselessStrEnum(EDGE_MODES, default_value="max").tag(sync=True)
+    selected_residue = Int(None, allow_none=True).tag(sync=True)
+    n_layers = Int(1).tag(sync=True)
+    n_heads = Int(1).tag(sync=True)
+    chain_id = Unicode("").tag(sync=True)
+    residue_ids = List(Unicode()).tag(sync=True)
+    residue_names = List(Unicode()).tag(sync=True)
+    caption = Unicode("").tag(sync=True)
+
+    def __init__(self, attention: Attention, chain: Chain | None = None, *, layer: int = 0, head: int = 0,
+                 threshold: float = DEFAULT_THRESHOLD, mode: str = "max", selected_residue: int | None = None,
+                 **kwargs: Any) -> None:
+        check_attention_chain(attention, chain)
+        self.attention = attention
+        self.chain = chain
+        self._live = False  # no sending until every trait has its first value
+        self._sent_key: tuple | None = None
+        super().__init__(**kwargs)
+        with self.hold_sync():
+            self._set_residues()
+            self.layer, self.head = attention.check_head(layer, head)
+            self.threshold, self.mode = threshold, mode
+            self.selected_residue = selected_residue
+            self._on_chain()
+            self._live = True
+            self._refresh()
+
+    @classmethod
+    def from_model(cls, structure, chain: str, model: Any = "antiberty", **kwargs: Any):
+        """Build the view of ``structure[chain]`` with a model (a name or a loaded model); cached attention."""
+        from ..models import load_model
+        from ..structures import Structure, load_structure
+
+        if not isinstance(structure, Structure):
+            structure = load_structure(structure)
+        if isinstance(model, str):
+            model = load_model(model)
+        return cls(model.attention(structure[chain]), structure[chain], **kwargs)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.attention!r}, head {self.attention.label(self.layer, self.head)})"
+
+    # -- switching chains -------------------------------------------------------------------
+
+    def set_attention(self, attention: Attention, chain: Chain | None = None) -> None:
+        """Show another chain's attention (same model); clears the selection.
+
+        Everything the front-end needs goes in one message.
+        """
+        check_attention_chain(attention, chain)
+        if (attention.n_layers, attention.n_heads) != (self.attention.n_layers, self.attention.n_heads):
+            raise ValueError("set_attention needs attention of the same model (same layers and heads)")
+        with self.hold_sync():
+            self._live = False
+            self.attention, self.chain = attention, chain
+            self._sent_key = None
+            self.selected_residue = None
+            self._set_residues()
+            self._on_chain()
+            self._live = True
+            self._refresh()
+
+    def _set_residues(self) -> None:
+        attention, chain = self.attention, self.chain
+        self.n_layers, self.n_heads = attention.n_layers, attention.n_heads
+        self.chain_id = (chain.chain_id if chain is not None else attention.chain_id) or ""
+        self.residue_ids = list(attention.residue_ids)
+        self.residue_names = (list(chain.residue_names) if chain is not None
+                              else [_THREE_LETTER.get(c, "UNK") for c in attention.sequence])
+
+    # -- validation -------------------------------------------------------------------------
+
+    @validate("layer", "head")
+    def _valid_head(self, proposal):
+        name = proposal.trait.name
+        if name == "layer":
+            return self.attention.check_head(proposal.value, 0)[0]
+        return self.attention.check_head(0, proposal.value)[1]
+
+    @validate("threshold")
+    def _valid_threshold(self, proposal):
+        return check_threshold(proposal.value)
+
+    @validate("selected_residue")
+    def _valid_selected(self, proposal):
+        index = proposal.value
+        if index is None:
+            return None
+        n = len(self.attention)
+        if not -n <= index < n:
+            raise IndexError(f"selected_residue {index} is out of range: the chain has {n} residues, "
+                             f"indexed 0..{n - 1}")
+        return index % n
+
+    # -- updates ----------------------------------------------------------------------------
+
+    @observe("layer", "head", "threshold", "mode")
+    def _on_head_change(self, change) -> None:
+        if self._live:
+            self._refresh()
+
+    def _refresh(self) -> None:
+        """Send what the current state needs, unless it was sent already."""
+        key = self._data_key()
+        if key == self._sent_key:
+            return
+        with self.hold_sync():
+            self._send_data()
+        self._sent_key = key
+
+    # Subclasses: what the data depends on, what to send, what to do per chain.
+    def _data_key(self) -> tuple:
+        return (self.layer, self.head)
+
+    def _send_data(self) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _on_chain(self) -> None:
+        pass
+
+    def _title(self) -> str:
+        from ..figures import model_display_name
+
+        source = f"{self.attention.structure_name or ''}:{self.chain_id}" if self.chain_id else "sequence"
+        return f"{model_display_name(self.attention.model_name)} {self.attention.label(self.layer, self.head)} · {source}"
+
+
+def default_colors() -> list[str]:
+    """Colours given to annotation tracks in turn (ColorBrewer Dark2)."""
+    return ["#1b9e77", "#d95f02", "#7570b3", "#66a61e", "#e6ab02", "#a6761d", "#666666"]
+
+
+def as_index_mask(value, residue_ids: list[str], what: str) -> np.ndarray:
+    """A residue selection as a bool mask, shape=(L,).
+
+    ``value`` is a bool array of length L, a list of 0-based indices, or a list of
+    author residue ids (strings, e.g. ``["95", "100A"]``).
+    """
+    n = len(residue_ids)
+    array = np.asarray(value)
+    if array.dtype == bool:
+        if array.shape != (n,):
+            raise ValueError(f"{what}: a mask must have one entry per residue ({n}), got shape {array.shape}")
+        return array.copy()
+    mask = np.zeros(n, dtype=bool)
+    if array.size == 0:
+        return mask
+    if array.dtype.kind in "iu":
+        if array.min() < 0 or array.max() >= n:
+            raise IndexError(f"{what}: residue indices must lie in 0..{n - 1}")
+        mask[array] = True
+        return mask
+    lookup = {rid: i for i, rid in enumerate(residue_ids)}
+    missing = [str(r) for r in array.ravel() if str(r).strip() not in lookup]
+    if missing:
+        raise KeyError(f"{what}: residue ids {missing[:5]} are not in the chain "
+                       f"(ids run {residue_ids[0]}..{residue_ids[-1]})")
+    mask[[lookup[str(r).strip()] for r in array.ravel()]] = True
+    return mask

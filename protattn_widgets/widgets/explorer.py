@@ -1,0 +1,309 @@
+"""The linked explorer: structure, head grid, heatmap, sequence track and controls.
+
+>>> import protattn_widgets as paw
+>>> ex = paw.AttentionExplorer(paw.example_path("1vfb_complex"), model="antiberty", chain="B")
+>>> ex                                   # shows the linked explorer
+>>> ex.layer, ex.head = 5, 2             # traitlets, two-way with the sliders
+>>> ex.save_figure("fig.svg")            # static figure of the current state
+>>> ex.to_html("explorer.html")          # standalone page, opens without a kernel
+
+How the views are linked
+------------------------
+The explorer's traits ``layer``, ``head``, ``threshold``, ``mode``,
+``selected_residue`` and ``chain`` are the single source of truth; every view
+and control is tied to them with :func:`traitlets.link` in the kernel, because
+the data a view draws (the head's matrix, edges, statistic) is computed there,
+from the cached :class:`~protattn_widgets.Attention` (no model call).
+``selected_residue`` is additionally :func:`ipywidgets.jslink` ed between the
+heatmap, the sequence track and the head grid, so that a selection shows in
+all of them at once, also in a page exported by :meth:`to_html`.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+from pathlib import Path
+from typing import Any
+
+import ipywidgets
+from traitlets import CaselessStrEnum, Float, Int, Unicode, link, observe, validate
+
+from ..attention import EDGE_MODES, Attention, check_threshold
+from ..errors import ProtAttnError, SequenceTooLongError
+from ..structures import Chain, Structure, load_structure
+from ._base import DEFAULT_THRESHOLD
+from .controls import Controls
+from .head_grid import HeadGrid
+from .heatmap import AttentionHeatmap
+from .sequence_track import SequenceTrack
+
+__all__ = ["AttentionExplorer"]
+
+_SHARED = ("layer", "head", "threshold", "mode", "selected_residue")
+STRUCTURE_WIDTH = "520px"
+
+
+class AttentionExplorer(ipywidgets.VBox):
+    """All views of one structure's attention, linked.
+
+    Parameters
+    ----------
+    structure : Structure, path, PDB file text or PDB id
+        The whole structure is shown in 3D; one protein chain's attention is explored.
+    model : str or ProteinLanguageModel
+        ``"antiberty"`` (embedded) or anything :func:`protattn_widgets.load_model` accepts.
+    chain : str, optional
+        Chain id; default the first protein chain.
+    layer, head : int
+        0-based head shown first.
+    threshold : float in [0, 1]
+        Strong attention: edges drawn in 3D, the head grid's statistic, unfaded heatmap cells.
+    mode : {"max", "mean", "directed"}
+        How both directions of a pair are combined for edges.
+    annotations : mapping or list, optional
+        Tracks for the sequence view (see :class:`SequenceTrack`), for the first chain.
+    min_total : int
+        Heads with fewer strong pairs get no value in the head grid.
+    structure_view : bool
+        Include the 3D view (nglview); ``False`` leaves it out.
+
+    Attributes
+    ----------
+    structure : Structure
+    model : ProteinLanguageModel
+    attention : Attention
+        Of the current chain, from the model's cache.
+    controls, grid, heatmap, sequence, structure_view
+        The parts (``structure_view`` is a StructureAttentionView or None).
+
+    Raises
+    ------
+    ChainNotFoundError
+        ``chain`` is not a protein chain of the structure (the message lists them).
+    StructureError
+        The structure cannot be read or has no protein chain.
+    SequenceTooLongError
+        The chain is longer than the model accepts.
+    ValueError, LayerHeadIndexError
+        ``threshold`` outside [0, 1], ``mode`` unknown, ``layer``/``head`` outside the model.
+    """
+
+    layer = Int(0)
+    head = Int(0)
+    threshold = Float(DEFAULT_THRESHOLD)
+    mode = CaselessStrEnum(EDGE_MODES, default_value="max")
+    selected_residue = Int(None, allow_none=True)
+    chain = Unicode("")
+
+    def __init__(self, structure: Structure | str | os.PathLike, model: Any = "antiberty", chain: str | None = None,
+                 *, layer: int = 0, head: int = 0, threshold: float = DEFAULT_THRESHOLD, mode: str = "max",
+                 annotations: Any = None, min_total: int = 10, structure_view: bool = True,
+                 **kwargs: Any) -> None:
+        # Everything a user can get wrong is checked before any widget exists.
+        threshold = check_threshold(threshold)
+        if mode not in EDGE_MODES:
+            raise ValueError(f"mode must be one of {EDGE_MODES}, got {mode!r}")
+        if not isinstance(structure, Structure):
+            structure = load_structure(structure)
+        if isinstance(model, (str, os.PathLike)):
+            from ..models import load_model
+
+            model = load_model(model)
+        chain_id = structure.chain_ids[0] if chain is None else chain
+        chain_obj = structure[chain_id]  # ChainNotFoundError lists the protein chains
+        attention = self._attention_of(model, chain_obj, structure)
+        layer, head = attention.check_head(layer, head)
+
+        self.structure = structure
+        self.model = model
+        self.attention: Attention = attention
+        self.min_total = int(min_total)
+        self._live = False
+        self._view_links: list = []
+        self._with_structure_view = bool(structure_view)
+        self._next_attention: Attention | None = None
+        shared = dict(layer=layer, head=head, threshold=threshold, mode=mode)
+
+        self.controls = Controls(attention.n_layers, attention.n_heads, structure.chain_ids,
+                                 chain=chain_id, **shared)
+        self.grid = HeadGrid(attention, chain_obj, min_total=min_total, **shared)
+        self.heatmap = AttentionHeatmap(attention, chain_obj, **shared)
+        self.sequence = SequenceTrack(attention, chain_obj, annotations=annotations, **shared)
+        self.structure_view = self._make_structure_view(attention, shared) if structure_view else None
+        self.status = ipywidgets.HTML("")
+        # A fixed width: NGL sizes its canvas from its parent, and a flex item may start at width 0.
+        self._structure_box = ipywidgets.Box([self.structure_view] if self.structure_view else [],
+                                             layout=ipywidgets.Layout(width=STRUCTURE_WIDTH))
+        panels = ipywidgets.HBox([self.grid, self.heatmap], layout=ipywidgets.Layout(flex_flow="row wrap"))
+        super().__init__(children=[
+            self.controls,
+            ipywidgets.HBox([self._structure_box, panels], layout=ipywidgets.Layout(flex_flow="row wrap")),
+            self.sequence,
+            self.status,
+        ], **kwargs)
+
+        with self.hold_trait_notifications():
+            self.layer, self.head, self.threshold, self.mode = layer, head, threshold, mode
+            self.chain = chain_id
+        for name in ("layer", "head", "threshold", "mode"):
+            link((self, name), (self.controls, name))
+        self.controls.chain_dropdown.observe(self._on_chain_dropdown, "value")
+        for view in (self.grid, self.heatmap, self.sequence):
+            for name in _SHARED:
+                link((self, name), (view, name))
+        # Selection in one anywidget view shows in the others at once, kernel or not.
+        self._js_links = [ipywidgets.jslink((self.heatmap, "selected_residue"), (self.sequence, "selected_residue")),
+                          ipywidgets.jslink((self.heatmap, "selected_residue"), (self.grid, "selected_residue"))]
+        self._link_structure_view()
+        self._live = True
+
+    # -- construction helpers ---------------------------------------------------------------
+
+    @staticmethod
+    def _attention_of(model, chain: Chain, structure: Structure) -> Attention:
+        max_length = getattr(model, "max_length", None)
+        if max_length is not None and len(chain) > max_length:
+            raise SequenceTooLongError(
+                f"chain {chain.chain_id!r} of {structure.name} has {len(chain)} residues but {model.name} "
+                f"accepts at most {max_length}; choose another chain ({_chain_list(structure)}) or a "
+                f"window of it: model.attention(structure[{chain.chain_id!r}][:{max_length}])")
+        return model.attention(chain)
+
+    def _make_structure_view(self, attention: Attention, shared: dict):
+        from .structure_view import StructureAttentionView
+
+        view = StructureAttentionView(self.structure, attention, selected_residue=self.selected_residue,
+                                      layout=ipywidgets.Layout(width="100%"), **shared)
+        # nglview sizes its canvas from its parent's width when first shown, which is 0 inside a
+        # box that is still being laid out: give it its width.
+        view.ngl._view_width = STRUCTURE_WIDTH
+        return view
+
+    def _link_structure_view(self) -> None:
+        for item in self._view_links:
+            item.unlink()
+        self._view_links = []
+        if self.structure_view is not None:
+            self._view_links = [link((self, name), (self.structure_view, name)) for name in _SHARED]
+
+    # -- validation -------------------------------------------------------------------------
+
+    @validate("layer", "head")
+    def _valid_head(self, proposal):
+        if proposal.trait.name == "layer":
+            return self.attention.check_head(proposal.value, 0)[0]
+        return self.attention.check_head(0, proposal.value)[1]
+
+    @validate("threshold")
+    def _valid_threshold(self, proposal):
+        return check_threshold(proposal.value)
+
+    @validate("selected_residue")
+    def _valid_selected(self, proposal):
+        index = proposal.value
+        if index is None:
+            return None
+        n = len(self.attention)
+        if not -n <= index < n:
+            raise IndexError(f"selected_residue {index} is out of range: chain {self.chain!r} has {n} residues, "
+                             f"indexed 0..{n - 1}")
+        return index % n
+
+    @validate("chain")
+    def _valid_chain(self, proposal):
+        chain_id = proposal.value
+        chain_obj = self.structure[chain_id]  # raises ChainNotFoundError with the list of chains
+        if getattr(self, "_live", False):
+            # Fetch (cached) now, so that a chain the model cannot take leaves everything as it was.
+            self._next_attention = self._attention_of(self.model, chain_obj, self.structure)
+        return chain_id
+
+    # -- changing chain -----------------------------------------------------------------------
+
+    @observe("chain")
+    def _on_chain(self, change) -> None:
+        if not self._live:
+            return
+        attention, self._next_attention = self._next_attention, None
+        chain_obj = self.structure[change["new"]]
+        self.status.value = ""
+        self.selected_residue = None
+        self.attention = attention
+        for view in (self.grid, self.heatmap, self.sequence):
+            view.set_attention(attention, chain_obj)
+        if self._with_structure_view:
+            shared = dict(layer=self.layer, head=self.head, threshold=self.threshold, mode=self.mode)
+            old = self.structure_view
+            self.structure_view = self._make_structure_view(attention, shared)
+            self._link_structure_view()
+            self._structure_box.children = [self.structure_view]
+            if old is not None:
+                old.close()
+        self.controls.chain_dropdown.value = change["new"]
+
+    def _on_chain_dropdown(self, change) -> None:
+        if change["new"] == self.chain:
+            return
+        try:
+            self.chain = change["new"]
+        except ProtAttnError as error:  # shown in the explorer, and the dropdown goes back
+            self.status.value = f'<span style="color:#a00">{html.escape(str(error))}</span>'
+            self.controls.chain_dropdown.value = self.chain
+
+    # -- convenience ------------------------------------------------------------------------
+
+    @property
+    def chain_obj(self) -> Chain:
+        """The :class:`Chain` explored now."""
+        return self.structure[self.chain]
+
+    def __repr__(self) -> str:
+        return (f"AttentionExplorer({self.structure.name}:{self.chain}, {self.attention.model_name}, "
+                f"head {self.attention.label(self.layer, self.head)}, threshold={self.threshold:.2f}, "
+                f"mode={self.mode!r})")
+
+    def save_figure(self, path: str | os.PathLike, *, top_k: int = 30) -> Path:
+        """Write a static figure of the current head (matrix with contacts + strongest edges in 3D).
+
+        The format follows the suffix: ``.png``, ``.svg`` or ``.pdf``.  Returns the path.
+        """
+        from ..figures import head_figure, save_figure
+
+        fig = head_figure(self.chain_obj, self.attention, self.layer, self.head, top_k=top_k,
+                          threshold=self.threshold)
+        return save_figure(fig, path)
+
+    def to_html(self, path: str | os.PathLike, *, title: str | None = None) -> Path:
+        """Write a standalone HTML page of the explorer's current state (no kernel needed to view it).
+
+        The page holds the widgets' state: the current head's matrix, received
+        attention, head statistics, contacts, edges and the bundled front-end
+        code.  Without a kernel, hovering, the contact overlay, selecting a
+        residue (shown in heatmap, sequence and grid) and rotating the 3D view
+        work; changing layer, head, threshold, mode or chain needs the kernel
+        (the controls are exported disabled).  The page loads the Jupyter widget
+        manager and the nglview/anywidget front-ends from the jsDelivr CDN when
+        it is opened.
+        """
+        from ipywidgets.embed import dependency_state, embed_minimal_html
+
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        title = title or f"{self.attention.model_name} attention · {self.structure.name}:{self.chain}"
+        controls = self.controls.widgets
+        disabled = [w.disabled for w in controls]
+        try:
+            for w in controls:
+                w.disabled = True
+            # Not drop_defaults: the class-level `_esm` (the bundled front-end) is a default and must be in the page.
+            state = dependency_state([self], drop_defaults=False)
+            embed_minimal_html(str(path), views=[self], title=title, state=state)
+        finally:
+            for w, was in zip(controls, disabled):
+                w.disabled = was
+        return path
+
+
+def _chain_list(structure: Structure) -> str:
+    return ", ".join(f"{c.chain_id}: {len(c)} residues" for c in structure)

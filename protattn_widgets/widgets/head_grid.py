@@ -1,0 +1,150 @@
+"""Layers x heads tiles coloured by a per-head statistic of one protein.
+
+The default statistic is the paper's, for one protein: of the attention pairs
+``a_ij >= threshold``, the share that are 3D contacts, computed by
+:func:`protattn_widgets.analysis.contact_accumulator` (the same function the
+dataset analysis uses; heads with fewer than ``min_total`` such pairs have no
+value and are drawn grey).
+
+What crosses the wire: ``_values`` (float32, NaN = no value) and ``_counts``
+(uint32, the "n=" of each head): 4 bytes per head each, 512 bytes for
+AntiBERTy's 64 heads, when the threshold or the chain changes.  Changing the
+layer or head sends only the two integers (the outline moves).
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+import numpy as np
+from traitlets import Bytes, CaselessStrEnum, Unicode
+
+from ..analysis.accumulator import PropertyAccumulator, contact_accumulator
+from ._base import STATIC, AttentionViewBase
+from .encoding import float32_bytes, uint32_bytes
+
+__all__ = ["HeadGrid"]
+
+_CACHED_THRESHOLDS = 64
+
+
+class _MemoChain:
+    """A chain whose contact map and CB mask are computed once.
+
+    :func:`contact_accumulator` asks for them at every threshold; at L = 500 the
+    contact map is a third of its cost.  Everything else is the chain's.
+    """
+
+    def __init__(self, chain):
+        self._chain = chain
+        self._memo: dict[tuple, np.ndarray] = {}
+
+    def __getattr__(self, name):
+        return getattr(self._chain, name)
+
+    def contact_map(self, cutoff: float = 8.0, min_separation: int = 6, atom: str = "cb") -> np.ndarray:
+        key = ("contacts", cutoff, min_separation, atom)
+        if key not in self._memo:
+            self._memo[key] = self._chain.contact_map(cutoff, min_separation, atom)
+        return self._memo[key]
+
+    def coordinate_mask(self, atom: str = "cb") -> np.ndarray:
+        key = ("mask", atom)
+        if key not in self._memo:
+            self._memo[key] = self._chain.coordinate_mask(atom)
+        return self._memo[key]
+
+
+class HeadGrid(AttentionViewBase):
+    """Every head of the model as a tile; click one to show it.
+
+    Hover shows e.g. ``"3-5: 12.3% (n=94)"`` (1-based layer-head, the share, the
+    number of strong pairs it is based on).
+
+    Parameters
+    ----------
+    attention : Attention
+    chain : Chain
+        Needed for the contact statistic (not when ``statistic`` is given).
+    min_total : int
+        Heads with fewer strong pairs than this get no value.
+    contact_cutoff, min_separation : float, int
+        The contact definition (CB < 8 Å, ``|i - j| >= 6``).
+    statistic : ndarray, shape=(n_layers, n_heads), optional
+        Show this instead (a masked array's masked heads get no value); it does
+        not change with the threshold.
+    statistic_name : str, optional
+        Caption of a given ``statistic``.
+    """
+
+    _esm = STATIC / "head_grid.js"
+
+    _values = Bytes(b"").tag(sync=True)
+    _counts = Bytes(b"").tag(sync=True)
+    statistic_name = Unicode("").tag(sync=True)
+    value_format = CaselessStrEnum(("percent", "number"), default_value="percent").tag(sync=True)
+
+    def __init__(self, attention, chain=None, *, min_total: int = 10, contact_cutoff: float = 8.0,
+                 min_separation: int = 6, statistic: np.ndarray | None = None,
+                 statistic_name: str | None = None, value_format: str | None = None, **kwargs) -> None:
+        self.min_total = int(min_total)
+        self.contact_cutoff = float(contact_cutoff)
+        self.min_separation = int(min_separation)
+        self._given = None if statistic is None else np.ma.asarray(statistic, dtype=float)
+        if self._given is not None and self._given.shape != attention.values.shape[:2]:
+            raise ValueError(f"statistic must have shape {attention.values.shape[:2]} (layers, heads), "
+                             f"got {self._given.shape}")
+        if self._given is None and chain is None:
+            raise ValueError("HeadGrid needs the chain (for its contact map) unless a statistic is given")
+        self._accumulators: OrderedDict[float, PropertyAccumulator] = OrderedDict()
+        self.accumulator: PropertyAccumulator | None = None
+        fmt = value_format or ("percent" if self._given is None else "number")
+        super().__init__(attention, chain, value_format=fmt, statistic_name=statistic_name or "", **kwargs)
+
+    def _on_chain(self) -> None:
+        self._accumulators.clear()
+        self._memo_chain = _MemoChain(self.chain) if self.chain is not None else None
+
+    def _data_key(self) -> tuple:
+        return ("given",) if self._given is not None else (self.threshold,)
+
+    @property
+    def statistic(self) -> np.ma.MaskedArray:
+        """The values drawn, shape=(n_layers, n_heads), masked where a head has none."""
+        if self._given is not None:
+            return self._given
+        return self.accumulator.share
+
+    def contact_accumulator(self, threshold: float | None = None) -> PropertyAccumulator:
+        """The contact counts of this protein at ``threshold`` (default: the current one), memoised."""
+        t = self.threshold if threshold is None else float(threshold)
+        acc = self._accumulators.get(t)
+        if acc is None:
+            acc = contact_accumulator(self.attention, self._memo_chain, t, self.min_total,
+                                      self.contact_cutoff, self.min_separation)
+            self._accumulators[t] = acc
+            while len(self._accumulators) > _CACHED_THRESHOLDS:
+                self._accumulators.popitem(last=False)
+        else:
+            self._accumulators.move_to_end(t)
+        return acc
+
+    def _send_data(self) -> None:
+        if self._given is not None:
+            self._values = float32_bytes(self._given)
+            self._counts = b""
+            self.caption = self.statistic_name
+            return
+        acc = self.accumulator = self.contact_accumulator()
+        self._values = float32_bytes(acc.share)
+        self._counts = uint32_bytes(acc.total)
+        self.statistic_name = "attention on 3D contacts"
+        self.caption = (f"share of attention \u2265 {self.threshold:.2f} on contacts "
+                        f"(background {acc.background:.1%}; grey: < {self.min_total} pairs)")
+
+    def best_heads(self, k: int = 5) -> list[tuple[int, int]]:
+        """The ``k`` heads with the highest value, best first, as 0-based ``(layer, head)``."""
+        stat = self.statistic
+        flat = stat.filled(-np.inf).ravel() if isinstance(stat, np.ma.MaskedArray) else np.ravel(stat)
+        order = np.argsort(-flat, kind="stable")[:k]
+        return [divmod(int(i), stat.shape[1]) for i in order if np.isfinite(flat[i])]

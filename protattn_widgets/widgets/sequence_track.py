@@ -1,0 +1,100 @@
+"""The chain's sequence, residues coloured by the attention they receive.
+
+What crosses the wire: per head change ``_received`` (uint8 codes of the column
+sums, ``L`` bytes) and ``_received_scale``; per chain the sequence, residue ids
+and names; per annotation change ``_track_masks`` (uint8, ``T x L``).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+import numpy as np
+from traitlets import Bytes, Float, Int, List, Unicode
+
+from ._base import STATIC, AttentionViewBase, as_index_mask, default_colors
+from .encoding import dequantize, quantize
+
+__all__ = ["SequenceTrack"]
+
+
+class SequenceTrack(AttentionViewBase):
+    """Residues as cells (coloured by attention received) with annotation tracks below.
+
+    Hover shows the residue (chain, name, author id), the attention it receives
+    and its tracks; a click selects it; Escape clears the selection.
+
+    Parameters
+    ----------
+    attention, chain, layer, head, selected_residue
+        As in :class:`~._base.AttentionViewBase`.
+    annotations : mapping or list, optional
+        Tracks drawn under the residues, e.g. CDRs, antigen contacts, binding
+        sites: ``{"CDR-H3": ["95", "96", ...]}`` or a list of
+        ``{"name": ..., "residues": ..., "color": ...}``.  ``residues`` is a bool
+        mask of length L, 0-based indices or author residue ids.
+    per_row : int
+        Residues per line.
+    """
+
+    _esm = STATIC / "sequence_track.js"
+
+    _received = Bytes(b"").tag(sync=True)
+    _received_scale = Float(0.0).tag(sync=True)
+    sequence = Unicode("").tag(sync=True)
+    _track_names = List(Unicode()).tag(sync=True)
+    _track_colors = List(Unicode()).tag(sync=True)
+    _track_masks = Bytes(b"").tag(sync=True)
+    per_row = Int(50).tag(sync=True)
+
+    def __init__(self, attention, chain=None, *, annotations: Any = None, per_row: int = 50, **kwargs) -> None:
+        self._pending_annotations = annotations
+        super().__init__(attention, chain, per_row=per_row, **kwargs)
+
+    def _on_chain(self) -> None:
+        self.sequence = self.attention.sequence
+        annotations, self._pending_annotations = self._pending_annotations, None
+        self.set_annotations(annotations)
+
+    def set_annotations(self, annotations: Any) -> None:
+        """Replace the annotation tracks (see the class docstring); ``None`` removes them."""
+        tracks = _normalise(annotations)
+        colors = default_colors()
+        names, hexes, masks = [], [], []
+        for k, track in enumerate(tracks):
+            names.append(str(track["name"]))
+            hexes.append(str(track.get("color") or colors[k % len(colors)]))
+            masks.append(as_index_mask(track["residues"], list(self.attention.residue_ids), track["name"]))
+        with self.hold_sync():
+            self._track_names, self._track_colors = names, hexes
+            self._track_masks = np.array(masks, dtype=np.uint8).tobytes() if masks else b""
+
+    @property
+    def annotations(self) -> dict[str, np.ndarray]:
+        """The tracks shown: name -> bool mask, shape=(L,)."""
+        n = len(self.attention)
+        masks = np.frombuffer(self._track_masks, dtype=np.uint8).reshape(-1, n) if self._track_masks else []
+        return {name: mask.astype(bool) for name, mask in zip(self._track_names, masks)}
+
+    @property
+    def received(self) -> np.ndarray:
+        """Attention received per residue as the front-end has it (decoded), shape=(L,)."""
+        return dequantize(self._received, self._received_scale)
+
+    def _send_data(self) -> None:
+        codes, scale = quantize(self.attention.received(self.layer, self.head))
+        self._received, self._received_scale = codes, scale
+        self.caption = f"{self._title()} · attention received (max {scale:.2f})"
+
+
+def _normalise(annotations: Any) -> list[dict]:
+    if annotations is None:
+        return []
+    if isinstance(annotations, Mapping):
+        return [{"name": name, "residues": residues} for name, residues in annotations.items()]
+    tracks = []
+    for item in annotations:
+        if not isinstance(item, Mapping) or "name" not in item or "residues" not in item:
+            raise ValueError("each annotation track must be a dict with 'name' and 'residues' (and optionally 'color')")
+        tracks.append(dict(item))
+    return tracks

@@ -1,0 +1,323 @@
+// js/lib/buffers.js
+function asBytes(value) {
+  if (value == null) return new Uint8Array(0);
+  if (value instanceof Uint8Array) return value;
+  if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+  if (value instanceof ArrayBuffer) return new Uint8Array(value);
+  return new Uint8Array(0);
+}
+function typed(value, size, read, Type) {
+  const u8 = asBytes(value);
+  const view = new DataView(u8.buffer, u8.byteOffset, u8.byteLength);
+  const n = Math.floor(u8.byteLength / size);
+  const out = new Type(n);
+  for (let k = 0; k < n; k++) out[k] = read(view, k * size);
+  return out;
+}
+function float32s(value) {
+  return typed(value, 4, (v, o) => v.getFloat32(o, true), Float32Array);
+}
+function uint32s(value) {
+  return typed(value, 4, (v, o) => v.getUint32(o, true), Uint32Array);
+}
+
+// js/lib/colormaps.js
+var ANCHORS = {
+  Blues: ["#f7fbff", "#deebf7", "#c6dbef", "#9ecae1", "#6baed6", "#4292c6", "#2171b5", "#08519c", "#08306b"],
+  YlOrRd: ["#ffffcc", "#ffeda0", "#fed976", "#feb24c", "#fd8d3c", "#fc4e2a", "#e31a1c", "#bd0026", "#800026"],
+  Greys: ["#ffffff", "#f0f0f0", "#d9d9d9", "#bdbdbd", "#969696", "#737373", "#525252", "#252525", "#000000"]
+};
+var HIGHLIGHT = "#e7298a";
+var MISSING = "#e0e0e0";
+function hexToRgb(hex) {
+  const h = hex.replace("#", "");
+  return [parseInt(h.slice(0, 2), 16), parseInt(h.slice(2, 4), 16), parseInt(h.slice(4, 6), 16)];
+}
+function sample(name, t) {
+  const anchors = ANCHORS[name];
+  if (!anchors) throw new Error(`unknown colour map ${name}; known: ${Object.keys(ANCHORS).join(", ")}`);
+  const x = Math.min(Math.max(t, 0), 1) * (anchors.length - 1);
+  const k = Math.min(Math.floor(x), anchors.length - 2);
+  const f = x - k;
+  const a = hexToRgb(anchors[k]);
+  const b = hexToRgb(anchors[k + 1]);
+  return [0, 1, 2].map((c) => a[c] + (b[c] - a[c]) * f);
+}
+function lut(name, low = 0, high = 1) {
+  const out = new Uint8Array(256 * 3);
+  for (let q = 0; q < 256; q++) {
+    const rgb = sample(name, low + (high - low) * q / 255);
+    for (let c = 0; c < 3; c++) out[q * 3 + c] = Math.round(rgb[c]);
+  }
+  return out;
+}
+function cssColor(table, q) {
+  const k = Math.min(Math.max(Math.round(q), 0), 255) * 3;
+  return `rgb(${table[k]},${table[k + 1]},${table[k + 2]})`;
+}
+
+// js/lib/dom.js
+function sizeCanvas(canvas, width, height) {
+  const dpr = typeof window !== "undefined" && window.devicePixelRatio || 1;
+  canvas.style.width = `${width}px`;
+  canvas.style.height = `${height}px`;
+  canvas.width = Math.max(1, Math.round(width * dpr));
+  canvas.height = Math.max(1, Math.round(height * dpr));
+  const ctx = canvas.getContext("2d");
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  return ctx;
+}
+function localPoint(el, event) {
+  const box = el.getBoundingClientRect();
+  return { x: event.clientX - box.left, y: event.clientY - box.top };
+}
+function element(tag, className, parent, text) {
+  const e = document.createElement(tag);
+  if (className) e.className = className;
+  if (text != null) e.textContent = text;
+  if (parent) parent.appendChild(e);
+  return e;
+}
+function showTooltip(tip, box, point, text) {
+  tip.textContent = text;
+  tip.style.display = "block";
+  const w = tip.offsetWidth || 0;
+  const maxX = (box.clientWidth || 600) - w - 4;
+  tip.style.left = `${Math.max(0, Math.min(point.x + 12, maxX))}px`;
+  tip.style.top = `${point.y + 14}px`;
+}
+function hideTooltip(tip) {
+  tip.style.display = "none";
+}
+function stamp(el, kind, start, extra = {}) {
+  const end = performance.now();
+  const api = el.protattnView || (el.protattnView = { kind, draws: 0 });
+  api.draws += 1;
+  api.lastDrawStart = start;
+  api.lastDrawEnd = end;
+  api.lastDrawMs = end - start;
+  Object.assign(api, extra);
+  return api;
+}
+function showError(el, error) {
+  el.textContent = "";
+  const box = element("div", "protattn-error", el);
+  box.textContent = `protattn view error: ${error && error.message ? error.message : error}`;
+  if (typeof console !== "undefined") console.warn("protattn:", error);
+}
+
+// js/lib/format.js
+function headLabel(layer, head) {
+  return `${layer + 1}-${head + 1}`;
+}
+function headTooltip(layer, head, value, n, format = "percent") {
+  let shown;
+  if (value == null || Number.isNaN(value)) shown = "no value";
+  else if (format === "percent") shown = `${(value * 100).toFixed(1)}%`;
+  else shown = Number(value).toPrecision(3);
+  const count = n == null ? "" : ` (n=${n})`;
+  return `${headLabel(layer, head)}: ${shown}${count}`;
+}
+
+// js/lib/keys.js
+function stepHead(key, layer, head, nLayers, nHeads) {
+  const clamp = (v, n) => Math.min(Math.max(v, 0), n - 1);
+  switch (key) {
+    case "ArrowLeft":
+      return { layer, head: clamp(head - 1, nHeads) };
+    case "ArrowRight":
+      return { layer, head: clamp(head + 1, nHeads) };
+    case "ArrowUp":
+      return { layer: clamp(layer - 1, nLayers), head };
+    case "ArrowDown":
+      return { layer: clamp(layer + 1, nLayers), head };
+    default:
+      return null;
+  }
+}
+
+// js/lib/layout.js
+function gridLayout(nLayers, nHeads, tile = 28, margin = 30) {
+  return {
+    nLayers,
+    nHeads,
+    left: margin,
+    top: margin,
+    tile,
+    width: margin + nHeads * tile + 2,
+    height: margin + nLayers * tile + 2
+  };
+}
+function tileAt(layout, x, y) {
+  const { nLayers, nHeads, left, top, tile } = layout;
+  const head = Math.floor((x - left) / tile);
+  const layer = Math.floor((y - top) / tile);
+  if (layer < 0 || head < 0 || layer >= nLayers || head >= nHeads) return null;
+  return { layer, head };
+}
+
+// js/head_grid.js
+var CSS = `
+.protattn-grid { position: relative; font: 12px sans-serif; color: #222; display: inline-block; }
+.protattn-grid canvas { display: block; outline: none; cursor: pointer; }
+.protattn-grid canvas:focus { box-shadow: 0 0 0 2px #9ecae1; }
+.protattn-grid .pa-caption { font-weight: 600; max-width: 320px; }
+.protattn-grid .pa-scale { color: #555; }
+.protattn-tooltip { position: absolute; display: none; pointer-events: none; background: rgba(30,30,30,.9);
+  color: #fff; padding: 2px 6px; border-radius: 3px; white-space: nowrap; font: 12px sans-serif; z-index: 10; }
+.protattn-error { color: #a00; background: #fee; border: 1px solid #d88; padding: 6px; font: 12px monospace; }
+`;
+function tileCodes(values) {
+  let top = 0;
+  for (const v of values) if (Number.isFinite(v) && v > top) top = v;
+  const codes = new Int16Array(values.length);
+  for (let k = 0; k < values.length; k++) {
+    const v = values[k];
+    codes[k] = Number.isFinite(v) ? Math.round(Math.max(v, 0) / (top || 1) * 255) : -1;
+  }
+  return { codes, top };
+}
+function render({ model, el }) {
+  const table = lut("Blues", 0.05, 1);
+  const root = element("div", "protattn-grid", el);
+  element("style", null, root, CSS);
+  const caption = element("div", "pa-caption", root);
+  const canvas = element("canvas", null, root);
+  canvas.tabIndex = 0;
+  canvas.setAttribute("aria-label", "head grid; arrow keys change layer and head");
+  const scale = element("div", "pa-scale", root);
+  const tip = element("div", "protattn-tooltip", root);
+  let layout = gridLayout(0, 0);
+  let hover = null;
+  function draw() {
+    const start = performance.now();
+    try {
+      const nLayers = model.get("n_layers");
+      const nHeads = model.get("n_heads");
+      const values = float32s(model.get("_values"));
+      const percent = model.get("value_format") === "percent";
+      layout = gridLayout(nLayers, nHeads);
+      caption.textContent = model.get("caption") || model.get("statistic_name") || "";
+      const ctx = sizeCanvas(canvas, layout.width, layout.height);
+      ctx.clearRect(0, 0, layout.width, layout.height);
+      const { codes, top } = tileCodes(values);
+      const t = layout.tile;
+      for (let l = 0; l < nLayers; l++) {
+        for (let h = 0; h < nHeads; h++) {
+          const q = codes[l * nHeads + h];
+          ctx.fillStyle = q == null || q < 0 ? MISSING : cssColor(table, q);
+          ctx.fillRect(layout.left + h * t + 1, layout.top + l * t + 1, t - 2, t - 2);
+        }
+      }
+      ctx.fillStyle = "#444";
+      ctx.font = "11px sans-serif";
+      ctx.textAlign = "center";
+      ctx.textBaseline = "middle";
+      for (let h = 0; h < nHeads; h++) ctx.fillText(String(h + 1), layout.left + (h + 0.5) * t, layout.top - 8);
+      ctx.textAlign = "right";
+      for (let l = 0; l < nLayers; l++) ctx.fillText(String(l + 1), layout.left - 6, layout.top + (l + 0.5) * t);
+      ctx.textAlign = "left";
+      ctx.fillText("layer \\ head", 2, 8);
+      if (hover) {
+        ctx.strokeStyle = "#666";
+        ctx.lineWidth = 1;
+        ctx.strokeRect(layout.left + hover.head * t + 0.5, layout.top + hover.layer * t + 0.5, t - 1, t - 1);
+      }
+      const layer = model.get("layer"), head = model.get("head");
+      ctx.strokeStyle = HIGHLIGHT;
+      ctx.lineWidth = 3;
+      ctx.strokeRect(layout.left + head * t + 1.5, layout.top + layer * t + 1.5, t - 3, t - 3);
+      const top100 = percent ? `${(top * 100).toFixed(1)}%` : top.toPrecision(3);
+      scale.textContent = `current ${headLabel(layer, head)}; darkest = ${top100}; grey = no value`;
+    } catch (error) {
+      showError(el, error);
+    } finally {
+      const api = stamp(el, "head_grid", start);
+      api.summary = () => ({
+        draws: api.draws,
+        layer: model.get("layer"),
+        head: model.get("head"),
+        layout: { ...layout }
+      });
+      api.tileCenter = (l, h) => {
+        const box = canvas.getBoundingClientRect();
+        return { x: box.left + layout.left + (h + 0.5) * layout.tile, y: box.top + layout.top + (l + 0.5) * layout.tile };
+      };
+    }
+  }
+  let queued = false;
+  function schedule() {
+    if (queued) return;
+    queued = true;
+    queueMicrotask(() => {
+      queued = false;
+      draw();
+    });
+  }
+  function onMove(event) {
+    const p = localPoint(canvas, event);
+    const tile = tileAt(layout, p.x, p.y);
+    const changed = JSON.stringify(tile) !== JSON.stringify(hover);
+    hover = tile;
+    if (!tile) {
+      hideTooltip(tip);
+    } else {
+      const k = tile.layer * layout.nHeads + tile.head;
+      const values = float32s(model.get("_values"));
+      const counts = uint32s(model.get("_counts"));
+      const text = headTooltip(
+        tile.layer,
+        tile.head,
+        values[k],
+        counts.length > k ? counts[k] : null,
+        model.get("value_format")
+      );
+      const box = canvas.getBoundingClientRect();
+      const rootBox = root.getBoundingClientRect();
+      showTooltip(tip, root, { x: p.x + box.left - rootBox.left, y: p.y + box.top - rootBox.top }, text);
+    }
+    if (changed) draw();
+  }
+  function onLeave() {
+    hover = null;
+    hideTooltip(tip);
+    draw();
+  }
+  function onClick(event) {
+    const p = localPoint(canvas, event);
+    const tile = tileAt(layout, p.x, p.y);
+    canvas.focus();
+    if (!tile) return;
+    model.set("layer", tile.layer);
+    model.set("head", tile.head);
+    model.save_changes();
+  }
+  function onKey(event) {
+    const next = stepHead(event.key, model.get("layer"), model.get("head"), model.get("n_layers"), model.get("n_heads"));
+    if (!next) return;
+    event.preventDefault();
+    model.set("layer", next.layer);
+    model.set("head", next.head);
+    model.save_changes();
+  }
+  draw();
+  const traits = ["_values", "_counts", "layer", "head", "n_layers", "n_heads", "caption", "statistic_name", "value_format"];
+  for (const name of traits) model.on(`change:${name}`, schedule);
+  canvas.addEventListener("mousemove", onMove);
+  canvas.addEventListener("mouseleave", onLeave);
+  canvas.addEventListener("click", onClick);
+  canvas.addEventListener("keydown", onKey);
+  return () => {
+    for (const name of traits) model.off(`change:${name}`, schedule);
+    canvas.removeEventListener("mousemove", onMove);
+    canvas.removeEventListener("mouseleave", onLeave);
+    canvas.removeEventListener("click", onClick);
+    canvas.removeEventListener("keydown", onKey);
+    delete el.protattnView;
+  };
+}
+var head_grid_default = { render };
+export {
+  head_grid_default as default,
+  tileCodes
+};

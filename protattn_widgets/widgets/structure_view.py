@@ -1,0 +1,344 @@
+"""The 3D structure view: one attention head drawn on an NGL cartoon.
+
+:class:`StructureAttentionView` shows a whole structure (every chain, ligands as
+ball+stick) in nglview and, for one chain, the edges of the current head as
+cylinders between CA atoms (radius and colour by weight) and every residue
+coloured by the attention it receives.  ``layer``, ``head``, ``threshold``,
+``mode`` and ``selected_residue`` are traitlets; changing one redraws the view,
+and picking an atom in the view sets ``selected_residue``.
+
+What crosses the wire
+---------------------
+Once per view: the structure file (nglview's ``loadFile``), a small script
+(``js/ngl_attention.js``, shipped as ``static/ngl_attention.js``, run by
+nglview's ``executeCode``) and the chain's
+residue keys, CA coordinates and two 256-entry colour maps.  Per change: ONE
+widget ``update`` message on the NGL model whose binary buffers are the
+residue index pairs (uint16, 4 bytes per edge), the weights (uint8, 1 byte per
+edge) and the attention received (uint8, 1 byte per residue), with the caption
+as the only JSON payload.  The script replaces the single cylinder buffer of
+the previous head; no per-cylinder messages, no new NGL components.
+
+>>> view = StructureAttentionView.from_model(example_path("1vfb_complex"), "B")
+>>> view.layer, view.head, view.threshold = 3, 5, 0.2
+"""
+
+from __future__ import annotations
+
+import re
+from importlib import resources
+from typing import Any
+
+import ipywidgets
+import numpy as np
+from traitlets import Bytes, CaselessStrEnum, Dict, Float, Int, List, Unicode, observe, validate
+
+from ..attention import EDGE_MODES, Attention, check_threshold
+from ..errors import ProtAttnError
+from ..structures import Chain, Structure, load_structure
+from ._nglview_compat import NGLWidget
+
+__all__ = ["StructureAttentionView", "AttentionNGLWidget", "AttentionMismatchError", "ngl_residue_key", "ngl_structure_text"]
+
+#: Colour maps (matplotlib names and the part of each that is used) for edges and residues.
+EDGE_COLORMAP = ("YlOrRd", 0.35, 1.0)
+RECEIVED_COLORMAP = ("Blues", 0.12, 1.0)
+_RESIDUE_ID = re.compile(r"^(-?\d+)(\D*)$")
+_PICKED_NAME = re.compile(r"(?:\])?(-?\d+)(?:\^([^:.]+))?:")
+
+
+class AttentionMismatchError(ProtAttnError, ValueError):
+    """The attention given to a view does not belong to the structure's chain."""
+
+
+def ngl_residue_key(residue_id: str) -> str:
+    """NGL's spelling of an author residue id: ``"52A"`` -> ``"52^A"``, ``"-3"`` -> ``"-3"``."""
+    match = _RESIDUE_ID.match(str(residue_id).strip())
+    if match is None:
+        raise ValueError(f"not an author residue id: {residue_id!r}")
+    number, insertion = match.groups()
+    return f"{number}^{insertion}" if insertion else number
+
+
+def _colormap_bytes() -> bytes:
+    """uint8 array, shape=(2, 256, 3): the edge and the residue colour maps."""
+    from matplotlib import colormaps
+
+    rows = []
+    for name, low, high in (EDGE_COLORMAP, RECEIVED_COLORMAP):
+        rgba = colormaps[name](np.linspace(low, high, 256))
+        rows.append(np.round(rgba[:, :3] * 255).astype(np.uint8))
+    return np.stack(rows).tobytes()
+
+
+def ngl_structure_text(structure: Structure) -> str:
+    """The structure's text as NGL should read it.
+
+    NGL reads the element of a PDB atom from columns 77-78 whenever the line
+    reaches them, and does not guess it when they hold no element symbol:
+    such atoms get no covalent radius, hence no bonds between residues and no
+    cartoon.  The docking-benchmark files (e.g. the bundled 1vfb complex)
+    carry a segment id and a record counter in columns 73-80 instead.  Lines like that are cut after
+    column 72 so that NGL guesses the element from the atom name, as it does
+    for short lines.  mmCIF text is returned as it is.
+    """
+    if structure.format != "pdb":
+        return structure.text
+    lines = structure.text.splitlines()
+    for n, line in enumerate(lines):
+        if line.startswith(("ATOM  ", "HETATM")) and len(line) > 72 and not line[76:78].strip().isalpha():
+            lines[n] = line[:72]
+    return "\n".join(lines) + "\n"
+
+
+def _script() -> str:
+    return resources.files(__package__).joinpath("static/ngl_attention.js").read_text(encoding="utf-8")
+
+
+class AttentionNGLWidget(NGLWidget):
+    """The NGL widget of a :class:`StructureAttentionView`, with the traits its script draws.
+
+    The ``_pa_*`` traits are the whole contract with ``js/ngl_attention.js``;
+    see that file's header for their dtypes and shapes.
+    """
+
+    _pa_chain = Unicode().tag(sync=True)
+    _pa_model_index = Int(0).tag(sync=True)
+    _pa_residue_keys = List(Unicode()).tag(sync=True)
+    _pa_ca = Bytes().tag(sync=True)
+    _pa_colormaps = Bytes().tag(sync=True)
+    _pa_style = Dict().tag(sync=True)
+    _pa_edges = Bytes().tag(sync=True)
+    _pa_weights = Bytes().tag(sync=True)
+    _pa_received = Bytes().tag(sync=True)
+    _pa_selected = Int(-1).tag(sync=True)
+    _pa_label = Unicode().tag(sync=True)
+
+
+class StructureAttentionView(ipywidgets.VBox):
+    """A structure in NGL with one attention head of one chain drawn on it.
+
+    Parameters
+    ----------
+    structure : Structure or path
+        The whole structure; every chain and ligand is shown.
+    attention : Attention
+        Attention of one chain of ``structure`` (``attention.chain_id``), e.g.
+        ``model.attention(structure["H"])``.
+    layer, head : int
+        0-based head to show first.
+    threshold : float in [0, 1]
+        Edges with a weight below it are not drawn.
+    mode : {"max", "mean", "directed"}
+        How both directions of a pair are combined (see :meth:`Attention.combined`).
+    selected_residue : int or None
+        0-based index into the chain's residues.
+    max_edges : int
+        Draw at most this many edges, the strongest (a threshold of 0 would
+        otherwise draw every pair).
+    height : str
+        CSS height of the view.
+
+    Attributes
+    ----------
+    ngl : AttentionNGLWidget
+        The nglview widget shown.
+    edges : ndarray, shape=(k, 3)
+        The edges drawn now, rows ``(i, j, weight)``, strongest first.
+    n_edges_above_threshold : int
+        How many edges passed the threshold before ``max_edges`` was applied.
+
+    Raises
+    ------
+    ChainNotFoundError
+        ``attention.chain_id`` is not a protein chain of ``structure``.
+    AttentionMismatchError
+        The attention does not cover the chain's residues (another sequence,
+        another length) or names no chain.
+    """
+
+    layer = Int(0)
+    head = Int(0)
+    threshold = Float(0.1)
+    mode = CaselessStrEnum(EDGE_MODES, default_value="max")
+    selected_residue = Int(None, allow_none=True)
+
+    def __init__(self, structure: Structure | str, attention: Attention, *, layer: int = 0,
+                 head: int = 0, threshold: float = 0.1, mode: str = "max",
+                 selected_residue: int | None = None, max_edges: int = 2000,
+                 height: str = "420px", **kwargs: Any) -> None:
+        if not isinstance(structure, Structure):
+            structure = load_structure(structure)
+        if not isinstance(attention, Attention):
+            raise TypeError(f"attention must be an Attention (model.attention(chain)), got {type(attention).__name__}")
+        self.structure = structure
+        self.attention = attention
+        self.chain = self._chain_of(structure, attention)
+        self.max_edges = int(max_edges)
+        self.edges = np.zeros((0, 3))
+        self.n_edges_above_threshold = 0
+        self._has_ca = ~np.isnan(self.chain.ca).any(axis=1)
+        self._key_to_index = {ngl_residue_key(r): i for i, r in enumerate(self.chain.residue_ids)}
+        self._views_with_script: set[str] = set()
+        self._live = False  # no drawing until every trait has its first value
+
+        self.ngl = AttentionNGLWidget(height=height)
+        self.ngl._pa_chain = self.chain.chain_id
+        self.ngl._pa_model_index = int(structure.model)
+        self.ngl._pa_residue_keys = list(self._key_to_index)
+        self.ngl._pa_ca = np.nan_to_num(self.chain.ca, nan=0.0).astype("<f4").tobytes()
+        self.ngl._pa_colormaps = _colormap_bytes()
+        import nglview
+
+        self.ngl.add_structure(
+            nglview.TextStructure(ngl_structure_text(structure), ext=structure.format), default_representation=False
+        )
+        self.ngl.observe(self._on_picked, "picked")
+        self.ngl.observe(self._on_view_ids, "_ngl_view_id")
+        self._send_script()
+
+        super().__init__(children=[self.ngl], **kwargs)
+        with self.hold_trait_notifications():
+            self.layer, self.head = layer, head
+            self.threshold, self.mode = threshold, mode
+            self.selected_residue = selected_residue
+        self._live = True
+        self._send_head()
+        self._send_selection()
+
+    @classmethod
+    def from_model(cls, structure: Structure | str, chain: str, model: Any = "antiberty",
+                   **kwargs: Any) -> "StructureAttentionView":
+        """Build the view for ``structure[chain]`` with a model (a name or a loaded model).
+
+        The attention comes from the model's cache, so building a second view
+        of the same chain runs no forward pass.
+        """
+        from ..models import load_model
+
+        if not isinstance(structure, Structure):
+            structure = load_structure(structure)
+        if isinstance(model, str):
+            model = load_model(model)
+        return cls(structure, model.attention(structure[chain]), **kwargs)
+
+    # -- validation -------------------------------------------------------------------------
+
+    @staticmethod
+    def _chain_of(structure: Structure, attention: Attention) -> Chain:
+        if attention.chain_id is None:
+            raise AttentionMismatchError(
+                "this attention was computed from a bare sequence; compute it from a chain of the "
+                "structure instead: model.attention(structure[chain_id])"
+            )
+        chain = structure[attention.chain_id]  # ChainNotFoundError lists the chains
+        if chain.sequence != attention.sequence or tuple(chain.residue_ids) != tuple(attention.residue_ids):
+            raise AttentionMismatchError(
+                f"the attention covers {len(attention)} residues ({attention.sequence[:12]}...) but chain "
+                f"{chain.chain_id!r} of {structure.name} has {len(chain)} ({chain.sequence[:12]}...); "
+                "compute it with model.attention(structure[chain_id])"
+            )
+        if len(chain) > np.iinfo(np.uint16).max:
+            raise AttentionMismatchError(f"chain {chain.chain_id!r} is too long to draw ({len(chain)} residues)")
+        return chain
+
+    @validate("layer", "head")
+    def _valid_head(self, proposal):
+        layer = proposal.value if proposal.trait.name == "layer" else self.layer
+        head = proposal.value if proposal.trait.name == "head" else self.head
+        layer, head = self.attention.check_head(layer, head)
+        return layer if proposal.trait.name == "layer" else head
+
+    @validate("threshold")
+    def _valid_threshold(self, proposal):
+        return check_threshold(proposal.value)
+
+    @validate("selected_residue")
+    def _valid_selected(self, proposal):
+        index = proposal.value
+        if index is None:
+            return None
+        if not -len(self.chain) <= index < len(self.chain):
+            raise IndexError(
+                f"selected_residue {index} is out of range: chain {self.chain.chain_id!r} has "
+                f"{len(self.chain)} residues, indexed 0..{len(self.chain) - 1}"
+            )
+        return index % len(self.chain)
+
+    # -- updates ----------------------------------------------------------------------------
+
+    @observe("layer", "head", "threshold", "mode")
+    def _on_head_change(self, change) -> None:
+        if self._ready():
+            self._send_head()
+
+    @observe("selected_residue")
+    def _on_selection_change(self, change) -> None:
+        if self._ready():
+            self._send_selection()
+
+    def _ready(self) -> bool:
+        return getattr(self, "_live", False)
+
+    def _send_head(self) -> None:
+        attention = self.attention
+        edges = attention.edges(self.layer, self.head, self.threshold, self.mode)
+        i, j = edges[:, 0].astype(np.intp), edges[:, 1].astype(np.intp)
+        edges = edges[self._has_ca[i] & self._has_ca[j]]
+        self.n_edges_above_threshold = len(edges)
+        self.edges = edges[: self.max_edges]
+        weights = np.clip(self.edges[:, 2], 0.0, 1.0)
+        received = attention.received(self.layer, self.head)
+        top = float(received.max()) if received.size else 0.0
+        received = received / top if top > 0 else np.zeros_like(received)
+        with self.ngl.hold_sync():  # one "update" message for all of it
+            self.ngl._pa_edges = self.edges[:, :2].astype("<u2").tobytes()
+            self.ngl._pa_weights = np.round(weights * 255).astype(np.uint8).tobytes()
+            self.ngl._pa_received = np.round(received * 255).astype(np.uint8).tobytes()
+            self.ngl._pa_label = self.caption()
+
+    def _send_selection(self) -> None:
+        index = self.selected_residue
+        with self.ngl.hold_sync():
+            self.ngl._pa_selected = -1 if index is None else int(index)
+            self.ngl._pa_label = self.caption()
+
+    def caption(self) -> str:
+        """The line shown in the view's corner, e.g. ``"antiberty 4-6 (max): 23 edges >= 0.30"``."""
+        text = (f"{self.attention.model_name} {self.attention.label(self.layer, self.head)} "
+                f"({self.mode}): {len(self.edges)} edges \u2265 {self.threshold:.2f}")
+        if self.n_edges_above_threshold > len(self.edges):
+            text += f" (strongest of {self.n_edges_above_threshold})"
+        if self.selected_residue is not None:
+            i = self.selected_residue
+            text += (f" | selected {self.chain.chain_id} {self.chain.residue_names[i]} "
+                     f"{self.chain.residue_ids[i]}")
+        return text
+
+    # -- the browser side -------------------------------------------------------------------
+
+    def _send_script(self) -> None:
+        # nglview queues calls made before the view has loaded and runs them
+        # after its loadFile; fire_once keeps the script out of nglview's message
+        # archive, which nglview re-syncs in full on every archived call.
+        self.ngl._execute_js_code(_script(), fire_once=True)
+
+    def _on_view_ids(self, change) -> None:
+        # A view created later (the widget shown twice, a page reload) needs the script too.
+        new = set(change["new"] or []) - self._views_with_script
+        if new and self._views_with_script:
+            self._send_script()
+        self._views_with_script |= new
+
+    def _on_picked(self, change) -> None:
+        atom = (change["new"] or {}).get("atom1")
+        if not atom or atom.get("chainname") != self.chain.chain_id:
+            return
+        if int(atom.get("modelIndex", self.structure.model)) != self.structure.model:
+            return
+        match = _PICKED_NAME.search(str(atom.get("name", "")))
+        insertion = match.group(2) if match and match.group(2) else ""
+        key = f"{int(atom['resno'])}^{insertion}" if insertion else str(int(atom["resno"]))
+        index = self._key_to_index.get(key)
+        if index is not None:
+            self.selected_residue = index

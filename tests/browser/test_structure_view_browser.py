@@ -1,0 +1,165 @@
+"""StructureAttentionView in a real JupyterLab 4 (and Notebook 7) in Chromium.
+
+One notebook is opened once for the module (JupyterLab and the kernel are slow
+to start on a small machine); each test then acts on the live view, like a
+person would, and checks what the canvas shows and what the kernel holds.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from browser_harness import LabPage, changed_fraction, distinct_colors
+
+SETUP_CELLS = [
+    # Importing our widgets imports nglview: its ColormakerRegistry widget is displayed
+    # here, which is where nglview 4.0.1 alone shows "version 4.0 is not registered".
+    "import protattn_widgets as paw\nfrom protattn_widgets.widgets import StructureAttentionView",
+    'view = StructureAttentionView.from_model(paw.example_path("1vfb_complex"), "B",\n'
+    "                                        layer=3, head=5, threshold=0.1)\nview",
+]
+
+BROKEN_WIDGET_TEXTS = ("javascript error", "not registered", "Failed to load model", "Error displaying widget")
+FIND_VIEW = "() => [...document.querySelectorAll('div')].find(e => e.protattn)"
+
+
+@pytest.fixture(scope="module")
+def lab(jupyter_server, browser):
+    page = LabPage(jupyter_server, browser, "structure_view.ipynb", SETUP_CELLS)
+    try:
+        page.run_all()
+        page.page.wait_for_function(
+            f"() => {{ const e = ({FIND_VIEW})(); return e && e.protattn.summary().ready; }}",
+            timeout=120_000)
+        yield page
+    finally:
+        page.close()
+
+
+def highlight_pixels(pixels) -> int:
+    """Pixels of the highlight colour (#e7298a, shaded): red high, green low, blue mid."""
+    r, g, b = (pixels[..., c].astype(int) for c in range(3))
+    return int(((r > 120) & (g < 0.45 * r) & (b > 0.35 * r) & (b < 0.85 * r)).sum())
+
+
+def summary(lab: LabPage) -> dict:
+    return lab.page.evaluate(f"() => ({FIND_VIEW})().protattn.summary()")
+
+
+def wait_for_edges(lab: LabPage, n_edges: int, updates_after: int) -> None:
+    lab.page.wait_for_function(
+        f"""() => {{ const s = ({FIND_VIEW})().protattn.summary();
+                    return s.edges === {n_edges} && s.updates > {updates_after}; }}""",
+        timeout=30_000)
+    lab.page.wait_for_timeout(300)  # let NGL finish the frame it was asked for
+
+
+def test_ngl_canvas_draws_with_the_installed_front_end(lab):
+    # JupyterLab 4.6 shows a failed widget as "Click to show javascript error." (older: the
+    # error text itself); the "not registered" detail goes to the console (checked below too).
+    outputs = lab.page.locator(".jp-OutputArea-output").all_inner_texts()
+    assert not any(bad in text for text in outputs for bad in BROKEN_WIDGET_TEXTS), outputs
+    assert not any("not registered" in text for text in lab.errors())
+
+    pixels = lab.canvas_pixels()
+    assert pixels.shape[0] > 200 and pixels.shape[1] > 200
+    assert distinct_colors(pixels) > 200, "the NGL canvas is (nearly) blank"
+    assert summary(lab)["mappedResidues"] == 116  # every residue of chain B found in NGL's structure
+
+    asked = lab.run_python("print(view.ngl._view_module_version, view.ngl._model_module_version)").split()
+    from protattn_widgets.widgets import installed_frontend_version
+
+    assert asked == [installed_frontend_version()] * 2
+
+
+def test_changing_head_in_the_kernel_redraws_the_edges(lab):
+    before = lab.canvas_pixels()
+    state = summary(lab)
+    n = int(lab.run_python("view.head = 2; print(len(view.edges))"))
+    assert n != state["edges"], "pick another head: this one has as many edges as the first"
+    wait_for_edges(lab, n, state["updates"])
+    after = lab.canvas_pixels()
+    assert changed_fraction(before, after) > 0.002, "the canvas did not change with the head"
+    assert distinct_colors(after) > 200
+
+
+def test_selected_residue_from_the_kernel_is_highlighted(lab):
+    lab.run_python("view.selected_residue = None")
+    lab.page.wait_for_function(f"() => ({FIND_VIEW})().protattn.summary().selected === -1")
+    lab.page.wait_for_timeout(300)
+    before = lab.canvas_pixels()
+    lab.run_python("view.selected_residue = 32")  # chain B TYR 32, a CDR residue
+    lab.page.wait_for_function(f"() => ({FIND_VIEW})().protattn.summary().selected === 32")
+    lab.page.wait_for_timeout(300)
+    after = lab.canvas_pixels()
+    assert changed_fraction(before, after) > 0.0002, "selecting a residue changed nothing on the canvas"
+    assert highlight_pixels(after) > highlight_pixels(before) + 10, "no highlight colour on the canvas"
+
+
+def test_clicking_an_atom_selects_its_residue(lab):
+    lab.run_python("view.selected_residue = None")
+    canvas = lab.canvas()
+    box = canvas.bounding_box()
+    # The CA of a residue facing the viewer; NGL's own projection says where it is.
+    target = lab.page.evaluate(f"""() => {{
+        const api = ({FIND_VIEW})().protattn;
+        let best = null;
+        for (let i = 0; i < 116; i++) {{
+          const p = api.screenPosition(i);
+          if (!p) continue;
+          const d = Math.hypot(p[0] - {box['width']} / 2, p[1] - {box['height']} / 2);
+          if (!best || d < best.d) best = {{i, x: p[0], y: p[1], d}};
+        }}
+        return best; }}""")
+    canvas.click(position={"x": target["x"], "y": target["y"]})
+    picked = None
+    for _ in range(40):
+        picked = json.loads(lab.run_python("import json; print(json.dumps(view.selected_residue))"))
+        if picked is not None:
+            break
+        lab.page.wait_for_timeout(250)
+    assert picked is not None, (
+        "clicking the canvas did not select a residue; nglview picked: "
+        + lab.run_python("print(view.ngl.picked)") + f" target={target} box={box}")
+    # NGL picks the atom under the pointer: the CA clicked on or an atom of a residue next to it.
+    where = lab.page.evaluate(f"() => ({FIND_VIEW})().protattn.screenPosition({picked})")
+    assert abs(where[0] - target["x"]) < 40 and abs(where[1] - target["y"]) < 40, (picked, target, where)
+    lab.page.wait_for_function(f"() => ({FIND_VIEW})().protattn.summary().selected === {picked}")
+
+
+def test_no_errors_in_the_browser_console(lab):
+    assert lab.errors() == []
+
+
+def test_notebook7_draws_the_view(jupyter_server, browser):
+    page = LabPage(jupyter_server, browser, "structure_view_nb7.ipynb", SETUP_CELLS, app="notebook")
+    try:
+        page.run_all()
+        page.page.wait_for_function(
+            f"() => {{ const e = ({FIND_VIEW})(); return e && e.protattn.summary().ready; }}",
+            timeout=120_000)
+        page.page.wait_for_timeout(500)
+        outputs = page.page.locator(".jp-OutputArea-output").all_inner_texts()
+        assert not any(bad in text for text in outputs for bad in BROKEN_WIDGET_TEXTS), outputs
+        assert distinct_colors(page.canvas_pixels()) > 200
+        assert page.errors() == []
+    finally:
+        page.close()
+
+
+def test_the_harness_sees_the_trap_when_the_fix_is_left_out(jupyter_server, browser):
+    """Negative control: nglview's own version string gives the error box this suite checks for."""
+    cells = ["import nglview, traitlets\n"
+             "class Stock(nglview.NGLWidget):  # what nglview 4.0.1 asks for, from the start\n"
+             "    _view_module_version = traitlets.Unicode('4.0').tag(sync=True)\n"
+             "    _model_module_version = traitlets.Unicode('4.0').tag(sync=True)\n"
+             "Stock()"]
+    page = LabPage(jupyter_server, browser, "trap.ipynb", cells)
+    try:
+        page.run_all()
+        page.page.get_by_text("Click to show javascript error").first.wait_for(timeout=30_000)
+        assert any("is not registered" in text for text in page.errors())
+    finally:
+        page.close()

@@ -1,0 +1,279 @@
+"""The anywidget views and the linked explorer, in the kernel (no browser).
+
+The browser side is tested by ``node --test js/tests/`` (pure functions) and
+``tests/browser/test_explorer_browser.py`` (real JupyterLab).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import types
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import protattn_widgets as paw
+from protattn_widgets.analysis.accumulator import contact_accumulator
+from protattn_widgets.errors import ChainNotFoundError, LayerHeadIndexError, SequenceTooLongError, StructureError
+from protattn_widgets.structures import Chain
+from protattn_widgets.widgets.encoding import (
+    dequantize, float32_bytes, max_quantization_error, pack_bits, quantize, uint32_bytes, unpack_bits, write_js_fixture,
+)
+from protattn_widgets.widgets.explorer import AttentionExplorer
+from protattn_widgets.widgets.head_grid import HeadGrid
+from protattn_widgets.widgets.heatmap import AttentionHeatmap
+from protattn_widgets.widgets._base import AttentionChainMismatchError
+from protattn_widgets.widgets.sequence_track import SequenceTrack
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def vfb():
+    return paw.load_structure(paw.example_path("1vfb_complex"))
+
+
+@pytest.fixture(scope="module")
+def heavy(antiberty, vfb):
+    chain = vfb["B"]
+    return chain, antiberty.attention(chain)
+
+
+@pytest.fixture(scope="module")
+def explorer(antiberty, vfb):
+    return AttentionExplorer(vfb, model=antiberty, chain="B", layer=3, head=5, threshold=0.3)
+
+
+def synthetic(length: int, n_layers: int = 8, n_heads: int = 8, seed: int = 0) -> tuple[Chain, paw.Attention]:
+    """A chain of ``length`` residues on a random compact walk, with row-stochastic attention."""
+    rng = np.random.default_rng(seed)
+    steps = rng.normal(size=(length, 3))
+    ca = np.cumsum(3.8 * steps / np.linalg.norm(steps, axis=1, keepdims=True), axis=0)
+    ca.setflags(write=False)
+    sequence = "".join(rng.choice(list("ACDEFGHIKLMNPQRSTVWY"), length))
+    ids = [str(i + 1) for i in range(length)]
+    chain = Chain("A", "synthetic", sequence, ids, ["ALA"] * length, ca, ca)
+    logits = rng.normal(scale=3.0, size=(n_layers, n_heads, length, length)).astype(np.float32)
+    values = np.exp(logits - logits.max(axis=-1, keepdims=True))
+    values /= values.sum(axis=-1, keepdims=True)
+    return chain, paw.Attention(values, sequence, tuple(ids), "synthetic", "A", "synthetic")
+
+
+# --------------------------------------------------------------------------- encodings
+
+
+def test_quantisation_round_trip_is_within_scale_over_510():
+    rng = np.random.default_rng(1)
+    values = (rng.random((300, 300)) ** 4 * 0.7).astype(np.float32)
+    codes, scale = quantize(values)
+    assert len(codes) == values.size and scale == pytest.approx(values.max())
+    back = dequantize(codes, scale, values.shape)
+    assert np.abs(back - values).max() <= max_quantization_error(scale) + 1e-7
+    assert back.max() == pytest.approx(scale)
+    assert quantize(np.zeros(4)) == (bytes(4), 0.0)
+
+
+def test_bitsets_and_little_endian_buffers_round_trip():
+    mask = np.random.default_rng(2).random((37, 37)) < 0.1
+    data = pack_bits(mask)
+    assert len(data) == (37 * 37 + 7) // 8
+    assert np.array_equal(unpack_bits(data, mask.shape), mask)
+    share = np.ma.masked_array([0.5, 0.25], mask=[False, True])
+    decoded = np.frombuffer(float32_bytes(share), dtype="<f4")
+    assert decoded[0] == 0.5 and np.isnan(decoded[1])
+    assert np.frombuffer(uint32_bytes([7, 2**32 - 1]), dtype="<u4").tolist() == [7, 2**32 - 1]
+
+
+def test_js_fixture_matches_the_python_encoders(tmp_path):
+    """js/tests decode this fixture; it must be what the Python encoders write now."""
+    fresh = json.loads(write_js_fixture(tmp_path / "encoding.json").read_text())
+    committed = json.loads((ROOT / "js/tests/fixtures/encoding.json").read_text())
+    assert fresh == committed, "run python -c 'from protattn_widgets.widgets.encoding import write_js_fixture; write_js_fixture()'"
+
+
+def test_bundled_front_end_is_packaged():
+    static = ROOT / "protattn_widgets/widgets/static"
+    for name in ("heatmap.js", "head_grid.js", "sequence_track.js"):
+        text = (static / name).read_text()
+        assert "export" in text and "render" in text
+        assert "http://" not in text and "https://" not in text, f"{name} must not fetch anything"
+
+
+# --------------------------------------------------------------------------- single views
+
+
+def test_heatmap_head_change_comes_from_the_cache_not_the_model(antiberty, heavy):
+    chain, attention = heavy
+    heatmap = AttentionHeatmap(attention, chain, layer=0, head=0)
+    forwards = antiberty.forward_count
+    before = heatmap._matrix
+    heatmap.layer, heatmap.head = 3, 5
+    assert heatmap._matrix != before
+    assert antiberty.forward_count == forwards
+    assert np.abs(heatmap.matrix - attention.head(3, 5)).max() <= max_quantization_error(heatmap._scale) + 1e-7
+    assert heatmap.caption.startswith("AntiBERTy 4-6 · 1vfb_complex:B")
+    assert np.array_equal(heatmap.contacts, chain.contact_map())
+
+
+def test_threshold_and_mode_send_no_matrix(heavy):
+    chain, attention = heavy
+    heatmap = AttentionHeatmap(attention, chain, layer=2, head=1)
+    sent = []
+    heatmap.observe(lambda change: sent.append(change["name"]), names=["_matrix", "_scale"])
+    heatmap.threshold, heatmap.mode = 0.1, "directed"
+    assert sent == []
+    heatmap.head = 2
+    assert sent == ["_matrix", "_scale"]
+
+
+def test_buffer_sizes_at_500_residues():
+    chain, attention = synthetic(500)
+    n = len(chain)
+    heatmap = AttentionHeatmap(attention, chain, layer=7, head=7)
+    assert len(heatmap._matrix) == n * n  # one byte per cell: <= L*L
+    assert len(heatmap._contacts) == n * n // 8  # once per chain
+    track = SequenceTrack(attention, chain)
+    assert len(track._received) == n
+    grid = HeadGrid(attention, chain)
+    assert len(grid._values) == len(grid._counts) == 8 * 8 * 4
+    state = heatmap.get_state()
+    assert isinstance(state["_matrix"], (bytes, memoryview))  # a binary buffer, not a JSON list
+
+
+def test_head_grid_statistic_is_contact_accumulator_share(heavy):
+    chain, attention = heavy
+    grid = HeadGrid(attention, chain, threshold=0.3, min_total=10)
+    expected = contact_accumulator(attention, chain, 0.3, 10).share
+    np.testing.assert_array_equal(grid.statistic.data, expected.data)
+    np.testing.assert_array_equal(grid.statistic.mask, expected.mask)
+    sent = np.frombuffer(grid._values, dtype="<f4").reshape(attention.n_layers, attention.n_heads)
+    np.testing.assert_array_equal(np.isnan(sent), expected.mask)
+    np.testing.assert_array_equal(sent[~expected.mask], expected.data[~expected.mask].astype(np.float32))
+    counts = np.frombuffer(grid._counts, dtype="<u4").reshape(sent.shape)
+    np.testing.assert_array_equal(counts, contact_accumulator(attention, chain, 0.3, 10).total)
+
+    grid.threshold = 0.15
+    expected = contact_accumulator(attention, chain, 0.15, 10).share
+    np.testing.assert_array_equal(grid.statistic.filled(-1), expected.filled(-1))
+    assert "0.15" in grid.caption
+    layer, head = grid.best_heads(1)[0]
+    assert expected[layer, head] == expected.max()
+
+
+def test_sequence_track_received_and_annotations(heavy):
+    chain, attention = heavy
+    cdr_h3 = [rid for rid in chain.residue_ids if rid.rstrip("ABCDEFGHIJK").isdigit() and 95 <= int(rid.rstrip("ABCDEFGHIJK")) <= 102]
+    track = SequenceTrack(attention, chain, layer=1, head=2,
+                          annotations={"CDR-H3": cdr_h3, "first ten": list(range(10))})
+    assert track._track_names == ["CDR-H3", "first ten"]
+    assert track.annotations["CDR-H3"].sum() == len(cdr_h3)
+    assert track.annotations["first ten"][:10].all() and not track.annotations["first ten"][10:].any()
+    received = attention.received(1, 2)
+    assert np.abs(track.received - received).max() <= max_quantization_error(received.max()) + 1e-6
+    with pytest.raises(KeyError, match="not in the chain"):
+        track.set_annotations({"bad": ["9999"]})
+
+
+def test_views_reject_bad_input(heavy, vfb, antiberty):
+    chain, attention = heavy
+    with pytest.raises(AttentionChainMismatchError, match="chain 'A'"):
+        AttentionHeatmap(attention, vfb["A"])
+    with pytest.raises(LayerHeadIndexError, match="indexed 0..7"):
+        AttentionHeatmap(attention, chain, layer=8)
+    heatmap = AttentionHeatmap(attention, chain)
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        heatmap.threshold = 1.5
+    with pytest.raises(IndexError, match="116 residues"):
+        heatmap.selected_residue = 500
+    with pytest.raises(ValueError, match="needs the chain"):
+        HeadGrid(attention)
+
+
+# --------------------------------------------------------------------------- the explorer
+
+
+def test_explorer_links_every_view(explorer):
+    ex = explorer
+    ex.layer, ex.head = 5, 2
+    for view in (ex.heatmap, ex.grid, ex.sequence, ex.structure_view):
+        assert (view.layer, view.head) == (5, 2), type(view).__name__
+    assert (ex.controls.layer_slider.value, ex.controls.head_slider.value) == (5, 2)
+    assert ex.controls.layer_slider.label == "6"  # 1-based label, 0-based value
+    assert np.abs(ex.heatmap.matrix - ex.attention.head(5, 2)).max() < 0.01
+    assert len(ex.structure_view.edges) == len(ex.attention.edges(5, 2, ex.threshold, ex.mode)[:2000])
+
+    ex.controls.head_slider.value = 6  # the slider drives the explorer
+    assert ex.head == 6 and ex.heatmap.head == 6 and ex.structure_view.head == 6
+
+    ex.threshold, ex.mode = 0.2, "mean"
+    for view in (ex.heatmap, ex.grid, ex.structure_view, ex.controls):
+        assert (view.threshold, view.mode) == (0.2, "mean")
+
+    ex.heatmap.selected_residue = 31  # a click in the heatmap
+    for view in (ex, ex.sequence, ex.grid, ex.structure_view):
+        assert view.selected_residue == 31
+    ex.structure_view.selected_residue = 40  # an NGL pick
+    assert ex.heatmap.selected_residue == ex.sequence.selected_residue == 40
+    ex.selected_residue = None
+
+
+def test_explorer_changes_chain_from_the_cache(explorer, antiberty):
+    ex = explorer
+    ex.chain = "A"
+    assert ex.attention.chain_id == "A" and len(ex.heatmap._matrix) == 107 ** 2
+    assert ex.heatmap.chain_id == ex.sequence.chain_id == "A" and ex.structure_view.chain.chain_id == "A"
+    forwards = antiberty.forward_count
+    ex.controls.chain_dropdown.value = "B"  # back: cached
+    assert antiberty.forward_count == forwards
+    assert ex.chain == "B" and len(ex.sequence.sequence) == 116
+    ex.layer = 1
+    assert ex.structure_view.layer == 1  # the new structure view is linked too
+    assert antiberty.forward_count == forwards
+
+
+def test_explorer_save_figure_and_html(explorer, tmp_path):
+    ex = explorer
+    ex.layer, ex.head = 3, 5
+    svg = ex.save_figure(tmp_path / "fig.svg")
+    assert svg.read_text().lstrip().startswith(("<?xml", "<svg")) and "4-6" in svg.read_text()
+    page = ex.to_html(tmp_path / "explorer.html")
+    text = page.read_text()
+    assert "application/vnd.jupyter.widget-state+json" in text
+    state = json.loads(text.split('<script type="application/vnd.jupyter.widget-state+json">')[1].split("</script>")[0])
+    models = state["state"]
+    heatmaps = [m for m in models.values() if m["state"].get("_esm", "").find("protattn-heatmap") >= 0]
+    assert len(heatmaps) == 1, "the bundled ESM is inlined in the page"
+    buffers = {b["path"][0]: b for b in heatmaps[0].get("buffers", [])}
+    matrix = base64.b64decode(buffers["_matrix"]["data"])
+    assert matrix == ex.heatmap._matrix  # the current head is stored in the page
+    assert not any(w.disabled for w in ex.controls.widgets[:4]), "controls are enabled again after export"
+
+
+def test_explorer_errors_are_clear(vfb, antiberty, tmp_path):
+    with pytest.raises(ChainNotFoundError, match="protein chains: A, B, C"):
+        AttentionExplorer(vfb, model=antiberty, chain="Z", structure_view=False)
+    with pytest.raises(ValueError, match=r"threshold must lie in \[0, 1\]"):
+        AttentionExplorer(vfb, model=antiberty, chain="B", threshold=1.2, structure_view=False)
+    with pytest.raises(ValueError, match="mode must be one of"):
+        AttentionExplorer(vfb, model=antiberty, chain="B", mode="sum", structure_view=False)
+    with pytest.raises(LayerHeadIndexError, match="8 layers"):
+        AttentionExplorer(vfb, model=antiberty, chain="B", layer=8, structure_view=False)
+    water = "HETATM    1  O   HOH A   1       0.000   0.000   0.000  1.00  0.00           O\nEND\n"
+    with pytest.raises(StructureError, match="no usable protein chain"):
+        AttentionExplorer(water, model=antiberty, structure_view=False)
+    small = types.SimpleNamespace(name="tiny-model", max_length=100, attention=antiberty.attention)
+    with pytest.raises(SequenceTooLongError, match=r"chain 'B' of 1vfb_complex has 116 residues but tiny-model accepts at most 100"):
+        AttentionExplorer(vfb, model=small, chain="B", structure_view=False)
+
+
+def test_explorer_reports_a_chain_it_cannot_show_and_stays_usable(vfb, antiberty):
+    small = types.SimpleNamespace(name="tiny-model", max_length=110, attention=antiberty.attention)
+    ex = AttentionExplorer(vfb, model=small, chain="A", structure_view=False)
+    ex.controls.chain_dropdown.value = "B"  # 116 residues: too long for this model
+    assert ex.chain == "A" and ex.controls.chain_dropdown.value == "A"
+    assert "116 residues" in ex.status.value and "at most 110" in ex.status.value
+    with pytest.raises(SequenceTooLongError):
+        ex.chain = "B"  # set from Python: the error is raised
+    assert ex.chain == "A" and len(ex.heatmap.residue_ids) == 107
