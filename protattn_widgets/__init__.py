@@ -35,10 +35,11 @@ _WIDGETS = ("AttentionExplorer", "AttentionHeatmap", "HeadGrid", "SequenceTrack"
 
 
 def __getattr__(name: str):
-    if name in _WIDGETS:
-        from . import widgets
+    if name in _WIDGETS or name == "widgets":
+        import importlib
 
-        return getattr(widgets, name)
+        widgets = importlib.import_module(f"{__name__}.widgets")
+        return widgets if name == "widgets" else getattr(widgets, name)
     raise AttributeError(f"module 'protattn_widgets' has no attribute {name!r}")
 
 __all__ = [
