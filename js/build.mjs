@@ -9,6 +9,8 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 export const STATIC = join(root, "protattn_widgets", "widgets", "static");
 /** anywidget views: one self-contained ES module each. */
 export const VIEWS = ["heatmap.js", "head_grid.js", "sequence_track.js"];
+/** The standalone page (AttentionExplorer.to_html): NGL, the views and the page's controller in one script. */
+export const STANDALONE = "standalone.js";
 /** Scripts nglview evaluates itself (`this` is its NGL view): shipped as written, not bundled. */
 export const NGL_SCRIPTS = ["ngl_attention.js"];
 
@@ -20,6 +22,17 @@ export async function buildAll(outdir = STATIC) {
     target: "es2020",
     legalComments: "none",
     outdir,
+    logLevel: "warning",
+  });
+  // One classic script (the page inlines it): minified, since it carries NGL and three.js.
+  await build({
+    entryPoints: [join(root, "js", STANDALONE)],
+    bundle: true,
+    format: "iife",
+    target: "es2020",
+    minify: true,
+    legalComments: "none",
+    outfile: join(outdir, STANDALONE),
     logLevel: "warning",
   });
   mkdirSync(outdir, { recursive: true });

@@ -79,12 +79,20 @@ export class StandaloneExplorer {
     headGridView.render({ model: this.models.grid, el: this.el.grid });
     sequenceView.render({ model: this.models.sequence, el: this.el.sequence });
     // What traitlets.link does in the kernel: a change made in one view reaches every other.
+    // A view sets layer and head one after the other (a tile click, an arrow key): take both
+    // at once, after the view's handler, so that a head the page lacks is refused as a whole.
     for (const name of ["grid", "heatmap", "sequence"]) {
       const model = this.models[name];
+      let queued = false;
       model.on(SHARED.map((t) => `change:${t}`).join(" "), () => {
-        const patch = {};
-        for (const t of SHARED) patch[t] = model.get(t);
-        this.update(patch);
+        if (queued) return;
+        queued = true;
+        queueMicrotask(() => {
+          queued = false;
+          const patch = {};
+          for (const t of SHARED) patch[t] = model.get(t);
+          this.update(patch);
+        });
       });
     }
     this.ready = this.models.ngl ? this._startStructure() : Promise.resolve();
@@ -111,6 +119,7 @@ export class StandaloneExplorer {
       next.head = this.state.head;
     }
     const changed = SHARED.filter((t) => next[t] !== this.state[t]);
+    if (!changed.length && !message) return this.state; // a view echoing the state back
     this.state = next;
     this.el.status.textContent = message;
     // A refused head still goes out: the view that asked for it goes back to the current one.
@@ -170,7 +179,8 @@ export class StandaloneExplorer {
         _values: this.arrays.grid_values.subarray(t * per, (t + 1) * per),
         _counts: this.arrays.grid_counts.subarray(t * per, (t + 1) * per),
         caption: `share of attention \u2265 ${fmt2(s.threshold)} on contacts ` +
-          `(background ${(100 * g.background).toFixed(1)}%; grey: < ${g.min_total} pairs)`,
+          `(background ${g.background == null ? "n/a" : (100 * g.background).toFixed(1) + "%"}; ` +
+          `grey: < ${g.min_total} pairs)`,
       });
     }
     this.models.heatmap.set(heatmap);

@@ -16,7 +16,8 @@ the data a view draws (the head's matrix, edges, statistic) is computed there,
 from the cached :class:`~protattn_widgets.Attention` (no model call).
 ``selected_residue`` is additionally :func:`ipywidgets.jslink` ed between the
 heatmap, the sequence track and the head grid, so that a selection shows in
-all of them at once, also in a page exported by :meth:`to_html`.
+all of them at once.  :meth:`to_html` writes a standalone page in which the
+same views are linked by the page itself (see :mod:`.standalone`).
 """
 
 from __future__ import annotations
@@ -274,34 +275,51 @@ class AttentionExplorer(ipywidgets.VBox):
                           threshold=self.threshold)
         return save_figure(fig, path)
 
-    def to_html(self, path: str | os.PathLike, *, title: str | None = None) -> Path:
-        """Write a standalone HTML page of the explorer's current state (no kernel needed to view it).
+    def to_html(self, path: str | os.PathLike, *, title: str | None = None, heads: str = "all") -> Path:
+        """Write a standalone, interactive HTML page of the current chain (no kernel, no network).
 
-        The page holds the widgets' state: the current head's matrix, received
-        attention, head statistics, contacts, edges and the bundled front-end
-        code.  Without a kernel, hovering, the contact overlay, selecting a
-        residue (shown in heatmap, sequence and grid) and rotating the 3D view
-        work; changing layer, head, threshold, mode or chain needs the kernel
-        (the controls are exported disabled).  The page loads the Jupyter widget
-        manager and the nglview/anywidget front-ends from the jsDelivr CDN when
-        it is opened.
+        One file with everything inlined (the bundled front-end with NGL, and the
+        data), which opens from ``file://`` offline.  In the page, without
+        Python: the layer, head, threshold and mode controls, the head grid
+        (click a tile), the heatmap (hover, contact overlay, click to select,
+        arrow keys), the sequence track, and the 3D view (rotate, zoom, the
+        current head's edges and received attention; clicking an atom selects
+        its residue) all work and stay linked, as in the notebook.  Changing the
+        chain or the model needs the kernel.
+
+        Parameters
+        ----------
+        path : path
+            Where to write the page (folders are created).
+        title : str, optional
+            Page title; default e.g. ``"AntiBERTy attention · 1vfb_complex:B"``.
+        heads : {"all", "layer", "current"}
+            Which heads the page embeds: every head (default), the current
+            layer's, or the current head only; the others cannot be chosen in the
+            page.  Each head is an ``L x L`` uint8 matrix, compressed; the
+            front-end is 1.4 MB of any page.  For AntiBERTy's 64 heads the page is
+            2.1 MB at L = 116 and 6.8 MB at L = 500 (``"layer"``: 2.5 MB).  See
+            ``docs/standalone_html.md``.
+
+        Returns
+        -------
+        Path
+
+        Raises
+        ------
+        StandalonePageError
+            ``heads`` is not one of the three.
+
+        Warns
+        -----
+        UserWarning
+            When the page is larger than 20 MB.
         """
-        from ipywidgets.embed import dependency_state, embed_minimal_html
+        from .standalone import standalone_html
 
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        title = title or f"{self.attention.model_name} attention · {self.structure.name}:{self.chain}"
-        controls = self.controls.widgets
-        disabled = [w.disabled for w in controls]
-        try:
-            for w in controls:
-                w.disabled = True
-            # Not drop_defaults: the class-level `_esm` (the bundled front-end) is a default and must be in the page.
-            state = dependency_state([self], drop_defaults=False)
-            embed_minimal_html(str(path), views=[self], title=title, state=state)
-        finally:
-            for w, was in zip(controls, disabled):
-                w.disabled = was
+        path.write_text(standalone_html(self, heads=heads, title=title), encoding="utf-8")
         return path
 
 

@@ -2,6 +2,8 @@
 //
 // Sent by StructureAttentionView through nglview's own `executeCode` call and run
 // there with eval: `this` is the NGLView, `NGL` the NGL module of nglview's bundle.
+// The standalone page (js/standalone.js) runs this same text with `this` = a view of its
+// own ({stage, model, el, listenTo}) and its bundled NGL: one drawing implementation.
 // Python never sends drawing commands after this: it changes the model's binary
 // `_pa_*` traits (one widget "update" message per change) and this code redraws.
 //
@@ -219,6 +221,12 @@
       const v = atom.positionToVector3().applyMatrix4(state.component.matrix);
       const p = stage.viewerControls.getPositionOnCanvas(v);
       return [p.x, stage.viewer.height - p.y];
+    },
+    // Our residue index of an NGL atom (a picked one), -1 for atoms of other chains or models.
+    residueOfAtom: function (atomIndex) {
+      if (!state.component) return -1;
+      const i = state.residueOf[state.component.structure.getAtomProxy(atomIndex).residueIndex];
+      return i === undefined ? -1 : i;
     },
     summary: function () {
       return {

@@ -1,0 +1,314 @@
+"""A standalone HTML page of an :class:`~.explorer.AttentionExplorer`: one file, no kernel, no network.
+
+:func:`standalone_html` writes the page that :meth:`AttentionExplorer.to_html`
+saves.  Everything is inlined: the front-end (``static/standalone.js``, built
+from ``js/standalone.js`` with NGL and three.js bundled in) and the data, so the
+page opens from ``file://`` on a machine without Python or internet access.
+
+The page is interactive without a kernel: its layer, head, threshold and mode
+controls, the head grid, the heatmap, the sequence track and the 3D view work as
+in the notebook, because the page embeds every head the controls can reach and
+runs the notebook's own view modules and NGL drawing code against in-page
+models (see ``js/standalone.js``).  Changing chain or model needs the kernel.
+
+What the page holds
+-------------------
+One ``<script type="application/json" id="protattn-data">`` with plain values
+(residue ids and names, captions' parts, the state, the threshold steps) and
+one binary blob, zlib-compressed and base64-encoded, indexed by ``"arrays"``
+(``{name: {offset, dtype, shape}}``, little-endian ``u1``/``u2``/``u4``/``f4``):
+
+``matrices`` : uint8, shape=(k, L, L)
+    The ``k`` embedded heads (``embedded_heads``, flat ``layer * n_heads + head``),
+    each quantised relative to its maximum (``matrix_scales``), as the
+    heatmap's ``_matrix``.  This is almost all of the page: ``n_layers *
+    n_heads * L * L`` bytes before compression for ``heads="all"``.
+``received`` : uint8, shape=(n_layers, n_heads, L)
+    Attention received, per head quantised relative to its maximum
+    (``received_scales``).
+``grid_values``, ``grid_counts`` : float32 / uint32, shape=(T, n_layers, n_heads)
+    The head grid's statistic (NaN: no value) and its counts at each of the
+    ``T`` threshold steps the page offers (``thresholds``), computed by
+    :func:`~protattn_widgets.analysis.accumulator.contact_accumulator`, as the
+    :class:`HeadGrid` does.
+``has_ca`` : uint8, shape=(L,)
+    Residues with a CA atom (the others get no edge in 3D).
+``<view>.<trait>``
+    The views' binary traits that do not change with the head (contacts
+    bitset, annotation masks, CA coordinates, colour maps).
+
+Edges in 3D are computed in the page from the matrix codes, by the heatmap's
+rule (an edge is an unfaded heatmap cell), so they may differ from the
+kernel's for pairs within ``scale / 510`` of the threshold.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import re
+import warnings
+import zlib
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import anywidget
+import numpy as np
+
+from ..analysis.accumulator import contact_accumulator
+from ..attention import EDGE_MODES
+from ..errors import ProtAttnError
+from ._base import STATIC
+from .encoding import float32_bytes, quantize, uint32_bytes
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .explorer import AttentionExplorer
+
+__all__ = ["standalone_html", "read_standalone_data", "HEADS", "THRESHOLD_STEP", "LARGE_PAGE_BYTES",
+           "StandalonePageError"]
+
+#: Which heads a page embeds: every head, the current layer's heads, or the current head only.
+HEADS = ("all", "layer", "current")
+#: Step of the page's threshold slider (the head grid's statistic is stored for every step).
+THRESHOLD_STEP = 0.01
+#: Pages larger than this (bytes) are written with a warning that names ``heads="layer"``.
+LARGE_PAGE_BYTES = 20_000_000
+FORMAT = "protattn-standalone"
+VERSION = 1
+
+_DATA_TAG = re.compile(r'<script type="application/json" id="protattn-data">(.*?)</script>', re.S)
+_DTYPES = {"u1": "<u1", "u2": "<u2", "u4": "<u4", "f4": "<f4"}
+# What the page computes per state (the Python views send these per head change): not embedded.
+_PER_HEAD = {
+    "heatmap": {"_matrix", "_scale", "caption"},
+    "grid": {"_values", "_counts", "caption"},
+    "sequence": {"_received", "_received_scale", "caption"},
+    "ngl": {"_pa_edges", "_pa_weights", "_pa_received", "_pa_selected", "_pa_label"},
+}
+
+
+# anywidget's per-instance traits: the page bundles the front-end itself.
+_PLUMBING = {"_esm", "_css", "_anywidget_id"}
+
+
+class StandalonePageError(ProtAttnError, ValueError):
+    """A page cannot be written (bad ``heads``) or read (not a standalone page)."""
+
+
+class _Blob:
+    """Arrays packed into one byte string, each at an offset that is a multiple of 8."""
+
+    def __init__(self) -> None:
+        self.parts: list[bytes] = []
+        self.size = 0
+        self.index: dict[str, dict] = {}
+
+    def add(self, name: str, data: bytes | np.ndarray, dtype: str = "u1", shape: tuple[int, ...] | None = None) -> dict:
+        raw = np.ascontiguousarray(data, dtype=_DTYPES[dtype]).tobytes() if isinstance(data, np.ndarray) else bytes(data)
+        if shape is None:
+            shape = data.shape if isinstance(data, np.ndarray) else (len(raw) // np.dtype(_DTYPES[dtype]).itemsize,)
+        self.index[name] = {"offset": self.size, "dtype": dtype, "shape": [int(s) for s in shape]}
+        pad = -len(raw) % 8
+        self.parts.append(raw + bytes(pad))
+        self.size += len(raw) + pad
+        return {"$array": name}
+
+    def encoded(self) -> str:
+        return base64.b64encode(zlib.compress(b"".join(self.parts), 6)).decode("ascii")
+
+
+def _embedded_heads(explorer: "AttentionExplorer", heads: str) -> list[int]:
+    n_layers, n_heads = explorer.attention.n_layers, explorer.attention.n_heads
+    if heads == "all":
+        return list(range(n_layers * n_heads))
+    if heads == "layer":
+        return [explorer.layer * n_heads + h for h in range(n_heads)]
+    if heads == "current":
+        return [explorer.layer * n_heads + explorer.head]
+    raise StandalonePageError(f"heads must be one of {HEADS}, got {heads!r}")
+
+
+def _view_traits(widget, blob: _Blob, prefix: str, skip: set[str], only: set[str] | None = None) -> dict:
+    """A widget's own synced traits (not anywidget's / ipywidgets' plumbing); bytes go to the blob."""
+    names = only if only is not None else set(widget.trait_names(sync=True)) - set(
+        anywidget.AnyWidget.class_trait_names(sync=True)) - _PLUMBING
+    out: dict[str, Any] = {}
+    for name in sorted(names - skip):
+        value = getattr(widget, name)
+        out[name] = blob.add(f"{prefix}.{name}", value) if isinstance(value, (bytes, bytearray, memoryview)) else value
+    return out
+
+
+def _thresholds(current: float) -> list[float]:
+    steps = [round(k * THRESHOLD_STEP, 6) for k in range(int(round(1 / THRESHOLD_STEP)) + 1)]
+    if not any(abs(t - current) < 1e-9 for t in steps):
+        steps = sorted(steps + [float(current)])
+    return steps
+
+
+def _finite(x: float) -> float | None:
+    return float(x) if np.isfinite(x) else None
+
+
+def page_data(explorer: "AttentionExplorer", heads: str = "all", title: str | None = None) -> dict:
+    """The JSON the page embeds (see the module docstring), for the explorer's current chain and state."""
+    from ..figures import model_display_name
+    from .head_grid import _MemoChain
+    from .structure_view import ngl_structure_text
+
+    attention, chain, structure = explorer.attention, explorer.chain_obj, explorer.structure
+    n_layers, n_heads, length = attention.n_layers, attention.n_heads, len(attention)
+    embedded = _embedded_heads(explorer, heads)
+    blob = _Blob()
+
+    matrices, matrix_scales = [], []
+    for flat in embedded:
+        codes, scale = quantize(attention.head(*divmod(flat, n_heads)))
+        matrices.append(codes)
+        matrix_scales.append(scale)
+    blob.add("matrices", b"".join(matrices), "u1", (len(embedded), length, length))
+    received, received_scales = [], []
+    for flat in range(n_layers * n_heads):
+        codes, scale = quantize(attention.received(*divmod(flat, n_heads)))
+        received.append(codes)
+        received_scales.append(scale)
+    blob.add("received", b"".join(received), "u1", (n_layers, n_heads, length))
+
+    grid = explorer.grid
+    thresholds = _thresholds(explorer.threshold)
+    memo = _MemoChain(chain)  # the contact map once, not once per threshold
+    accumulators = [contact_accumulator(attention, memo, t, grid.min_total, grid.contact_cutoff, grid.min_separation)
+                    for t in thresholds]
+    blob.add("grid_values", b"".join(float32_bytes(a.share) for a in accumulators), "f4",
+             (len(thresholds), n_layers, n_heads))
+    blob.add("grid_counts", b"".join(uint32_bytes(a.total) for a in accumulators), "u4",
+             (len(thresholds), n_layers, n_heads))
+    blob.add("has_ca", (~np.isnan(chain.ca).any(axis=1)).astype(np.uint8))
+
+    views = {
+        "heatmap": _view_traits(explorer.heatmap, blob, "heatmap", _PER_HEAD["heatmap"]),
+        "grid": _view_traits(grid, blob, "grid", _PER_HEAD["grid"]),
+        "sequence": _view_traits(explorer.sequence, blob, "sequence", _PER_HEAD["sequence"]),
+        "ngl": None,
+    }
+    page_structure = None
+    view = explorer.structure_view
+    if view is not None:
+        ngl = view.ngl
+        contract = {n for n in ngl.trait_names(sync=True) if n.startswith("_pa_")}
+        views["ngl"] = _view_traits(ngl, blob, "ngl", _PER_HEAD["ngl"], only=contract)
+        page_structure = {"name": structure.name, "ext": structure.format, "text": ngl_structure_text(structure)}
+
+    source = f"{structure.name}:{chain.chain_id}"
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "title": title or f"{model_display_name(attention.model_name)} attention · {source}",
+        "note": (f"Standalone page of protattn_widgets' AttentionExplorer ({len(embedded)} of "
+                 f"{n_layers * n_heads} heads embedded). "
+                 "Everything here works offline; changing chain or model needs Python."),
+        "model": {"name": attention.model_name, "display_name": model_display_name(attention.model_name),
+                  "n_layers": n_layers, "n_heads": n_heads},
+        "source": source,
+        "chain": chain.chain_id,
+        "length": length,
+        "heads": heads,
+        "embedded_heads": embedded,
+        "matrix_scales": matrix_scales,
+        "received_scales": received_scales,
+        "thresholds": thresholds,
+        "grid": {"background": _finite(accumulators[0].background), "min_total": grid.min_total},
+        "modes": list(EDGE_MODES),
+        "state": {"layer": explorer.layer, "head": explorer.head, "threshold": explorer.threshold,
+                  "mode": explorer.mode, "selected_residue": explorer.selected_residue},
+        "max_edges": view.max_edges if view is not None else 0,
+        "structure": page_structure,
+        "views": views,
+        "arrays": blob.index,
+        "compression": "deflate",
+        "blob": blob.encoded(),
+    }
+
+
+def _script_safe(text: str) -> str:
+    # Inside <script>, "</script" (any case) ends the element early; "<\/" means "</" in JS strings.
+    return re.sub(r"</(script)", r"<\\/\1", text, flags=re.I)
+
+
+def _json_safe(data: dict) -> str:
+    # "<" only occurs inside JSON strings, where \u003c reads back the same: no markup in the tag.
+    return json.dumps(data, allow_nan=False).replace("<", "\\u003c")
+
+
+def standalone_html(explorer: "AttentionExplorer", *, heads: str = "all", title: str | None = None) -> str:
+    """The standalone page of ``explorer``'s current chain and state, as HTML text.
+
+    Parameters
+    ----------
+    explorer : AttentionExplorer
+    heads : {"all", "layer", "current"}
+        Which heads the page embeds (the others cannot be chosen in it):
+        ``n_layers * n_heads``, ``n_heads`` or one ``L x L`` uint8 matrix.
+    title : str, optional
+        Page title; default e.g. ``"AntiBERTy attention · 1vfb_complex:B"``.
+
+    Warns
+    -----
+    UserWarning
+        When the page is larger than :data:`LARGE_PAGE_BYTES` (with
+        ``heads="all"`` from about L = 500 on a 64-head model).
+    """
+    if heads not in HEADS:
+        raise StandalonePageError(f"heads must be one of {HEADS}, got {heads!r}")
+    data = page_data(explorer, heads, title)
+    script = (STATIC / "standalone.js").read_text(encoding="utf-8")
+    text = "\n".join([
+        "<!DOCTYPE html>",
+        '<html lang="en">',
+        "<head>",
+        '<meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{html.escape(data['title'])}</title>",
+        "</head>",
+        "<body>",
+        '<div id="protattn-app">Loading the attention explorer…'
+        "<noscript> This page needs JavaScript.</noscript></div>",
+        f'<script type="application/json" id="protattn-data">{_json_safe(data)}</script>',
+        f"<script>{_script_safe(script)}</script>",
+        "</body>",
+        "</html>",
+        "",
+    ])
+    if len(text) > LARGE_PAGE_BYTES:
+        warnings.warn(
+            f"the standalone page is {len(text) / 1e6:.0f} MB ({len(data['embedded_heads'])} heads of "
+            f"{data['length']} x {data['length']}); heads='layer' keeps only the current layer's heads",
+            UserWarning, stacklevel=3)
+    return text
+
+
+def read_standalone_data(page: str | Path) -> dict:
+    """The data of a standalone page (a path or the HTML text), with its arrays decoded.
+
+    Returns the embedded JSON with ``"arrays"`` replaced by ``{name: ndarray}``
+    (shapes and dtypes as written; see the module docstring) and no ``"blob"``.
+    """
+    is_html = isinstance(page, str) and page.lstrip().startswith("<")
+    text = page if is_html else Path(page).read_text(encoding="utf-8")
+    match = _DATA_TAG.search(text)
+    if match is None:
+        raise StandalonePageError("not a protattn standalone page: no protattn-data script")
+    data = json.loads(match.group(1))
+    if data.get("format") != FORMAT:
+        raise StandalonePageError(f"not a protattn standalone page (format {data.get('format')!r})")
+    raw = base64.b64decode(data.pop("blob"))
+    if data.get("compression") == "deflate":
+        raw = zlib.decompress(raw)
+    arrays = {}
+    for name, entry in data["arrays"].items():
+        dtype = np.dtype(_DTYPES[entry["dtype"]])
+        count = int(np.prod(entry["shape"]))
+        arrays[name] = np.frombuffer(raw, dtype=dtype, count=count, offset=entry["offset"]).reshape(entry["shape"])
+    data["arrays"] = arrays
+    return data

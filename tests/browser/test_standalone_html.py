@@ -1,0 +1,149 @@
+"""The page AttentionExplorer.to_html writes, opened from file:// in Chromium with the network blocked.
+
+No kernel and no server: the page must draw and stay interactive by itself.
+One page is opened for the module; each test acts like a person (slider keys,
+clicks on the heatmap and on an atom) and checks what the canvases show.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from browser_harness import changed_fraction, distinct_colors
+
+#: The anywidget views' API (js/lib/dom.js `stamp`), on the element each view rendered into.
+VIEW = """(kind) => [...document.querySelectorAll('.protattn-heatmap, .protattn-grid, .protattn-track')]
+                     .map(e => e.parentElement).find(e => e.protattnView && e.protattnView.kind === kind)"""
+NGL_VIEW = "() => [...document.querySelectorAll('div')].find(e => e.protattn)"
+HEATMAP_CANVAS = ".protattn-heatmap canvas"
+SEQUENCE_CANVAS = ".protattn-track canvas"
+NGL_CANVAS = ".pa-structure canvas"
+LOAD_TIMEOUT_MS = 30_000
+
+
+class StandalonePage:
+    def __init__(self, browser, path):
+        self.context = browser.new_context(viewport={"width": 1280, "height": 1000})
+        self.requests: list[str] = []
+        self.console: list[tuple[str, str]] = []
+        # Nothing but the file itself may load: any other request is recorded and refused.
+        self.context.route("**/*", lambda r: r.abort() if not r.request.url.startswith("file:") else r.continue_())
+        self.page = self.context.new_page()
+        self.page.set_default_timeout(LOAD_TIMEOUT_MS)
+        self.page.on("request", lambda req: self.requests.append(req.url))
+        self.page.on("console", lambda msg: self.console.append((msg.type, msg.text)))
+        self.page.on("pageerror", lambda exc: self.console.append(("pageerror", str(exc))))
+        self.page.goto(path.as_uri())
+        self.page.wait_for_function("() => window.protattnPage && window.protattnPage.loaded")
+        self.page.wait_for_function(f"() => ({NGL_VIEW})() && ({NGL_VIEW})().protattn.summary().ready")
+        self.page.wait_for_timeout(300)  # let NGL finish the frame it was asked for
+
+    def pixels(self, selector: str):
+        import io
+
+        import numpy as np
+        from PIL import Image
+
+        png = self.page.locator(selector).first.screenshot()
+        return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
+
+    def view(self, kind: str, call: str = "summary()"):
+        return self.page.evaluate(f"() => ({VIEW})('{kind}').protattnView.{call}")
+
+    def ngl(self, call: str = "summary()"):
+        return self.page.evaluate(f"() => ({NGL_VIEW})().protattn.{call}")
+
+    def state(self) -> dict:
+        return self.page.evaluate("() => window.protattnPage.state")
+
+    def errors(self) -> list[str]:
+        return [text for kind, text in self.console if kind in ("error", "pageerror")]
+
+
+@pytest.fixture(scope="module")
+def page(browser, antiberty, tmp_path_factory):
+    import protattn_widgets as paw
+    from protattn_widgets.widgets.explorer import AttentionExplorer
+
+    ex = AttentionExplorer(paw.example_path("1vfb_complex"), model=antiberty, chain="B",
+                           layer=3, head=5, threshold=0.3)
+    path = ex.to_html(tmp_path_factory.mktemp("standalone") / "explorer.html")
+    opened = StandalonePage(browser, path)
+    try:
+        yield opened
+    finally:
+        opened.context.close()
+
+
+def test_views_draw_offline(page):
+    assert [url for url in page.requests if not url.startswith("file:")] == [], "the page asked the network"
+    assert page.state() == {"layer": 3, "head": 5, "threshold": 0.3, "mode": "max", "selected_residue": None}
+    structure = page.pixels(NGL_CANVAS)
+    assert structure.shape[0] > 200 and structure.shape[1] > 200
+    assert distinct_colors(structure) > 200, "the NGL canvas is (nearly) blank"
+    assert page.ngl()["mappedResidues"] == 116 and page.ngl()["edges"] > 0
+    assert distinct_colors(page.pixels(HEATMAP_CANVAS)) > 30, "the heatmap is (nearly) blank"
+    assert page.page.locator("text=head 4-6").count() == 1  # 1-based label of layer 3, head 5
+
+
+def test_head_slider_changes_the_heatmap_and_the_edges(page):
+    before = page.pixels(HEATMAP_CANVAS)
+    draws = page.view("heatmap")["draws"]
+    ngl_updates = page.ngl()["updates"]
+    slider = page.page.locator('input[name="head"]')
+    slider.focus()
+    slider.press("ArrowRight")  # head 6 -> 7 (1-based)
+    page.page.wait_for_function(f"() => ({VIEW})('heatmap').protattnView.draws > {draws}")
+    assert page.view("heatmap")["head"] == 6 and page.view("head_grid")["head"] == 6
+    after = page.pixels(HEATMAP_CANVAS)
+    assert changed_fraction(before, after) > 0.01, "the heatmap did not change with the head"
+    page.page.wait_for_function(f"() => ({NGL_VIEW})().protattn.summary().updates > {ngl_updates}")
+    assert page.page.locator("text=head 4-7").count() == 1
+
+
+def test_clicking_a_heatmap_cell_selects_the_residue_everywhere(page):
+    before = page.pixels(SEQUENCE_CANVAS)
+    point = page.view("heatmap", "cellCenter(31, 90)")
+    page.page.mouse.click(point["x"], point["y"])
+    page.page.wait_for_function(f"() => ({VIEW})('sequence_track').protattnView.summary().selected === 31")
+    assert page.state()["selected_residue"] == 31
+    assert page.view("heatmap")["selected"] == 31 and page.ngl()["selected"] == 31
+    assert changed_fraction(before, page.pixels(SEQUENCE_CANVAS)) > 0.0005, "no highlight in the sequence track"
+
+
+def test_clicking_an_atom_selects_its_residue(page):
+    page.page.evaluate("() => { window.protattnPage.update({selected_residue: null}); window.scrollTo(0, 0); }")
+    page.page.wait_for_timeout(200)  # the sequence screenshot scrolled the page: let it settle first
+    canvas = page.page.locator(NGL_CANVAS).first
+    box = canvas.bounding_box()
+    # CA atoms of chain B near the middle, by NGL's own projection, 30 px apart.  Another chain
+    # or an edge may lie in front of a CA, or the smoothed cartoon may miss it: try the next.
+    targets = page.page.evaluate(f"""() => {{
+        const api = ({NGL_VIEW})().protattn;
+        const out = [];
+        for (let i = 0; i < 116; i++) {{
+          const p = api.screenPosition(i);
+          if (p) out.push({{i, x: p[0], y: p[1], d: Math.hypot(p[0] - {box['width']} / 2, p[1] - {box['height']} / 2)}});
+        }}
+        const spread = [];
+        for (const t of out.sort((a, b) => a.d - b.d)) {{
+          if (spread.every((s) => Math.hypot(s.x - t.x, s.y - t.y) > 30)) spread.push(t);
+        }}
+        return spread.slice(0, 10); }}""")
+    picked = None
+    for target in targets:
+        canvas.click(position={"x": target["x"], "y": target["y"]})
+        page.page.wait_for_timeout(200)
+        picked = page.state()["selected_residue"]
+        if picked is not None:
+            break
+    assert picked is not None, f"clicking CA atoms of chain B selected nothing: {targets}"
+    # NGL picks the atom under the pointer: the CA clicked on or an atom of a residue next to it.
+    where = page.ngl(f"screenPosition({picked})")
+    assert abs(where[0] - target["x"]) < 40 and abs(where[1] - target["y"]) < 40, (picked, target, where)
+    page.page.wait_for_function(f"() => ({VIEW})('sequence_track').protattnView.summary().selected === {picked}")
+    assert page.view("heatmap")["selected"] == picked and page.ngl()["selected"] == picked
+
+
+def test_no_errors_in_the_browser_console(page):
+    assert page.errors() == []
