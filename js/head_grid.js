@@ -9,7 +9,7 @@
 
 import { float32s, uint32s } from "./lib/buffers.js";
 import { HIGHLIGHT, MISSING, cssColor, lut } from "./lib/colormaps.js";
-import { element, hideTooltip, localPoint, showError, showTooltip, sizeCanvas, stamp } from "./lib/dom.js";
+import { connect, element, hideTooltip, localPoint, showCanvasTooltip, showError, sizeCanvas, stamp } from "./lib/dom.js";
 import { headLabel, headTooltip } from "./lib/format.js";
 import { stepHead } from "./lib/keys.js";
 import { gridLayout, tileAt } from "./lib/layout.js";
@@ -121,9 +121,7 @@ function render({ model, el }) {
       const counts = uint32s(model.get("_counts"));
       const text = headTooltip(tile.layer, tile.head, values[k], counts.length > k ? counts[k] : null,
                                model.get("value_format"));
-      const box = canvas.getBoundingClientRect();
-      const rootBox = root.getBoundingClientRect();
-      showTooltip(tip, root, { x: p.x + box.left - rootBox.left, y: p.y + box.top - rootBox.top }, text);
+      showCanvasTooltip(tip, root, canvas, p, text);
     }
     if (changed) draw();
   }
@@ -151,19 +149,9 @@ function render({ model, el }) {
 
   draw();
   const traits = ["_values", "_counts", "layer", "head", "n_layers", "n_heads", "caption", "statistic_name", "value_format"];
-  for (const name of traits) model.on(`change:${name}`, schedule);
-  canvas.addEventListener("mousemove", onMove);
-  canvas.addEventListener("mouseleave", onLeave);
-  canvas.addEventListener("click", onClick);
-  canvas.addEventListener("keydown", onKey);
-  return () => {
-    for (const name of traits) model.off(`change:${name}`, schedule);
-    canvas.removeEventListener("mousemove", onMove);
-    canvas.removeEventListener("mouseleave", onLeave);
-    canvas.removeEventListener("click", onClick);
-    canvas.removeEventListener("keydown", onKey);
-    delete el.protattnView;
-  };
+  return connect(el, model, [[traits, schedule]], [
+    [canvas, "mousemove", onMove], [canvas, "mouseleave", onLeave], [canvas, "click", onClick], [canvas, "keydown", onKey],
+  ]);
 }
 
 export default { render };

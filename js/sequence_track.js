@@ -12,7 +12,7 @@
 
 import { asBytes, codeValue } from "./lib/buffers.js";
 import { HIGHLIGHT, cssColor, lut, textColorOn } from "./lib/colormaps.js";
-import { element, hideTooltip, localPoint, showError, showTooltip, sizeCanvas, stamp } from "./lib/dom.js";
+import { connect, element, hideTooltip, localPoint, showCanvasTooltip, showError, sizeCanvas, stamp } from "./lib/dom.js";
 import { residueTooltip } from "./lib/format.js";
 import { residueAt, residueOrigin, trackLayout } from "./lib/layout.js";
 
@@ -133,9 +133,7 @@ function render({ model, el }) {
     const value = codeValue(asBytes(model.get("_received"))[i] || 0, model.get("_received_scale") || 0);
     const text = residueTooltip(model.get("chain_id"), model.get("residue_names"), model.get("residue_ids"),
                                 i, value, inTracks);
-    const box = canvas.getBoundingClientRect();
-    const rootBox = root.getBoundingClientRect();
-    showTooltip(tip, root, { x: p.x + box.left - rootBox.left, y: p.y + box.top - rootBox.top }, text);
+    showCanvasTooltip(tip, root, canvas, p, text);
   }
 
   function onClick(event) {
@@ -157,19 +155,9 @@ function render({ model, el }) {
   draw();
   const traits = ["_received", "_received_scale", "sequence", "residue_ids", "_track_names", "_track_colors",
                   "_track_masks", "per_row", "selected_residue", "caption"];
-  for (const name of traits) model.on(`change:${name}`, schedule);
-  canvas.addEventListener("mousemove", onMove);
-  canvas.addEventListener("mouseleave", onLeave);
-  canvas.addEventListener("click", onClick);
-  canvas.addEventListener("keydown", onKey);
-  return () => {
-    for (const name of traits) model.off(`change:${name}`, schedule);
-    canvas.removeEventListener("mousemove", onMove);
-    canvas.removeEventListener("mouseleave", onLeave);
-    canvas.removeEventListener("click", onClick);
-    canvas.removeEventListener("keydown", onKey);
-    delete el.protattnView;
-  };
+  return connect(el, model, [[traits, schedule]], [
+    [canvas, "mousemove", onMove], [canvas, "mouseleave", onLeave], [canvas, "click", onClick], [canvas, "keydown", onKey],
+  ]);
 }
 
 export default { render };

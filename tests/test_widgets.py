@@ -23,7 +23,7 @@ from protattn_widgets.widgets.encoding import (
 from protattn_widgets.widgets.explorer import AttentionExplorer
 from protattn_widgets.widgets.head_grid import HeadGrid
 from protattn_widgets.widgets.heatmap import AttentionHeatmap
-from protattn_widgets.widgets._base import AttentionChainMismatchError
+from protattn_widgets.widgets import AttentionMismatchError
 from protattn_widgets.widgets.sequence_track import SequenceTrack
 from protattn_widgets.widgets.standalone import read_standalone_data
 
@@ -178,7 +178,7 @@ def test_sequence_track_received_and_annotations(heavy):
 
 def test_views_reject_bad_input(heavy, vfb, antiberty):
     chain, attention = heavy
-    with pytest.raises(AttentionChainMismatchError, match="chain 'A'"):
+    with pytest.raises(AttentionMismatchError, match="chain 'A'"):
         AttentionHeatmap(attention, vfb["A"])
     with pytest.raises(LayerHeadIndexError, match="indexed 0..7"):
         AttentionHeatmap(attention, chain, layer=8)

@@ -59,3 +59,25 @@ export function showError(el, error) {
   box.textContent = `protattn view error: ${error && error.message ? error.message : error}`;
   if (typeof console !== "undefined") console.warn("protattn:", error);
 }
+
+/** ``showTooltip`` for a point ``p`` local to ``canvas``, which sits somewhere inside ``root``. */
+export function showCanvasTooltip(tip, root, canvas, p, text) {
+  const box = canvas.getBoundingClientRect();
+  const rootBox = root.getBoundingClientRect();
+  showTooltip(tip, root, { x: p.x + box.left - rootBox.left, y: p.y + box.top - rootBox.top }, text);
+}
+
+/**
+ * Wire a view up: ``subscriptions`` are ``[traitNames, handler]`` pairs for the model's
+ * ``change:<trait>`` events, ``listeners`` are ``[target, eventType, handler]`` DOM listeners.
+ * Returns the cleanup function that anywidget's ``render`` returns.
+ */
+export function connect(el, model, subscriptions, listeners) {
+  for (const [traits, handler] of subscriptions) for (const t of traits) model.on(`change:${t}`, handler);
+  for (const [target, type, handler] of listeners) target.addEventListener(type, handler);
+  return () => {
+    for (const [traits, handler] of subscriptions) for (const t of traits) model.off(`change:${t}`, handler);
+    for (const [target, type, handler] of listeners) target.removeEventListener(type, handler);
+    delete el.protattnView;
+  };
+}

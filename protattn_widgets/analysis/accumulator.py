@@ -13,11 +13,16 @@ denominator *and* background alike.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from ..attention import check_threshold
 from .counting import count_pairs, count_targets, threshold_attention
 from .statistics import head_table
+
+if TYPE_CHECKING:
+    import pandas
 
 __all__ = ["PropertyAccumulator", "contact_accumulator"]
 

@@ -15,13 +15,13 @@ from typing import Any
 
 import anywidget
 import numpy as np
-from traitlets import CaselessStrEnum, Float, Int, List, Unicode, observe, validate
+from traitlets import CaselessStrEnum, Float, Int, List, Unicode, observe
 
-from ..attention import EDGE_MODES, Attention, check_threshold
-from ..errors import ProtAttnError
+from ..attention import EDGE_MODES, Attention
 from ..structures import Chain
+from ._checks import SharedStateChecks, check_attention_chain
 
-__all__ = ["AttentionViewBase", "AttentionChainMismatchError", "STATIC", "DEFAULT_THRESHOLD"]
+__all__ = ["AttentionViewBase", "STATIC", "DEFAULT_THRESHOLD"]
 
 #: Where ``npm run build`` puts the bundled ES modules.
 STATIC = Path(__file__).resolve().parent / "static"
@@ -35,27 +35,7 @@ _THREE_LETTER = {
 }
 
 
-class AttentionChainMismatchError(ProtAttnError, ValueError):
-    """The attention given to a view is not of the chain given with it."""
-
-
-def check_attention_chain(attention: Attention, chain: Chain | None) -> None:
-    """Raise :class:`AttentionChainMismatchError` unless ``attention`` is of ``chain``'s residues."""
-    if not isinstance(attention, Attention):
-        raise TypeError(f"attention must be an Attention (model.attention(chain)), got {type(attention).__name__}")
-    if chain is None:
-        return
-    if not isinstance(chain, Chain):
-        raise TypeError(f"chain must be a Chain (structure[chain_id]), got {type(chain).__name__}")
-    if chain.sequence != attention.sequence or tuple(chain.residue_ids) != tuple(attention.residue_ids):
-        raise AttentionChainMismatchError(
-            f"the attention covers {len(attention)} residues ({attention.sequence[:12]}...) but chain "
-            f"{chain.chain_id!r} of {chain.structure_name} has {len(chain)} ({chain.sequence[:12]}...); "
-            "compute it with model.attention(chain)"
-        )
-
-
-class AttentionViewBase(anywidget.AnyWidget):
+class AttentionViewBase(SharedStateChecks, anywidget.AnyWidget):
     """Base of the anywidget views of one chain's attention.
 
     Parameters
@@ -147,28 +127,6 @@ class AttentionViewBase(anywidget.AnyWidget):
                               else [_THREE_LETTER.get(c, "UNK") for c in attention.sequence])
 
     # -- validation -------------------------------------------------------------------------
-
-    @validate("layer", "head")
-    def _valid_head(self, proposal):
-        name = proposal.trait.name
-        if name == "layer":
-            return self.attention.check_head(proposal.value, 0)[0]
-        return self.attention.check_head(0, proposal.value)[1]
-
-    @validate("threshold")
-    def _valid_threshold(self, proposal):
-        return check_threshold(proposal.value)
-
-    @validate("selected_residue")
-    def _valid_selected(self, proposal):
-        index = proposal.value
-        if index is None:
-            return None
-        n = len(self.attention)
-        if not -n <= index < n:
-            raise IndexError(f"selected_residue {index} is out of range: the chain has {n} residues, "
-                             f"indexed 0..{n - 1}")
-        return index % n
 
     # -- updates ----------------------------------------------------------------------------
 

@@ -34,6 +34,7 @@ from ..attention import EDGE_MODES, Attention, check_threshold
 from ..errors import ProtAttnError, SequenceTooLongError
 from ..structures import Chain, Structure, load_structure
 from ._base import DEFAULT_THRESHOLD
+from ._checks import SharedStateChecks
 from .controls import Controls
 from .head_grid import HeadGrid
 from .heatmap import AttentionHeatmap
@@ -45,7 +46,7 @@ _SHARED = ("layer", "head", "threshold", "mode", "selected_residue")
 STRUCTURE_WIDTH = "520px"
 
 
-class AttentionExplorer(ipywidgets.VBox):
+class AttentionExplorer(SharedStateChecks, ipywidgets.VBox):
     """All views of one structure's attention, linked.
 
     Parameters
@@ -189,27 +190,6 @@ class AttentionExplorer(ipywidgets.VBox):
             self._view_links = [link((self, name), (self.structure_view, name)) for name in _SHARED]
 
     # -- validation -------------------------------------------------------------------------
-
-    @validate("layer", "head")
-    def _valid_head(self, proposal):
-        if proposal.trait.name == "layer":
-            return self.attention.check_head(proposal.value, 0)[0]
-        return self.attention.check_head(0, proposal.value)[1]
-
-    @validate("threshold")
-    def _valid_threshold(self, proposal):
-        return check_threshold(proposal.value)
-
-    @validate("selected_residue")
-    def _valid_selected(self, proposal):
-        index = proposal.value
-        if index is None:
-            return None
-        n = len(self.attention)
-        if not -n <= index < n:
-            raise IndexError(f"selected_residue {index} is out of range: chain {self.chain!r} has {n} residues, "
-                             f"indexed 0..{n - 1}")
-        return index % n
 
     @validate("chain")
     def _valid_chain(self, proposal):

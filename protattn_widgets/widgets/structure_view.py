@@ -31,11 +31,11 @@ from typing import Any
 
 import ipywidgets
 import numpy as np
-from traitlets import Bytes, CaselessStrEnum, Dict, Float, Int, List, Unicode, observe, validate
+from traitlets import Bytes, CaselessStrEnum, Dict, Float, Int, List, Unicode, observe
 
-from ..attention import EDGE_MODES, Attention, check_threshold
-from ..errors import ProtAttnError
+from ..attention import EDGE_MODES, Attention
 from ..structures import Chain, Structure, load_structure
+from ._checks import AttentionMismatchError, SharedStateChecks, check_attention_chain
 from ._nglview_compat import NGLWidget
 
 __all__ = ["StructureAttentionView", "AttentionNGLWidget", "AttentionMismatchError", "ngl_residue_key", "ngl_structure_text"]
@@ -45,10 +45,6 @@ EDGE_COLORMAP = ("YlOrRd", 0.35, 1.0)
 RECEIVED_COLORMAP = ("Blues", 0.12, 1.0)
 _RESIDUE_ID = re.compile(r"^(-?\d+)(\D*)$")
 _PICKED_NAME = re.compile(r"(?:\])?(-?\d+)(?:\^([^:.]+))?:")
-
-
-class AttentionMismatchError(ProtAttnError, ValueError):
-    """The attention given to a view does not belong to the structure's chain."""
 
 
 def ngl_residue_key(residue_id: str) -> str:
@@ -115,7 +111,7 @@ class AttentionNGLWidget(NGLWidget):
     _pa_label = Unicode().tag(sync=True)
 
 
-class StructureAttentionView(ipywidgets.VBox):
+class StructureAttentionView(SharedStateChecks, ipywidgets.VBox):
     """A structure in NGL with one attention head of one chain drawn on it.
 
     Parameters
@@ -232,38 +228,10 @@ class StructureAttentionView(ipywidgets.VBox):
                 "structure instead: model.attention(structure[chain_id])"
             )
         chain = structure[attention.chain_id]  # ChainNotFoundError lists the chains
-        if chain.sequence != attention.sequence or tuple(chain.residue_ids) != tuple(attention.residue_ids):
-            raise AttentionMismatchError(
-                f"the attention covers {len(attention)} residues ({attention.sequence[:12]}...) but chain "
-                f"{chain.chain_id!r} of {structure.name} has {len(chain)} ({chain.sequence[:12]}...); "
-                "compute it with model.attention(structure[chain_id])"
-            )
+        check_attention_chain(attention, chain)
         if len(chain) > np.iinfo(np.uint16).max:
             raise AttentionMismatchError(f"chain {chain.chain_id!r} is too long to draw ({len(chain)} residues)")
         return chain
-
-    @validate("layer", "head")
-    def _valid_head(self, proposal):
-        layer = proposal.value if proposal.trait.name == "layer" else self.layer
-        head = proposal.value if proposal.trait.name == "head" else self.head
-        layer, head = self.attention.check_head(layer, head)
-        return layer if proposal.trait.name == "layer" else head
-
-    @validate("threshold")
-    def _valid_threshold(self, proposal):
-        return check_threshold(proposal.value)
-
-    @validate("selected_residue")
-    def _valid_selected(self, proposal):
-        index = proposal.value
-        if index is None:
-            return None
-        if not -len(self.chain) <= index < len(self.chain):
-            raise IndexError(
-                f"selected_residue {index} is out of range: chain {self.chain.chain_id!r} has "
-                f"{len(self.chain)} residues, indexed 0..{len(self.chain) - 1}"
-            )
-        return index % len(self.chain)
 
     # -- updates ----------------------------------------------------------------------------
 

@@ -105,6 +105,20 @@ function showError(el, error) {
   box.textContent = `protattn view error: ${error && error.message ? error.message : error}`;
   if (typeof console !== "undefined") console.warn("protattn:", error);
 }
+function showCanvasTooltip(tip, root, canvas, p, text) {
+  const box = canvas.getBoundingClientRect();
+  const rootBox = root.getBoundingClientRect();
+  showTooltip(tip, root, { x: p.x + box.left - rootBox.left, y: p.y + box.top - rootBox.top }, text);
+}
+function connect(el, model, subscriptions, listeners) {
+  for (const [traits, handler] of subscriptions) for (const t of traits) model.on(`change:${t}`, handler);
+  for (const [target, type, handler] of listeners) target.addEventListener(type, handler);
+  return () => {
+    for (const [traits, handler] of subscriptions) for (const t of traits) model.off(`change:${t}`, handler);
+    for (const [target, type, handler] of listeners) target.removeEventListener(type, handler);
+    delete el.protattnView;
+  };
+}
 
 // js/lib/format.js
 function headLabel(layer, head) {
@@ -272,9 +286,7 @@ function render({ model, el }) {
         counts.length > k ? counts[k] : null,
         model.get("value_format")
       );
-      const box = canvas.getBoundingClientRect();
-      const rootBox = root.getBoundingClientRect();
-      showTooltip(tip, root, { x: p.x + box.left - rootBox.left, y: p.y + box.top - rootBox.top }, text);
+      showCanvasTooltip(tip, root, canvas, p, text);
     }
     if (changed) draw();
   }
@@ -302,19 +314,12 @@ function render({ model, el }) {
   }
   draw();
   const traits = ["_values", "_counts", "layer", "head", "n_layers", "n_heads", "caption", "statistic_name", "value_format"];
-  for (const name of traits) model.on(`change:${name}`, schedule);
-  canvas.addEventListener("mousemove", onMove);
-  canvas.addEventListener("mouseleave", onLeave);
-  canvas.addEventListener("click", onClick);
-  canvas.addEventListener("keydown", onKey);
-  return () => {
-    for (const name of traits) model.off(`change:${name}`, schedule);
-    canvas.removeEventListener("mousemove", onMove);
-    canvas.removeEventListener("mouseleave", onLeave);
-    canvas.removeEventListener("click", onClick);
-    canvas.removeEventListener("keydown", onKey);
-    delete el.protattnView;
-  };
+  return connect(el, model, [[traits, schedule]], [
+    [canvas, "mousemove", onMove],
+    [canvas, "mouseleave", onLeave],
+    [canvas, "click", onClick],
+    [canvas, "keydown", onKey]
+  ]);
 }
 var head_grid_default = { render };
 export {

@@ -93,6 +93,20 @@ function showError(el, error) {
   box.textContent = `protattn view error: ${error && error.message ? error.message : error}`;
   if (typeof console !== "undefined") console.warn("protattn:", error);
 }
+function showCanvasTooltip(tip, root, canvas, p, text) {
+  const box = canvas.getBoundingClientRect();
+  const rootBox = root.getBoundingClientRect();
+  showTooltip(tip, root, { x: p.x + box.left - rootBox.left, y: p.y + box.top - rootBox.top }, text);
+}
+function connect(el, model, subscriptions, listeners) {
+  for (const [traits, handler] of subscriptions) for (const t of traits) model.on(`change:${t}`, handler);
+  for (const [target, type, handler] of listeners) target.addEventListener(type, handler);
+  return () => {
+    for (const [traits, handler] of subscriptions) for (const t of traits) model.off(`change:${t}`, handler);
+    for (const [target, type, handler] of listeners) target.removeEventListener(type, handler);
+    delete el.protattnView;
+  };
+}
 
 // js/lib/format.js
 function residueLabel(chainId, names, ids, i) {
@@ -348,9 +362,7 @@ function render({ model, el }) {
     const code = asBytes(model.get("_matrix"))[cell.row * ids.length + cell.col];
     let text = pairTooltip(chain, names, ids, cell.row, cell.col, codeValue(code, model.get("_scale") || 0));
     if (contactBits && contactBits[cell.row * ids.length + cell.col]) text += " (contact)";
-    const box = canvas.getBoundingClientRect();
-    const rootBox = root.getBoundingClientRect();
-    showTooltip(tip, root, { x: p.x + box.left - rootBox.left, y: p.y + box.top - rootBox.top }, text);
+    showCanvasTooltip(tip, root, canvas, p, text);
     if (changed) draw();
   }
   function onLeave() {
@@ -391,27 +403,13 @@ function render({ model, el }) {
   draw();
   const repaintOn = ["_matrix", "_scale", "threshold", "mode", "show_contacts"];
   const redrawOn = ["selected_residue", "caption", "size"];
-  for (const name of repaintOn) model.on(`change:${name}`, repaint);
-  for (const name of redrawOn) model.on(`change:${name}`, schedule);
-  model.on("change:_contacts", onChain);
-  model.on("change:residue_ids", onChain);
-  canvas.addEventListener("mousemove", onMove);
-  canvas.addEventListener("mouseleave", onLeave);
-  canvas.addEventListener("click", onClick);
-  canvas.addEventListener("keydown", onKey);
-  toggle.addEventListener("change", onToggle);
-  return () => {
-    for (const name of repaintOn) model.off(`change:${name}`, repaint);
-    for (const name of redrawOn) model.off(`change:${name}`, schedule);
-    model.off("change:_contacts", onChain);
-    model.off("change:residue_ids", onChain);
-    canvas.removeEventListener("mousemove", onMove);
-    canvas.removeEventListener("mouseleave", onLeave);
-    canvas.removeEventListener("click", onClick);
-    canvas.removeEventListener("keydown", onKey);
-    toggle.removeEventListener("change", onToggle);
-    delete el.protattnView;
-  };
+  return connect(el, model, [[repaintOn, repaint], [redrawOn, schedule], [["_contacts", "residue_ids"], onChain]], [
+    [canvas, "mousemove", onMove],
+    [canvas, "mouseleave", onLeave],
+    [canvas, "click", onClick],
+    [canvas, "keydown", onKey],
+    [toggle, "change", onToggle]
+  ]);
 }
 var heatmap_default = { render };
 export {

@@ -98,6 +98,20 @@ function showError(el, error) {
   box.textContent = `protattn view error: ${error && error.message ? error.message : error}`;
   if (typeof console !== "undefined") console.warn("protattn:", error);
 }
+function showCanvasTooltip(tip, root, canvas, p, text) {
+  const box = canvas.getBoundingClientRect();
+  const rootBox = root.getBoundingClientRect();
+  showTooltip(tip, root, { x: p.x + box.left - rootBox.left, y: p.y + box.top - rootBox.top }, text);
+}
+function connect(el, model, subscriptions, listeners) {
+  for (const [traits, handler] of subscriptions) for (const t of traits) model.on(`change:${t}`, handler);
+  for (const [target, type, handler] of listeners) target.addEventListener(type, handler);
+  return () => {
+    for (const [traits, handler] of subscriptions) for (const t of traits) model.off(`change:${t}`, handler);
+    for (const [target, type, handler] of listeners) target.removeEventListener(type, handler);
+    delete el.protattnView;
+  };
+}
 
 // js/lib/format.js
 function residueLabel(chainId, names, ids, i) {
@@ -276,9 +290,7 @@ function render({ model, el }) {
       value,
       inTracks
     );
-    const box = canvas.getBoundingClientRect();
-    const rootBox = root.getBoundingClientRect();
-    showTooltip(tip, root, { x: p.x + box.left - rootBox.left, y: p.y + box.top - rootBox.top }, text);
+    showCanvasTooltip(tip, root, canvas, p, text);
   }
   function onClick(event) {
     const p = localPoint(canvas, event);
@@ -308,19 +320,12 @@ function render({ model, el }) {
     "selected_residue",
     "caption"
   ];
-  for (const name of traits) model.on(`change:${name}`, schedule);
-  canvas.addEventListener("mousemove", onMove);
-  canvas.addEventListener("mouseleave", onLeave);
-  canvas.addEventListener("click", onClick);
-  canvas.addEventListener("keydown", onKey);
-  return () => {
-    for (const name of traits) model.off(`change:${name}`, schedule);
-    canvas.removeEventListener("mousemove", onMove);
-    canvas.removeEventListener("mouseleave", onLeave);
-    canvas.removeEventListener("click", onClick);
-    canvas.removeEventListener("keydown", onKey);
-    delete el.protattnView;
-  };
+  return connect(el, model, [[traits, schedule]], [
+    [canvas, "mousemove", onMove],
+    [canvas, "mouseleave", onLeave],
+    [canvas, "click", onClick],
+    [canvas, "keydown", onKey]
+  ]);
 }
 var sequence_track_default = { render };
 export {

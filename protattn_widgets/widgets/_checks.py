@@ -1,0 +1,62 @@
+"""Checks every view shares: attention matches its chain, and the shared traits are in range.
+
+:class:`SharedStateChecks` validates ``layer``, ``head``, ``threshold`` and
+``selected_residue`` against ``self.attention`` for any widget that has those
+traits (the anywidget views, the 3D view and the explorer), so the same
+mistake gives the same message everywhere.
+"""
+
+from __future__ import annotations
+
+from traitlets import validate
+
+from ..attention import Attention, check_threshold
+from ..errors import ProtAttnError
+from ..structures import Chain
+
+__all__ = ["AttentionMismatchError", "check_attention_chain", "SharedStateChecks"]
+
+
+class AttentionMismatchError(ProtAttnError, ValueError):
+    """The attention given to a view is not of the chain (or structure) given with it."""
+
+
+def check_attention_chain(attention: Attention, chain: Chain | None) -> None:
+    """Raise :class:`AttentionMismatchError` unless ``attention`` is of ``chain``'s residues."""
+    if not isinstance(attention, Attention):
+        raise TypeError(f"attention must be an Attention (model.attention(chain)), got {type(attention).__name__}")
+    if chain is None:
+        return
+    if not isinstance(chain, Chain):
+        raise TypeError(f"chain must be a Chain (structure[chain_id]), got {type(chain).__name__}")
+    if chain.sequence != attention.sequence or tuple(chain.residue_ids) != tuple(attention.residue_ids):
+        raise AttentionMismatchError(
+            f"the attention covers {len(attention)} residues ({attention.sequence[:12]}...) but chain "
+            f"{chain.chain_id!r} of {chain.structure_name} has {len(chain)} ({chain.sequence[:12]}...); "
+            "compute it with model.attention(chain)"
+        )
+
+
+class SharedStateChecks:
+    """Validators of the shared traits; the class using it holds ``self.attention``."""
+
+    @validate("layer", "head")
+    def _valid_head(self, proposal):
+        if proposal.trait.name == "layer":
+            return self.attention.check_head(proposal.value, 0)[0]
+        return self.attention.check_head(0, proposal.value)[1]
+
+    @validate("threshold")
+    def _valid_threshold(self, proposal):
+        return check_threshold(proposal.value)
+
+    @validate("selected_residue")
+    def _valid_selected(self, proposal):
+        index, n = proposal.value, len(self.attention)
+        if index is None:
+            return None
+        if not -n <= index < n:
+            where = f"chain {self.attention.chain_id!r}" if self.attention.chain_id else "the sequence"
+            raise IndexError(f"selected_residue {index} is out of range: {where} has {n} residues, "
+                             f"indexed 0..{n - 1}")
+        return index % n
