@@ -3,8 +3,10 @@
 // Traits read:
 //   _matrix            bytes   uint8 (L, L), row-major: code q means q / 255 * _scale
 //   _scale             float   attention weight of code 255 (the head's maximum)
-//   _contacts          bytes   (L*L) bits, numpy packbits(bitorder="little") of the contact map
-//   show_contacts      bool    draw the contact overlay
+//   _contacts          bytes   (L*L) bits, numpy packbits(bitorder="little") of the overlay
+//                              (the 3D contact map, or e.g. predicted contacts)
+//   overlay_label      str     what the overlay is ("contacts"), shown by its checkbox
+//   show_contacts      bool    draw the overlay
 //   residue_ids, residue_names [str] (L), chain_id str
 //   layer, head, n_layers, n_heads, threshold, mode, selected_residue, caption, size
 // Written: selected_residue (click: the row's residue; shift-click: the column's),
@@ -72,7 +74,8 @@ function render({ model, el }) {
   const label = element("label", null, bar);
   const toggle = element("input", null, label);
   toggle.type = "checkbox";
-  label.appendChild(document.createTextNode(" contacts"));
+  const overlayText = label.appendChild(document.createTextNode(""));
+  const overlayLabel = () => model.get("overlay_label") || "contacts";
   const canvas = element("canvas", null, root);
   canvas.tabIndex = 0;
   canvas.setAttribute("aria-label", "attention heatmap; arrow keys change layer and head");
@@ -204,7 +207,7 @@ function render({ model, el }) {
     const { ids, names, chain } = residues();
     const code = asBytes(model.get("_matrix"))[cell.row * ids.length + cell.col];
     let text = pairTooltip(chain, names, ids, cell.row, cell.col, codeValue(code, model.get("_scale") || 0));
-    if (contactBits && contactBits[cell.row * ids.length + cell.col]) text += " (contact)";
+    if (contactBits && contactBits[cell.row * ids.length + cell.col]) text += ` (${overlayLabel().replace(/s$/, "")})`;
     showCanvasTooltip(tip, root, canvas, p, text);
     if (changed) draw();
   }
@@ -232,13 +235,13 @@ function render({ model, el }) {
 
   function onToggle() { model.set("show_contacts", toggle.checked); model.save_changes(); }
 
-  function onChain() { decodeContacts(); repaint(); }
+  function onChain() { overlayText.textContent = ` ${overlayLabel()}`; decodeContacts(); repaint(); }
 
-  decodeContacts();
+  onChain();
   draw();
   const repaintOn = ["_matrix", "_scale", "threshold", "mode", "show_contacts"];
   const redrawOn = ["selected_residue", "caption", "size"];
-  return connect(el, model, [[repaintOn, repaint], [redrawOn, schedule], [["_contacts", "residue_ids"], onChain]], [
+  return connect(el, model, [[repaintOn, repaint], [redrawOn, schedule], [["_contacts", "residue_ids", "overlay_label"], onChain]], [
     [canvas, "mousemove", onMove], [canvas, "mouseleave", onLeave], [canvas, "click", onClick],
     [canvas, "keydown", onKey], [toggle, "change", onToggle],
   ]);

@@ -272,3 +272,22 @@ def test_explorer_reports_a_chain_it_cannot_show_and_stays_usable(vfb, antiberty
     with pytest.raises(SequenceTooLongError):
         ex.chain = "B"  # set from Python: the error is raised
     assert ex.chain == "A" and len(ex.heatmap.residue_ids) == 107
+
+
+def test_explorer_overlays_predicted_contacts(explorer, antiberty):
+    from protattn_widgets.analysis import ContactPredictor, antibody_dataset
+
+    train = [r for r in antibody_dataset(["1mlc_complex", "5grj_complex"])]
+    predictor = ContactPredictor().fit([antiberty.attention(r.chain) for r in train], [r.chain for r in train])
+    explorer.show_predicted_contacts(predictor)
+    n = len(explorer.attention)
+    overlay = explorer.heatmap.contacts
+    expected = predictor.top_contacts(explorer.attention)
+    np.testing.assert_array_equal(overlay, expected)
+    assert overlay.sum() == 2 * n and np.array_equal(overlay, overlay.T)
+    assert explorer.heatmap.overlay_label == f"predicted contacts (top {n})"
+    explorer.show_predicted_contacts(None)
+    np.testing.assert_array_equal(explorer.heatmap.contacts, explorer.structure[explorer.chain].contact_map())
+    assert explorer.heatmap.overlay_label == "contacts"
+    with pytest.raises(ValueError, match="shape"):
+        explorer.heatmap.set_overlay(np.zeros((3, 3), bool))

@@ -273,6 +273,20 @@ class ContactPredictor:
         probabilities[pairs[:, 0], pairs[:, 1]] = 1.0 / (1.0 + np.exp(-logits))
         return probabilities + probabilities.T
 
+    def top_contacts(self, attention, k: int | None = None) -> np.ndarray:
+        """The ``k`` most likely contacts (default ``L``), as a symmetric bool map of shape ``(L, L)``.
+
+        What the explorer overlays: ``explorer.show_predicted_contacts(predictor)``.
+        """
+        probabilities = self.predict_proba(attention)
+        length = probabilities.shape[0]
+        k = length if k is None else int(k)
+        i, j = np.triu_indices(length, k=self.min_separation)
+        order = np.argsort(-probabilities[i, j], kind="stable")[:max(k, 0)]
+        chosen = np.zeros((length, length), dtype=bool)
+        chosen[i[order], j[order]] = True
+        return chosen | chosen.T
+
     def score(self, attention, chain, *, ranges: dict[str, tuple[int, int | None]] = SEPARATION_RANGES,
               fractions: Sequence[int] = TOP_FRACTIONS) -> "ContactPrecision":
         """Precision of the predicted contacts of one protein (see :func:`precision_at`)."""

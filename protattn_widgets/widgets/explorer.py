@@ -244,6 +244,18 @@ class AttentionExplorer(SharedStateChecks, ipywidgets.VBox):
                 f"head {self.attention.label(self.layer, self.head)}, threshold={self.threshold:.2f}, "
                 f"mode={self.mode!r})")
 
+    def show_predicted_contacts(self, predictor, k: int | None = None) -> None:
+        """Overlay the ``k`` (default ``L``) most likely contacts of a fitted
+        :class:`~protattn_widgets.analysis.ContactPredictor` on the heatmap.
+
+        ``show_predicted_contacts(None)`` puts the 3D contacts back; so does a chain change.
+        """
+        if predictor is None:
+            self.heatmap.set_overlay(None)
+            return
+        top = predictor.top_contacts(self.attention, k)
+        self.heatmap.set_overlay(top, label=f"predicted contacts (top {int(top.sum()) // 2})")
+
     def save_figure(self, path: str | os.PathLike, *, top_k: int = 30) -> Path:
         """Write a static figure of the current head (matrix with contacts + strongest edges in 3D).
 

@@ -5,8 +5,9 @@ What crosses the wire
 * per head change: ``_matrix``, the head's ``(L, L)`` matrix as uint8 codes
   relative to its maximum (``L * L`` bytes: 250 kB at L = 500), ``_scale`` (that
   maximum) and the caption, in one message;
-* per chain: ``_contacts``, the contact map as a bitset (``L * L / 8`` bytes) and
-  the residue ids and names;
+* per chain: ``_contacts``, the overlay (the contact map, or what
+  :meth:`AttentionHeatmap.set_overlay` was given) as a bitset (``L * L / 8``
+  bytes) and the residue ids and names;
 * threshold and mode: only the new value.  The front-end fades the cells that
   are not edges under (threshold, mode) from the codes it already has.
 
@@ -17,7 +18,7 @@ What crosses the wire
 from __future__ import annotations
 
 import numpy as np
-from traitlets import Bool, Bytes, Float, Int
+from traitlets import Bool, Bytes, Float, Int, Unicode
 
 from ._base import STATIC, AttentionViewBase
 from .encoding import dequantize, pack_bits, quantize, unpack_bits
@@ -49,6 +50,7 @@ class AttentionHeatmap(AttentionViewBase):
     _scale = Float(0.0).tag(sync=True)
     _contacts = Bytes(b"").tag(sync=True)
     show_contacts = Bool(True).tag(sync=True)
+    overlay_label = Unicode("contacts").tag(sync=True)
     size = Int(420).tag(sync=True)
 
     def __init__(self, attention, chain=None, *, show_contacts: bool = True, size: int = 420,
@@ -57,11 +59,33 @@ class AttentionHeatmap(AttentionViewBase):
         super().__init__(attention, chain, show_contacts=show_contacts, size=size, **kwargs)
 
     def _on_chain(self) -> None:
+        self.overlay_label = "contacts"
         if self.chain is None:
             self._contacts = b""
             self.show_contacts = False
         else:
             self._contacts = pack_bits(self.chain.contact_map(self.contact_cutoff))
+
+    def set_overlay(self, pairs: np.ndarray | None, label: str = "contacts") -> None:
+        """Overlay other residue pairs, e.g. predicted contacts; ``None`` restores the 3D contacts.
+
+        Parameters
+        ----------
+        pairs : ndarray of bool, shape=(L, L), or None
+        label : str
+            Shown by the overlay's checkbox and in the tooltip.
+        """
+        if pairs is None:
+            self._on_chain()
+            return
+        pairs = np.asarray(pairs, dtype=bool)
+        n = len(self.attention)
+        if pairs.shape != (n, n):
+            raise ValueError(f"the overlay must have shape ({n}, {n}), like the attention, got {pairs.shape}")
+        with self.hold_sync():
+            self._contacts = pack_bits(pairs)
+            self.overlay_label = label
+            self.show_contacts = True
 
     def _send_data(self) -> None:
         codes, scale = quantize(self.attention.head(self.layer, self.head))
@@ -76,6 +100,6 @@ class AttentionHeatmap(AttentionViewBase):
 
     @property
     def contacts(self) -> np.ndarray | None:
-        """The contact map the front-end has, shape=(L, L) bool, or None without a chain."""
+        """The overlay the front-end has, shape=(L, L) bool, or None without a chain."""
         n = len(self.attention)
         return unpack_bits(self._contacts, (n, n)) if self._contacts else None

@@ -211,7 +211,8 @@ function render({ model, el }) {
   const label = element("label", null, bar);
   const toggle = element("input", null, label);
   toggle.type = "checkbox";
-  label.appendChild(document.createTextNode(" contacts"));
+  const overlayText = label.appendChild(document.createTextNode(""));
+  const overlayLabel = () => model.get("overlay_label") || "contacts";
   const canvas = element("canvas", null, root);
   canvas.tabIndex = 0;
   canvas.setAttribute("aria-label", "attention heatmap; arrow keys change layer and head");
@@ -361,7 +362,7 @@ function render({ model, el }) {
     const { ids, names, chain } = residues();
     const code = asBytes(model.get("_matrix"))[cell.row * ids.length + cell.col];
     let text = pairTooltip(chain, names, ids, cell.row, cell.col, codeValue(code, model.get("_scale") || 0));
-    if (contactBits && contactBits[cell.row * ids.length + cell.col]) text += " (contact)";
+    if (contactBits && contactBits[cell.row * ids.length + cell.col]) text += ` (${overlayLabel().replace(/s$/, "")})`;
     showCanvasTooltip(tip, root, canvas, p, text);
     if (changed) draw();
   }
@@ -396,14 +397,15 @@ function render({ model, el }) {
     model.save_changes();
   }
   function onChain() {
+    overlayText.textContent = ` ${overlayLabel()}`;
     decodeContacts();
     repaint();
   }
-  decodeContacts();
+  onChain();
   draw();
   const repaintOn = ["_matrix", "_scale", "threshold", "mode", "show_contacts"];
   const redrawOn = ["selected_residue", "caption", "size"];
-  return connect(el, model, [[repaintOn, repaint], [redrawOn, schedule], [["_contacts", "residue_ids"], onChain]], [
+  return connect(el, model, [[repaintOn, repaint], [redrawOn, schedule], [["_contacts", "residue_ids", "overlay_label"], onChain]], [
     [canvas, "mousemove", onMove],
     [canvas, "mouseleave", onLeave],
     [canvas, "click", onClick],
