@@ -23,7 +23,7 @@ from Bio.PDB.Polypeptide import is_aa
 
 from .errors import ChainNotFoundError, StructureError
 
-__all__ = ["AtomArray", "heavy_atoms", "interface_residues"]
+__all__ = ["AtomArray", "heavy_atoms", "interface_residues", "chain_interfaces"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -49,7 +49,7 @@ class AtomArray:
         return len(self.coords)
 
 
-def heavy_atoms(structure, chain_id: str) -> AtomArray:
+def heavy_atoms(structure, chain_id: str, _model=None) -> AtomArray:
     """The non-hydrogen atoms of the amino-acid residues of ``structure[chain_id]``.
 
     Parameters
@@ -63,7 +63,7 @@ def heavy_atoms(structure, chain_id: str) -> AtomArray:
     AtomArray
     """
     chain = structure[chain_id]  # raises the structures layer's errors for bad ids
-    bio_chain = _bio_model(structure)[chain_id]
+    bio_chain = (_model if _model is not None else _bio_model(structure))[chain_id]
     residues = [r for r in bio_chain if is_aa(r, standard=False)]
     if len(residues) != len(chain):
         raise StructureError(f"chain {chain_id!r} of {structure.name}: {len(residues)} residues re-read, "
@@ -100,15 +100,41 @@ def interface_residues(structure, chain_id: str, partner_ids: list[str], cutoff:
     ndarray of bool, shape=(L,)
         ``L = len(structure[chain_id])``.
     """
-    from scipy.spatial import cKDTree
-
     if not partner_ids:
         raise ValueError("partner_ids is empty: name the chains on the other side of the interface")
-    own = heavy_atoms(structure, chain_id)
-    partners = [heavy_atoms(structure, p).coords for p in partner_ids]
-    tree = cKDTree(np.concatenate(partners))
-    close = tree.query(own.coords, k=1, distance_upper_bound=cutoff)[0] <= cutoff
-    labels = np.zeros(len(structure[chain_id]), dtype=bool)
+    model = _bio_model(structure)
+    own = heavy_atoms(structure, chain_id, model)
+    partners = np.concatenate([heavy_atoms(structure, p, model).coords for p in partner_ids])
+    return _touching(own, partners, cutoff, len(structure[chain_id]))
+
+
+def chain_interfaces(structure, chain_id: str, cutoff: float = 4.5) -> dict[str, np.ndarray]:
+    """For each other protein chain touching ``chain_id``: which of its residues touch it.
+
+    Returns
+    -------
+    dict of partner chain id -> ndarray of bool, shape=(L,)
+        Residues of ``chain_id`` with a heavy atom within ``cutoff`` Å of that
+        partner's heavy atoms; partners without any contact are left out.
+        The structure is read once for all partners.
+    """
+    model = _bio_model(structure)
+    own = heavy_atoms(structure, chain_id, model)
+    interfaces = {}
+    for partner in structure.chain_ids:
+        if partner != chain_id:
+            labels = _touching(own, heavy_atoms(structure, partner, model).coords, cutoff, len(structure[chain_id]))
+            if labels.any():
+                interfaces[partner] = labels
+    return interfaces
+
+
+def _touching(own: AtomArray, partner_coords: np.ndarray, cutoff: float, length: int) -> np.ndarray:
+    """bool (length,): residues of ``own`` with an atom within ``cutoff`` Å of ``partner_coords``."""
+    from scipy.spatial import cKDTree
+
+    close = cKDTree(partner_coords).query(own.coords, k=1, distance_upper_bound=cutoff)[0] <= cutoff
+    labels = np.zeros(length, dtype=bool)
     labels[own.residue_index[close]] = True
     return labels
 

@@ -291,3 +291,12 @@ def test_explorer_overlays_predicted_contacts(explorer, antiberty):
     assert explorer.heatmap.overlay_label == "contacts"
     with pytest.raises(ValueError, match="shape"):
         explorer.heatmap.set_overlay(np.zeros((3, 3), bool))
+
+
+def test_explorer_tracks_the_chain_s_interfaces_by_default(explorer, vfb):
+    from protattn_widgets.atoms import interface_residues
+
+    tracks = explorer.sequence.annotations
+    assert list(tracks) == ["contacts with chain A", "contacts with chain C"]  # VL and the lysozyme antigen
+    np.testing.assert_array_equal(tracks["contacts with chain C"], interface_residues(vfb, "B", ["C"]))
+    assert 5 <= tracks["contacts with chain C"].sum() <= 30  # a paratope, not the whole chain

@@ -65,6 +65,9 @@ class AttentionExplorer(SharedStateChecks, ipywidgets.VBox):
         How both directions of a pair are combined for edges.
     annotations : mapping or list, optional
         Tracks for the sequence view (see :class:`SequenceTrack`), for the first chain.
+        By default (``None``) the tracks are the chain's contacts with each other
+        chain of the structure (heavy atoms within 4.5 Å; for an antibody chain and
+        its antigen, the paratope), recomputed when the chain changes.
     min_total : int
         Heads with fewer strong pairs get no value in the head grid.
     structure_view : bool
@@ -131,6 +134,9 @@ class AttentionExplorer(SharedStateChecks, ipywidgets.VBox):
                                  chain=chain_id, **shared)
         self.grid = HeadGrid(attention, chain_obj, min_total=min_total, **shared)
         self.heatmap = AttentionHeatmap(attention, chain_obj, **shared)
+        self._interface_tracks = annotations is None
+        if self._interface_tracks:
+            annotations = _interface_tracks(structure, chain_id)
         self.sequence = SequenceTrack(attention, chain_obj, annotations=annotations, **shared)
         self.structure_view = self._make_structure_view(attention, shared) if structure_view else None
         self.status = ipywidgets.HTML("")
@@ -213,6 +219,8 @@ class AttentionExplorer(SharedStateChecks, ipywidgets.VBox):
         self.attention = attention
         for view in (self.grid, self.heatmap, self.sequence):
             view.set_attention(attention, chain_obj)
+        if self._interface_tracks:
+            self.sequence.set_annotations(_interface_tracks(self.structure, change["new"]))
         if self._with_structure_view:
             shared = dict(layer=self.layer, head=self.head, threshold=self.threshold, mode=self.mode)
             old = self.structure_view
@@ -313,6 +321,12 @@ class AttentionExplorer(SharedStateChecks, ipywidgets.VBox):
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(standalone_html(self, heads=heads, title=title), encoding="utf-8")
         return path
+
+
+def _interface_tracks(structure: Structure, chain_id: str) -> dict[str, object]:
+    from ..atoms import chain_interfaces
+
+    return {f"contacts with chain {partner}": mask for partner, mask in chain_interfaces(structure, chain_id).items()}
 
 
 def _chain_list(structure: Structure) -> str:
