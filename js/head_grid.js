@@ -9,7 +9,9 @@
 
 import { float32s, uint32s } from "./lib/buffers.js";
 import { HIGHLIGHT, MISSING, cssColor, lut } from "./lib/colormaps.js";
-import { connect, element, hideTooltip, localPoint, showCanvasTooltip, showError, sizeCanvas, stamp } from "./lib/dom.js";
+import {
+  batched, connect, element, hideTooltip, localPoint, pickHead, showCanvasTooltip, showError, sizeCanvas, stamp,
+} from "./lib/dom.js";
 import { headLabel, headTooltip } from "./lib/format.js";
 import { stepHead } from "./lib/keys.js";
 import { gridLayout, tileAt } from "./lib/layout.js";
@@ -103,12 +105,7 @@ function render({ model, el }) {
     }
   }
 
-  let queued = false;
-  function schedule() {
-    if (queued) return;
-    queued = true;
-    queueMicrotask(() => { queued = false; draw(); });
-  }
+  const schedule = batched(draw);
 
   function onMove(event) {
     const p = localPoint(canvas, event);
@@ -133,18 +130,14 @@ function render({ model, el }) {
     const tile = tileAt(layout, p.x, p.y);
     canvas.focus();
     if (!tile) return;
-    model.set("layer", tile.layer);
-    model.set("head", tile.head);
-    model.save_changes();
+    pickHead(model, tile.layer, tile.head);
   }
 
   function onKey(event) {
     const next = stepHead(event.key, model.get("layer"), model.get("head"), model.get("n_layers"), model.get("n_heads"));
     if (!next) return;
     event.preventDefault();
-    model.set("layer", next.layer);
-    model.set("head", next.head);
-    model.save_changes();
+    pickHead(model, next.layer, next.head);
   }
 
   draw();

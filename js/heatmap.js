@@ -16,7 +16,9 @@
 
 import { asBytes, bitAt, codeValue, thresholdCode } from "./lib/buffers.js";
 import { HIGHLIGHT, lut } from "./lib/colormaps.js";
-import { connect, element, hideTooltip, localPoint, showCanvasTooltip, showError, sizeCanvas, stamp } from "./lib/dom.js";
+import {
+  batched, connect, element, hideTooltip, localPoint, pickHead, showCanvasTooltip, showError, sizeCanvas, stamp,
+} from "./lib/dom.js";
 import { pairTooltip } from "./lib/format.js";
 import { stepHead } from "./lib/keys.js";
 import { cellAt, matrixLayout } from "./lib/layout.js";
@@ -99,13 +101,7 @@ function render({ model, el }) {
   }
 
   // One message may change several traits (_matrix and _scale): draw once, after all of them.
-  let queued = false;
-  function schedule() {
-    if (queued) return;
-    queued = true;
-    if (el.protattnView) el.protattnView.lastChangeAt = performance.now();
-    queueMicrotask(() => { queued = false; draw(); });
-  }
+  const schedule = batched(draw, () => { if (el.protattnView) el.protattnView.lastChangeAt = performance.now(); });
   function repaint() { painted = false; schedule(); }
 
   function draw() {
@@ -228,9 +224,7 @@ function render({ model, el }) {
     const next = stepHead(event.key, model.get("layer"), model.get("head"), model.get("n_layers"), model.get("n_heads"));
     if (!next) return;
     event.preventDefault();
-    model.set("layer", next.layer);
-    model.set("head", next.head);
-    model.save_changes();
+    pickHead(model, next.layer, next.head);
   }
 
   function onToggle() { model.set("show_contacts", toggle.checked); model.save_changes(); }

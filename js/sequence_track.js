@@ -12,7 +12,7 @@
 
 import { asBytes, codeValue } from "./lib/buffers.js";
 import { HIGHLIGHT, cssColor, lut, textColorOn } from "./lib/colormaps.js";
-import { connect, element, hideTooltip, localPoint, showCanvasTooltip, showError, sizeCanvas, stamp } from "./lib/dom.js";
+import { batched, connect, element, hideTooltip, localPoint, showCanvasTooltip, showError, sizeCanvas, stamp } from "./lib/dom.js";
 import { residueTooltip } from "./lib/format.js";
 import { residueAt, residueOrigin, trackLayout } from "./lib/layout.js";
 
@@ -116,12 +116,7 @@ function render({ model, el }) {
     }
   }
 
-  let queued = false;
-  function schedule() {
-    if (queued) return;
-    queued = true;
-    queueMicrotask(() => { queued = false; draw(); });
-  }
+  const schedule = batched(draw);
 
   function onMove(event) {
     const p = localPoint(canvas, event);

@@ -81,3 +81,21 @@ export function connect(el, model, subscriptions, listeners) {
     delete el.protattnView;
   };
 }
+
+/** A function that runs ``draw`` once after the current batch of trait changes (one message may set several). */
+export function batched(draw, onQueue = () => {}) {
+  let queued = false;
+  return () => {
+    if (queued) return;
+    queued = true;
+    onQueue();
+    queueMicrotask(() => { queued = false; draw(); });
+  };
+}
+
+/** Ask for another head: set ``layer`` and ``head`` together and send them in one message. */
+export function pickHead(model, layer, head) {
+  model.set("layer", layer);
+  model.set("head", head);
+  model.save_changes();
+}

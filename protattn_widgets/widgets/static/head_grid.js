@@ -119,6 +119,24 @@ function connect(el, model, subscriptions, listeners) {
     delete el.protattnView;
   };
 }
+function batched(draw, onQueue = () => {
+}) {
+  let queued = false;
+  return () => {
+    if (queued) return;
+    queued = true;
+    onQueue();
+    queueMicrotask(() => {
+      queued = false;
+      draw();
+    });
+  };
+}
+function pickHead(model, layer, head) {
+  model.set("layer", layer);
+  model.set("head", head);
+  model.save_changes();
+}
 
 // js/lib/format.js
 function headLabel(layer, head) {
@@ -259,15 +277,7 @@ function render({ model, el }) {
       };
     }
   }
-  let queued = false;
-  function schedule() {
-    if (queued) return;
-    queued = true;
-    queueMicrotask(() => {
-      queued = false;
-      draw();
-    });
-  }
+  const schedule = batched(draw);
   function onMove(event) {
     const p = localPoint(canvas, event);
     const tile = tileAt(layout, p.x, p.y);
@@ -300,17 +310,13 @@ function render({ model, el }) {
     const tile = tileAt(layout, p.x, p.y);
     canvas.focus();
     if (!tile) return;
-    model.set("layer", tile.layer);
-    model.set("head", tile.head);
-    model.save_changes();
+    pickHead(model, tile.layer, tile.head);
   }
   function onKey(event) {
     const next = stepHead(event.key, model.get("layer"), model.get("head"), model.get("n_layers"), model.get("n_heads"));
     if (!next) return;
     event.preventDefault();
-    model.set("layer", next.layer);
-    model.set("head", next.head);
-    model.save_changes();
+    pickHead(model, next.layer, next.head);
   }
   draw();
   const traits = ["_values", "_counts", "layer", "head", "n_layers", "n_heads", "caption", "statistic_name", "value_format"];

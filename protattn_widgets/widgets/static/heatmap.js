@@ -107,6 +107,24 @@ function connect(el, model, subscriptions, listeners) {
     delete el.protattnView;
   };
 }
+function batched(draw, onQueue = () => {
+}) {
+  let queued = false;
+  return () => {
+    if (queued) return;
+    queued = true;
+    onQueue();
+    queueMicrotask(() => {
+      queued = false;
+      draw();
+    });
+  };
+}
+function pickHead(model, layer, head) {
+  model.set("layer", layer);
+  model.set("head", head);
+  model.save_changes();
+}
 
 // js/lib/format.js
 function residueLabel(chainId, names, ids, i) {
@@ -235,16 +253,9 @@ function render({ model, el }) {
     contactBits = new Uint8Array(n * n);
     for (let k = 0; k < n * n; k++) contactBits[k] = bits[k >> 3] >> (k & 7) & 1;
   }
-  let queued = false;
-  function schedule() {
-    if (queued) return;
-    queued = true;
+  const schedule = batched(draw, () => {
     if (el.protattnView) el.protattnView.lastChangeAt = performance.now();
-    queueMicrotask(() => {
-      queued = false;
-      draw();
-    });
-  }
+  });
   function repaint() {
     painted = false;
     schedule();
@@ -388,9 +399,7 @@ function render({ model, el }) {
     const next = stepHead(event.key, model.get("layer"), model.get("head"), model.get("n_layers"), model.get("n_heads"));
     if (!next) return;
     event.preventDefault();
-    model.set("layer", next.layer);
-    model.set("head", next.head);
-    model.save_changes();
+    pickHead(model, next.layer, next.head);
   }
   function onToggle() {
     model.set("show_contacts", toggle.checked);

@@ -112,6 +112,19 @@ function connect(el, model, subscriptions, listeners) {
     delete el.protattnView;
   };
 }
+function batched(draw, onQueue = () => {
+}) {
+  let queued = false;
+  return () => {
+    if (queued) return;
+    queued = true;
+    onQueue();
+    queueMicrotask(() => {
+      queued = false;
+      draw();
+    });
+  };
+}
 
 // js/lib/format.js
 function residueLabel(chainId, names, ids, i) {
@@ -262,15 +275,7 @@ function render({ model, el }) {
       };
     }
   }
-  let queued = false;
-  function schedule() {
-    if (queued) return;
-    queued = true;
-    queueMicrotask(() => {
-      queued = false;
-      draw();
-    });
-  }
+  const schedule = batched(draw);
   function onMove(event) {
     const p = localPoint(canvas, event);
     const i = residueAt(layout, p.x, p.y);
