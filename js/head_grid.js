@@ -20,7 +20,7 @@ const CSS = `
 .protattn-grid { position: relative; font: 12px sans-serif; color: #222; display: inline-block; }
 .protattn-grid canvas { display: block; outline: none; cursor: pointer; }
 .protattn-grid canvas:focus { box-shadow: 0 0 0 2px #9ecae1; }
-.protattn-grid .pa-caption { font-weight: 600; max-width: 320px; }
+.protattn-grid .pa-caption { font-weight: 600; }
 .protattn-grid .pa-scale { color: #555; }
 .protattn-tooltip { position: absolute; display: none; pointer-events: none; background: rgba(30,30,30,.9);
   color: #fff; padding: 2px 6px; border-radius: 3px; white-space: nowrap; font: 12px sans-serif; z-index: 10; }
@@ -62,6 +62,7 @@ function render({ model, el }) {
       layout = gridLayout(nLayers, nHeads);
       caption.textContent = model.get("caption") || model.get("statistic_name") || "";
       const ctx = sizeCanvas(canvas, layout.width, layout.height);
+      caption.style.maxWidth = `${Math.max(layout.width, 160)}px`;  // wrap under the grid, not over its neighbour
       ctx.clearRect(0, 0, layout.width, layout.height);
       const { codes, top } = tileCodes(values);
       const t = layout.tile;
