@@ -17,22 +17,15 @@ as the paper writes them: ``--layer 3 --head 5`` is head ``"3-5"``, which is
 from __future__ import annotations
 
 import argparse
-import functools
-import json
-import operator
 import sys
 from pathlib import Path
 
 from . import __version__
+from .demo import run_demo
 from .errors import LayerHeadIndexError, ProtAttnError
-from .examples import EXAMPLES, example_path
+from .examples import EXAMPLES, resolve_structure
 
-__all__ = ["main", "run_demo", "resolve_structure", "DEFAULT_DEMO_CHAINS"]
-
-DEFAULT_DEMO_STRUCTURE = "1vfb_complex"
-#: The antibody chains of the bundled 1vfb complex (chain C is lysozyme, the antigen).
-DEFAULT_DEMO_CHAINS: dict[str, str] = {"B": "heavy", "A": "light"}
-TOP_HEADS = 10
+__all__ = ["main", "build_parser"]
 
 _LABEL_NOTE = ("Layers and heads are numbered from 1, as in the paper's 'layer-head' labels: "
                "--layer 3 --head 5 is head 3-5.")
@@ -43,15 +36,6 @@ class _Failure(ProtAttnError):
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def resolve_structure(source: str | Path):
-    """Load a bundled example name (checked first), a file path or a PDB id."""
-    from .structures import load_structure
-
-    if str(source).lower().removesuffix(".pdb") in EXAMPLES and not Path(source).is_file():
-        return load_structure(example_path(str(source)))
-    return load_structure(source)
 
 
 def _fraction(text: str) -> float:
@@ -89,215 +73,6 @@ def _check_figure_suffix(path: Path) -> None:
 
     if path.suffix.lower() not in FIGURE_FORMATS:
         raise _Failure(f"cannot write {str(path)!r}: the output must end in {', '.join(FIGURE_FORMATS)}")
-
-
-def _progress(total: int, enabled: bool):
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, desc="protattn demo", unit="step", file=sys.stderr, disable=not enabled,
-                bar_format="{desc:<42} {n_fmt}/{total_fmt} |{bar:20}| {elapsed}")
-
-
-# --------------------------------------------------------------------------- demo
-
-
-def run_demo(outdir: str | Path = "protattn-demo", *, model: str = "antiberty",
-             structure: str | Path | None = None, chains: list[str] | None = None,
-             threshold: float = 0.3, min_total: int = 20, progress: bool = True) -> dict:
-    """Find the heads that attend to 3D contacts, and write figures and a summary.
-
-    Parameters
-    ----------
-    outdir : path
-        Created if missing; receives ``contact_heads.png``/``.svg``,
-        ``top_head_attention.png``, ``top_head_structure.png``,
-        ``summary.txt`` and ``summary.json``.
-    model : str
-        Anything :func:`protattn_widgets.load_model` accepts.
-    structure : path, example name or PDB id, optional
-        Default the bundled ``1vfb_complex``.
-    chains : list of str, optional
-        Chains pooled into the statistic; the first is drawn.  Default the
-        antibody chains (B heavy, A light) for the bundled structure, every
-        protein chain otherwise.
-    threshold : float
-        Attention at or above which a pair is a strong edge.
-    min_total : int
-        Heads with fewer strong edges are left out of the ranking.
-    progress : bool
-        Show a progress bar on stderr.
-
-    Returns
-    -------
-    dict
-        What ``summary.json`` holds.
-    """
-    from .analysis import contact_accumulator
-    from .figures import attention_matrix, head_statistic_heatmap, model_display_name, save_figure, \
-        structure_edges_3d
-    from .models import load_model
-
-    outdir = Path(outdir)
-    default = structure is None
-    source = DEFAULT_DEMO_STRUCTURE if default else structure
-    steps = 1 + 1 + 1 + 1 + 3 + 1  # model, structure, attention (resized below), stats, figures, summary
-    with _progress(steps, progress) as bar:
-        def step(what: str) -> None:
-            bar.set_description_str(f"protattn demo: {what}")
-
-        step("loading model")
-        lm = load_model(model)
-        bar.update()
-
-        step("loading structure")
-        struct = resolve_structure(source)
-        if chains is None:
-            chains = list(DEFAULT_DEMO_CHAINS) if default else list(struct.chain_ids)
-        chain_objects = [struct[c] for c in chains]
-        bar.total += len(chain_objects) - 1
-        bar.update()
-
-        attentions = []
-        for chain in chain_objects:
-            step(f"attention of chain {chain.chain_id}")
-            attentions.append(lm.attention(chain))
-            bar.update()
-
-        step("contact statistics")
-        pooled = functools.reduce(operator.add, (
-            contact_accumulator(attention, chain, threshold, min_total)
-            for attention, chain in zip(attentions, chain_objects)
-        ))
-        top = pooled.top_heads(TOP_HEADS)
-        if top.empty:
-            raise _Failure(
-                f"no head has {min_total} or more attention weights >= {threshold} on these chains; "
-                "lower --threshold or --min-total"
-            )
-        bar.update()
-
-        name = model_display_name(lm.name)
-        chain_names = "+".join(chains)
-        best_layer, best_head = int(top["layer"].iloc[0]), int(top["head"].iloc[0])
-        files = {
-            "heatmap": "contact_heads.png",
-            "heatmap_svg": "contact_heads.svg",
-            "top_head_attention": "top_head_attention.png",
-            "top_head_structure": "top_head_structure.png",
-            "summary_text": "summary.txt",
-            "summary_json": "summary.json",
-        }
-        step("figures")
-        heatmap = head_statistic_heatmap(
-            pooled.share, background=pooled.background, totals=pooled.total, min_total=min_total,
-            label="share of strong edges in contact",
-            title=f"{name}: share of strong attention (≥ {threshold:g}) on 3D contacts · "
-                  f"{struct.name} chains {chain_names}",
-        )
-        save_figure(heatmap, outdir / files["heatmap"])
-        save_figure(heatmap, outdir / files["heatmap_svg"])
-        bar.update()
-        drawn, drawn_attention = chain_objects[0], attentions[0]
-        save_figure(attention_matrix(drawn_attention, best_layer, best_head, contacts=drawn.contact_map()),
-                    outdir / files["top_head_attention"])
-        bar.update()
-        save_figure(structure_edges_3d(drawn, drawn_attention, best_layer, best_head, top_k=30),
-                    outdir / files["top_head_structure"])
-        bar.update()
-
-        step("summary")
-        summary = _demo_summary(lm, name, struct, source, chain_objects, default, pooled, top, files)
-        (outdir / files["summary_json"]).write_text(
-            json.dumps(summary, indent=2, allow_nan=False, ensure_ascii=False) + "\n", encoding="utf-8")
-        (outdir / files["summary_text"]).write_text(_summary_text(summary), encoding="utf-8")
-        bar.update()
-    return summary
-
-
-def _finite_or_none(value: float) -> float | None:
-    return None if value != value or value in (float("inf"), float("-inf")) else float(value)
-
-
-def _demo_summary(lm, display_name, struct, source, chains, default, pooled, top, files) -> dict:
-    background = _finite_or_none(pooled.background)
-    rows = []
-    for rank, row in enumerate(top.itertuples(index=False), start=1):
-        label, layer, head, share, total = row.label, int(row.layer), int(row.head), float(row.share), int(row.total)
-        rows.append({
-            "rank": rank,
-            "label": label,
-            "layer": layer + 1,
-            "head": head + 1,
-            "layer_index": layer,
-            "head_index": head,
-            "share": share,
-            "contact_edges": int(pooled.hits[layer, head]),
-            "strong_edges": total,
-            "enrichment": share / background if background else None,
-        })
-    best = rows[0]
-    times = f", {best['enrichment']:.1f}x the {background:.1%} expected by chance" if best["enrichment"] else ""
-    sentence = (
-        f"Head {best['label']} (layer {best['layer']}, head {best['head']}) of {display_name} attends to "
-        f"residues in 3D contact most: {best['share']:.1%} of its strong attention (>= {pooled.threshold:g}) "
-        f"links residue pairs whose CB atoms are closer than 8 Å{times}."
-    )
-    share = pooled.share
-    return {
-        "model": {"name": lm.name, "display_name": display_name,
-                  "n_layers": lm.n_layers, "n_heads": lm.n_heads},
-        "structure": {"name": struct.name, "source": str(source)},
-        "chains": [
-            {"id": c.chain_id, "length": len(c),
-             **({"role": DEFAULT_DEMO_CHAINS[c.chain_id]} if default and c.chain_id in DEFAULT_DEMO_CHAINS else {})}
-            for c in chains
-        ],
-        "drawn_chain": chains[0].chain_id,
-        "statistic": "share of strong attention edges (a_ij >= threshold) that are 3D contacts",
-        "contact_definition": "CB-CB distance < 8 Å and |i - j| >= 6 (virtual CB for glycine)",
-        "label_convention": "labels are 1-based 'layer-head'; layer_index/head_index are 0-based",
-        "threshold": pooled.threshold,
-        "min_total": pooled.min_total,
-        "background_contact_rate": background,
-        "strong_edges": int(pooled.total.sum()),
-        "top_head": best["label"],
-        "top_heads": rows,
-        "share_by_layer_head": [[None if m else float(v) for v, m in zip(vals, mask)]
-                                for vals, mask in zip(share.data.tolist(), share.mask.tolist())],
-        "sentence": sentence,
-        "files": files,
-    }
-
-
-def _summary_text(summary: dict) -> str:
-    model = summary["model"]
-    chains = ", ".join(
-        f"{c['id']} ({c['role']}, {c['length']} residues)" if "role" in c else f"{c['id']} ({c['length']} residues)"
-        for c in summary["chains"]
-    )
-    background = summary["background_contact_rate"]
-    lines = [
-        "protattn demo: which attention heads point at 3D contacts?",
-        "",
-        f"model:       {model['display_name']} ({model['n_layers']} layers x {model['n_heads']} heads)",
-        f"structure:   {summary['structure']['name']}",
-        f"chains:      {chains}",
-        f"threshold:   attention >= {summary['threshold']:g} is a strong edge; heads with fewer than "
-        f"{summary['min_total']} strong edges are not ranked",
-        f"contacts:    {summary['contact_definition']}",
-        f"background:  {background:.2%} of residue pairs are contacts" if background is not None
-        else "background:  n/a",
-        "",
-        f"Top {len(summary['top_heads'])} heads (labels are 1-based layer-head, as in the paper):",
-        "",
-        f"{'rank':>4}  {'head':>5}  {'share':>7}  {'strong edges':>12}  {'in contact':>10}  {'enrichment':>10}",
-    ]
-    for row in summary["top_heads"]:
-        enrichment = f"{row['enrichment']:.2f}x" if row["enrichment"] is not None else "n/a"
-        lines.append(f"{row['rank']:>4}  {row['label']:>5}  {row['share']:>7.1%}  {row['strong_edges']:>12}  "
-                     f"{row['contact_edges']:>10}  {enrichment:>10}")
-    lines += ["", summary["sentence"], ""]
-    return "\n".join(lines)
 
 
 # --------------------------------------------------------------------------- commands

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["EXAMPLES", "example_path"]
+__all__ = ["EXAMPLES", "example_path", "resolve_structure"]
 
 _DIR = Path(__file__).resolve().parent / "data" / "structures"
 
@@ -23,3 +23,12 @@ def example_path(name: str) -> Path:
     if key not in EXAMPLES:
         raise KeyError(f"no example structure {name!r}; available: {', '.join(EXAMPLES)}")
     return _DIR / f"{key}.pdb"
+
+
+def resolve_structure(source: str | Path):
+    """Load a bundled example name (checked first), a file path or a PDB id."""
+    from .structures import load_structure
+
+    if str(source).lower().removesuffix(".pdb") in EXAMPLES and not Path(source).is_file():
+        return load_structure(example_path(str(source)))
+    return load_structure(source)
