@@ -13,6 +13,7 @@ import json
 import os
 import tempfile
 import threading
+import warnings
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
@@ -105,7 +106,10 @@ class AttentionCache:
         with self._lock:
             self._remember(key, values)
         if self.directory is not None:
-            self._write_disk(key, values)
+            try:
+                self._write_disk(key, values)
+            except OSError as error:  # a full or read-only disk must not lose the computed attention
+                warnings.warn(f"attention not written to the disk cache {self.directory}: {error}", stacklevel=3)
         return values
 
     def clear(self, disk: bool = False) -> None:

@@ -277,3 +277,47 @@ def test_residue_tokens_that_are_not_one_run_are_gathered_by_index(tiny_dir, mon
     with torch.no_grad():
         full = torch.stack(model.module(**inputs, output_attentions=True).attentions)[:, 0].numpy()
     np.testing.assert_allclose(values, full[:, :, gapped][:, :, :, gapped], atol=1e-6)
+
+
+def test_two_adapters_on_one_checkpoint_do_not_share_cached_attention(tiny_dir):
+    """ProtBert writes U as X, plain BERT does not: same folder, different attention."""
+    directory = tiny_models.save_protbert(tiny_dir / "protbert_families")
+    cache = AttentionCache()
+    as_bert = paw.load_model(str(directory), family="bert", cache=cache)
+    as_protbert = paw.load_model(str(directory), family="protbert", cache=cache)
+    a, b = as_bert.attention("MKUAYIAK"), as_protbert.attention("MKUAYIAK")
+    assert a.values is not b.values and not np.allclose(a.values, b.values)
+    assert as_protbert.forward_count == 1
+
+
+def test_local_antiberty_copy_is_keyed_by_its_files_not_its_path(tmp_path):
+    import shutil
+
+    checkpoint, vocab = antiberty_module.antiberty_checkpoint()
+    copy = tmp_path / "AntiBERTy_md_smooth"
+    shutil.copytree(checkpoint, copy)
+    shutil.copy(vocab, tmp_path / "vocab.txt")
+    model = paw.load_model(str(copy), family="antiberty", cache=AttentionCache())
+    assert model.revision.startswith("local-") and str(tmp_path) not in model.revision
+    np.testing.assert_allclose(model.attention(VH[:40]).values, paw.load_model("antiberty").attention(VH[:40]).values)
+
+
+def test_relative_model_paths_are_resolved(tiny_dir, monkeypatch):
+    directory = tiny_models.save_protbert(tiny_dir / "protbert_relative")
+    monkeypatch.chdir(directory.parent)
+    model = paw.load_model(f"./{directory.name}")
+    assert model.name == str(directory.resolve())
+
+
+def test_uncached_attention_is_read_only_too(antiberty):
+    values = antiberty.attention(VH[:20], use_cache=False).values
+    assert not values.flags.writeable
+
+
+def test_a_failing_disk_cache_warns_and_keeps_the_result(tmp_path):
+    blocked = tmp_path / "not-a-directory"
+    blocked.write_text("a file where the cache folder should be")
+    model = paw.load_model("antiberty", cache=AttentionCache(directory=blocked))
+    with pytest.warns(UserWarning, match="not written to the disk cache"):
+        attn = model.attention(VH[:25])
+    assert attn.values.shape == (8, 8, 25, 25)

@@ -60,7 +60,7 @@ def load_model(name: str | os.PathLike = "antiberty", *, family: str | None = No
     name = str(name)
     source = canonical_name(name)
     if _looks_like_path(source):
-        source = str(Path(source).expanduser())
+        source = str(Path(source).expanduser().resolve())
         if not Path(source).is_dir():
             raise ModelLoadError(f"model directory {source!r} does not exist")
     device = device or default_device()

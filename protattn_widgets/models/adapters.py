@@ -17,13 +17,14 @@ Choosing an adapter (:func:`adapter_for`):
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from ..errors import ModelLoadError
 
-__all__ = ["ModelAdapter", "LoadedModel", "register_adapter", "adapter_for", "canonical_name", "ADAPTERS", "HUB_ALIASES"]
+__all__ = ["ModelAdapter", "LoadedModel", "register_adapter", "adapter_for", "canonical_name", "directory_fingerprint", "ADAPTERS", "HUB_ALIASES"]
 
 #: Short names for well-known hub checkpoints.
 HUB_ALIASES: dict[str, str] = {
@@ -203,19 +204,26 @@ def _from_pretrained(auto_class: Any, source: str, revision: str | None, **kwarg
 def _revision_of(module: Any, source: str, revision: str | None) -> str:
     """A string that changes whenever the weights might have changed.
 
-    Hub models: the commit of the downloaded snapshot.  Local directories: a
-    hash of their files' names, sizes and modification times.
+    Hub models: the commit of the downloaded snapshot.  Local directories:
+    :func:`directory_fingerprint`.
     """
-    import hashlib
     from pathlib import Path
 
-    path = Path(source)
-    if path.is_dir():
-        stats = sorted((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in path.iterdir() if p.is_file())
-        return "local-" + hashlib.sha256(repr(stats).encode()).hexdigest()[:16]
+    if Path(source).is_dir():
+        return directory_fingerprint(source)
     from transformers.utils import cached_file
 
     config_path = Path(cached_file(source, "config.json", revision=revision))
     if config_path.parent.parent.name == "snapshots":  # <cache>/models--org--name/snapshots/<commit>/
         return config_path.parent.name
     return getattr(module.config, "_commit_hash", None) or revision or "main"
+
+
+def directory_fingerprint(directory: str | os.PathLike) -> str:
+    """``"local-<hash>"`` of a checkpoint folder's file names, sizes and modification times."""
+    import hashlib
+    from pathlib import Path
+
+    files = sorted(p for p in Path(directory).iterdir() if p.is_file())
+    stats = [(p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in files]
+    return "local-" + hashlib.sha256(repr(stats).encode()).hexdigest()[:16]

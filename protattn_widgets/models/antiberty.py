@@ -16,7 +16,7 @@ from collections import OrderedDict
 from pathlib import Path
 
 from ..errors import ModelLoadError
-from .adapters import BertAdapter, LoadedModel, register_adapter
+from .adapters import BertAdapter, LoadedModel, directory_fingerprint, register_adapter
 
 __all__ = ["AntiBERTyAdapter", "antiberty_checkpoint"]
 
@@ -59,7 +59,7 @@ class AntiBERTyAdapter(BertAdapter):
             checkpoint = Path(source)
             vocab_file = next((p for p in (checkpoint / "vocab.txt", checkpoint.parent / "vocab.txt") if p.is_file()),
                               checkpoint / "vocab.txt")
-            revision = revision or f"local-{checkpoint.resolve()}"
+            revision = revision or directory_fingerprint(checkpoint)
         weights = checkpoint / "pytorch_model.bin"
         for needed in (checkpoint / "config.json", weights, vocab_file):
             if not needed.is_file():

@@ -100,11 +100,12 @@ class ProteinLanguageModel:
                 f"{self.max_length}. Take a window of it, e.g. chain[:{self.max_length}] or "
                 f"sequence[:{self.max_length}]."
             )
-        key = CacheKey(self.name, self.revision, sequence)
+        # The family is part of the key: two adapters may tokenise one checkpoint differently.
+        key = CacheKey(f"{self.family}:{self.name}", self.revision, sequence)
         values = self.cache.get(key) if use_cache else None
         if values is None:
             values = self._compute(sequence)
-            values = self.cache.put(key, values) if use_cache else values
+            values = self.cache.put(key, values) if use_cache else _read_only(values)
         return Attention(values, sequence, residue_ids, self.name, chain_id, structure_name)
 
     def encode(self, sequence: str) -> tuple[dict[str, Any], np.ndarray]:
@@ -174,3 +175,8 @@ class ProteinLanguageModel:
                 raise TokenizationError(f"{self.name}'s tokenizer maps residue {letter!r} to token {token!r}")
             lookup[ord(letter)] = ids[0]
         return lookup
+
+
+def _read_only(values: np.ndarray) -> np.ndarray:
+    values.setflags(write=False)
+    return values
