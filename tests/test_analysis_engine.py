@@ -250,3 +250,25 @@ def test_dssp_classes_of_ubiquitin_and_a_headerless_antibody(mkdssp):
     vfb = paw.load_structure(VFB)  # Docking Benchmark file: no HEADER line
     vh = np.array(SS_CLASSES)[secondary_structure_classes(vfb, vfb["B"])]
     assert (vh == "strand").mean() > 0.35  # an immunoglobulin domain is a beta sandwich
+
+
+def test_shards_without_usable_proteins_merge_and_counts_stay_right(antiberty):
+    """What a Dask shard does: a shard of label-file records has no contacts; merging keeps the counts."""
+    from protattn_widgets.analysis.engine import count_records
+    from protattn_widgets.analysis.properties import resolve_properties
+
+    props = resolve_properties(["contact"])
+    labels_only = analysis.load_dataset([BINDING], limit=2)
+    structures = analysis.load_dataset([VFB])
+    empty_shard = count_records(antiberty, labels_only, props, threshold=0.3, min_total=1, max_length=512)
+    assert empty_shard.proteins == 0 and empty_shard.skipped == {"contact": 2}
+    merged = empty_shard + count_records(antiberty, labels_only + structures, props, threshold=0.3, min_total=1,
+                                         max_length=512)
+    assert merged.skipped == {"contact": 4}
+    assert "4 protein(s) had no contact labels" in " ".join(merged.notes)
+    assert merged.notes.count("max_length lowered from 512 to 510 residues, the most antiberty accepts") == 1
+
+
+def test_empty_dataset_says_so(antiberty):
+    with pytest.raises(AnalysisInputError, match="dataset is empty"):
+        analysis.analyze(antiberty, [], ["contact"], progress=False)

@@ -66,19 +66,20 @@ def analyze(model, dataset, properties: Iterable[str] | str = ("contact", "bindi
     if client is not None:
         from .distributed import analyze_on_cluster
 
-        return analyze_on_cluster(client, model, list(dataset), [p.name for p in props], threshold=threshold,
-                                  min_total=min_total, max_length=max_length, n_shards=n_shards)
+        return check_counted(analyze_on_cluster(client, model, list(dataset), [p.name for p in props],
+                                                threshold=threshold, min_total=min_total, max_length=max_length,
+                                                n_shards=n_shards), props)
     if isinstance(model, str):
         from ..models import load_model
 
         model = load_model(model)
-    return count_records(model, dataset, props, threshold=threshold, min_total=min_total,
-                         max_length=max_length, progress=progress, use_cache=use_cache)
+    return check_counted(count_records(model, dataset, props, threshold=threshold, min_total=min_total,
+                                       max_length=max_length, progress=progress, use_cache=use_cache), props)
 
 
 def count_records(model, records: Iterable[ProteinRecord], props, *, threshold: float, min_total: int,
                   max_length: int, progress: bool = False, use_cache: bool = True) -> AnalysisResult:
-    """The local loop behind :func:`analyze` (also what each Dask shard runs)."""
+    """The local loop behind :func:`analyze` (also what each Dask shard runs; it may count nothing)."""
     from tqdm.auto import tqdm
 
     if int(max_length) < 1:
@@ -87,7 +88,6 @@ def count_records(model, records: Iterable[ProteinRecord], props, *, threshold: 
     result = AnalysisResult(model.name, model.n_layers, model.n_heads, threshold, min_total, length,
                             {p.name: list(p.features) for p in props})
     total = len(records) if hasattr(records, "__len__") else None
-    skipped: dict[str, int] = {}
     for record in tqdm(records, total=total, desc=f"analyze ({model.name})", unit="protein",
                        disable=not progress, file=sys.stderr):
         if not isinstance(record, ProteinRecord):
@@ -97,7 +97,7 @@ def count_records(model, records: Iterable[ProteinRecord], props, *, threshold: 
         for prop in props:
             found = prop.labels(record)
             if found is None:
-                skipped[prop.name] = skipped.get(prop.name, 0) + 1
+                result.skipped[prop.name] = result.skipped.get(prop.name, 0) + 1
             else:
                 labelled.append((prop, *found))
         if not labelled:
@@ -109,13 +109,16 @@ def count_records(model, records: Iterable[ProteinRecord], props, *, threshold: 
         result.proteins += 1
         result.truncated += record.truncated
     if length < int(max_length):
-        result.notes.append(f"max_length lowered from {max_length} to {length} residues, the most {model.name} "
-                            "accepts")
-    if result.truncated:
-        result.notes.append(f"{result.truncated} protein(s) truncated to their first {length} residues")
-    for name, count in skipped.items():
-        result.notes.append(f"{count} protein(s) had no {name} labels and were left out of {name}")
+        result.add_note(f"max_length lowered from {max_length} to {length} residues, the most {model.name} "
+                        "accepts")
+    return result
+
+
+def check_counted(result: AnalysisResult, props) -> AnalysisResult:
+    """Raise unless some protein supplied some property (after merging shards, on a cluster)."""
     if result.proteins == 0:
+        if not result.skipped:
+            raise AnalysisInputError("the dataset is empty: no protein records to analyse")
         raise AnalysisInputError(
             f"no protein in the dataset could supply any of {[p.name for p in props]} "
             "(contact and secondary_structure need structures, binding_site/ptm/paratope need labels)")

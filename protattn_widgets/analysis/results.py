@@ -50,14 +50,18 @@ class AnalysisResult:
         could supply it: ``result[f].proteins``).
     truncated : int
         Proteins cut to ``max_length``.
+    skipped : dict of str -> int
+        Per property, proteins that could not supply it (e.g. no coordinates for ``contact``).
     notes : list of str
-        Anything the user should know (truncation, skipped proteins).
+        Anything the user should know: the notes given, then truncation and
+        skipped proteins (derived from the counts, so merged results stay right).
     """
 
     def __init__(self, model_name: str, n_layers: int, n_heads: int, threshold: float, min_total: int,
                  max_length: int, properties: dict[str, list[str]],
                  accumulators: dict[str, PropertyAccumulator] | None = None,
-                 proteins: int = 0, truncated: int = 0, notes: list[str] | None = None):
+                 proteins: int = 0, truncated: int = 0, notes: list[str] | None = None,
+                 skipped: dict[str, int] | None = None):
         self.model_name = model_name
         self.n_layers, self.n_heads = int(n_layers), int(n_heads)
         self.threshold, self.min_total, self.max_length = float(threshold), int(min_total), int(max_length)
@@ -67,7 +71,20 @@ class AnalysisResult:
             for features in self.properties.values() for feature in features
         }
         self.proteins, self.truncated = int(proteins), int(truncated)
-        self.notes = list(notes or [])
+        self.skipped = {name: int(count) for name, count in (skipped or {}).items()}
+        self._notes = list(notes or [])
+
+    @property
+    def notes(self) -> list[str]:
+        derived = [f"{self.truncated} protein(s) truncated to their first {self.max_length} residues"] if self.truncated else []
+        derived += [f"{count} protein(s) had no {name} labels and were left out of {name}"
+                    for name, count in self.skipped.items()]
+        return self._notes + derived
+
+    def add_note(self, note: str) -> None:
+        """Record something the user should know (shown once, also after merging)."""
+        if note not in self._notes:
+            self._notes.append(note)
 
     # ------------------------------------------------------------------ access
 
@@ -127,7 +144,8 @@ class AnalysisResult:
             self.model_name, self.n_layers, self.n_heads, self.threshold, self.min_total, self.max_length,
             self.properties, {f: self.accumulators[f] + other.accumulators[f] for f in self.accumulators},
             self.proteins + other.proteins, self.truncated + other.truncated,
-            list(dict.fromkeys(self.notes + other.notes)),
+            list(dict.fromkeys(self._notes + other._notes)),
+            {name: self.skipped.get(name, 0) + other.skipped.get(name, 0) for name in {**self.skipped, **other.skipped}},
         )
 
     # ------------------------------------------------------------------ saving
@@ -137,7 +155,7 @@ class AnalysisResult:
             "format": _FORMAT, "model": self.model_name, "n_layers": self.n_layers, "n_heads": self.n_heads,
             "threshold": self.threshold, "min_total": self.min_total, "max_length": self.max_length,
             "properties": self.properties, "features": self.features, "proteins": self.proteins,
-            "truncated": self.truncated, "notes": self.notes,
+            "truncated": self.truncated, "skipped": self.skipped, "notes": self._notes,
         }
 
     def save(self, directory: str | os.PathLike) -> Path:
@@ -174,7 +192,7 @@ class AnalysisResult:
                 arrays["background_total"][index], arrays["proteins"][index])
         return cls(meta["model"], meta["n_layers"], meta["n_heads"], meta["threshold"], meta["min_total"],
                    meta["max_length"], meta["properties"], accumulators, meta["proteins"], meta["truncated"],
-                   meta["notes"])
+                   meta["notes"], meta.get("skipped", {}))
 
     def summary(self, k: int = 10) -> dict:
         """A JSON-ready digest: per feature the background, top ``k`` heads, layer maxima, centre of gravity."""
