@@ -269,17 +269,19 @@ def attention_matrix(attention: Attention, layer: int, head: int, *,
 # --------------------------------------------------------------------------- 3D edges
 
 
-def _strongest_edges(attention: Attention, layer: int, head: int, top_k: int,
-                     threshold: float | None) -> np.ndarray:
-    """Rows ``(i, j, weight)``, strongest first, at most ``top_k`` (``attention.edges``, mode "max")."""
+def _strongest_edges(attention: Attention, layer: int, head: int, top_k: int, threshold: float | None,
+                     mode: str, drawable: np.ndarray) -> np.ndarray:
+    """Rows ``(i, j, weight)`` between ``drawable`` residues, strongest first, at most ``top_k``."""
     if top_k < 1:
         raise ValueError(f"top_k must be at least 1, got {top_k}")
-    return attention.edges(layer, head, threshold=threshold if threshold is not None else 0.0,
-                           mode="max")[:top_k]
+    edges = attention.edges(layer, head, threshold=threshold if threshold is not None else 0.0, mode=mode)
+    i, j = edges[:, 0].astype(int), edges[:, 1].astype(int)
+    return edges[drawable[i] & drawable[j]][:top_k]  # filter first, so up to top_k edges are drawn
 
 
 def _draw_structure_edges(fig: Figure, ax, chain, attention: Attention, layer: int, head: int,
-                          top_k: int, threshold: float | None, head_title: bool = True) -> None:
+                          top_k: int, threshold: float | None, mode: str = "max",
+                          head_title: bool = True) -> None:
     if attention.sequence != chain.sequence:
         raise ValueError(
             f"attention is of a {len(attention)}-residue sequence, not of chain {chain.chain_id} "
@@ -298,10 +300,8 @@ def _draw_structure_edges(fig: Figure, ax, chain, attention: Attention, layer: i
     ax.add_collection3d(Line3DCollection(trace, colors="0.72", linewidths=1.3, gid="ca-trace"))
     ax.scatter(*ca[has_ca].T, s=4, color="0.65", depthshade=False)
 
-    edges = _strongest_edges(attention, layer, head, top_k, threshold)
-    i, j = edges[:, 0].astype(int), edges[:, 1].astype(int)
-    drawable = has_ca[i] & has_ca[j]
-    i, j, weight = i[drawable], j[drawable], edges[drawable, 2]
+    edges = _strongest_edges(attention, layer, head, top_k, threshold, mode, has_ca)
+    i, j, weight = edges[:, 0].astype(int), edges[:, 1].astype(int), edges[:, 2]
     norm = Normalize(float(weight.min()) if len(weight) else 0.0,
                      float(weight.max()) if len(weight) else 1.0)
     if len(weight) and norm.vmax - norm.vmin < 1e-6:
@@ -361,7 +361,7 @@ def _set_equal_aspect(ax, points: np.ndarray) -> None:
 
 
 def structure_edges_3d(chain, attention: Attention, layer: int, head: int, *,
-                       top_k: int = 30, threshold: float | None = None) -> Figure:
+                       top_k: int = 30, threshold: float | None = None, mode: str = "max") -> Figure:
     """A head's strongest residue pairs drawn as lines between CA atoms.
 
     Parameters
@@ -373,9 +373,11 @@ def structure_edges_3d(chain, attention: Attention, layer: int, head: int, *,
     layer, head : int
         0-based; the title shows the 1-based label.
     top_k : int
-        Most edges drawn (``attention.edges(..., mode="max")``, strongest first).
+        Most edges drawn (``attention.edges``, strongest first, among residues with a CA).
     threshold : float, optional
         Also drop edges weaker than this.
+    mode : {"max", "mean", "directed"}
+        How the two directions of a pair combine (as in :meth:`Attention.edges`).
 
     Returns
     -------
@@ -384,7 +386,7 @@ def structure_edges_3d(chain, attention: Attention, layer: int, head: int, *,
     """
     fig = Figure(figsize=(6.4, 5.4), layout="constrained")
     ax = fig.add_subplot(projection="3d")
-    _draw_structure_edges(fig, ax, chain, attention, layer, head, top_k, threshold)
+    _draw_structure_edges(fig, ax, chain, attention, layer, head, top_k, threshold, mode)
     return fig
 
 
@@ -393,7 +395,7 @@ def structure_edges_3d(chain, attention: Attention, layer: int, head: int, *,
 
 def head_figure(chain, attention: Attention, layer: int, head: int, *,
                 contacts: np.ndarray | None = None, top_k: int = 30,
-                threshold: float | None = None) -> Figure:
+                threshold: float | None = None, mode: str = "max") -> Figure:
     """Matrix with contacts (left) and the strongest edges in 3D (right), side by side.
 
     Parameters
@@ -405,7 +407,7 @@ def head_figure(chain, attention: Attention, layer: int, head: int, *,
         0-based.
     contacts : ndarray of bool, shape=(L, L), optional
         Default ``chain.contact_map()``.
-    top_k, threshold
+    top_k, threshold, mode
         As in :func:`structure_edges_3d`.
 
     Returns
@@ -420,7 +422,7 @@ def head_figure(chain, attention: Attention, layer: int, head: int, *,
     ax_3d = fig.add_subplot(1, 2, 2, projection="3d")
     _draw_attention_matrix(fig, ax_matrix, attention, layer, head, contacts,
                            title="attention matrix (3D contacts circled)")
-    _draw_structure_edges(fig, ax_3d, chain, attention, layer, head, top_k, threshold, head_title=False)
+    _draw_structure_edges(fig, ax_3d, chain, attention, layer, head, top_k, threshold, mode, head_title=False)
     fig.suptitle(_head_title(attention, layer, head), fontsize=12, fontweight="bold")
     return fig
 

@@ -135,6 +135,9 @@ class Chain:
         """Return the sub-chain of residues ``index`` (a slice)."""
         if not isinstance(index, slice):
             raise TypeError("a Chain can only be sliced (chain[10:50]); use chain.sequence[i] for one residue")
+        if index.step not in (None, 1):
+            raise ValueError("a Chain slice must be contiguous (chain[10:50]): a step would drop residues "
+                             "that the model and the contact map need")
         return Chain(
             self.chain_id,
             self.structure_name,

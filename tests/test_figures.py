@@ -166,9 +166,19 @@ def test_structure_edges_skip_residues_without_ca(attention, heavy):
     ca = heavy.ca.copy()
     ca[hub] = np.nan
     broken = dataclasses.replace(heavy, ca=ca)
+    assert touching > 0
     fig = structure_edges_3d(broken, attention, 1, 6, top_k=30)
     _render(fig)
-    assert len(_by_gid(fig.axes[0], "attention-edges").get_linewidths()) == 30 - touching
+    # the edges touching the CA-less residue are skipped, and the next strongest drawn instead
+    segments = _by_gid(fig.axes[0], "attention-edges")
+    assert len(segments.get_linewidths()) == 30
+    assert np.isfinite(np.asarray(segments.get_segments())).all()
+
+
+def test_structure_edges_follow_the_edge_mode(attention, heavy):
+    directed = attention.edges(1, 6, threshold=0.3, mode="directed")
+    fig = structure_edges_3d(heavy, attention, 1, 6, top_k=500, threshold=0.3, mode="directed")
+    assert len(_by_gid(fig.axes[0], "attention-edges").get_linewidths()) == len(directed)
 
 
 def test_structure_edges_refuse_another_chains_attention(antiberty, attention):

@@ -461,3 +461,10 @@ def test_download_unreachable_server(tmp_path, monkeypatch):
     with pytest.raises(StructureDownloadError, match="'1CRN'.*offline.*local"):
         load_structure("1crn", cache_dir=tmp_path / "cache")
     assert time.monotonic() - start < 5
+
+
+def test_a_chain_slice_must_be_contiguous():
+    chain = load_structure(example_path("1crn"))["A"]
+    assert len(chain[5:15]) == 10
+    with pytest.raises(ValueError, match="contiguous"):
+        chain[::2]

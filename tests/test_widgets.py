@@ -300,3 +300,8 @@ def test_explorer_tracks_the_chain_s_interfaces_by_default(explorer, vfb):
     assert list(tracks) == ["contacts with chain A", "contacts with chain C"]  # VL and the lysozyme antigen
     np.testing.assert_array_equal(tracks["contacts with chain C"], interface_residues(vfb, "B", ["C"]))
     assert 5 <= tracks["contacts with chain C"].sum() <= 30  # a paratope, not the whole chain
+
+
+def test_explorer_accepts_mode_in_any_case(vfb, antiberty):
+    ex = AttentionExplorer(vfb, model=antiberty, chain="B", mode="MEAN", structure_view=False)
+    assert ex.mode == "mean" and ex.heatmap.mode == "mean"

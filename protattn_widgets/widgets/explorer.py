@@ -107,6 +107,7 @@ class AttentionExplorer(SharedStateChecks, ipywidgets.VBox):
                  **kwargs: Any) -> None:
         # Everything a user can get wrong is checked before any widget exists.
         threshold = check_threshold(threshold)
+        mode = str(mode).lower()
         if mode not in EDGE_MODES:
             raise ValueError(f"mode must be one of {EDGE_MODES}, got {mode!r}")
         if not isinstance(structure, Structure):
@@ -272,7 +273,7 @@ class AttentionExplorer(SharedStateChecks, ipywidgets.VBox):
         from ..figures import head_figure, save_figure
 
         fig = head_figure(self.chain_obj, self.attention, self.layer, self.head, top_k=top_k,
-                          threshold=self.threshold)
+                          threshold=self.threshold, mode=self.mode)
         return save_figure(fig, path)
 
     def to_html(self, path: str | os.PathLike, *, title: str | None = None, heads: str = "all") -> Path:
