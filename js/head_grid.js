@@ -121,10 +121,10 @@ function render({ model, el }) {
                                model.get("value_format"));
       showCanvasTooltip(tip, root, canvas, p, text);
     }
-    if (changed) draw();
+    if (changed) schedule();
   }
 
-  function onLeave() { hover = null; hideTooltip(tip); draw(); }
+  function onLeave() { hover = null; hideTooltip(tip); schedule(); }
 
   function onClick(event) {
     const p = localPoint(canvas, event);

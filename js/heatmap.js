@@ -135,7 +135,9 @@ function render({ model, el }) {
         octx.putImageData(image, 0, 0);
         painted = true;
       }
-      ctx.imageSmoothingEnabled = false;
+      // One device pixel per cell or more: sharp cells.  Fewer (L = 500 on 420 px): smooth, so that
+      // no row or column is dropped by nearest-neighbour sampling.
+      ctx.imageSmoothingEnabled = n > layout.size * ((typeof window !== "undefined" && window.devicePixelRatio) || 1);
       ctx.drawImage(offscreen, layout.left, layout.top, layout.size, layout.size);
       ctx.strokeStyle = "#999";
       ctx.lineWidth = 1;
@@ -199,16 +201,16 @@ function render({ model, el }) {
     const cell = cellAt(layout, p.x, p.y);
     const changed = (cell && hover && (cell.row !== hover.row || cell.col !== hover.col)) || (!cell !== !hover);
     hover = cell;
-    if (!cell) { hideTooltip(tip); if (changed) draw(); return; }
+    if (!cell) { hideTooltip(tip); if (changed) schedule(); return; }
     const { ids, names, chain } = residues();
     const code = asBytes(model.get("_matrix"))[cell.row * ids.length + cell.col];
     let text = pairTooltip(chain, names, ids, cell.row, cell.col, codeValue(code, model.get("_scale") || 0));
-    if (contactBits && contactBits[cell.row * ids.length + cell.col]) text += ` (${overlayLabel().replace(/s$/, "")})`;
+    if (contactBits && contactBits[cell.row * ids.length + cell.col]) text += ` (${overlayLabel().replace(/\bcontacts\b/, "contact")})`;
     showCanvasTooltip(tip, root, canvas, p, text);
-    if (changed) draw();
+    if (changed) schedule();
   }
 
-  function onLeave() { hover = null; hideTooltip(tip); draw(); }
+  function onLeave() { hover = null; hideTooltip(tip); schedule(); }
 
   function onClick(event) {
     const p = localPoint(canvas, event);
