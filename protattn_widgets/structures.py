@@ -127,6 +127,7 @@ class Chain:
     residue_names: list[str]
     ca: np.ndarray
     cb: np.ndarray
+    _memo: dict = dataclasses.field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __len__(self) -> int:
         return len(self.sequence)
@@ -187,6 +188,16 @@ class Chain:
         x = self._coords(atom)
         return np.sqrt(((x[:, None, :] - x[None, :, :]) ** 2).sum(axis=-1))
 
+    def pair_mask(self, atom: str = "cb") -> np.ndarray:
+        """Which residue pairs have both ``atom`` coordinates: the pairs a contact statistic can count.
+
+        Returns
+        -------
+        ndarray of bool, shape=(L, L)
+        """
+        has = self.coordinate_mask(atom)
+        return has[:, None] & has[None, :]
+
     def contact_map(self, cutoff: float = 8.0, min_separation: int = 6, atom: str = "cb") -> np.ndarray:
         """Residue pairs closer than ``cutoff`` Å and ``min_separation`` apart in sequence.
 
@@ -201,12 +212,18 @@ class Chain:
         Returns
         -------
         ndarray of bool, shape=(L, L)
-            Symmetric; False for pairs with a missing coordinate.
+            Symmetric; False for pairs with a missing coordinate.  Read-only:
+            computed once per chain and shared by every caller.
         """
-        with np.errstate(invalid="ignore"):
-            close = self.distance_map(atom) < cutoff
-        idx = np.arange(len(self))
-        return close & (np.abs(idx[:, None] - idx[None, :]) >= min_separation)
+        key = ("contacts", float(cutoff), int(min_separation), atom)
+        if key not in self._memo:  # views and statistics ask again and again: computed once per chain
+            with np.errstate(invalid="ignore"):
+                close = self.distance_map(atom) < cutoff
+            idx = np.arange(len(self))
+            contacts = close & (np.abs(idx[:, None] - idx[None, :]) >= min_separation)
+            contacts.setflags(write=False)
+            self._memo[key] = contacts
+        return self._memo[key]
 
 
 class Structure:

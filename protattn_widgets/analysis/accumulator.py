@@ -183,7 +183,5 @@ def contact_accumulator(attention, chain, threshold: float = 0.3, min_total: int
             f"attention is of a {len(attention)}-residue sequence, not of chain {chain.chain_id} "
             f"({len(chain)} residues)"
         )
-    has_cb = chain.coordinate_mask("cb")
     accumulator = PropertyAccumulator(attention.n_layers, attention.n_heads, threshold, min_total)
-    return accumulator.add(attention.values, chain.contact_map(cutoff, min_separation),
-                           mask=has_cb[:, None] & has_cb[None, :])
+    return accumulator.add(attention.values, chain.contact_map(cutoff, min_separation), mask=chain.pair_mask("cb"))

@@ -119,8 +119,7 @@ def attention_features(attention, *, min_separation: int = 1) -> tuple[np.ndarra
 
 def _contact_targets(chain, cutoff: float) -> tuple[np.ndarray, np.ndarray]:
     """Contact map (any separation) and which pairs have both CBs, each ``(L, L)`` bool."""
-    has_cb = chain.coordinate_mask("cb")
-    return chain.contact_map(cutoff, 0), has_cb[:, None] & has_cb[None, :]
+    return chain.contact_map(cutoff, 0), chain.pair_mask("cb")
 
 
 def _check_pair(attention, chain) -> None:

@@ -92,8 +92,7 @@ def _contact(record: ProteinRecord) -> Labels | None:
     chain = record.chain
     if chain is None:
         return None
-    has_cb = chain.coordinate_mask("cb")
-    return chain.contact_map(8.0, 6), has_cb[:, None] & has_cb[None, :]
+    return chain.contact_map(8.0, 6), chain.pair_mask("cb")
 
 
 def site_record_labels(structure, chain) -> np.ndarray | None:

@@ -28,33 +28,6 @@ __all__ = ["HeadGrid"]
 _CACHED_THRESHOLDS = 64
 
 
-class _MemoChain:
-    """A chain whose contact map and CB mask are computed once.
-
-    :func:`contact_accumulator` asks for them at every threshold; at L = 500 the
-    contact map is a third of its cost.  Everything else is the chain's.
-    """
-
-    def __init__(self, chain):
-        self._chain = chain
-        self._memo: dict[tuple, np.ndarray] = {}
-
-    def __getattr__(self, name):
-        return getattr(self._chain, name)
-
-    def contact_map(self, cutoff: float = 8.0, min_separation: int = 6, atom: str = "cb") -> np.ndarray:
-        key = ("contacts", cutoff, min_separation, atom)
-        if key not in self._memo:
-            self._memo[key] = self._chain.contact_map(cutoff, min_separation, atom)
-        return self._memo[key]
-
-    def coordinate_mask(self, atom: str = "cb") -> np.ndarray:
-        key = ("mask", atom)
-        if key not in self._memo:
-            self._memo[key] = self._chain.coordinate_mask(atom)
-        return self._memo[key]
-
-
 class HeadGrid(AttentionViewBase):
     """Every head of the model as a tile; click one to show it.
 
@@ -103,7 +76,6 @@ class HeadGrid(AttentionViewBase):
 
     def _on_chain(self) -> None:
         self._accumulators.clear()
-        self._memo_chain = _MemoChain(self.chain) if self.chain is not None else None
 
     def _data_key(self) -> tuple:
         return ("given",) if self._given is not None else (self.threshold,)
@@ -120,7 +92,7 @@ class HeadGrid(AttentionViewBase):
         t = self.threshold if threshold is None else float(threshold)
         acc = self._accumulators.get(t)
         if acc is None:
-            acc = contact_accumulator(self.attention, self._memo_chain, t, self.min_total,
+            acc = contact_accumulator(self.attention, self.chain, t, self.min_total,
                                       self.contact_cutoff, self.min_separation)
             self._accumulators[t] = acc
             while len(self._accumulators) > _CACHED_THRESHOLDS:

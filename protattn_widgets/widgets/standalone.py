@@ -154,7 +154,6 @@ def _finite(x: float) -> float | None:
 def page_data(explorer: "AttentionExplorer", heads: str = "all", title: str | None = None) -> dict:
     """The JSON the page embeds (see the module docstring), for the explorer's current chain and state."""
     from ..figures import model_display_name
-    from .head_grid import _MemoChain
     from .structure_view import ngl_structure_text
 
     attention, chain, structure = explorer.attention, explorer.chain_obj, explorer.structure
@@ -177,8 +176,7 @@ def page_data(explorer: "AttentionExplorer", heads: str = "all", title: str | No
 
     grid = explorer.grid
     thresholds = _thresholds(explorer.threshold)
-    memo = _MemoChain(chain)  # the contact map once, not once per threshold
-    accumulators = [contact_accumulator(attention, memo, t, grid.min_total, grid.contact_cutoff, grid.min_separation)
+    accumulators = [contact_accumulator(attention, chain, t, grid.min_total, grid.contact_cutoff, grid.min_separation)
                     for t in thresholds]
     blob.add("grid_values", b"".join(float32_bytes(a.share) for a in accumulators), "f4",
              (len(thresholds), n_layers, n_heads))
