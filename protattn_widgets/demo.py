@@ -15,6 +15,7 @@ from pathlib import Path
 
 from .errors import ProtAttnError
 from .examples import resolve_structure
+from .jsonable import finite_or_none
 
 __all__ = ["run_demo", "DemoError", "DEFAULT_DEMO_STRUCTURE", "DEFAULT_DEMO_CHAINS"]
 
@@ -151,12 +152,8 @@ def run_demo(outdir: str | Path = "protattn-demo", *, model: str = "antiberty",
     return summary
 
 
-def _finite_or_none(value: float) -> float | None:
-    return None if value != value or value in (float("inf"), float("-inf")) else float(value)
-
-
 def _demo_summary(lm, display_name, struct, source, chains, default, pooled, top, files) -> dict:
-    background = _finite_or_none(pooled.background)
+    background = finite_or_none(pooled.background)
     rows = []
     for rank, row in enumerate(top.itertuples(index=False), start=1):
         label, layer, head, share, total = row.label, int(row.layer), int(row.head), float(row.share), int(row.total)

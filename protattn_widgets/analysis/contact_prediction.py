@@ -44,6 +44,8 @@ from typing import Sequence
 
 import numpy as np
 
+from ..jsonable import finite_or_none
+
 __all__ = [
     "SEPARATION_RANGES", "TOP_FRACTIONS", "apc", "symmetrize", "attention_features",
     "ContactPredictor", "ContactPrecision", "precision_at",
@@ -413,8 +415,8 @@ class ContactPrecision:
         """``{range: {"L": p, "L/2": p, "L/5": p, "background": b, "n_pairs": n}}`` (NaN -> None)."""
         out = {}
         for r, name in enumerate(self.ranges):
-            row = {c: _finite(self.values[r, f]) for f, c in enumerate(self.columns)}
-            out[name] = {**row, "background": _finite(self.background[r]), "n_pairs": int(self.n_pairs[r])}
+            row = {c: finite_or_none(self.values[r, f]) for f, c in enumerate(self.columns)}
+            out[name] = {**row, "background": finite_or_none(self.background[r]), "n_pairs": int(self.n_pairs[r])}
         return out
 
     def to_frame(self):
@@ -496,9 +498,3 @@ def precision_at(probabilities: np.ndarray, contacts: np.ndarray, mask: np.ndarr
         background[r] = truth.mean()
         n_pairs[r] = len(truth)
     return ContactPrecision(values, background, n_pairs, tuple(ranges), tuple(ranges.values()), fractions)
-
-
-def _finite(value) -> float | None:
-    value = float(value)
-    return value if np.isfinite(value) else None
-

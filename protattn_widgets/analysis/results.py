@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import AnalysisInputError
+from ..jsonable import finite_or_none
 from .accumulator import PropertyAccumulator
 from .statistics import BlosumCorrelation, blosum_correlation, center_of_gravity
 
@@ -201,23 +202,20 @@ class AnalysisResult:
             top = acc.top_heads(k)
             features[name] = {
                 "proteins": acc.proteins,
-                "background": _finite(acc.background),
+                "background": finite_or_none(acc.background),
                 "strong_edges": int(acc.total.sum()),
-                "center_of_gravity": _finite(center_of_gravity(acc.share)),
-                "layer_max": [_finite(v) for v in np.ma.filled(acc.layer_max().astype(float), np.nan)],
+                "center_of_gravity": finite_or_none(center_of_gravity(acc.share)),
+                "layer_max": [finite_or_none(v) for v in np.ma.filled(acc.layer_max().astype(float), np.nan)],
                 "top_heads": [{k_: _plain(v) for k_, v in row.items()} for row in top.to_dict("records")],
             }
         summary = {**self._metadata(), "features": features}
         if "amino_acid" in self.properties:
             blosum = self.blosum_correlation()
-            summary["blosum62_correlation"] = {"correlation": _finite(blosum.correlation),
+            summary["blosum62_correlation"] = {"correlation": finite_or_none(blosum.correlation),
                                                "amino_acids": blosum.amino_acids, "heads": blosum.n_heads}
         return summary
 
 
-def _finite(value) -> float | None:
-    value = float(value)
-    return value if np.isfinite(value) else None
 
 
 def _plain(value):
@@ -226,5 +224,5 @@ def _plain(value):
     if isinstance(value, (np.integer,)):
         return int(value)
     if isinstance(value, (np.floating, float)):
-        return _finite(value)
+        return finite_or_none(value)
     return value

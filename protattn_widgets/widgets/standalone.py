@@ -59,6 +59,7 @@ import numpy as np
 from ..analysis.accumulator import contact_accumulator
 from ..attention import EDGE_MODES
 from ..errors import ProtAttnError
+from ..jsonable import finite_or_none
 from ._base import STATIC
 from .encoding import float32_bytes, quantize, uint32_bytes
 
@@ -147,10 +148,6 @@ def _thresholds(current: float) -> list[float]:
     return steps
 
 
-def _finite(x: float) -> float | None:
-    return float(x) if np.isfinite(x) else None
-
-
 def page_data(explorer: "AttentionExplorer", heads: str = "all", title: str | None = None) -> dict:
     """The JSON the page embeds (see the module docstring), for the explorer's current chain and state."""
     from ..figures import model_display_name
@@ -216,7 +213,7 @@ def page_data(explorer: "AttentionExplorer", heads: str = "all", title: str | No
         "matrix_scales": matrix_scales,
         "received_scales": received_scales,
         "thresholds": thresholds,
-        "grid": {"background": _finite(accumulators[0].background), "min_total": grid.min_total},
+        "grid": {"background": finite_or_none(accumulators[0].background), "min_total": grid.min_total},
         "modes": list(EDGE_MODES),
         "state": {"layer": explorer.layer, "head": explorer.head, "threshold": explorer.threshold,
                   "mode": explorer.mode, "selected_residue": explorer.selected_residue},
