@@ -321,3 +321,21 @@ def test_a_failing_disk_cache_warns_and_keeps_the_result(tmp_path):
     with pytest.warns(UserWarning, match="not written to the disk cache"):
         attn = model.attention(VH[:25])
     assert attn.values.shape == (8, 8, 25, 25)
+
+
+def test_hidden_states_equal_direct_bertmodel_and_share_the_cache():
+    from transformers import BertModel
+
+    model = paw.load_model("antiberty", cache=AttentionCache())
+    states = model.hidden_states(VH[:30])
+    assert states.shape == (8, 30, 512) and model.forward_count == 1
+    assert model.hidden_states(VH[:30]) is states and model.forward_count == 1
+    checkpoint, vocab_file = antiberty_module.antiberty_checkpoint()
+    reference = BertModel.from_pretrained(checkpoint, attn_implementation="eager").eval()
+    vocab = {token: i for i, token in enumerate(vocab_file.read_text().split())}
+    ids = [vocab["[CLS]"], *(vocab[r] for r in VH[:30]), vocab["[SEP]"]]
+    with torch.no_grad():
+        expected = torch.stack(reference(input_ids=torch.tensor([ids]), output_hidden_states=True).hidden_states[1:])
+    np.testing.assert_allclose(states, expected[:, 0, 1:-1].numpy(), atol=1e-4)
+    model.attention(VH[:30])  # attention is cached separately: a second forward pass, then none
+    assert model.forward_count == 2

@@ -23,14 +23,10 @@ attention; figures label them 1-based.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
-
-from ..sequences import clean_sequence
 
 __all__ = [
     "SS3_CLASSES", "ss3_labels", "layer_embeddings", "attention_received", "pair_embedding_features",
@@ -40,10 +36,6 @@ __all__ = [
 #: The three secondary-structure classes of :func:`ss3_labels`, in label order.
 SS3_CLASSES: tuple[str, ...] = ("helix", "strand", "other")
 _SS3 = {"H": 0, "G": 0, "I": 0, "E": 1, "B": 1}
-
-_EMBEDDING_CACHE: OrderedDict[tuple[str, str, str], np.ndarray] = OrderedDict()
-_EMBEDDING_CACHE_SIZE = 32
-_EMBEDDING_LOCK = threading.Lock()
 
 
 def ss3_labels(ss: str) -> np.ndarray:
@@ -62,51 +54,16 @@ def ss3_labels(ss: str) -> np.ndarray:
 
 
 def layer_embeddings(model, sequence: str, *, use_cache: bool = True) -> np.ndarray:
-    """The hidden state each layer outputs, per residue.
-
-    Parameters
-    ----------
-    model : ProteinLanguageModel
-    sequence : str
-        One-letter residues (at most ``model.max_length``).
-    use_cache : bool
-        Keep the last few results in memory, keyed by model and sequence.
+    """The hidden state each layer outputs, per residue: ``model.hidden_states(sequence)``.
 
     Returns
     -------
     ndarray, shape=(n_layers, L, hidden_size), float32
         ``[l]`` is the output of layer ``l`` (0-based; the input embeddings
-        are not included).  Special tokens are removed with the positions
-        ``model.encode`` reports, as for attention.
+        are not included); special tokens removed as for attention; cached in
+        the model's cache.
     """
-    import torch
-
-    sequence = clean_sequence(sequence)
-    if len(sequence) > model.max_length:
-        from ..errors import SequenceTooLongError
-
-        raise SequenceTooLongError(f"the sequence has {len(sequence)} residues but {model.name} accepts at "
-                                   f"most {model.max_length}; take a window of it")
-    key = (model.name, str(model.revision), sequence)
-    if use_cache:
-        with _EMBEDDING_LOCK:
-            if key in _EMBEDDING_CACHE:
-                _EMBEDDING_CACHE.move_to_end(key)
-                return _EMBEDDING_CACHE[key]
-    inputs, positions = model.encode(sequence)
-    with torch.inference_mode():
-        output = model.module(**inputs, output_hidden_states=True)
-    index = torch.as_tensor(positions, device=model.device)
-    # hidden_states[0] is the embedding layer's output; [1:] are the n_layers layers.
-    embeddings = torch.stack([h[0].index_select(0, index) for h in output.hidden_states[1:]])
-    embeddings = embeddings.float().cpu().numpy()
-    embeddings.setflags(write=False)
-    if use_cache:
-        with _EMBEDDING_LOCK:
-            _EMBEDDING_CACHE[key] = embeddings
-            while len(_EMBEDDING_CACHE) > _EMBEDDING_CACHE_SIZE:
-                _EMBEDDING_CACHE.popitem(last=False)
-    return embeddings
+    return model.hidden_states(sequence, use_cache=use_cache)
 
 
 def attention_received(attention) -> np.ndarray:

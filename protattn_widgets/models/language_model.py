@@ -85,6 +85,28 @@ class ProteinLanguageModel:
         Attention
             ``values`` of shape ``(n_layers, n_heads, L, L)``.
         """
+        sequence, residue_ids, chain_id, structure_name = self._residues_of(source)
+        # The family is part of the key: two adapters may tokenise one checkpoint differently.
+        key = CacheKey(f"{self.family}:{self.name}", self.revision, sequence)
+        values = self._cached(key, use_cache, lambda: self._compute(sequence))
+        return Attention(values, sequence, residue_ids, self.name, chain_id, structure_name)
+
+    def hidden_states(self, source: str | ChainLike, *, use_cache: bool = True) -> np.ndarray:
+        """The output of every layer for every residue (for probing classifiers).
+
+        Returns
+        -------
+        ndarray, shape=(n_layers, L, hidden_size), float32
+            ``[l]`` is layer ``l``'s output (0-based; the input embeddings are
+            not included); special tokens removed as for :meth:`attention`.
+            Cached in the same cache as attention.
+        """
+        sequence = self._residues_of(source)[0]
+        key = CacheKey(f"{self.family}:{self.name}:hidden_states", self.revision, sequence)
+        return self._cached(key, use_cache, lambda: self._compute(sequence, hidden_states=True))
+
+    def _residues_of(self, source: str | ChainLike) -> tuple[str, tuple[str, ...], str | None, str | None]:
+        """``(sequence, residue_ids, chain_id, structure_name)`` of a sequence or chain, checked."""
         if isinstance(source, str) or not hasattr(source, "sequence"):
             sequence = clean_sequence(source)
             residue_ids = tuple(map(str, range(1, len(sequence) + 1)))
@@ -100,13 +122,14 @@ class ProteinLanguageModel:
                 f"{self.max_length}. Take a window of it, e.g. chain[:{self.max_length}] or "
                 f"sequence[:{self.max_length}]."
             )
-        # The family is part of the key: two adapters may tokenise one checkpoint differently.
-        key = CacheKey(f"{self.family}:{self.name}", self.revision, sequence)
+        return sequence, residue_ids, chain_id, structure_name
+
+    def _cached(self, key: CacheKey, use_cache: bool, compute) -> np.ndarray:
         values = self.cache.get(key) if use_cache else None
         if values is None:
-            values = self._compute(sequence)
+            values = compute()
             values = self.cache.put(key, values) if use_cache else _read_only(values)
-        return Attention(values, sequence, residue_ids, self.name, chain_id, structure_name)
+        return values
 
     def encode(self, sequence: str) -> tuple[dict[str, Any], np.ndarray]:
         """Tokenise a clean sequence for this model.
@@ -127,7 +150,8 @@ class ProteinLanguageModel:
             )
         return {name: tensor.to(self.device) for name, tensor in encoded.items()}, residue_positions
 
-    def _compute(self, sequence: str) -> np.ndarray:
+    def _compute(self, sequence: str, hidden_states: bool = False) -> np.ndarray:
+        """One forward pass: attention ``(n_layers, n_heads, L, L)``, or hidden states ``(n_layers, L, H)``."""
         import torch
 
         inputs, positions = self.encode(sequence)
@@ -137,12 +161,17 @@ class ProteinLanguageModel:
             rows = slice(int(positions[0]), int(positions[-1]) + 1)
         else:
             rows = torch.as_tensor(positions, device=self.device)
-        values = np.empty((self.n_layers, self.n_heads, length, length), dtype=np.float32)
         with self._lock, torch.inference_mode():
+            if hidden_states:
+                output = self.module(**inputs, output_hidden_states=True)
+                self.forward_count += 1
+                # hidden_states[0] is the embedding layer's output; [1:] are the layers'.
+                return torch.stack([h[0][rows] for h in output.hidden_states[1:]]).float().cpu().numpy()
             output = self.module(**inputs, output_attentions=True)
             self.forward_count += 1
             if not output.attentions:
                 raise ModelLoadError(f"{self.name} returned no attention weights (is it using eager attention?)")
+            values = np.empty((self.n_layers, self.n_heads, length, length), dtype=np.float32)
             for layer, attention in enumerate(output.attentions):  # filled layer by layer: no stacked copy
                 values[layer] = attention[0][:, rows][:, :, rows].float().cpu().numpy()
         return values
