@@ -13,6 +13,7 @@ from __future__ import annotations
 from .attention import Attention, head_label
 from .cache import AttentionCache, attention_cache
 from .errors import (
+    AttentionMismatchError,
     ChainNotFoundError,
     InvalidSequenceError,
     LayerHeadIndexError,
@@ -49,5 +50,5 @@ __all__ = [
     "AttentionCache", "attention_cache",
     "ProtAttnError", "InvalidSequenceError", "SequenceTooLongError", "StructureError",
     "StructureDownloadError", "ChainNotFoundError", "ResidueNotFoundError", "ModelLoadError", "TokenizationError",
-    "LayerHeadIndexError",
+    "LayerHeadIndexError", "AttentionMismatchError",
 ]

@@ -23,7 +23,7 @@ from typing import Literal
 
 import numpy as np
 
-from .errors import LayerHeadIndexError
+from .errors import AttentionMismatchError, LayerHeadIndexError
 
 __all__ = ["Attention", "EdgeMode", "EDGE_MODES", "head_label", "check_threshold"]
 
@@ -119,6 +119,15 @@ class Attention:
         """Return ``(layer, head)`` normalised to non-negative indices, or raise
         :class:`LayerHeadIndexError`."""
         return _check_index(layer, self.n_layers, "layer"), _check_index(head, self.n_heads, "head")
+
+    def check_chain(self, chain) -> None:
+        """Raise :class:`AttentionMismatchError` unless this is the attention of ``chain``'s residues."""
+        if chain.sequence != self.sequence or tuple(chain.residue_ids) != self.residue_ids:
+            raise AttentionMismatchError(
+                f"the attention is of a {len(self)}-residue sequence ({self.sequence[:12]}...), not of chain "
+                f"{chain.chain_id!r} of {chain.structure_name} ({len(chain)} residues: {chain.sequence[:12]}...); "
+                "compute it with model.attention(chain)"
+            )
 
     def head(self, layer: int, head: int) -> np.ndarray:
         """Attention matrix of one head, shape ``(L, L)`` (a read-only view)."""

@@ -77,3 +77,7 @@ class AnalysisInputError(ProtAttnError, ValueError):
 
 class DSSPError(ProtAttnError, OSError):
     """DSSP (``mkdssp``) is missing or failed on a structure."""
+
+
+class AttentionMismatchError(ProtAttnError, ValueError):
+    """Attention given together with a chain is not of that chain's residues."""

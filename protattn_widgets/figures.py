@@ -282,11 +282,7 @@ def _strongest_edges(attention: Attention, layer: int, head: int, top_k: int, th
 def _draw_structure_edges(fig: Figure, ax, chain, attention: Attention, layer: int, head: int,
                           top_k: int, threshold: float | None, mode: str = "max",
                           head_title: bool = True) -> None:
-    if attention.sequence != chain.sequence:
-        raise ValueError(
-            f"attention is of a {len(attention)}-residue sequence, not of chain {chain.chain_id} "
-            f"({len(chain)} residues)"
-        )
+    attention.check_chain(chain)
     ca = np.asarray(chain.ca, dtype=float)
     has_ca = ~np.isnan(ca).any(axis=1)
     if not has_ca.any():

@@ -183,7 +183,7 @@ def test_structure_edges_follow_the_edge_mode(attention, heavy):
 
 def test_structure_edges_refuse_another_chains_attention(antiberty, attention):
     light = paw.load_structure(paw.example_path("1vfb_complex"))["A"]
-    with pytest.raises(ValueError, match="not of chain A"):
+    with pytest.raises(paw.AttentionMismatchError, match="not of chain .A. of 1vfb_complex"):
         structure_edges_3d(light, attention, 0, 0)
 
 

@@ -178,10 +178,6 @@ def contact_accumulator(attention, chain, threshold: float = 0.3, min_total: int
         Supplies the contact map (CB < ``cutoff`` Å, ``|i - j| >= min_separation``).
         Pairs where either residue has no CB (real or virtual) are not counted.
     """
-    if attention.sequence != chain.sequence:
-        raise ValueError(
-            f"attention is of a {len(attention)}-residue sequence, not of chain {chain.chain_id} "
-            f"({len(chain)} residues)"
-        )
+    attention.check_chain(chain)
     accumulator = PropertyAccumulator(attention.n_layers, attention.n_heads, threshold, min_total)
     return accumulator.add(attention.values, chain.contact_map(cutoff, min_separation), mask=chain.pair_mask("cb"))

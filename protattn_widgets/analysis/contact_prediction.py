@@ -125,9 +125,11 @@ def _contact_targets(chain, cutoff: float) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _check_pair(attention, chain) -> None:
-    sequence = getattr(attention, "sequence", None)
-    length = _values(attention).shape[-1]
-    if (sequence is not None and sequence != chain.sequence) or length != len(chain):
+    if hasattr(attention, "check_chain"):
+        attention.check_chain(chain)
+        return
+    length = _values(attention).shape[-1]  # a bare array: only its length can be checked
+    if length != len(chain):
         raise ValueError(
             f"attention covers a {length}-residue sequence that is not chain "
             f"{getattr(chain, 'chain_id', '?')}'s ({len(chain)} residues); pass attention of the same sequence"

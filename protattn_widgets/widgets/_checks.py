@@ -11,14 +11,10 @@ from __future__ import annotations
 from traitlets import validate
 
 from ..attention import Attention, check_threshold
-from ..errors import ProtAttnError
+from ..errors import AttentionMismatchError
 from ..structures import Chain
 
 __all__ = ["AttentionMismatchError", "check_attention_chain", "SharedStateChecks"]
-
-
-class AttentionMismatchError(ProtAttnError, ValueError):
-    """The attention given to a view is not of the chain (or structure) given with it."""
 
 
 def check_attention_chain(attention: Attention, chain: Chain | None) -> None:
@@ -29,12 +25,7 @@ def check_attention_chain(attention: Attention, chain: Chain | None) -> None:
         return
     if not isinstance(chain, Chain):
         raise TypeError(f"chain must be a Chain (structure[chain_id]), got {type(chain).__name__}")
-    if chain.sequence != attention.sequence or tuple(chain.residue_ids) != tuple(attention.residue_ids):
-        raise AttentionMismatchError(
-            f"the attention covers {len(attention)} residues ({attention.sequence[:12]}...) but chain "
-            f"{chain.chain_id!r} of {chain.structure_name} has {len(chain)} ({chain.sequence[:12]}...); "
-            "compute it with model.attention(chain)"
-        )
+    attention.check_chain(chain)
 
 
 class SharedStateChecks:
