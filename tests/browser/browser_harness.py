@@ -2,13 +2,15 @@
 
 :class:`LabPage` writes a notebook (nbformat) into the server's root, opens it,
 runs all cells, runs code in its kernel and reads the printed text back,
-screenshots the NGL canvas and collects console errors.  The fixtures that
+screenshots the NGL canvas, waits for NGL frames and collects console errors and
+warnings.  The fixtures that
 start the server and the browser are in ``conftest.py`` next to this file.
 """
 
 from __future__ import annotations
 
 import io
+import re
 import subprocess
 import time
 from dataclasses import dataclass, field
@@ -17,18 +19,55 @@ from pathlib import Path
 KERNEL_NAME = "protattn-test"
 PAGE_TIMEOUT_MS = 90_000
 
-#: Console errors that are not ours, per front-end, each with the reason it is harmless.
-#: Checked by hand: each also appears with a notebook holding only ``1+1`` (no widget).
-KNOWN_CONSOLE_NOISE: dict[str, dict[str, str]] = {
-    "lab": {},
-    "notebook": {
-        "Cannot read properties of undefined (reading 'schema')":
-            "Notebook 7.6 page error from its collaborative document model (next to "
-            "'[yjs#509] Not same Y.Doc' warnings) when a notebook opens; no widget involved",
-        "Command 'filebrowser:open-path' not registered.":
-            "Notebook 7's notebook page has no file browser; its router still asks for that "
-            "JupyterLab command now and then; nothing of ours calls it",
-    },
+@dataclass(frozen=True)
+class Noise:
+    """A console message that is not ours: its Playwright type ("error", "warning",
+    "pageerror") and its whole text, exactly, or with ``pattern`` a regular expression
+    that must match the whole text (for messages with an address in them)."""
+
+    kind: str
+    text: str
+    reason: str
+    pattern: bool = False
+
+    def matches(self, kind: str, text: str) -> bool:
+        if kind != self.kind:
+            return False
+        return bool(re.fullmatch(self.text, text)) if self.pattern else text == self.text
+
+
+#: Not ours, in every front-end that shows the NGL view (JupyterLab, Notebook 7, the standalone page).
+NGL_NOISE = [
+    Noise("warning", "THREE.WebGLRenderer: The property .useLegacyLights has been deprecated. Migrate your "
+          "lighting according to the following guide: "
+          "https://discourse.threejs.org/t/updates-to-lighting-in-three-js-r155/53733.",
+          "NGL (nglview's 2.4 and our bundled 2.5) sets this three.js renderer property when its "
+          "Stage starts; three.js r155+ warns once"),
+    Noise("warning", r"\[\.WebGL-0x[0-9a-f]+\]GL Driver Message \(OpenGL, Performance, GL_CLOSE_PATH_NV, "
+          r"High\): GPU stall due to ReadPixels( \(this message will no longer repeat\))?",
+          "Chromium's software GL notes that NGL reads its picking buffer back (a click on the "
+          "canvas); a performance note of the driver, nothing fails", pattern=True),
+]
+
+#: Console errors and warnings that are not ours, per front-end, each with the reason it is
+#: harmless.  A message is ignored only when its type and whole text match an entry.
+#: Checked by hand: each Notebook 7 one also appears with a notebook holding only ``1+1`` (no widget).
+KNOWN_CONSOLE_NOISE: dict[str, list[Noise]] = {
+    "lab": NGL_NOISE,
+    "notebook": NGL_NOISE + [
+        Noise("pageerror", "Cannot read properties of undefined (reading 'schema')",
+              "Notebook 7.6 page error from its collaborative document model (next to "
+              "'[yjs#509] Not same Y.Doc' warnings) when a notebook opens; no widget involved"),
+        Noise("warning", "[yjs#509] Not same Y.Doc",
+              "Notebook 7.6's collaborative document model when a notebook opens; no widget involved"),
+        Noise("pageerror", "Command 'filebrowser:open-path' not registered.",
+              "Notebook 7's notebook page has no file browser; its router still asks for that "
+              "JupyterLab command now and then; nothing of ours calls it"),
+        *(Noise("warning", f"Menu entry for command '{command}' is duplicated.",
+                "Notebook 7.6 registers these menu entries twice at start-up; no widget involved")
+          for command in ("filemenu:close-and-cleanup", "debugger:show-panel", "toc:show-panel")),
+    ],
+    "standalone": NGL_NOISE,
 }
 
 
@@ -138,10 +177,76 @@ class LabPage:
         return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
 
     def errors(self) -> list[str]:
-        """Console errors and uncaught page errors, minus :data:`KNOWN_CONSOLE_NOISE`."""
-        noise = KNOWN_CONSOLE_NOISE[self.app]
-        return [text for kind, text in self.console
-                if kind in ("error", "pageerror") and not any(k in text for k in noise)]
+        """Console errors and warnings and uncaught page errors, minus :data:`KNOWN_CONSOLE_NOISE`."""
+        return console_problems(self.console, KNOWN_CONSOLE_NOISE[self.app])
+
+    def kernel_edges(self, view: str) -> tuple[int, int]:
+        """``(number of edges, edge_checksum)`` of what the kernel's StructureAttentionView
+        ``view`` (a Python expression) sent to the page: its ``edges`` and ``_pa_*`` bytes."""
+        out = self.run_python(f"_v = {view}\nprint(len(_v.edges), _v.ngl._pa_edges.hex(), _v.ngl._pa_weights.hex())")
+        n, pairs, weights = (out.split() + ["", ""])[:3]
+        return int(n), edge_checksum(bytes.fromhex(pairs), bytes.fromhex(weights))
+
+    def ngl_summary(self, find_view: str) -> dict:
+        return self.page.evaluate(f"() => ({find_view})().protattn.summary()")
+
+    def wait_for_ngl_frame(self, find_view: str, condition: str = "true", timeout_ms: int = 30_000) -> dict:
+        """See :func:`wait_for_ngl_frame`."""
+        return wait_for_ngl_frame(self.page, find_view, condition, timeout_ms)
+
+
+#: Console message types that fail a test (Playwright's names; ``console.warn`` is "warning").
+PROBLEM_TYPES = ("error", "warning", "pageerror")
+
+
+def console_problems(console: list[tuple[str, str]], noise: list[Noise]) -> list[str]:
+    """``(type, text)`` console messages that are errors or warnings and not, as a whole, noise."""
+    return [f"{kind}: {text}" for kind, text in console
+            if kind in PROBLEM_TYPES and not any(n.matches(kind, text) for n in noise)]
+
+
+def wait_for_ngl_frame(page, find_view: str, condition: str = "true", timeout_ms: int = 30_000) -> dict:
+    """Wait until the NGL view's ``summary()`` (as ``s``) satisfies ``condition`` and NGL has drawn
+    a frame showing it (``s.painted``: no representation build pending), then for two more
+    animation frames so that the frame is on screen.  Returns that summary."""
+    page.wait_for_function(
+        f"() => {{ const e = ({find_view})(); const s = e && e.protattn.summary();"
+        f"          return !!s && s.ready && s.painted && ({condition}); }}",
+        timeout=timeout_ms)
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r())))")
+    return page.evaluate(f"() => ({find_view})().protattn.summary()")
+
+
+def wait_until_pixels(grab, ok, timeout_s: float = 15.0, what: str = "the canvas"):
+    """Screenshot with ``grab()`` until ``ok(pixels)`` holds; return that screenshot (fails
+    after ``timeout_s``).  For what NGL draws later than any counter says (a rebuilt
+    representation)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        pixels = grab()
+        if ok(pixels):
+            return pixels
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: not seen on the canvas within {timeout_s} s")
+        time.sleep(0.1)
+
+
+def wait_for_pixels(grab, before, min_fraction: float, timeout_s: float = 15.0, tolerance: int = 24,
+                    what: str = "the canvas"):
+    """Screenshot with ``grab()`` until more than ``min_fraction`` of the pixels differ from
+    ``before``; return that screenshot (fails after ``timeout_s``)."""
+    return wait_until_pixels(grab, lambda now: changed_fraction(before, now, tolerance) > min_fraction,
+                             timeout_s, f"{what} changing in more than {min_fraction} of its pixels")
+
+
+def edge_checksum(pairs: bytes, weights: bytes) -> int:
+    """js/ngl_attention.js's ``summary().edgeChecksum`` of the ``_pa_edges`` / ``_pa_weights``
+    bytes: FNV-1a (32 bit) over the first 4k pair bytes, then the first k weight bytes."""
+    k = min(len(weights), len(pairs) // 4)
+    h = 0x811C9DC5
+    for byte in pairs[: 4 * k] + weights[:k]:
+        h = ((h ^ byte) * 0x01000193) & 0xFFFFFFFF
+    return h
 
 
 def distinct_colors(pixels) -> int:

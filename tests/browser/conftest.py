@@ -7,8 +7,8 @@
   and CI need (no ``--use-gl=swiftshader``: it turns WebGL off; WebGL runs on
   SwiftShader by itself).
 * ``browser_harness.LabPage``: write a notebook, open it, run all cells, run code in its
-  kernel and read the printed text back, screenshot a canvas, collect console
-  errors.
+  kernel and read the printed text back, screenshot a canvas, wait for NGL frames,
+  collect console errors and warnings.
 
 Nothing here skips: a missing Chromium, Playwright or JupyterLab fails the
 tests with the command that installs it.  Everything started is shut down.

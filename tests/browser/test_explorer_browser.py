@@ -15,7 +15,7 @@ import statistics
 
 import pytest
 
-from browser_harness import LabPage, changed_fraction, distinct_colors
+from browser_harness import LabPage, changed_fraction, distinct_colors, wait_for_pixels
 
 STRUCTURE = os.environ.get("PROTATTN_BENCH_STRUCTURE")
 CHAIN = os.environ.get("PROTATTN_BENCH_CHAIN", "B")
@@ -32,6 +32,16 @@ VIEW = """(kind) => [...document.querySelectorAll('.protattn-heatmap, .protattn-
 HEATMAP_CANVAS = ".protattn-heatmap canvas"
 #: The NGL view's API (js/ngl_attention.js).
 NGL_VIEW = "() => [...document.querySelectorAll('div')].find(e => e.protattn)"
+#: Median time from the kernel setting ``ex.head`` to the first animation frame after the
+#: heatmap drew the new head (the frame that shows it).  The README's target is 100 ms
+#: (bench/bench_widgets.py, L=500, an idle machine); this bound leaves room for 2 shared cores
+#: running server, kernel and browser (about 50 ms here, idle), and still fails when a change
+#: takes something like a second.
+REDRAW_MEDIAN_BOUND_MS = 250
+#: The same to the frame after that, i.e. once that frame has been painted.  Here that frame
+#: also holds NGL's redraw of the new edges, which SwiftShader (software WebGL) takes 100+ ms
+#: over on this CPU (about 200 ms in all, idle): a looser bound, still failing at a second.
+PAINTED_MEDIAN_BOUND_MS = 500
 
 
 @pytest.fixture(scope="module")
@@ -42,9 +52,24 @@ def lab(jupyter_server, browser):
         for kind in ("heatmap", "head_grid", "sequence_track"):
             page.page.wait_for_function(f"() => {{ const e = ({VIEW})('{kind}'); return e && e.protattnView.draws > 0; }}",
                                         timeout=120_000)
+        page.page.wait_for_function(  # the 3D view (nglview) loaded the structure and drew on it
+            f"() => {{ const e = ({NGL_VIEW})(); return e && e.protattn.summary().ready; }}", timeout=120_000)
+        page.wait_for_ngl_frame(NGL_VIEW)
         yield page
     finally:
         page.close()
+
+
+def ngl_pixels(lab: LabPage):
+    """Screenshot of the canvas inside the NGL view's element (the one holding ``e.protattn``)."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    canvas = lab.page.evaluate_handle(f"() => ({NGL_VIEW})().querySelector('canvas')").as_element()
+    assert canvas is not None, "no canvas in the NGL view"
+    return np.asarray(Image.open(io.BytesIO(canvas.screenshot())).convert("RGB"))
 
 
 def api(lab: LabPage, kind: str, call: str = "summary()"):
@@ -66,7 +91,11 @@ def test_views_draw(lab):
     assert distinct_colors(lab.canvas_pixels(".protattn-track canvas")) > 10
     assert api(lab, "heatmap")["n"] == 116
     assert lab.page.locator(".protattn-error").count() == 0
-    assert distinct_colors(lab.canvas_pixels()) > 200, "the NGL canvas (first in the explorer) is blank"
+    structure = ngl_pixels(lab)
+    assert structure.shape[0] > 200 and structure.shape[1] > 200
+    assert distinct_colors(structure) > 200, "the NGL canvas is (nearly) blank"
+    state = lab.ngl_summary(NGL_VIEW)
+    assert state["mappedResidues"] == 116 and state["edges"] > 0, state
 
 
 def test_hovering_a_cell_shows_residues_and_weight(lab):
@@ -87,11 +116,13 @@ def test_hovering_a_cell_shows_residues_and_weight(lab):
     assert abs(shown - weight) <= 0.006, (text, expected)
 
 
-def test_head_slider_changes_heatmap_pixels(lab):
+def test_head_slider_changes_heatmap_pixels_and_edges(lab):
     wait_for_head(lab, "heatmap", 3, 5)
+    ngl_before = lab.wait_for_ngl_frame(NGL_VIEW)
+    assert (ngl_before["edges"], ngl_before["edgeChecksum"]) == lab.kernel_edges("ex.structure_view")
+    structure_before = ngl_pixels(lab)
     before = lab.canvas_pixels(HEATMAP_CANVAS)
     draws = api(lab, "heatmap")["draws"]
-    ngl_updates = lab.page.evaluate(f"() => ({NGL_VIEW})().protattn.summary().updates")
     slider = lab.page.locator(".widget-hslider", has_text="head").first
     handle = slider.locator(".noUi-handle").first
     handle.focus()
@@ -102,9 +133,13 @@ def test_head_slider_changes_heatmap_pixels(lab):
     after = lab.canvas_pixels(HEATMAP_CANVAS)
     assert changed_fraction(before, after) > 0.01, "the heatmap did not change with the head"
     assert lab.run_python("print(ex.heatmap.head, ex.grid.head, ex.structure_view.head)").split() == ["6"] * 3
-    n_edges = int(lab.run_python("print(len(ex.structure_view.edges))"))
-    lab.page.wait_for_function(  # the 3D view redrew its edges for the new head
-        f"() => {{ const s = ({NGL_VIEW})().protattn.summary(); return s.updates > {ngl_updates} && s.edges === {n_edges}; }}")
+    # The 3D view redrew its edges: the very pairs and weights the kernel sent for head 6.
+    n_edges, checksum = lab.kernel_edges("ex.structure_view")
+    ngl_after = lab.wait_for_ngl_frame(
+        NGL_VIEW, f"s.drawnEdges > {ngl_before['drawnEdges']} && s.edges === {n_edges}")
+    assert ngl_after["edgeChecksum"] == checksum, (ngl_after, checksum)
+    assert checksum != ngl_before["edgeChecksum"], "heads 5 and 6 have the same edges: pick other heads"
+    wait_for_pixels(lambda: ngl_pixels(lab), structure_before, 0.002, what="the NGL canvas (new head's edges)")
 
 
 def test_clicking_a_heatmap_cell_selects_the_residue_everywhere(lab):
@@ -129,15 +164,18 @@ def test_clicking_a_head_tile_and_arrow_keys_pick_the_head(lab):
 
 
 def test_redraw_time(lab):
-    """The kernel sets the head -> the heatmap has redrawn, on one clock (epoch ms).
+    """The kernel sets the head -> the heatmap has redrawn and is on screen, on one clock (epoch ms).
 
     The kernel stamps ``time.time()`` just before ``ex.head = h``; the page stamps
     ``performance.timeOrigin + performance.now()`` when the heatmap has drawn the
-    new head.  Both run on this machine, so the difference is the whole update:
-    Python side, serialisation, websocket, deserialisation, drawing.
+    new head (``lastDrawEnd``) and again two animation frames after it saw that draw
+    (the frame holding it has been painted).  Both run on this machine, so the
+    difference is the whole update: Python side, serialisation, websocket,
+    deserialisation, drawing, painting.
     """
     rounds = []
-    for k in range(12):
+    warm_up, measured = 2, (10 if os.environ.get("PROTATTN_BENCH_OUT") else 5)
+    for k in range(warm_up + measured):
         head = (k * 3 + 1) % 8
         if head == int(lab.run_python("print(ex.head)")):
             head = (head + 1) % 8
@@ -147,36 +185,61 @@ def test_redraw_time(lab):
             r"""async ([code, find, head]) => {
                  const api = eval(find)('heatmap').protattnView;
                  const draws = api.draws;
+                 const frame = () => new Promise(r => requestAnimationFrame(r));
+                 // Watch for the new head's draw from before the request goes out; once seen, the
+                 // next animation frame is the one that shows it, the frame after that comes
+                 // once it has been painted.
+                 const shown = new Promise((resolve) => {
+                   const deadline = performance.now() + 20000;
+                   const poll = () => {
+                     if (api.draws > draws && api.head === head) {
+                       const seenAt = performance.now();
+                       let frameAt = null;
+                       frame().then(() => { frameAt = performance.now(); return frame(); })
+                              .then(() => resolve({seenAt, frameAt, paintedAt: performance.now()}));
+                     } else if (performance.now() > deadline) {
+                       resolve(null);
+                     } else {
+                       setTimeout(poll, 0);
+                     }
+                   };
+                   poll();
+                 });
                  const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
                  const future = kernel.requestExecute({code, store_history: false});
                  let out = '';
                  future.onIOPub = (msg) => { if (msg.header.msg_type === 'stream') out += msg.content.text; };
                  await future.done;
-                 const deadline = performance.now() + 20000;
-                 while (!(api.draws > draws && api.head === head) && performance.now() < deadline) {
-                   await new Promise(r => setTimeout(r, 1));
-                 }
+                 const seen = await shown;
                  const [t0, t1] = out.trim().split(/\s+/).map(Number);
-                 const drawnAt = performance.timeOrigin + api.lastDrawEnd;
-                 return {total: drawnAt - t0, python: t1 - t0, draw: api.lastDrawMs,
+                 if (!seen) return {ok: false, draws: api.draws, head: api.head, out};
+                 return {total: performance.timeOrigin + api.lastDrawEnd - t0,
+                         frame: performance.timeOrigin + seen.frameAt - t0,
+                         painted: performance.timeOrigin + seen.paintedAt - t0,
+                         python: t1 - t0, draw: api.lastDrawMs,
                          changeToDrawn: api.lastDrawEnd - (api.lastChangeAt || api.lastDrawStart),
                          ok: api.draws > draws && api.head === head};
                }""", [code, VIEW, head])
         assert result["ok"], result
         rounds.append(result)
-    rounds = rounds[2:]  # warm-up
+    rounds = rounds[warm_up:]
     summary = {key: statistics.median(r[key] for r in rounds) for key in rounds[0] if key != "ok"}
     summary["max_total"] = max(r["total"] for r in rounds)
+    summary["max_frame"] = max(r["frame"] for r in rounds)
+    summary["max_painted"] = max(r["painted"] for r in rounds)
     summary["n"] = int(lab.run_python("print(len(ex.attention))"))
     summary["rounds"] = len(rounds)
     out = os.environ.get("PROTATTN_BENCH_OUT")
     if out:
         with open(out, "w") as handle:
             json.dump(summary, handle, indent=1)
-    print("redraw timings (ms):", summary)
-    assert summary["changeToDrawn"] <= 100, summary
-    assert summary["total"] <= 1000, summary  # generous: 2 shared cores run server, kernel and browser
+    print("redraw timings (ms):", summary,
+          "per round (frame, painted):", [(round(r["frame"]), round(r["painted"])) for r in rounds])
+    assert all(0 < r["total"] <= r["frame"] <= r["painted"] for r in rounds), rounds  # one clock, in order
+    assert summary["frame"] <= REDRAW_MEDIAN_BOUND_MS, summary
+    assert summary["painted"] <= PAINTED_MEDIAN_BOUND_MS, summary
 
 
 def test_no_errors_in_the_browser_console(lab):
-    assert lab.errors() == []
+    assert lab.errors() == [], "\n".join(lab.errors())
+    assert lab.page.locator(".protattn-error").count() == 0, lab.page.locator(".protattn-error").all_inner_texts()

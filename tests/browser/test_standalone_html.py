@@ -7,9 +7,12 @@ clicks on the heatmap and on an atom) and checks what the canvases show.
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from browser_harness import changed_fraction, distinct_colors
+from browser_harness import (KNOWN_CONSOLE_NOISE, changed_fraction, console_problems, distinct_colors, edge_checksum,
+                             wait_for_ngl_frame, wait_for_pixels)
 
 #: The anywidget views' API (js/lib/dom.js `stamp`), on the element each view rendered into.
 VIEW = """(kind) => [...document.querySelectorAll('.protattn-heatmap, .protattn-grid, .protattn-track')]
@@ -22,7 +25,8 @@ LOAD_TIMEOUT_MS = 30_000
 
 
 class StandalonePage:
-    def __init__(self, browser, path):
+    def __init__(self, browser, path, explorer):
+        self.explorer = explorer  # the AttentionExplorer that wrote the page
         self.context = browser.new_context(viewport={"width": 1280, "height": 1000})
         self.requests: list[str] = []
         self.console: list[tuple[str, str]] = []
@@ -36,7 +40,11 @@ class StandalonePage:
         self.page.goto(path.as_uri())
         self.page.wait_for_function("() => window.protattnPage && window.protattnPage.loaded")
         self.page.wait_for_function(f"() => ({NGL_VIEW})() && ({NGL_VIEW})().protattn.summary().ready")
-        self.page.wait_for_timeout(300)  # let NGL finish the frame it was asked for
+        self.ngl_frame()
+
+    def ngl_frame(self, condition: str = "true") -> dict:
+        """Wait until the NGL summary ``s`` satisfies ``condition`` and that frame is on screen."""
+        return wait_for_ngl_frame(self.page, NGL_VIEW, condition, LOAD_TIMEOUT_MS)
 
     def pixels(self, selector: str):
         import io
@@ -56,8 +64,22 @@ class StandalonePage:
     def state(self) -> dict:
         return self.page.evaluate("() => window.protattnPage.state")
 
+    def page_edges(self) -> tuple[bytes, bytes]:
+        """The ``_pa_edges`` / ``_pa_weights`` bytes the page's controller gave the NGL view."""
+        pairs, weights = self.page.evaluate(
+            "() => { const m = window.protattnPage.models.ngl;"
+            "        return [Array.from(m.get('_pa_edges')), Array.from(m.get('_pa_weights'))]; }")
+        return bytes(np.asarray(pairs, "<u2").tobytes()), bytes(weights)
+
+    def widget_edges(self, layer: int, head: int) -> tuple[bytes, bytes]:
+        """The same bytes from the live widget (the explorer that wrote the page) for that head."""
+        ex = self.explorer
+        ex.layer, ex.head = layer, head
+        return ex.structure_view.ngl._pa_edges, ex.structure_view.ngl._pa_weights
+
     def errors(self) -> list[str]:
-        return [text for kind, text in self.console if kind in ("error", "pageerror")]
+        """Console errors and warnings and page errors, minus the NGL noise of every front-end."""
+        return console_problems(self.console, KNOWN_CONSOLE_NOISE["standalone"])
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +90,7 @@ def page(browser, antiberty, tmp_path_factory):
     ex = AttentionExplorer(paw.example_path("1vfb_complex"), model=antiberty, chain="B",
                            layer=3, head=5, threshold=0.3)
     path = ex.to_html(tmp_path_factory.mktemp("standalone") / "explorer.html")
-    opened = StandalonePage(browser, path)
+    opened = StandalonePage(browser, path, ex)
     try:
         yield opened
     finally:
@@ -89,7 +111,8 @@ def test_views_draw_offline(page):
 def test_head_slider_changes_the_heatmap_and_the_edges(page):
     before = page.pixels(HEATMAP_CANVAS)
     draws = page.view("heatmap")["draws"]
-    ngl_updates = page.ngl()["updates"]
+    ngl_before = page.ngl_frame()
+    structure_before = page.pixels(NGL_CANVAS)
     slider = page.page.locator('input[name="head"]')
     slider.focus()
     slider.press("ArrowRight")  # head 6 -> 7 (1-based)
@@ -97,7 +120,21 @@ def test_head_slider_changes_the_heatmap_and_the_edges(page):
     assert page.view("heatmap")["head"] == 6 and page.view("head_grid")["head"] == 6
     after = page.pixels(HEATMAP_CANVAS)
     assert changed_fraction(before, after) > 0.01, "the heatmap did not change with the head"
-    page.page.wait_for_function(f"() => ({NGL_VIEW})().protattn.summary().updates > {ngl_updates}")
+    # The 3D view drew other edges (not merely as many): their checksum and its pixels changed.
+    ngl_after = page.ngl_frame(f"s.drawnEdges > {ngl_before['drawnEdges']}")
+    assert ngl_after["edges"] > 0 and ngl_after["edgeChecksum"] != ngl_before["edgeChecksum"], (ngl_before, ngl_after)
+    pairs, weights = page.page_edges()
+    assert edge_checksum(pairs, weights) == ngl_after["edgeChecksum"] and len(weights) == ngl_after["edges"]
+    # The page finds its edges itself, from the attention quantised to 8 bits: the same pairs as
+    # the widget (ties may come in another order) with weights within one step.
+    def by_pair(pair_bytes, weight_bytes):
+        ij = np.frombuffer(pair_bytes, "<u2").reshape(-1, 2)
+        return {(int(i), int(j)): int(w) for (i, j), w in zip(ij, np.frombuffer(weight_bytes, np.uint8))}
+
+    drawn, widget = by_pair(pairs, weights), by_pair(*page.widget_edges(layer=3, head=6))
+    assert drawn.keys() == widget.keys(), "the page drew other residue pairs than the widget would"
+    assert all(abs(drawn[p] - widget[p]) <= 1 for p in drawn), (drawn, widget)
+    wait_for_pixels(lambda: page.pixels(NGL_CANVAS), structure_before, 0.002, what="the NGL canvas (new head's edges)")
     assert page.page.locator("text=head 4-7").count() == 1
 
 
@@ -113,7 +150,7 @@ def test_clicking_a_heatmap_cell_selects_the_residue_everywhere(page):
 
 def test_clicking_an_atom_selects_its_residue(page):
     page.page.evaluate("() => { window.protattnPage.update({selected_residue: null}); window.scrollTo(0, 0); }")
-    page.page.wait_for_timeout(200)  # the sequence screenshot scrolled the page: let it settle first
+    page.ngl_frame("s.selected === -1")  # the sequence screenshot scrolled the page: let it settle first
     canvas = page.page.locator(NGL_CANVAS).first
     box = canvas.bounding_box()
     # CA atoms of chain B near the middle, by NGL's own projection, 30 px apart.  Another chain
@@ -133,10 +170,12 @@ def test_clicking_an_atom_selects_its_residue(page):
     picked = None
     for target in targets:
         canvas.click(position={"x": target["x"], "y": target["y"]})
-        page.page.wait_for_timeout(200)
+        try:  # a hit selects at once (NGL picks on the click): a miss is known quickly
+            page.page.wait_for_function("() => window.protattnPage.state.selected_residue != null", timeout=2_000)
+        except PlaywrightTimeout:
+            continue
         picked = page.state()["selected_residue"]
-        if picked is not None:
-            break
+        break
     assert picked is not None, f"clicking CA atoms of chain B selected nothing: {targets}"
     # NGL picks the atom under the pointer: the CA clicked on or an atom of a residue next to it.
     where = page.ngl(f"screenPosition({picked})")
@@ -146,4 +185,5 @@ def test_clicking_an_atom_selects_its_residue(page):
 
 
 def test_no_errors_in_the_browser_console(page):
-    assert page.errors() == []
+    assert page.errors() == [], "\n".join(page.errors())
+    assert page.page.locator(".protattn-error").count() == 0, page.page.locator(".protattn-error").all_inner_texts()

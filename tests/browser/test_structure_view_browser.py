@@ -11,7 +11,7 @@ import json
 
 import pytest
 
-from browser_harness import LabPage, changed_fraction, distinct_colors
+from browser_harness import LabPage, changed_fraction, distinct_colors, wait_for_pixels, wait_until_pixels
 
 SETUP_CELLS = [
     # Importing our widgets imports nglview: its ColormakerRegistry widget is displayed
@@ -33,6 +33,7 @@ def lab(jupyter_server, browser):
         page.page.wait_for_function(
             f"() => {{ const e = ({FIND_VIEW})(); return e && e.protattn.summary().ready; }}",
             timeout=120_000)
+        page.wait_for_ngl_frame(FIND_VIEW)
         yield page
     finally:
         page.close()
@@ -48,12 +49,10 @@ def summary(lab: LabPage) -> dict:
     return lab.page.evaluate(f"() => ({FIND_VIEW})().protattn.summary()")
 
 
-def wait_for_edges(lab: LabPage, n_edges: int, updates_after: int) -> None:
-    lab.page.wait_for_function(
-        f"""() => {{ const s = ({FIND_VIEW})().protattn.summary();
-                    return s.edges === {n_edges} && s.updates > {updates_after}; }}""",
-        timeout=30_000)
-    lab.page.wait_for_timeout(300)  # let NGL finish the frame it was asked for
+def wait_for_edges(lab: LabPage, n_edges: int, drawn_after: int) -> dict:
+    """Wait until the page has redrawn its edges (and put the frame on screen) after the
+    ``drawn_after``-th edge draw, with ``n_edges`` edges; return its summary."""
+    return lab.wait_for_ngl_frame(FIND_VIEW, f"s.drawnEdges > {drawn_after} && s.edges === {n_edges}")
 
 
 def test_ngl_canvas_draws_with_the_installed_front_end(lab):
@@ -75,31 +74,36 @@ def test_ngl_canvas_draws_with_the_installed_front_end(lab):
 
 
 def test_changing_head_in_the_kernel_redraws_the_edges(lab):
+    state = lab.wait_for_ngl_frame(FIND_VIEW)
+    assert (state["edges"], state["edgeChecksum"]) == lab.kernel_edges("view"), "the page drew other edges"
     before = lab.canvas_pixels()
-    state = summary(lab)
-    n = int(lab.run_python("view.head = 2; print(len(view.edges))"))
+    lab.run_python("view.head = 2")
+    n, checksum = lab.kernel_edges("view")
     assert n != state["edges"], "pick another head: this one has as many edges as the first"
-    wait_for_edges(lab, n, state["updates"])
-    after = lab.canvas_pixels()
-    assert changed_fraction(before, after) > 0.002, "the canvas did not change with the head"
+    drawn = wait_for_edges(lab, n, state["drawnEdges"])
+    # The very pairs and weights the kernel sent for head 2, not just as many of them.
+    assert drawn["edgeChecksum"] == checksum != state["edgeChecksum"], (drawn, checksum, state)
+    after = wait_for_pixels(lab.canvas_pixels, before, 0.002, what="the NGL canvas (new head)")
     assert distinct_colors(after) > 200
 
 
 def test_selected_residue_from_the_kernel_is_highlighted(lab):
     lab.run_python("view.selected_residue = None")
-    lab.page.wait_for_function(f"() => ({FIND_VIEW})().protattn.summary().selected === -1")
-    lab.page.wait_for_timeout(300)
+    lab.wait_for_ngl_frame(FIND_VIEW, "s.selected === -1")
     before = lab.canvas_pixels()
     lab.run_python("view.selected_residue = 32")  # chain B TYR 32, a CDR residue
-    lab.page.wait_for_function(f"() => ({FIND_VIEW})().protattn.summary().selected === 32")
-    lab.page.wait_for_timeout(300)
-    after = lab.canvas_pixels()
-    assert changed_fraction(before, after) > 0.0002, "selecting a residue changed nothing on the canvas"
-    assert highlight_pixels(after) > highlight_pixels(before) + 10, "no highlight colour on the canvas"
+    lab.wait_for_ngl_frame(FIND_VIEW, "s.selected === 32")
+    # The highlight is a representation NGL rebuilds: poll the pixels until it shows.
+    after = wait_until_pixels(
+        lab.canvas_pixels,
+        lambda now: changed_fraction(before, now) > 0.0002 and highlight_pixels(now) > highlight_pixels(before) + 10,
+        what="the highlight colour of the selected residue")
+    assert distinct_colors(after) > 200
 
 
 def test_clicking_an_atom_selects_its_residue(lab):
     lab.run_python("view.selected_residue = None")
+    lab.wait_for_ngl_frame(FIND_VIEW, "s.selected === -1")
     canvas = lab.canvas()
     box = canvas.bounding_box()
     # The CA of a residue facing the viewer; NGL's own projection says where it is.
@@ -130,7 +134,8 @@ def test_clicking_an_atom_selects_its_residue(lab):
 
 
 def test_no_errors_in_the_browser_console(lab):
-    assert lab.errors() == []
+    assert lab.errors() == [], "\n".join(lab.errors())
+    assert lab.page.locator(".protattn-error").count() == 0
 
 
 def test_notebook7_draws_the_view(jupyter_server, browser):
@@ -140,11 +145,11 @@ def test_notebook7_draws_the_view(jupyter_server, browser):
         page.page.wait_for_function(
             f"() => {{ const e = ({FIND_VIEW})(); return e && e.protattn.summary().ready; }}",
             timeout=120_000)
-        page.page.wait_for_timeout(500)
+        page.wait_for_ngl_frame(FIND_VIEW)
         outputs = page.page.locator(".jp-OutputArea-output").all_inner_texts()
         assert not any(bad in text for text in outputs for bad in BROKEN_WIDGET_TEXTS), outputs
         assert distinct_colors(page.canvas_pixels()) > 200
-        assert page.errors() == []
+        assert page.errors() == [], "\n".join(page.errors())
     finally:
         page.close()
 

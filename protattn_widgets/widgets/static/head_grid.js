@@ -59,11 +59,18 @@ function cssColor(table, q) {
 // js/lib/dom.js
 function sizeCanvas(canvas, width, height) {
   const dpr = typeof window !== "undefined" && window.devicePixelRatio || 1;
-  canvas.style.width = `${width}px`;
-  canvas.style.height = `${height}px`;
-  canvas.width = Math.max(1, Math.round(width * dpr));
-  canvas.height = Math.max(1, Math.round(height * dpr));
+  const w = Math.max(1, Math.round(width * dpr));
+  const h = Math.max(1, Math.round(height * dpr));
   const ctx = canvas.getContext("2d");
+  if (canvas.width !== w || canvas.height !== h) {
+    canvas.style.width = `${width}px`;
+    canvas.style.height = `${height}px`;
+    canvas.width = w;
+    canvas.height = h;
+  } else {
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.clearRect(0, 0, w, h);
+  }
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
   return ctx;
 }
@@ -103,7 +110,7 @@ function showError(el, error) {
   el.textContent = "";
   const box = element("div", "protattn-error", el);
   box.textContent = `protattn view error: ${error && error.message ? error.message : error}`;
-  if (typeof console !== "undefined") console.warn("protattn:", error);
+  if (typeof console !== "undefined") console.error("protattn:", error);
 }
 function showCanvasTooltip(tip, root, canvas, p, text) {
   const box = canvas.getBoundingClientRect();
@@ -299,12 +306,12 @@ function render({ model, el }) {
       );
       showCanvasTooltip(tip, root, canvas, p, text);
     }
-    if (changed) draw();
+    if (changed) schedule();
   }
   function onLeave() {
     hover = null;
     hideTooltip(tip);
-    draw();
+    schedule();
   }
   function onClick(event) {
     const p = localPoint(canvas, event);

@@ -47,11 +47,18 @@ function lut(name, low = 0, high = 1) {
 // js/lib/dom.js
 function sizeCanvas(canvas, width, height) {
   const dpr = typeof window !== "undefined" && window.devicePixelRatio || 1;
-  canvas.style.width = `${width}px`;
-  canvas.style.height = `${height}px`;
-  canvas.width = Math.max(1, Math.round(width * dpr));
-  canvas.height = Math.max(1, Math.round(height * dpr));
+  const w = Math.max(1, Math.round(width * dpr));
+  const h = Math.max(1, Math.round(height * dpr));
   const ctx = canvas.getContext("2d");
+  if (canvas.width !== w || canvas.height !== h) {
+    canvas.style.width = `${width}px`;
+    canvas.style.height = `${height}px`;
+    canvas.width = w;
+    canvas.height = h;
+  } else {
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.clearRect(0, 0, w, h);
+  }
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
   return ctx;
 }
@@ -91,7 +98,7 @@ function showError(el, error) {
   el.textContent = "";
   const box = element("div", "protattn-error", el);
   box.textContent = `protattn view error: ${error && error.message ? error.message : error}`;
-  if (typeof console !== "undefined") console.warn("protattn:", error);
+  if (typeof console !== "undefined") console.error("protattn:", error);
 }
 function showCanvasTooltip(tip, root, canvas, p, text) {
   const box = canvas.getBoundingClientRect();
@@ -291,7 +298,7 @@ function render({ model, el }) {
         octx.putImageData(image, 0, 0);
         painted = true;
       }
-      ctx.imageSmoothingEnabled = false;
+      ctx.imageSmoothingEnabled = n > layout.size * (typeof window !== "undefined" && window.devicePixelRatio || 1);
       ctx.drawImage(offscreen, layout.left, layout.top, layout.size, layout.size);
       ctx.strokeStyle = "#999";
       ctx.lineWidth = 1;
@@ -367,20 +374,20 @@ function render({ model, el }) {
     hover = cell;
     if (!cell) {
       hideTooltip(tip);
-      if (changed) draw();
+      if (changed) schedule();
       return;
     }
     const { ids, names, chain } = residues();
     const code = asBytes(model.get("_matrix"))[cell.row * ids.length + cell.col];
     let text = pairTooltip(chain, names, ids, cell.row, cell.col, codeValue(code, model.get("_scale") || 0));
-    if (contactBits && contactBits[cell.row * ids.length + cell.col]) text += ` (${overlayLabel().replace(/s$/, "")})`;
+    if (contactBits && contactBits[cell.row * ids.length + cell.col]) text += ` (${overlayLabel().replace(/\bcontacts\b/, "contact")})`;
     showCanvasTooltip(tip, root, canvas, p, text);
-    if (changed) draw();
+    if (changed) schedule();
   }
   function onLeave() {
     hover = null;
     hideTooltip(tip);
-    draw();
+    schedule();
   }
   function onClick(event) {
     const p = localPoint(canvas, event);

@@ -43,7 +43,11 @@
     colors: null,      // Uint32Array: our residue index -> 0xRRGGBB
     schemeId: null,
     nEdges: 0,
-    updates: 0,
+    updates: 0,        // redraw() calls: every model change, nglview's own traits too
+    drawnEdges: 0,     // drawEdges() calls: the edge buffer was rebuilt
+    edgeChecksum: 0,   // FNV-1a 32 of the drawn pair bytes (uint16 LE) then weight bytes (uint8)
+    renders: 0,        // NGL frames drawn to the screen (picking renders not counted)
+    paintedUpdate: -1, // `updates` at the last screen frame drawn with no NGL build pending
   };
 
   function bytesOf(value) {
@@ -121,8 +125,20 @@
     redraw();
   }
 
+  // FNV-1a (32 bit) over byte arrays in turn, first `counts[n]` bytes of each: a cheap
+  // fingerprint of what was drawn that tests recompute from the kernel's `_pa_*` bytes.
+  function fnv1a(arrays, counts) {
+    let h = 0x811c9dc5;
+    for (let a = 0; a < arrays.length; a++) {
+      const u8 = arrays[a];
+      for (let b = 0; b < counts[a]; b++) h = Math.imul(h ^ u8[b], 0x01000193);
+    }
+    return h >>> 0;
+  }
+
   function drawEdges() {
-    const pairs = typed(Uint16Array, "_pa_edges");
+    const pairBytes = bytesOf(model.get("_pa_edges"));
+    const pairs = new Uint16Array(pairBytes.slice(0, pairBytes.length & ~1).buffer);
     const weights = bytesOf(model.get("_pa_weights"));
     const ca = typed(Float32Array, "_pa_ca");
     const cmap = colormapHex(0);
@@ -160,6 +176,8 @@
       stage.viewer.add(state.edgeBuffer);
     }
     state.nEdges = k;
+    state.drawnEdges += 1;
+    state.edgeChecksum = fnv1a([pairBytes, weights], [4 * k, k]);
   }
 
   function colorResidues() {
@@ -202,6 +220,13 @@
     stage.viewer.requestRender();
   }
 
+  // A frame on screen that shows every redraw so far: no representation (re)build pending.
+  stage.viewer.signals.rendered.add(function () {
+    if (stage.viewer.lastRenderedPicking) return;
+    state.renders += 1;
+    if (!stage.tasks || stage.tasks.count === 0) state.paintedUpdate = state.updates;
+  });
+
   view.listenTo(model, "change", function () {
     redraw({
       edges: model.hasChanged("_pa_edges") || model.hasChanged("_pa_weights") || model.hasChanged("_pa_ca"),
@@ -231,6 +256,9 @@
     summary: function () {
       return {
         ready: !!state.component, edges: state.nEdges, updates: state.updates,
+        drawnEdges: state.drawnEdges, edgeChecksum: state.edgeChecksum, renders: state.renders,
+        // NGL has drawn a frame since the last redraw, with no representation build pending.
+        painted: !!state.component && state.paintedUpdate === state.updates,
         selected: model.get("_pa_selected"), mappedResidues: state.atomsOf.filter((a) => a.length).length,
       };
     },
