@@ -209,6 +209,10 @@ def test_label_files_load_with_indices_checked_and_merge(tmp_path):
     (tmp_path / "bad.jsonl").write_text(json.dumps(bad) + "\n")
     with pytest.raises(AnalysisInputError, match="outside the 633-residue sequence"):
         analysis.read_label_file(tmp_path / "bad.jsonl")
+    fractional = dict(raw[0], sites=[2.9, 1.5])
+    (tmp_path / "fractional.jsonl").write_text(json.dumps(fractional) + "\n")
+    with pytest.raises(AnalysisInputError, match="whole-number"):
+        analysis.read_label_file(tmp_path / "fractional.jsonl")
 
 
 def test_label_file_proteins_are_truncated_to_the_models_limit(antiberty):

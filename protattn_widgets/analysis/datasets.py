@@ -169,6 +169,9 @@ def read_label_file(path: str | os.PathLike, limit: int | None = None) -> list[P
         if numbers is not None and len(numbers) != length:
             raise AnalysisInputError(
                 f"{where} ({item['id']}): {len(numbers)} residue_numbers for {length} residues")
+        if not all(isinstance(x, int) and not isinstance(x, bool) for x in item["sites"]):
+            raise AnalysisInputError(f"{where} ({item['id']}): sites must be whole-number residue indices, "
+                                     f"got {item['sites'][:5]}")
         sites = np.asarray(item["sites"], dtype=np.int64)
         if sites.size and (sites.min() < 0 or sites.max() >= length):
             raise AnalysisInputError(
