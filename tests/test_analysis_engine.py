@@ -276,3 +276,15 @@ def test_shards_without_usable_proteins_merge_and_counts_stay_right(antiberty):
 def test_empty_dataset_says_so(antiberty):
     with pytest.raises(AnalysisInputError, match="dataset is empty"):
         analysis.analyze(antiberty, [], ["contact"], progress=False)
+
+
+def test_pdb_site_records_per_site_and_their_union():
+    hiv = paw.load_structure(paw.example_path("7hvp"))
+    chain = hiv["A"]
+    sites = analysis.pdb_sites(hiv, chain)
+    assert {"AC1", "DTA", "DTB"} <= set(sites)
+    assert [chain.residue_ids[i] for i in np.flatnonzero(sites["DTA"])] == ["25", "26", "27"]  # catalytic triad
+    assert not sites["DTB"].any()  # chain B's triad
+    from protattn_widgets.analysis.properties import site_record_labels
+
+    np.testing.assert_array_equal(site_record_labels(hiv, chain), np.logical_or.reduce(list(sites.values())))

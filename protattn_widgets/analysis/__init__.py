@@ -30,14 +30,14 @@ from .contact_prediction import (SEPARATION_RANGES, ContactPrecision, ContactPre
 from .datasets import ProteinRecord, load_dataset, read_label_file, records_from_structure
 from .engine import DEFAULT_MAX_LENGTH, analyze
 from .probing import SS3_CLASSES, ProbeResult, contact_probe, layer_embeddings, probe_layers, residue_probe, ss3_labels
-from .properties import AMINO_ACIDS, PROPERTIES, Property, get_property
+from .properties import AMINO_ACIDS, PROPERTIES, Property, get_property, pdb_sites
 from .results import AnalysisResult
 from .statistics import BlosumCorrelation, blosum_correlation, center_of_gravity, head_table
 
 __all__ = [
     "PropertyAccumulator", "contact_accumulator", "analyze", "AnalysisResult", "DEFAULT_MAX_LENGTH",
     "ProteinRecord", "load_dataset", "read_label_file", "records_from_structure",
-    "PROPERTIES", "Property", "get_property", "AMINO_ACIDS",
+    "PROPERTIES", "Property", "get_property", "AMINO_ACIDS", "pdb_sites",
     "BlosumCorrelation", "blosum_correlation", "center_of_gravity", "head_table",
     "ANTIBODY_STRUCTURES", "antibody_dataset",
     "ContactPredictor", "ContactPrecision", "apc", "attention_features", "precision_at", "SEPARATION_RANGES",

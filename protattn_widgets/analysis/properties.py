@@ -95,25 +95,37 @@ def _contact(record: ProteinRecord) -> Labels | None:
     return chain.contact_map(8.0, 6), chain.pair_mask("cb")
 
 
+def pdb_sites(structure, chain) -> dict[str, np.ndarray]:
+    """Each PDB SITE record of ``structure``, as the residues of ``chain`` it names.
+
+    Returns
+    -------
+    dict of site id (e.g. ``"AC1"``) -> ndarray of bool, shape=(L,)
+        Empty for mmCIF files and files without SITE records.
+    """
+    if structure is None or structure.format != "pdb":
+        return {}
+    members: dict[str, set[tuple[str, str]]] = {}
+    for line in structure.text.splitlines():
+        if line.startswith("SITE  "):
+            site = members.setdefault(line[11:14].strip(), set())
+            for start in (18, 29, 40, 51):  # four residues per line, 11 columns each
+                field = line[start:start + 10]
+                if field.strip():
+                    site.add((field[4], field[5:10].strip()))
+    return {site_id: np.array([(chain.chain_id, rid) in site for rid in chain.residue_ids], dtype=bool)
+            for site_id, site in members.items()}
+
+
 def site_record_labels(structure, chain) -> np.ndarray | None:
-    """Residues of ``chain`` named in the PDB SITE records of ``structure``, or ``None`` if it has none.
+    """Residues of ``chain`` named in any PDB SITE record of ``structure``, or ``None`` if it has none.
 
     Returns
     -------
     ndarray of bool, shape=(L,), or None
     """
-    if structure is None or structure.format != "pdb":
-        return None
-    members = set()
-    for line in structure.text.splitlines():
-        if line.startswith("SITE  "):
-            for start in (18, 29, 40, 51):  # four residues per line, 11 columns each
-                field = line[start:start + 10]
-                if field.strip():
-                    members.add((field[4], field[5:10].strip()))
-    if not members:
-        return None
-    return np.array([(chain.chain_id, rid) in members for rid in chain.residue_ids], dtype=bool)
+    sites = pdb_sites(structure, chain)
+    return np.logical_or.reduce(list(sites.values())) if sites else None
 
 
 def _file_label(name: str, from_structure: bool = False):
