@@ -288,3 +288,27 @@ def test_pdb_site_records_per_site_and_their_union():
     from protattn_widgets.analysis.properties import site_record_labels
 
     np.testing.assert_array_equal(site_record_labels(hiv, chain), np.logical_or.reduce(list(sites.values())))
+
+
+def test_mmcif_site_records_are_read_too(tmp_path):
+    """Entries downloaded by PDB id are mmCIF: their _struct_site_gen records label binding sites."""
+    import io
+
+    from Bio.PDB import MMCIFIO, PDBParser
+
+    pdb = paw.load_structure(paw.example_path("7hvp"))
+    out = io.StringIO()
+    writer = MMCIFIO()
+    writer.set_structure(PDBParser(QUIET=True).get_structure("7hvp", str(paw.example_path("7hvp"))))
+    writer.save(out)
+    rows = [f"{site} A {resid} ?" for site, mask in analysis.pdb_sites(pdb, pdb["A"]).items()
+            for resid in np.array(pdb["A"].residue_ids)[mask]]
+    site_loop = "loop_\n_struct_site_gen.site_id\n_struct_site_gen.auth_asym_id\n" \
+                "_struct_site_gen.auth_seq_id\n_struct_site_gen.pdbx_auth_ins_code\n" + "\n".join(rows) + "\n"
+    cif = paw.load_structure(out.getvalue() + site_loop)
+    assert cif.format == "cif"
+    sites = analysis.pdb_sites(cif, cif["A"])
+    expected = analysis.pdb_sites(pdb, pdb["A"])
+    assert set(sites) == {s for s, m in expected.items() if m.any()}
+    for site_id, mask in sites.items():
+        np.testing.assert_array_equal(mask, expected[site_id])

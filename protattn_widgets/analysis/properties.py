@@ -14,7 +14,7 @@ property (features)           label                                       counte
 ``contact``                   CB-CB < 8 Å and ``|i - j| >= 6``            pairs where both residues have
                                                                           a CB (real or virtual)
 ``binding_site``              target is a site: label file, else the      every target
-                              structure's SITE records
+                              structure's site records (PDB SITE, mmCIF _struct_site_gen)
 ``ptm``                       target is modified (provis label file)      every target
 ``secondary_structure:*``     DSSP class of the target (helix, strand,    targets DSSP assigned a state
                               turn_bend, none)
@@ -96,25 +96,47 @@ def _contact(record: ProteinRecord) -> Labels | None:
 
 
 def pdb_sites(structure, chain) -> dict[str, np.ndarray]:
-    """Each PDB SITE record of ``structure``, as the residues of ``chain`` it names.
+    """Each site record of ``structure`` (PDB ``SITE``, mmCIF ``_struct_site_gen``) as the
+    residues of ``chain`` it names.
 
     Returns
     -------
     dict of site id (e.g. ``"AC1"``) -> ndarray of bool, shape=(L,)
-        Empty for mmCIF files and files without SITE records.
+        Empty for files without site records.
     """
-    if structure is None or structure.format != "pdb":
+    if structure is None:
         return {}
+    members = _cif_site_members(structure.text) if structure.format == "cif" else _pdb_site_members(structure.text)
+    return {site_id: np.array([(chain.chain_id, rid) in site for rid in chain.residue_ids], dtype=bool)
+            for site_id, site in members.items()}
+
+
+def _pdb_site_members(text: str) -> dict[str, set[tuple[str, str]]]:
     members: dict[str, set[tuple[str, str]]] = {}
-    for line in structure.text.splitlines():
+    for line in text.splitlines():
         if line.startswith("SITE  "):
             site = members.setdefault(line[11:14].strip(), set())
             for start in (18, 29, 40, 51):  # four residues per line, 11 columns each
                 field = line[start:start + 10]
                 if field.strip():
                     site.add((field[4], field[5:10].strip()))
-    return {site_id: np.array([(chain.chain_id, rid) in site for rid in chain.residue_ids], dtype=bool)
-            for site_id, site in members.items()}
+    return members
+
+
+def _cif_site_members(text: str) -> dict[str, set[tuple[str, str]]]:
+    import io
+
+    from Bio.PDB.MMCIF2Dict import MMCIF2Dict
+
+    data = MMCIF2Dict(io.StringIO(text))
+    site_ids = data.get("_struct_site_gen.site_id", [])
+    chains = data.get("_struct_site_gen.auth_asym_id", [])
+    numbers = data.get("_struct_site_gen.auth_seq_id", [])
+    codes = data.get("_struct_site_gen.pdbx_auth_ins_code", ["?"] * len(site_ids))
+    members: dict[str, set[tuple[str, str]]] = {}
+    for site_id, chain_id, number, code in zip(site_ids, chains, numbers, codes):
+        members.setdefault(site_id, set()).add((chain_id, number + ("" if code in ("?", ".") else code)))
+    return members
 
 
 def site_record_labels(structure, chain) -> np.ndarray | None:
