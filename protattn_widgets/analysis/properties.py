@@ -14,7 +14,7 @@ property (features)           label                                       counte
 ``contact``                   CB-CB < 8 Å and ``|i - j| >= 6``            pairs where both residues have
                                                                           a CB (real or virtual)
 ``binding_site``              target is a site: label file, else the      every target
-                              structure's site records (PDB SITE, mmCIF _struct_site_gen)
+                              structure's site records (PDB, mmCIF)
 ``ptm``                       target is modified (provis label file)      every target
 ``secondary_structure:*``     DSSP class of the target (helix, strand,    targets DSSP assigned a state
                               turn_bend, none)
