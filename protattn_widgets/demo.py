@@ -78,7 +78,11 @@ def run_demo(outdir: str | Path = "protattn-demo", *, model: str = "antiberty",
     outdir = Path(outdir)
     default = structure is None
     source = DEFAULT_DEMO_STRUCTURE if default else structure
-    steps = 1 + 1 + 1 + 1 + 3 + 1  # model, structure, attention (resized below), stats, figures, summary
+    if chains is None and default:
+        chains = list(DEFAULT_DEMO_CHAINS)
+    # model, structure, one attention per chain (all chains when not named: counted once loaded),
+    # statistics, three figures, summary
+    steps = 2 + (len(chains) if chains is not None else 1) + 1 + 3 + 1
     with _progress(steps, progress) as bar:
         def step(what: str) -> None:
             bar.set_description_str(f"protattn demo: {what}")
@@ -90,9 +94,9 @@ def run_demo(outdir: str | Path = "protattn-demo", *, model: str = "antiberty",
         step("loading structure")
         struct = resolve_structure(source)
         if chains is None:
-            chains = list(DEFAULT_DEMO_CHAINS) if default else list(struct.chain_ids)
+            chains = list(struct.chain_ids)
+            bar.total += len(chains) - 1
         chain_objects = [struct[c] for c in chains]
-        bar.total += len(chain_objects) - 1
         bar.update()
 
         attentions = []
