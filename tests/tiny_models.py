@@ -75,6 +75,38 @@ def save_protalbert(directory: Path) -> Path:
     return directory
 
 
+PLANT_TOKENS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *AMINO]
+
+
+def _blank_bert(head_dim: int, max_positions: int, seed: int):
+    """A 2-layer, 2-head BERT with zero embeddings and head 0's query/key zeroed, ready to plant."""
+    from transformers import BertConfig, BertModel
+
+    config = BertConfig(vocab_size=len(PLANT_TOKENS), hidden_size=2 * head_dim, num_hidden_layers=2,
+                        num_attention_heads=2, intermediate_size=8, max_position_embeddings=max_positions,
+                        hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0)
+    torch.manual_seed(seed)
+    model = BertModel(config)
+    with torch.no_grad():
+        for table in (model.embeddings.word_embeddings, model.embeddings.token_type_embeddings,
+                      model.embeddings.position_embeddings):
+            table.weight.zero_()
+        attention = model.encoder.layer[0].attention.self
+        for proj in (attention.query, attention.key):
+            proj.weight[:head_dim].zero_()
+            proj.bias[:head_dim].zero_()
+    return model, attention
+
+
+def _save_planted(model, directory: Path) -> Path:
+    from transformers import BertTokenizer
+
+    model.save_pretrained(directory)
+    vocab = OrderedDict((t, i) for i, t in enumerate(PLANT_TOKENS))
+    BertTokenizer(vocab=vocab, do_lower_case=False).save_pretrained(directory)
+    return directory
+
+
 def save_planted(directory: Path, max_residues: int = 40) -> Path:
     """A BERT whose layer 0, head 0 attends from every token to the previous token.
 
@@ -82,31 +114,15 @@ def save_planted(directory: Path, max_residues: int = 40) -> Path:
     the hidden state of token t only says "position t".  Head 0's key reads the
     position, its query the position shifted by one, scaled so softmax is sharp.
     """
-    from transformers import BertConfig, BertModel, BertTokenizer
-
-    tokens = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *AMINO]
     positions = max_residues + 2
     head_dim = positions  # head 0 spans exactly the one-hot position space
-    config = BertConfig(vocab_size=len(tokens), hidden_size=2 * head_dim, num_hidden_layers=2,
-                        num_attention_heads=2, intermediate_size=8, max_position_embeddings=positions,
-                        hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0)
-    model = BertModel(config)
+    model, attention = _blank_bert(head_dim, positions, seed=5)
     with torch.no_grad():
-        emb = model.embeddings
-        emb.word_embeddings.weight.zero_()
-        emb.token_type_embeddings.weight.zero_()
-        emb.position_embeddings.weight.zero_()
-        emb.position_embeddings.weight[:, :positions] = torch.eye(positions)
-        attention = model.encoder.layer[0].attention.self
-        for proj in (attention.query, attention.key):
-            proj.weight.zero_()
-            proj.bias.zero_()
+        model.embeddings.position_embeddings.weight[:, :positions] = torch.eye(positions)
         attention.key.weight[:head_dim, :positions] = torch.eye(positions)
         # query of token t points at position t - 1
         attention.query.weight[:head_dim, :positions] = 400.0 * torch.eye(positions).roll(1, dims=1)
-    model.save_pretrained(directory)
-    BertTokenizer(vocab=OrderedDict((t, i) for i, t in enumerate(tokens)), do_lower_case=False).save_pretrained(directory)
-    return directory
+    return _save_planted(model, directory)
 
 
 def install_in_hub_cache(directory: Path, repo_id: str, hub_cache: Path, commit: str = "0" * 40) -> None:
@@ -131,27 +147,9 @@ def save_planted_cysteine(directory: Path, max_residues: int = 130) -> Path:
     that one dimension and its query is a large constant (a bias), so softmax
     puts nearly all of every row's weight on the sequence's cysteines.
     """
-    from transformers import BertConfig, BertModel, BertTokenizer
-
-    tokens = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *AMINO]
-    head_dim = 8
-    config = BertConfig(vocab_size=len(tokens), hidden_size=2 * head_dim, num_hidden_layers=2,
-                        num_attention_heads=2, intermediate_size=8, max_position_embeddings=max_residues + 2,
-                        hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0)
-    torch.manual_seed(4)
-    model = BertModel(config)
+    model, attention = _blank_bert(8, max_residues + 2, seed=4)
     with torch.no_grad():
-        emb = model.embeddings
-        emb.word_embeddings.weight.zero_()
-        emb.token_type_embeddings.weight.zero_()
-        emb.position_embeddings.weight.zero_()
-        emb.word_embeddings.weight[tokens.index("C"), 0] = 1.0
-        attention = model.encoder.layer[0].attention.self
-        for proj in (attention.query, attention.key):
-            proj.weight[:head_dim].zero_()
-            proj.bias[:head_dim].zero_()
+        model.embeddings.word_embeddings.weight[PLANT_TOKENS.index("C"), 0] = 1.0
         attention.key.weight[0, 0] = 1.0
         attention.query.bias[0] = 100.0
-    model.save_pretrained(directory)
-    BertTokenizer(vocab=OrderedDict((t, i) for i, t in enumerate(tokens)), do_lower_case=False).save_pretrained(directory)
-    return directory
+    return _save_planted(model, directory)

@@ -194,6 +194,12 @@ class LabPage:
         """See :func:`wait_for_ngl_frame`."""
         return wait_for_ngl_frame(self.page, find_view, condition, timeout_ms)
 
+    def wait_for_ngl_view(self, find_view: str, timeout_ms: int = 120_000) -> dict:
+        """Wait until the NGL view found by ``find_view`` loaded its structure and a frame shows it."""
+        self.page.wait_for_function(
+            f"() => {{ const e = ({find_view})(); return e && e.protattn.summary().ready; }}", timeout=timeout_ms)
+        return self.wait_for_ngl_frame(find_view)
+
 
 #: Console message types that fail a test (Playwright's names; ``console.warn`` is "warning").
 PROBLEM_TYPES = ("error", "warning", "pageerror")

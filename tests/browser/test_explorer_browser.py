@@ -52,9 +52,7 @@ def lab(jupyter_server, browser):
         for kind in ("heatmap", "head_grid", "sequence_track"):
             page.page.wait_for_function(f"() => {{ const e = ({VIEW})('{kind}'); return e && e.protattnView.draws > 0; }}",
                                         timeout=120_000)
-        page.page.wait_for_function(  # the 3D view (nglview) loaded the structure and drew on it
-            f"() => {{ const e = ({NGL_VIEW})(); return e && e.protattn.summary().ready; }}", timeout=120_000)
-        page.wait_for_ngl_frame(NGL_VIEW)
+        page.wait_for_ngl_view(NGL_VIEW)  # the 3D view (nglview) loaded the structure and drew on it
         yield page
     finally:
         page.close()

@@ -30,10 +30,7 @@ def lab(jupyter_server, browser):
     page = LabPage(jupyter_server, browser, "structure_view.ipynb", SETUP_CELLS)
     try:
         page.run_all()
-        page.page.wait_for_function(
-            f"() => {{ const e = ({FIND_VIEW})(); return e && e.protattn.summary().ready; }}",
-            timeout=120_000)
-        page.wait_for_ngl_frame(FIND_VIEW)
+        page.wait_for_ngl_view(FIND_VIEW)
         yield page
     finally:
         page.close()
@@ -142,10 +139,7 @@ def test_notebook7_draws_the_view(jupyter_server, browser):
     page = LabPage(jupyter_server, browser, "structure_view_nb7.ipynb", SETUP_CELLS, app="notebook")
     try:
         page.run_all()
-        page.page.wait_for_function(
-            f"() => {{ const e = ({FIND_VIEW})(); return e && e.protattn.summary().ready; }}",
-            timeout=120_000)
-        page.wait_for_ngl_frame(FIND_VIEW)
+        page.wait_for_ngl_view(FIND_VIEW)
         outputs = page.page.locator(".jp-OutputArea-output").all_inner_texts()
         assert not any(bad in text for text in outputs for bad in BROKEN_WIDGET_TEXTS), outputs
         assert distinct_colors(page.canvas_pixels()) > 200
