@@ -153,3 +153,60 @@ def save_planted_cysteine(directory: Path, max_residues: int = 130) -> Path:
         attention.key.weight[0, 0] = 1.0
         attention.query.bias[0] = 100.0
     return _save_planted(model, directory)
+
+
+#: Layer x head shapes of the published checkpoints that cannot be downloaded here.
+SHAPES: dict[str, tuple[str, int, int]] = {
+    "protbert": ("protbert", 30, 16),
+    "esm2-650m": ("esm", 33, 20),
+    "esm1b": ("esm", 33, 20),
+    "esm2-3b": ("esm", 36, 40),
+}
+
+
+def save_shaped(directory: Path, family: str, n_layers: int, n_heads: int, hidden_size: int | None = None,
+                max_residues: int = 1022, seed: int = 0) -> Path:
+    """A randomly initialised checkpoint with a real model's layers x heads, saved with ``save_pretrained``.
+
+    Attention cost depends on layers, heads and length, not on the weights, so
+    this stands in for ESM-2 650M (``"esm", 33, 20``), ESM-2 3B (``"esm", 36, 40``)
+    or ProtBert (``"protbert", 30, 16``) in tests and benchmarks.  Load it with
+    ``paw.load_model(directory)``.
+
+    Parameters
+    ----------
+    family : {"esm", "protbert", "bert"}
+        ``"esm"``: EsmModel (rotary) + EsmTokenizer; ``"protbert"``/``"bert"``:
+        BertModel + word-level BertTokenizer (ProtBert's vocabulary).
+    hidden_size : int, optional
+        Defaults to ``2 * n_heads`` (head dimension 2: attention shape is what
+        matters, compute stays small).  Must be a multiple of ``n_heads``.
+    max_residues : int
+        Longest sequence the model accepts (specials excluded); 1022 as ESM-2.
+    """
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    hidden = int(hidden_size or 2 * n_heads)
+    common = dict(hidden_size=hidden, num_hidden_layers=n_layers, num_attention_heads=n_heads,
+                  intermediate_size=2 * hidden, hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0)
+    torch.manual_seed(seed)
+    if family == "esm":
+        from transformers import EsmConfig, EsmModel, EsmTokenizer
+
+        (directory / "vocab.txt").write_text("\n".join(ESM_VOCAB) + "\n")
+        config = EsmConfig(vocab_size=len(ESM_VOCAB), pad_token_id=1, mask_token_id=32,
+                           max_position_embeddings=max_residues + 4, token_dropout=True,
+                           position_embedding_type="rotary", **common)
+        EsmModel(config).save_pretrained(directory)
+        EsmTokenizer(vocab_file=str(directory / "vocab.txt")).save_pretrained(directory)
+    elif family in ("protbert", "bert"):
+        from transformers import BertConfig, BertModel, BertTokenizer
+
+        tokens = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *AMINO]
+        config = BertConfig(vocab_size=len(tokens), max_position_embeddings=max_residues + 2, **common)
+        BertModel(config).save_pretrained(directory)
+        BertTokenizer(vocab=OrderedDict((t, i) for i, t in enumerate(tokens)),
+                      do_lower_case=False).save_pretrained(directory)
+    else:
+        raise ValueError(f"family must be 'esm', 'protbert' or 'bert', got {family!r}")
+    return directory
