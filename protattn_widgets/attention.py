@@ -61,9 +61,16 @@ class Attention:
 
     Parameters
     ----------
-    values : ndarray, shape=(n_layers, n_heads, L, L), float32
+    values : ndarray, shape=(n_layers, n_heads, L, L), float32 or float16
         ``values[l, h, i, j]``: attention residue ``i`` pays to residue ``j``.
-        Stored read-only: it may be shared with the cache.
+        Stored read-only: it may be shared with the cache.  dtype rule (the
+        cache's, :mod:`protattn_widgets.cache`): float32 when the float32
+        tensor is at most 64 MiB (``AttentionCache.float16_above``; AntiBERTy
+        up to ~500 residues), else float16; when even that exceeds the memory
+        budget it is a read-only ``np.memmap`` of a spill file.  :meth:`head`,
+        :meth:`combined` and :meth:`edges` return float32 whatever the storage.
+        Statistics (``analyze``) count from full float32 precision, not from
+        this array.
     sequence : str
         The ``L`` residues, one letter each.
     residue_ids : tuple of str
@@ -73,6 +80,16 @@ class Attention:
         Name of the model that produced it.
     chain_id, structure_name : str or None
         Where the sequence came from, when it came from a structure.
+    model_sequence : str or None
+        What the model read, when that is not ``sequence`` itself (e.g. a
+        chain's deposited SEQRES sequence with unobserved residues); ``None``
+        when the model read ``sequence``.
+    model_positions : ndarray of int, shape=(L,), or None
+        Index in ``model_sequence`` of each of the ``L`` residues (strictly
+        increasing); ``None`` when ``model_sequence`` is ``None``.
+    sequence_source : str
+        ``"observed"`` (the model read the observed residues), ``"deposited"``
+        (the deposited sequence) or ``"user"`` (a sequence the caller gave).
     """
 
     values: np.ndarray
@@ -81,8 +98,17 @@ class Attention:
     model_name: str
     chain_id: str | None = None
     structure_name: str | None = None
+    model_sequence: str | None = None
+    model_positions: np.ndarray | None = None
+    sequence_source: str = "observed"
 
     def __post_init__(self) -> None:
+        if self.model_sequence is not None and self.model_sequence == self.sequence:
+            object.__setattr__(self, "model_sequence", None)  # the model read exactly the residues
+        if self.model_sequence is None:
+            object.__setattr__(self, "model_positions", None)
+        elif self.model_positions is None or len(self.model_positions) != len(self.sequence):
+            raise ValueError("model_positions must give the index in model_sequence of each residue")
         shape = self.values.shape
         if self.values.ndim != 4 or shape[2] != shape[3]:
             raise ValueError(f"values must have shape (n_layers, n_heads, L, L), got {shape}")
@@ -130,9 +156,13 @@ class Attention:
             )
 
     def head(self, layer: int, head: int) -> np.ndarray:
-        """Attention matrix of one head, shape ``(L, L)`` (a read-only view)."""
+        """Attention matrix of one head, shape ``(L, L)``, float32 (a read-only view when stored in float32)."""
         layer, head = self.check_head(layer, head)
-        return self.values[layer, head]
+        matrix = self.values[layer, head]
+        if matrix.dtype != np.float32:
+            matrix = matrix.astype(np.float32)
+            matrix.setflags(write=False)
+        return matrix
 
     def received(self, layer: int, head: int) -> np.ndarray:
         """Attention each residue receives (column sums), shape ``(L,)``."""

@@ -1,13 +1,31 @@
 """Attention arrays kept so that no forward pass runs twice.
 
-Entries are keyed by ``(model name, model revision, sequence)``.  In memory
-they live in a least-recently-used store bounded by bytes; optionally they are
-also written to a directory as plain ``.npy`` arrays with a ``.json`` sidecar
-(never pickle), with atomic writes so that a crash leaves no half file.
+Entries are keyed by ``(model name, model revision, sequence)``.  Where an
+array lives depends on its size (:meth:`AttentionCache.placement`):
+
+* **dtype** - attention whose float32 size is at most ``float16_above``
+  (64 MiB: AntiBERTy up to ~500 residues, ESM-2 650M up to ~160) is kept in
+  float32; anything larger is kept in float16 (half the memory; weights
+  in [0, 1] keep ~3 significant digits).  Statistics never count from the
+  float16 copy (see ``ProteinLanguageModel.iter_layer_attention``).
+* **memory** - arrays that fit ``max_bytes`` (1 GiB) live in a
+  least-recently-used store bounded by bytes.
+* **spill** - an array larger than the memory budget is never dropped: it is
+  written to a memory-mapped ``.npy`` under ``spill_directory``
+  (``cache_root()/"attention-spill"``), read back a head at a time in
+  milliseconds.  Spill files belong to one process and are deleted when it
+  exits (or when the entry is evicted from the ``max_spill_bytes`` budget).
+
+Optionally arrays are also written to a directory (the *disk cache*) as plain
+``.npy`` files with a ``.json`` sidecar (never pickle): atomic writes, and each
+entry verified on read (key, shape, dtype, size and a sha256 of the data
+written at store time).  A damaged entry is warned about, deleted and
+recomputed.
 """
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import json
 import os
@@ -22,9 +40,12 @@ import numpy as np
 
 from .config import cache_root
 
-__all__ = ["CacheKey", "AttentionCache", "attention_cache"]
+__all__ = ["CacheKey", "AttentionCache", "attention_cache", "DEFAULT_MAX_BYTES", "FLOAT16_ABOVE"]
 
 DEFAULT_MAX_BYTES = 1 << 30  # 1 GiB: 16 AntiBERTy proteins of 500 residues
+#: Attention whose float32 size is above this many bytes is stored as float16.
+FLOAT16_ABOVE = 64 << 20
+DEFAULT_MAX_SPILL_BYTES = 64 << 30
 
 
 @dataclass(frozen=True)
@@ -40,38 +61,86 @@ class CacheKey:
         return hashlib.sha256(text.encode()).hexdigest()
 
 
+class CacheEntryError(Exception):
+    """A disk-cache entry that does not hold what its sidecar promises (internal)."""
+
+
 class AttentionCache:
-    """A byte-bounded LRU store of attention arrays, optionally backed by disk.
+    """A byte-bounded LRU store of attention arrays, spilling to memory-mapped files, optionally backed by disk.
 
     Parameters
     ----------
     max_bytes : int
-        Memory budget.  An array larger than the budget is not kept in memory.
+        Memory budget.  Lowering it evicts at once.  An array larger than the
+        budget is spilled to a memory-mapped file, not dropped.
     directory : path or None
-        Where to also keep arrays on disk; ``None`` keeps them in memory only.
+        Where to also keep arrays across processes (the disk cache); ``None``
+        keeps them for this process only.
+    spill_directory : path or None
+        Where over-budget arrays go; default ``cache_root()/"attention-spill"``
+        (used even when the disk cache is off).
+    float16_above : int
+        Float32 size (bytes) above which attention is stored as float16.
+    max_spill_bytes : int
+        Bytes of spill files this process keeps (least recently used go first).
     """
 
-    def __init__(self, max_bytes: int = DEFAULT_MAX_BYTES, directory: str | os.PathLike | None = None):
-        self.max_bytes = int(max_bytes)
+    def __init__(self, max_bytes: int = DEFAULT_MAX_BYTES, directory: str | os.PathLike | None = None, *,
+                 spill_directory: str | os.PathLike | None = None, float16_above: int = FLOAT16_ABOVE,
+                 max_spill_bytes: int = DEFAULT_MAX_SPILL_BYTES):
         self.directory = Path(directory) if directory is not None else None
+        self._spill_directory = Path(spill_directory) if spill_directory is not None else None
+        self.float16_above = int(float16_above)
+        self.max_spill_bytes = int(max_spill_bytes)
         self._entries: OrderedDict[CacheKey, np.ndarray] = OrderedDict()
+        self._mapped: OrderedDict[CacheKey, tuple[np.ndarray, Path | None]] = OrderedDict()
         self._bytes = 0
+        self._mapped_bytes = 0
         self._lock = threading.RLock()
+        self._max_bytes = int(max_bytes)
         self.hits = 0
         self.disk_hits = 0
         self.misses = 0
+        atexit.register(self._remove_spill_files)
 
     def __repr__(self) -> str:
         return (
             f"AttentionCache({len(self._entries)} arrays, {self._bytes / 2**20:.1f} of "
-            f"{self.max_bytes / 2**20:.0f} MiB, disk={self.directory}, hits={self.hits}, "
+            f"{self.max_bytes / 2**20:.0f} MiB in memory; {len(self._mapped)} memory-mapped "
+            f"({self._mapped_bytes / 2**20:.1f} MiB, spill={self.spill_directory}); float16 above "
+            f"{self.float16_above / 2**20:.0f} MiB; disk={self.directory}, hits={self.hits}, "
             f"disk_hits={self.disk_hits}, misses={self.misses})"
         )
 
     @property
+    def max_bytes(self) -> int:
+        """Memory budget in bytes; setting a lower value evicts at once."""
+        return self._max_bytes
+
+    @max_bytes.setter
+    def max_bytes(self, value: int) -> None:
+        with self._lock:
+            self._max_bytes = int(value)
+            self._evict()
+
+    @property
     def nbytes(self) -> int:
-        """Bytes held in memory now."""
+        """Bytes held in memory now (memory-mapped arrays not included)."""
         return self._bytes
+
+    @property
+    def mapped_nbytes(self) -> int:
+        """Bytes of arrays served from memory-mapped files."""
+        return self._mapped_bytes
+
+    @property
+    def spill_directory(self) -> Path:
+        """Where arrays larger than the memory budget are memory-mapped."""
+        return self._spill_directory or cache_root() / "attention-spill"
+
+    def __contains__(self, key: CacheKey) -> bool:
+        with self._lock:
+            return key in self._entries or key in self._mapped
 
     def enable_disk(self, directory: str | os.PathLike | None = None) -> Path:
         """Also keep arrays on disk, by default under ``cache_root()/"attention"``."""
@@ -82,57 +151,137 @@ class AttentionCache:
         """Keep arrays in memory only (files already written stay)."""
         self.directory = None
 
+    def storage_dtype(self, shape: tuple[int, ...]) -> np.dtype:
+        """float32, or float16 when the float32 array would exceed ``float16_above`` bytes."""
+        return np.dtype(np.float16 if 4 * int(np.prod(shape)) > self.float16_above else np.float32)
+
+    def placement(self, shape: tuple[int, ...], dtype=None) -> tuple[np.dtype, str]:
+        """``(dtype, "memory" | "spill")`` an array of ``shape`` will be stored with."""
+        dtype = np.dtype(dtype) if dtype is not None else self.storage_dtype(shape)
+        nbytes = dtype.itemsize * int(np.prod(shape))
+        return dtype, ("memory" if nbytes <= self.max_bytes else "spill")
+
+    def allocate(self, key: CacheKey, shape: tuple[int, ...], dtype=None) -> np.ndarray:
+        """A writable buffer for ``key``'s array, where :meth:`placement` says it goes.
+
+        Fill it, then hand it to :meth:`put`: a spilled buffer is then already
+        on disk, so it is never held in memory whole.
+        """
+        dtype, where = self.placement(shape, dtype)
+        if where == "memory":
+            return np.empty(shape, dtype=dtype)
+        path = self._spill_path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return np.lib.format.open_memmap(path, mode="w+", dtype=dtype, shape=tuple(shape))
+
     def get(self, key: CacheKey) -> np.ndarray | None:
         """Return the array for ``key`` (read-only) or ``None``."""
         with self._lock:
-            values = self._entries.get(key)
-            if values is not None:
-                self._entries.move_to_end(key)
-                self.hits += 1
-                return values
+            for store in (self._entries, self._mapped):
+                if key in store:
+                    store.move_to_end(key)
+                    self.hits += 1
+                    return self._entries[key] if store is self._entries else self._mapped[key][0]
         values = self._read_disk(key)
         with self._lock:
             if values is None:
                 self.misses += 1
                 return None
             self.disk_hits += 1
-            self._remember(key, values)
+            if isinstance(values, np.memmap):
+                self._remember_mapped(key, values, None)  # the disk cache's own file: not ours to delete
+            else:
+                self._remember(key, values)
             return values
 
     def put(self, key: CacheKey, values: np.ndarray) -> np.ndarray:
-        """Store ``values`` under ``key``; return them as a read-only array."""
-        values = np.asarray(values)
-        values.setflags(write=False)
-        with self._lock:
-            self._remember(key, values)
+        """Store ``values`` under ``key``; return the stored array (read-only; a memmap when spilled)."""
+        if isinstance(values, np.memmap) and values.filename:
+            values.flush()
+            path = Path(values.filename)
+            stored = np.load(path, mmap_mode="r", allow_pickle=False)
+            with self._lock:
+                self._remember_mapped(key, stored, path if path.parent == self.spill_directory else None)
+        elif np.asarray(values).nbytes > self.max_bytes:
+            stored = self._spill(key, np.asarray(values))
+        else:
+            stored = np.asarray(values)
+            stored.setflags(write=False)
+            with self._lock:
+                self._remember(key, stored)
         if self.directory is not None:
             try:
-                self._write_disk(key, values)
+                self._write_disk(key, stored)
             except OSError as error:  # a full or read-only disk must not lose the computed attention
                 warnings.warn(f"attention not written to the disk cache {self.directory}: {error}", stacklevel=3)
-        return values
+        return stored
 
     def clear(self, disk: bool = False) -> None:
-        """Forget every array in memory, and on disk too if ``disk``."""
+        """Forget every array in memory (and spill files), and on disk too if ``disk``."""
         with self._lock:
             self._entries.clear()
             self._bytes = 0
+            while self._mapped:
+                self._drop_mapped()
         if disk and self.directory is not None and self.directory.is_dir():
             for path in self.directory.glob("*.npy"):
                 path.unlink(missing_ok=True)
                 path.with_suffix(".json").unlink(missing_ok=True)
 
+    # -- memory and spill stores -------------------------------------------------------------
+
     def _remember(self, key: CacheKey, values: np.ndarray) -> None:
-        if values.nbytes > self.max_bytes:
-            return
         old = self._entries.pop(key, None)
         if old is not None:
             self._bytes -= old.nbytes
         self._entries[key] = values
         self._bytes += values.nbytes
-        while self._bytes > self.max_bytes:
+        self._evict()
+
+    def _evict(self) -> None:
+        while self._bytes > self.max_bytes and self._entries:
             _, evicted = self._entries.popitem(last=False)
             self._bytes -= evicted.nbytes
+
+    def _remember_mapped(self, key: CacheKey, values: np.ndarray, path: Path | None) -> None:
+        if key in self._mapped:
+            self._drop_mapped(key)
+        self._mapped[key] = (values, path)
+        self._mapped_bytes += values.nbytes
+        while self._mapped_bytes > self.max_spill_bytes and len(self._mapped) > 1:
+            self._drop_mapped()
+
+    def _drop_mapped(self, key: CacheKey | None = None) -> None:
+        if key is None:
+            key = next(iter(self._mapped))
+        values, path = self._mapped.pop(key)
+        self._mapped_bytes -= values.nbytes
+        if path is not None:  # arrays already handed out stay readable: the mapping outlives the name
+            path.unlink(missing_ok=True)
+
+    def _spill_path(self, key: CacheKey) -> Path:
+        return self.spill_directory / f"{key.digest()[:32]}-{os.getpid()}-{id(self):x}.npy"
+
+    def _spill(self, key: CacheKey, values: np.ndarray) -> np.ndarray:
+        buffer = self.allocate(key, values.shape, values.dtype)
+        if not isinstance(buffer, np.memmap):  # fits after all (budget raised meanwhile)
+            buffer[...] = values
+            return self.put(key, buffer)
+        buffer[...] = values
+        buffer.flush()
+        path = Path(buffer.filename)
+        del buffer
+        stored = np.load(path, mmap_mode="r", allow_pickle=False)
+        with self._lock:
+            self._remember_mapped(key, stored, path)
+        return stored
+
+    def _remove_spill_files(self) -> None:
+        for _, path in list(self._mapped.values()):
+            if path is not None:
+                path.unlink(missing_ok=True)
+
+    # -- disk cache --------------------------------------------------------------------------
 
     def _paths(self, key: CacheKey) -> tuple[Path, Path]:
         assert self.directory is not None
@@ -143,24 +292,65 @@ class AttentionCache:
         if self.directory is None:
             return None
         array_path, meta_path = self._paths(key)
+        if not meta_path.exists():  # never stored, or a write interrupted before its sidecar
+            return None
         try:
-            meta = json.loads(meta_path.read_text())
-            if [meta["model"], meta["revision"], meta["sequence"]] != [key.model, key.revision, key.sequence]:
-                return None
-            values = np.load(array_path, allow_pickle=False)
-        except (OSError, ValueError, KeyError):
-            return None  # absent or damaged: recompute, and the next put rewrites it
-        values.setflags(write=False)
+            return self._verified(key, array_path, meta_path)
+        except (CacheEntryError, OSError, ValueError, EOFError, MemoryError, TypeError, KeyError) as error:
+            warnings.warn(f"disk cache entry {array_path.name} is damaged ({error}); deleted, recomputing",
+                          stacklevel=4)
+            array_path.unlink(missing_ok=True)
+            meta_path.unlink(missing_ok=True)
+            return None
+
+    def _verified(self, key: CacheKey, array_path: Path, meta_path: Path) -> np.ndarray:
+        """The entry's array, after checking it against its sidecar; raises CacheEntryError."""
+        meta = json.loads(meta_path.read_text())
+        if not isinstance(meta, dict):
+            raise CacheEntryError(f"sidecar holds a {type(meta).__name__}, not an object")
+        if [meta.get("model"), meta.get("revision"), meta.get("sequence")] != [key.model, key.revision, key.sequence]:
+            raise CacheEntryError("sidecar is for another model or sequence")
+        shape, dtype, digest = meta.get("shape"), meta.get("dtype"), meta.get("sha256")
+        if not (isinstance(shape, list) and all(isinstance(n, int) and n >= 0 for n in shape)
+                and dtype in ("float32", "float16") and isinstance(digest, str)):
+            raise CacheEntryError("sidecar lacks a valid shape, dtype or sha256")
+        with open(array_path, "rb") as handle:
+            version = np.lib.format.read_magic(handle)
+            header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                      else np.lib.format.read_array_header_2_0)(handle, max_header_size=10_000)
+            offset = handle.tell()
+        file_shape, fortran, file_dtype = header
+        if list(file_shape) != shape or str(file_dtype) != dtype or fortran:
+            raise CacheEntryError(f"file holds {file_dtype}{list(file_shape)}, sidecar says {dtype}{shape}")
+        expected = offset + np.dtype(dtype).itemsize * int(np.prod(shape, dtype=np.int64))
+        if array_path.stat().st_size != expected:
+            raise CacheEntryError(f"file is {array_path.stat().st_size} bytes, its header needs {expected}")
+        nbytes = expected - offset
+        values = np.load(array_path, mmap_mode="r" if nbytes > self.max_bytes else None, allow_pickle=False)
+        if _sha256(values) != digest:
+            raise CacheEntryError("content hash does not match")
+        if not isinstance(values, np.memmap):
+            values.setflags(write=False)
         return values
 
     def _write_disk(self, key: CacheKey, values: np.ndarray) -> None:
         array_path, meta_path = self._paths(key)
         array_path.parent.mkdir(parents=True, exist_ok=True)
         meta = {"model": key.model, "revision": key.revision, "sequence": key.sequence,
-                "shape": list(values.shape), "dtype": str(values.dtype)}
+                "shape": list(values.shape), "dtype": str(values.dtype), "sha256": _sha256(values)}
         # The sidecar is written last: an array without it is never read.
         _atomic_write(array_path, lambda f: np.save(f, values, allow_pickle=False))
         _atomic_write(meta_path, lambda f: f.write(json.dumps(meta).encode()))
+
+
+def _sha256(values: np.ndarray) -> str:
+    """sha256 of the array's bytes in C order, hashed in 64 MiB pieces (no full copy of a memmap)."""
+    digest = hashlib.sha256()
+    flat = np.ascontiguousarray(values).reshape(-1) if values.ndim else values.reshape(1)
+    step = max(1, (64 << 20) // max(1, flat.itemsize))
+    for start in range(0, flat.size, step):
+        digest.update(np.ascontiguousarray(flat[start:start + step]).data)
+    return digest.hexdigest()
 
 
 def _atomic_write(path: Path, write) -> None:

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
+import queue
 import threading
-from typing import Any, Protocol
+from dataclasses import dataclass
+from typing import Any, Iterator, Protocol
 
 import numpy as np
 
 from ..attention import Attention
 from ..cache import AttentionCache, CacheKey
-from ..errors import ModelLoadError, SequenceTooLongError, TokenizationError
+from ..errors import InvalidSequenceError, ModelLoadError, SequenceTooLongError, TokenizationError
 from ..sequences import ALLOWED_RESIDUES, STANDARD_RESIDUES, clean_sequence
 from .adapters import LoadedModel, ModelAdapter
+from .capture import capturing
 
 __all__ = ["ProteinLanguageModel", "ChainLike"]
 
@@ -23,6 +27,31 @@ class ChainLike(Protocol):
 
     sequence: str
     residue_ids: list[str]
+
+
+class _Stopped(Exception):
+    """The consumer of :meth:`ProteinLanguageModel.iter_layer_attention` left early."""
+
+
+_DONE = object()
+
+
+@dataclass(frozen=True)
+class _Job:
+    """One attention request, resolved: observed residues, what the model reads, the cache key."""
+
+    observed: str
+    residue_ids: tuple[str, ...]
+    chain_id: str | None
+    structure_name: str | None
+    model_sequence: str
+    positions: np.ndarray  # index in model_sequence of each observed residue
+    source_kind: str  # "observed" | "deposited" | "user"
+    key: CacheKey
+
+    @property
+    def length(self) -> int:
+        return len(self.observed)
 
 
 class ProteinLanguageModel:
@@ -69,67 +98,123 @@ class ProteinLanguageModel:
         return (f"ProteinLanguageModel({self.name!r}, family={self.family!r}, {self.n_layers} layers x "
                 f"{self.n_heads} heads, max_length={self.max_length}, device={self.device!r})")
 
-    def attention(self, source: str | ChainLike, *, use_cache: bool = True) -> Attention:
-        """Residue-level attention of every layer and head.
+    def attention(self, source: str | ChainLike, *, sequence: str | None = None,
+                  use_cache: bool = True) -> Attention:
+        """Residue-level attention of every layer and head, computed once per process.
 
         Parameters
         ----------
         source : str or Chain
-            A sequence of one-letter residue codes, or a structure chain
-            (its ``sequence`` and ``residue_ids`` are used).
+            A sequence of one-letter residue codes, or a structure chain (its
+            ``sequence`` and ``residue_ids`` are used).  A source with a
+            ``model_input(sequence)`` method (a chain, a dataset record) tells
+            what the model reads, e.g. the deposited SEQRES sequence, and
+            where the observed residues sit in it: the model runs on that
+            sequence and the attention is restricted to the observed residues.
+        sequence : str, optional
+            Passed to ``source.model_input`` (a user-supplied model sequence).
         use_cache : bool
             Look up and store the result in the attention cache.
 
         Returns
         -------
         Attention
-            ``values`` of shape ``(n_layers, n_heads, L, L)``.
+            ``values`` of shape ``(n_layers, n_heads, L, L)`` over the ``L``
+            observed residues; float32 or float16 (and possibly a read-only
+            memmap) by the cache's size rule, see :class:`Attention`.
         """
-        sequence, residue_ids, chain_id, structure_name = self._residues_of(source)
-        # The family is part of the key: two adapters may tokenise one checkpoint differently.
-        key = CacheKey(f"{self.family}:{self.name}", self.revision, sequence)
-        values = self._cached(key, use_cache, lambda: self._compute(sequence))
-        return Attention(values, sequence, residue_ids, self.name, chain_id, structure_name)
+        job = self._job(source, sequence)
+        values = self.cache.get(job.key) if use_cache else None
+        if values is None:
+            shape = (self.n_layers, self.n_heads, job.length, job.length)
+            if use_cache:
+                values = self.cache.put(job.key, self._compute_attention(job, self.cache.allocate(job.key, shape)))
+            else:
+                values = _read_only(self._compute_attention(job, np.empty(shape, dtype=np.float32)))
+        return Attention(values, job.observed, job.residue_ids, self.name, job.chain_id, job.structure_name,
+                         model_sequence=job.model_sequence, model_positions=job.positions,
+                         sequence_source=job.source_kind)
 
-    def hidden_states(self, source: str | ChainLike, *, use_cache: bool = True) -> np.ndarray:
+    def iter_layer_attention(self, source: str | ChainLike, sequence: str | None = None, *,
+                             use_cache: bool = True) -> Iterator[tuple[int, np.ndarray]]:
+        """Yield ``(layer, values)`` for each layer from ONE forward pass, in full float32 precision.
+
+        ``values`` has shape ``(n_heads, L, L)``, float32, over the observed
+        residues (as :meth:`attention`).  Only one layer is held at a time
+        (the forward pass waits for the consumer), so memory does not grow
+        with the number of layers.  When the cache already holds this
+        attention in float32 it is served from there and the model does not
+        run; nothing is stored (statistics must not depend on the float16
+        copy).  Do not call the same model from inside the loop.
+        """
+        job = self._job(source, sequence)
+        cached = self.cache.get(job.key) if use_cache and job.key in self.cache else None
+        if cached is not None and cached.dtype == np.float32:
+            for layer in range(self.n_layers):
+                yield layer, np.asarray(cached[layer])
+            return
+        yield from self._stream_layers(job)
+
+    def hidden_states(self, source: str | ChainLike, *, sequence: str | None = None,
+                      use_cache: bool = True) -> np.ndarray:
         """The output of every layer for every residue (for probing classifiers).
 
         Returns
         -------
         ndarray, shape=(n_layers, L, hidden_size), float32
             ``[l]`` is layer ``l``'s output (0-based; the input embeddings are
-            not included); special tokens removed as for :meth:`attention`.
-            Cached in the same cache as attention.
+            not included); special tokens removed and restricted to the
+            observed residues as for :meth:`attention`.  Cached in the same
+            cache as attention (always float32).
         """
-        sequence = self._residues_of(source)[0]
-        key = CacheKey(f"{self.family}:{self.name}:hidden_states", self.revision, sequence)
-        return self._cached(key, use_cache, lambda: self._compute(sequence, hidden_states=True))
+        job = self._job(source, sequence)
+        key = CacheKey(f"{job.key.model}:hidden_states", job.key.revision, job.key.sequence)
+        values = self.cache.get(key) if use_cache else None
+        if values is None:
+            values = self._compute_hidden_states(job)
+            values = self.cache.put(key, values) if use_cache else _read_only(values)
+        return values
 
-    def _residues_of(self, source: str | ChainLike) -> tuple[str, tuple[str, ...], str | None, str | None]:
-        """``(sequence, residue_ids, chain_id, structure_name)`` of a sequence or chain, checked."""
+    def _job(self, source: str | ChainLike, sequence: str | None) -> _Job:
+        """What to run: the model sequence, the observed residues' positions in it, the cache key."""
         if isinstance(source, str) or not hasattr(source, "sequence"):
-            sequence = clean_sequence(source)
-            residue_ids = tuple(map(str, range(1, len(sequence) + 1)))
+            if sequence is not None:
+                raise InvalidSequenceError("sequence= applies to a chain or record (its model_input), not to a "
+                                           "bare sequence: pass the sequence itself")
+            observed = clean_sequence(source)
+            residue_ids = tuple(map(str, range(1, len(observed) + 1)))
             chain_id = structure_name = None
         else:
-            sequence = clean_sequence(source.sequence)
+            observed = clean_sequence(source.sequence)
             residue_ids = tuple(source.residue_ids)
             chain_id = getattr(source, "chain_id", None)
             structure_name = getattr(source, "structure_name", None)
-        if len(sequence) > self.max_length:
+        model_input = getattr(source, "model_input", None)
+        if callable(model_input):
+            given = model_input(sequence)
+            model_sequence = clean_sequence(given.sequence)
+            positions = np.asarray(given.positions, dtype=np.int64).reshape(-1)
+            source_kind = str(given.source)
+            if (len(positions) != len(observed) or (positions.size and (positions[0] < 0
+                    or positions[-1] >= len(model_sequence) or np.any(np.diff(positions) <= 0)))):
+                raise InvalidSequenceError(
+                    f"model_input gave {len(positions)} positions for {len(observed)} observed residues in a "
+                    f"{len(model_sequence)}-residue model sequence; they must be strictly increasing indices")
+        else:
+            model_sequence, positions, source_kind = observed, np.arange(len(observed)), "observed"
+        if len(model_sequence) > self.max_length:
             raise SequenceTooLongError(
-                f"the sequence has {len(sequence)} residues but {self.name} accepts at most "
+                f"the sequence has {len(model_sequence)} residues but {self.name} accepts at most "
                 f"{self.max_length}. Take a window of it, e.g. chain[:{self.max_length}] or "
                 f"sequence[:{self.max_length}]."
             )
-        return sequence, residue_ids, chain_id, structure_name
-
-    def _cached(self, key: CacheKey, use_cache: bool, compute) -> np.ndarray:
-        values = self.cache.get(key) if use_cache else None
-        if values is None:
-            values = compute()
-            values = self.cache.put(key, values) if use_cache else _read_only(values)
-        return values
+        positions.setflags(write=False)
+        full = len(positions) == len(model_sequence)  # every residue observed: positions are arange
+        key_sequence = model_sequence if full else (
+            f"{model_sequence}@{hashlib.sha256(positions.astype('<i8').tobytes()).hexdigest()[:16]}")
+        # The family is part of the key: two adapters may tokenise one checkpoint differently.
+        key = CacheKey(f"{self.family}:{self.name}", self.revision, key_sequence)
+        return _Job(observed, residue_ids, chain_id, structure_name, model_sequence, positions, source_kind, key)
 
     def encode(self, sequence: str) -> tuple[dict[str, Any], np.ndarray]:
         """Tokenise a clean sequence for this model.
@@ -150,31 +235,102 @@ class ProteinLanguageModel:
             )
         return {name: tensor.to(self.device) for name, tensor in encoded.items()}, residue_positions
 
-    def _compute(self, sequence: str, hidden_states: bool = False) -> np.ndarray:
-        """One forward pass: attention ``(n_layers, n_heads, L, L)``, or hidden states ``(n_layers, L, H)``."""
+    def _tokens_of(self, job: _Job) -> tuple[dict[str, Any], slice | Any]:
+        """Model inputs and the token rows of the observed residues (a slice when they are one run)."""
         import torch
 
-        inputs, positions = self.encode(sequence)
-        length = len(positions)
-        # Usually the residue tokens are one run between the specials: a slice is a free view.
-        if positions[-1] - positions[0] + 1 == length:
-            rows = slice(int(positions[0]), int(positions[-1]) + 1)
-        else:
-            rows = torch.as_tensor(positions, device=self.device)
-        with self._lock, torch.inference_mode():
-            if hidden_states:
-                output = self.module(**inputs, output_hidden_states=True)
-                self.forward_count += 1
-                # hidden_states[0] is the embedding layer's output; [1:] are the layers'.
-                return torch.stack([h[0][rows] for h in output.hidden_states[1:]]).float().cpu().numpy()
-            output = self.module(**inputs, output_attentions=True)
+        inputs, token_positions = self.encode(job.model_sequence)
+        rows = token_positions[job.positions]
+        if rows.size and rows[-1] - rows[0] + 1 == rows.size:  # usually: a free view
+            return inputs, slice(int(rows[0]), int(rows[-1]) + 1)
+        return inputs, torch.as_tensor(rows, device=self.device)
+
+    def _run_capture(self, job: _Job, sink) -> None:
+        """One forward pass; ``sink(layer, block)`` gets each layer's ``(n_heads, L, L)`` residue block."""
+        import torch
+
+        inputs, rows = self._tokens_of(job)
+        layer = 0
+
+        def on_layer(weights) -> None:
+            nonlocal layer
+            block = weights[0][:, rows, rows] if isinstance(rows, slice) else weights[0][:, rows][:, :, rows]
+            sink(layer, block)
+            layer += 1
+
+        with self._lock, torch.inference_mode(), capturing(self.module, on_layer):
+            self.module(**inputs)
             self.forward_count += 1
-            if not output.attentions:
-                raise ModelLoadError(f"{self.name} returned no attention weights (is it using eager attention?)")
-            values = np.empty((self.n_layers, self.n_heads, length, length), dtype=np.float32)
-            for layer, attention in enumerate(output.attentions):  # filled layer by layer: no stacked copy
-                values[layer] = attention[0][:, rows][:, :, rows].float().cpu().numpy()
-        return values
+        if layer != self.n_layers:
+            raise ModelLoadError(f"{self.name} ran {layer} attention layers through the capture, expected "
+                                 f"{self.n_layers} (does its attention use transformers' AttentionInterface?)")
+
+    def _compute_attention(self, job: _Job, out: np.ndarray) -> np.ndarray:
+        """Fill ``out`` (n_layers, n_heads, L, L), any float dtype, possibly a memmap, layer by layer."""
+        import torch
+
+        def store(layer: int, block) -> None:
+            torch.from_numpy(out[layer]).copy_(block)  # converts dtype and moves device -> host in one copy
+
+        self._run_capture(job, store)
+        return out
+
+    def _stream_layers(self, job: _Job) -> Iterator[tuple[int, np.ndarray]]:
+        """Run the forward pass in a thread that hands each layer over and waits for the next request."""
+        import torch
+
+        handoff: queue.Queue = queue.Queue(maxsize=1)
+        stop = threading.Event()
+
+        def put(item) -> None:
+            while not stop.is_set():
+                try:
+                    handoff.put(item, timeout=0.05)
+                    return
+                except queue.Full:
+                    continue
+            raise _Stopped
+
+        def store(layer: int, block) -> None:
+            host = np.empty(tuple(block.shape), dtype=np.float32)
+            torch.from_numpy(host).copy_(block)
+            put((layer, host))
+
+        def run() -> None:
+            try:
+                self._run_capture(job, store)
+                put(_DONE)
+            except _Stopped:
+                pass
+            except BaseException as error:  # handed to the consumer, raised there
+                try:
+                    put(error)
+                except _Stopped:
+                    pass
+
+        worker = threading.Thread(target=run, name="protattn-forward", daemon=True)
+        worker.start()
+        try:
+            while True:
+                item = handoff.get()
+                if item is _DONE:
+                    return
+                if isinstance(item, BaseException):
+                    raise item
+                yield item
+        finally:
+            stop.set()
+            worker.join()
+
+    def _compute_hidden_states(self, job: _Job) -> np.ndarray:
+        import torch
+
+        inputs, rows = self._tokens_of(job)
+        with self._lock, torch.inference_mode():
+            output = self.module(**inputs, output_hidden_states=True)
+            self.forward_count += 1
+            # hidden_states[0] is the embedding layer's output; [1:] are the layers'.
+            return torch.stack([h[0][rows] for h in output.hidden_states[1:]]).float().cpu().numpy()
 
     def _special_token_count(self) -> int:
         encoded = self.tokenizer(self.adapter.prepare("A"), return_special_tokens_mask=True)
