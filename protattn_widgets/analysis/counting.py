@@ -20,7 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["FeatureCounts", "count_protein", "threshold_attention", "count_targets", "count_pairs"]
+__all__ = ["FeatureCounts", "count_protein", "count_protein_layers", "threshold_attention", "count_targets",
+           "count_pairs"]
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,34 @@ def count_protein(values: np.ndarray, threshold: float, labelled: list) -> dict[
         else:
             counts[prop.features[0]] = count_pairs(strong, all_total, labels, mask)
     return counts
+
+
+def count_protein_layers(layers, n_layers: int, threshold: float, labelled: list) -> dict[str, FeatureCounts]:
+    """:func:`count_protein` over a stream of layers, holding one layer at a time.
+
+    Parameters
+    ----------
+    layers : iterable of (layer, ndarray shape=(n_heads, L, L))
+        E.g. ``model.iter_layer_attention(record)`` (float32, one forward pass).
+    n_layers : int
+
+    Returns
+    -------
+    dict of feature name -> FeatureCounts, exactly as :func:`count_protein`
+    on the stacked tensor.
+    """
+    hits: dict[str, np.ndarray] = {}
+    totals: dict[str, np.ndarray] = {}
+    background: dict[str, tuple[int, int]] = {}
+    for layer, values in layers:
+        for feature, counts in count_protein(np.asarray(values)[None], threshold, labelled).items():
+            if feature not in hits:
+                hits[feature] = np.zeros((n_layers, counts.hits.shape[1]), dtype=np.int64)
+                totals[feature] = np.zeros_like(hits[feature])
+                background[feature] = (counts.background_hits, counts.background_total)
+            hits[feature][layer] = counts.hits[0]
+            totals[feature][layer] = counts.total[0]
+    return {feature: FeatureCounts(hits[feature], totals[feature], *background[feature]) for feature in hits}
 
 
 def threshold_attention(values: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

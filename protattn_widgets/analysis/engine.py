@@ -1,9 +1,11 @@
 """``analyze``: stream a dataset through a model and count every property per head.
 
 For each protein: truncate to ``max_length``, label it for every property it
-can supply, run the model once (through the attention cache), count all
-properties in one pass over its attention (:func:`.counting.count_protein`),
-add to one accumulator per feature.  With a Dask ``client`` the same happens
+can supply, run the model once and count all properties layer by layer as
+the forward pass yields them, in full float32 precision
+(``model.iter_layer_attention`` and :func:`.counting.count_protein_layers`:
+one layer's attention held at a time, so memory does not grow with the
+model's depth or the number of proteins), add to one accumulator per feature.  With a Dask ``client`` the same happens
 on shards of the dataset on the cluster's workers (:mod:`.distributed`).
 """
 
@@ -13,8 +15,8 @@ import os
 import sys
 from typing import Iterable
 
-from ..errors import AnalysisInputError
-from .counting import count_protein
+from ..errors import AnalysisInputError, SequenceTooLongError
+from .counting import count_protein_layers
 from .datasets import ProteinRecord, load_dataset
 from .properties import resolve_properties
 from .results import AnalysisResult
@@ -49,7 +51,8 @@ def analyze(model, dataset, properties: Iterable[str] | str = ("contact", "bindi
     progress : bool
         A tqdm bar on stderr.
     use_cache : bool
-        Look attention up in / store it into the model's attention cache.
+        Serve attention the cache already holds in float32 (nothing is
+        stored: counting streams layers from one forward pass per protein).
     client : dask.distributed.Client, optional
         Run on this Dask cluster instead (see :func:`.distributed.analyze_on_cluster`).
     n_shards : int, optional
@@ -88,8 +91,9 @@ def count_records(model, records: Iterable[ProteinRecord], props, *, threshold: 
     result = AnalysisResult(model.name, model.n_layers, model.n_heads, threshold, min_total, length,
                             {p.name: list(p.features) for p in props})
     total = len(records) if hasattr(records, "__len__") else None
+    # tqdm shows rate and ETA whenever the dataset's length is known.
     for record in tqdm(records, total=total, desc=f"analyze ({model.name})", unit="protein",
-                       disable=not progress, file=sys.stderr):
+                       disable=not progress, file=sys.stderr, dynamic_ncols=True):
         if not isinstance(record, ProteinRecord):
             raise AnalysisInputError(f"dataset items must be ProteinRecord, got {type(record).__name__}")
         record = record.truncate(length)
@@ -102,8 +106,8 @@ def count_records(model, records: Iterable[ProteinRecord], props, *, threshold: 
                 labelled.append((prop, *found))
         if not labelled:
             continue
-        values = model.attention(record.sequence, use_cache=use_cache).values
-        for feature, counts in count_protein(values, result.threshold, labelled).items():
+        layers = _layers_of(model, record, use_cache, result)
+        for feature, counts in count_protein_layers(layers, model.n_layers, result.threshold, labelled).items():
             result.accumulators[feature].add_counts(counts.hits, counts.total, counts.background_hits,
                                                     counts.background_total)
         result.proteins += 1
@@ -112,6 +116,17 @@ def count_records(model, records: Iterable[ProteinRecord], props, *, threshold: 
         result.add_note(f"max_length lowered from {max_length} to {length} residues, the most {model.name} "
                         "accepts")
     return result
+
+
+def _layers_of(model, record: ProteinRecord, use_cache: bool, result: AnalysisResult):
+    """The record's attention, layer by layer: on its model input (e.g. deposited sequence) when it has one."""
+    if hasattr(record, "model_input"):
+        try:
+            return model.iter_layer_attention(record, use_cache=use_cache)
+        except SequenceTooLongError:
+            result.add_note(f"{record.id}: its model sequence exceeds {model.max_length} residues; "
+                            "the model read the observed residues only")
+    return model.iter_layer_attention(record.sequence, use_cache=use_cache)
 
 
 def check_counted(result: AnalysisResult, props) -> AnalysisResult:

@@ -147,13 +147,11 @@ class ProteinLanguageModel:
         run; nothing is stored (statistics must not depend on the float16
         copy).  Do not call the same model from inside the loop.
         """
-        job = self._job(source, sequence)
+        job = self._job(source, sequence)  # bad input raises here, not at the first next()
         cached = self.cache.get(job.key) if use_cache and job.key in self.cache else None
         if cached is not None and cached.dtype == np.float32:
-            for layer in range(self.n_layers):
-                yield layer, np.asarray(cached[layer])
-            return
-        yield from self._stream_layers(job)
+            return ((layer, np.asarray(cached[layer])) for layer in range(self.n_layers))
+        return self._stream_layers(job)
 
     def hidden_states(self, source: str | ChainLike, *, sequence: str | None = None,
                       use_cache: bool = True) -> np.ndarray:
