@@ -25,13 +25,13 @@ recomputed.
 
 from __future__ import annotations
 
-import atexit
 import hashlib
 import json
 import os
 import tempfile
 import threading
 import warnings
+import weakref
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
@@ -101,7 +101,9 @@ class AttentionCache:
         self.hits = 0
         self.disk_hits = 0
         self.misses = 0
-        atexit.register(self._remove_spill_files)
+        self._spill_files: set[Path] = set()
+        # At exit or when the cache is collected: the finalizer holds the set, not the cache.
+        weakref.finalize(self, _remove_files, self._spill_files)
 
     def __repr__(self) -> str:
         return (
@@ -173,6 +175,11 @@ class AttentionCache:
         path = self._spill_path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         return np.lib.format.open_memmap(path, mode="w+", dtype=dtype, shape=tuple(shape))
+
+    def discard(self, buffer: np.ndarray) -> None:
+        """Give back a buffer from :meth:`allocate` that will not be stored (its spill file is deleted)."""
+        if isinstance(buffer, np.memmap) and buffer.filename and Path(buffer.filename).parent == self.spill_directory:
+            Path(buffer.filename).unlink(missing_ok=True)
 
     def get(self, key: CacheKey) -> np.ndarray | None:
         """Return the array for ``key`` (read-only) or ``None``."""
@@ -247,6 +254,8 @@ class AttentionCache:
         if key in self._mapped:
             self._drop_mapped(key)
         self._mapped[key] = (values, path)
+        if path is not None:
+            self._spill_files.add(path)
         self._mapped_bytes += values.nbytes
         while self._mapped_bytes > self.max_spill_bytes and len(self._mapped) > 1:
             self._drop_mapped()
@@ -258,6 +267,7 @@ class AttentionCache:
         self._mapped_bytes -= values.nbytes
         if path is not None:  # arrays already handed out stay readable: the mapping outlives the name
             path.unlink(missing_ok=True)
+            self._spill_files.discard(path)
 
     def _spill_path(self, key: CacheKey) -> Path:
         return self.spill_directory / f"{key.digest()[:32]}-{os.getpid()}-{id(self):x}.npy"
@@ -275,11 +285,6 @@ class AttentionCache:
         with self._lock:
             self._remember_mapped(key, stored, path)
         return stored
-
-    def _remove_spill_files(self) -> None:
-        for _, path in list(self._mapped.values()):
-            if path is not None:
-                path.unlink(missing_ok=True)
 
     # -- disk cache --------------------------------------------------------------------------
 
@@ -341,6 +346,12 @@ class AttentionCache:
         # The sidecar is written last: an array without it is never read.
         _atomic_write(array_path, lambda f: np.save(f, values, allow_pickle=False))
         _atomic_write(meta_path, lambda f: f.write(json.dumps(meta).encode()))
+
+
+def _remove_files(paths: set[Path]) -> None:
+    for path in list(paths):
+        path.unlink(missing_ok=True)
+    paths.clear()
 
 
 def _sha256(values: np.ndarray) -> str:

@@ -212,7 +212,7 @@ def test_errors_share_the_package_base_class():
 def test_missing_local_directory_and_unknown_hub_id(tmp_path):
     with pytest.raises(paw.ModelLoadError, match="does not exist"):
         paw.load_model(str(tmp_path / "nothing-here"))
-    with pytest.raises(paw.ModelLoadError, match="neither a local model directory nor a reachable"):
+    with pytest.raises(paw.ModelLoadError, match="not in the local Hugging Face cache"):
         paw.load_model("nobody-here/no-such-protein-model")
     with pytest.raises(paw.ModelLoadError, match="unknown model family"):
         paw.load_model("antiberty", family="gpt7")
@@ -339,3 +339,48 @@ def test_hidden_states_equal_direct_bertmodel_and_share_the_cache():
     np.testing.assert_allclose(states, expected[:, 0, 1:-1].numpy(), atol=1e-4)
     model.attention(VH[:30])  # attention is cached separately: a second forward pass, then none
     assert model.forward_count == 2
+
+
+class FakeChain:
+    """A chain whose model reads a longer (deposited) sequence; only some residues were observed."""
+
+    def __init__(self, model_sequence: str, positions: np.ndarray, chain_id: str = "H"):
+        self._model_sequence, self._positions = model_sequence, np.asarray(positions)
+        self.sequence = "".join(model_sequence[i] for i in positions)
+        self.residue_ids = [str(i + 1) for i in positions]
+        self.chain_id, self.structure_name = chain_id, "fake"
+
+    def model_input(self, sequence=None):
+        from types import SimpleNamespace
+
+        return SimpleNamespace(sequence=sequence or self._model_sequence, positions=self._positions,
+                               source="user" if sequence else "deposited")
+
+
+def test_a_chain_with_model_input_is_run_on_its_model_sequence_and_restricted_to_observed():
+    model = paw.load_model("antiberty", cache=AttentionCache())
+    positions = np.r_[0:10, 15:40]  # residues 11-15 unobserved
+    chain = FakeChain(VH[:40], positions)
+    attn = model.attention(chain)
+    full = model.attention(VH[:40], use_cache=False).values
+    assert attn.values.shape == (8, 8, 35, 35) and model.forward_count == 2
+    np.testing.assert_array_equal(attn.values, full[:, :, positions][:, :, :, positions])
+    assert attn.model_sequence == VH[:40] and attn.sequence_source == "deposited"
+    np.testing.assert_array_equal(attn.model_positions, positions)
+    assert attn.sequence == chain.sequence and attn.residue_ids == tuple(chain.residue_ids)
+    # The observed residues alone are another model input: another key, other attention.
+    alone = model.attention(chain.sequence)
+    assert alone.model_sequence is None and alone.sequence_source == "observed"
+    assert not np.allclose(alone.values, attn.values)
+    assert model.attention(chain).values is attn.values and model.forward_count == 3
+    streamed = np.stack([values for _, values in model.iter_layer_attention(chain)])
+    np.testing.assert_array_equal(streamed, attn.values)
+    assert model.hidden_states(chain).shape == (8, 35, 512)
+
+
+def test_model_input_length_is_checked_on_the_model_sequence(antiberty):
+    chain = FakeChain(VH * 5, np.arange(100))  # 580 residues read, 100 observed
+    with pytest.raises(paw.SequenceTooLongError, match="580 residues"):
+        antiberty.attention(chain)
+    with pytest.raises(paw.InvalidSequenceError, match="strictly increasing"):
+        antiberty.attention(FakeChain(VH[:40], np.r_[5, 3, 10:40]))

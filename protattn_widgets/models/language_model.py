@@ -128,7 +128,13 @@ class ProteinLanguageModel:
         if values is None:
             shape = (self.n_layers, self.n_heads, job.length, job.length)
             if use_cache:
-                values = self.cache.put(job.key, self._compute_attention(job, self.cache.allocate(job.key, shape)))
+                buffer = self.cache.allocate(job.key, shape)  # float16 / memmap by the cache's rule, filled in place
+                try:
+                    self._compute_attention(job, buffer)
+                except BaseException:
+                    self.cache.discard(buffer)
+                    raise
+                values = self.cache.put(job.key, buffer)
             else:
                 values = _read_only(self._compute_attention(job, np.empty(shape, dtype=np.float32)))
         return Attention(values, job.observed, job.residue_ids, self.name, job.chain_id, job.structure_name,
