@@ -1,0 +1,226 @@
+"""Attention extraction at real model sizes: AntiBERTy (real) and randomly initialised checkpoints
+of ProtBert (30 x 16), ESM-2 650M (33 x 20) and ESM-2 3B (36 x 40), at up to 1,022 residues.
+
+Attention cost depends on layers, heads and length, not on the weights, so the
+shaped models (``tests/tiny_models.save_shaped``, small hidden size, saved with
+``save_pretrained`` and loaded through ``paw.load_model``) stand in for the
+published checkpoints.  Each (model, L) runs in its own subprocess, one at a
+time, and reports same-run numbers:
+
+* ``forward``: an eager forward pass without attention output (the reference);
+* ``extract``: ``model.attention(seq)`` on a cold cache, and its ratio to ``forward``
+  (forward and extraction interleaved 2-3 times, best of each);
+* ``peak/f32``: peak extra anonymous memory (RssAnon, sampled every 2 ms)
+  during extraction, over the float32 size of the attention tensor; file-backed
+  pages of a spill file are reported separately (``file MiB``);
+* ``stored``: how the cache keeps it (dtype, memory or memory-mapped spill);
+* ``2nd call``: ``model.attention(seq)`` again (must not run the model);
+* ``head``: reading one head (``attn.head``) from the stored array;
+* ``analysis``: ``analyze`` on 3 proteins of that length (amino_acid property),
+  proteins/s and peak extra memory.
+
+``python bench/bench_scale.py`` writes ``bench/results_scale.md``;
+``--quick`` runs L = 250 only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+BENCH_DIR = Path(__file__).resolve().parent
+REPO_ROOT = BENCH_DIR.parent
+sys.path.insert(0, str(REPO_ROOT))
+sys.path.insert(0, str(REPO_ROOT / "tests"))
+
+MODELS = {  # name: (family, layers, heads); None = the real embedded AntiBERTy
+    "AntiBERTy (real)": None,
+    "ProtBert-shaped 30x16": ("protbert", 30, 16),
+    "ESM-2-650M-shaped 33x20": ("esm", 33, 20),
+    "ESM-2-3B-shaped 36x40": ("esm", 36, 40),
+}
+LENGTHS = (250, 500, 1022)
+AMINO = "ACDEFGHIKLMNPQRSTVWY"
+
+
+def _rss_anon_file() -> tuple[int, int]:
+    anon = file = 0
+    with open("/proc/self/status") as handle:
+        for line in handle:
+            if line.startswith("RssAnon:"):
+                anon = int(line.split()[1]) * 1024
+            elif line.startswith("RssFile:"):
+                file = int(line.split()[1]) * 1024
+    return anon, file
+
+
+class PeakMemory:
+    """Peak RssAnon / RssFile above the level at entry, sampled in a thread."""
+
+    def __enter__(self):
+        self.base_anon, self.base_file = _rss_anon_file()
+        self.peak_anon, self.peak_file = self.base_anon, self.base_file
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def _sample(self):
+        while not self._stop.is_set():
+            anon, file = _rss_anon_file()
+            self.peak_anon, self.peak_file = max(self.peak_anon, anon), max(self.peak_file, file)
+            time.sleep(0.002)
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+        anon, file = _rss_anon_file()
+        self.peak_anon, self.peak_file = max(self.peak_anon, anon), max(self.peak_file, file)
+        self.extra_anon = self.peak_anon - self.base_anon
+        self.extra_file = self.peak_file - self.base_file
+
+
+def random_sequence(length: int, seed: int = 0) -> str:
+    import numpy as np
+
+    return "".join(np.random.default_rng(seed).choice(list(AMINO), length))
+
+
+def measure_one(model_name: str, length: int, workdir: Path) -> dict:
+    """Everything for one (model, L), in this process."""
+    import gc
+
+    import torch
+
+    import protattn_widgets as paw
+    import tiny_models
+    from protattn_widgets.analysis import ProteinRecord, analyze
+
+    shape = MODELS[model_name]
+    if shape is None:
+        model = paw.load_model("antiberty", cache=paw.AttentionCache())
+    else:
+        family, layers, heads = shape
+        directory = workdir / f"{family}-{layers}x{heads}"
+        if not (directory / "config.json").exists():
+            tiny_models.save_shaped(directory, family, layers, heads)
+        model = paw.load_model(directory, cache=paw.AttentionCache())
+    if length > model.max_length:
+        return {"skipped": f"{model.name} accepts at most {model.max_length} residues"}
+    sequence = random_sequence(length)
+    f32_bytes = 4 * model.n_layers * model.n_heads * length * length
+    inputs, _ = model.encode(sequence)
+    forwards, extracts, memories = [], [], []
+    with torch.inference_mode():
+        model.module(**inputs)  # warm-up
+    for _ in range(3 if length <= 500 else 2):  # interleaved, best of each: the machine is shared
+        gc.collect()
+        with torch.inference_mode(), PeakMemory() as forward_memory:
+            start = time.perf_counter()
+            model.module(**inputs)
+            forwards.append(time.perf_counter() - start)
+        model.cache.clear()
+        gc.collect()
+        with PeakMemory() as memory:
+            start = time.perf_counter()
+            attn = model.attention(sequence)
+            extracts.append(time.perf_counter() - start)
+        memories.append(memory)
+    forward, extract, memory = min(forwards), min(extracts), memories[-1]
+    runs = model.forward_count
+    start = time.perf_counter()
+    again = model.attention(sequence)
+    second = time.perf_counter() - start
+    assert model.forward_count == runs and again.values is attn.values
+    start = time.perf_counter()
+    attn.head(model.n_layers - 1, model.n_heads - 1).sum()
+    head = time.perf_counter() - start
+    stored = f"{attn.values.dtype}, {'memmap spill' if hasattr(attn.values, 'filename') else 'memory'}"
+    del attn, again
+    model.cache.clear()
+    gc.collect()
+    records = [ProteinRecord(f"p{i}", random_sequence(length, seed=i + 1),
+                             tuple(map(str, range(1, length + 1)))) for i in range(3)]
+    with PeakMemory() as analysis_memory:
+        start = time.perf_counter()
+        analyze(model, records, ["amino_acid"], max_length=length, progress=False, min_total=1)
+        analysis = time.perf_counter() - start
+    return {
+        "layers x heads": f"{model.n_layers}x{model.n_heads}", "float32 MiB": f32_bytes / 2**20,
+        "forward s": forward, "extract s": extract, "extract/forward": extract / forward,
+        "forward peak/f32": forward_memory.extra_anon / f32_bytes,
+        "extract peak/f32": memory.extra_anon / f32_bytes, "file MiB": memory.extra_file / 2**20,
+        "stored": stored, "2nd call ms": second * 1e3, "head ms": head * 1e3,
+        "analysis proteins/s": len(records) / analysis, "analysis peak MiB": analysis_memory.extra_anon / 2**20,
+    }
+
+
+def _one(args) -> None:
+    workdir = Path(args.workdir)
+    os.environ["PROTATTN_CACHE_DIR"] = str(workdir / "cache")  # spill files go here, deleted at exit
+    print(json.dumps(measure_one(args.model, args.length, workdir)))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="L = 250 only")
+    parser.add_argument("--lengths", default=None, help="comma-separated lengths")
+    parser.add_argument("--models", default=None, help="comma-separated substrings of model names")
+    parser.add_argument("--one", nargs=2, metavar=("MODEL", "L"), help=argparse.SUPPRESS)
+    parser.add_argument("--workdir", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--output", default=str(BENCH_DIR / "results_scale.md"))
+    args = parser.parse_args()
+    if args.one:
+        args.model, args.length = args.one[0], int(args.one[1])
+        return _one(args)
+    lengths = [int(x) for x in args.lengths.split(",")] if args.lengths else ([250] if args.quick else LENGTHS)
+    models = [m for m in MODELS if not args.models or any(s in m for s in args.models.split(","))]
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(REPO_ROOT)}
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="bench_scale-") as workdir:
+        for model in models:
+            for length in lengths:  # one at a time: the biggest need several GB
+                result = subprocess.run([sys.executable, __file__, "--one", model, str(length), "--workdir", workdir],
+                                        capture_output=True, text=True, env=env)
+                if result.returncode != 0:
+                    row = {"skipped": f"failed: {result.stderr.strip().splitlines()[-1][:120]}"}
+                else:
+                    row = json.loads(result.stdout.strip().splitlines()[-1])
+                rows.append((model, length, row))
+                print(model, length, row, flush=True)
+    write_markdown(rows, Path(args.output))
+
+
+def write_markdown(rows, path: Path) -> None:
+    import torch
+
+    columns = ["layers x heads", "float32 MiB", "forward s", "extract s", "extract/forward", "forward peak/f32",
+               "extract peak/f32", "file MiB", "stored", "2nd call ms", "head ms", "analysis proteins/s",
+               "analysis peak MiB"]
+    lines = [
+        "# Attention at real model sizes (bench_scale.py)", "",
+        f"{datetime.date.today()}, {platform.platform()}, {os.cpu_count()} CPUs, torch {torch.__version__}, "
+        "device cpu. Shaped models: random weights, hidden size 2 x heads. Ratios are same-run.", "",
+        "| model | L | " + " | ".join(columns) + " |", "|---|---|" + "---|" * len(columns),
+    ]
+    for model, length, row in rows:
+        if "skipped" in row:
+            lines.append(f"| {model} | {length} | skipped: {row['skipped']} |" + " |" * (len(columns) - 1))
+            continue
+        cells = [f"{row[c]:.2f}" if isinstance(row[c], float) else str(row[c]) for c in columns]
+        lines.append(f"| {model} | {length} | " + " | ".join(cells) + " |")
+    path.write_text("\n".join(lines) + "\n")
+    print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()
