@@ -19,7 +19,7 @@ import numpy as np
 
 from .errors import InvalidSequenceError
 
-__all__ = ["STANDARD_RESIDUES", "ALLOWED_RESIDUES", "clean_sequence", "map_onto"]
+__all__ = ["STANDARD_RESIDUES", "ALLOWED_RESIDUES", "clean_sequence", "map_onto", "numbering_gaps"]
 
 STANDARD_RESIDUES = "ACDEFGHIKLMNPQRSTVWY"
 ALLOWED_RESIDUES = STANDARD_RESIDUES + "XBZUO"
@@ -116,3 +116,21 @@ def map_onto(observed: str, target: str, expected_gaps: np.ndarray | None = None
     for i in range(n - 1, 0, -1):
         positions[i - 1] = back[i, positions[i]]
     return positions
+
+
+_NUMBER = re.compile(r"-?\d+")
+
+
+def numbering_gaps(residue_ids) -> np.ndarray:
+    """Residues the author numbering says are missing between neighbours.
+
+    ``"52"`` -> ``"52A"`` and ``"82C"`` -> ``"83"`` announce none, ``"126"``
+    -> ``"134"`` announces 7.
+
+    Returns
+    -------
+    ndarray of int64, shape=(L - 1,)
+    """
+    numbers = np.array([int(m.group()) if (m := _NUMBER.match(str(r))) else 0 for r in residue_ids],
+                       dtype=np.int64)
+    return np.maximum(np.diff(numbers) - 1, 0) if len(numbers) > 1 else np.zeros(0, dtype=np.int64)

@@ -86,7 +86,7 @@ from Bio.PDB.Polypeptide import is_aa
 from .config import cache_root
 from .errors import (ChainNotFoundError, InvalidSequenceError, ResidueNotFoundError, StructureDownloadError,
                      StructureError)
-from .sequences import clean_sequence, map_onto
+from .sequences import clean_sequence, map_onto, numbering_gaps
 
 __all__ = [
     "Chain",
@@ -336,7 +336,7 @@ class Chain:
             self.sequence, np.arange(len(self), dtype=np.int64), "observed"))
 
     def _user_input(self, full: str) -> ModelInput:
-        positions = map_onto(self.sequence, full, _expected_gaps(self.residue_ids))
+        positions = map_onto(self.sequence, full, numbering_gaps(self.residue_ids))
         if positions is None:
             raise StructureError(
                 f"the {len(self)} observed residues of chain {self.chain_id!r} of {self.structure_name} do not "
@@ -375,7 +375,7 @@ class Chain:
 
     def numbering_jumps(self) -> dict[int, int]:
         """``{i: n}`` where the author number jumps by ``n + 1`` from residue ``i`` to ``i + 1``."""
-        expected = _expected_gaps(self.residue_ids)
+        expected = numbering_gaps(self.residue_ids)
         return {int(i): int(expected[i]) for i in np.flatnonzero(expected > 0)}
 
     def _coords(self, atom: str) -> np.ndarray:
@@ -753,17 +753,6 @@ def _is_int(value: str) -> bool:
     return True
 
 
-def _expected_gaps(residue_ids: list[str]) -> np.ndarray:
-    """Residues the author numbering says are missing between neighbours, shape=(L-1,)."""
-    numbers = np.array([_number(r) for r in residue_ids], dtype=np.int64)
-    return np.maximum(np.diff(numbers) - 1, 0) if len(numbers) > 1 else np.zeros(0, dtype=np.int64)
-
-
-def _number(rid: str) -> int:
-    match = re.match(r"-?\d+", rid)
-    return int(match.group()) if match else 0
-
-
 def _place(sequence: str, names: list[str], residue_ids: list[str], deposited: _Deposited,
            where: str) -> tuple[str | None, np.ndarray | None, str | None]:
     """``(deposited_sequence, positions, error)`` of a chain's observed residues."""
@@ -784,7 +773,7 @@ def _place(sequence: str, names: list[str], residue_ids: list[str], deposited: _
         if (np.diff(positions) <= 0).any():
             return None, None, f"{where}: the observed residues are not in the order of {source}"
         return letters, positions, None
-    positions = map_onto(sequence, letters, _expected_gaps(residue_ids))
+    positions = map_onto(sequence, letters, numbering_gaps(residue_ids))
     if positions is None:
         return None, None, (f"{where}: its {len(sequence)} observed residues do not map onto the "
                             f"{len(letters)}-residue deposited sequence ({source}): every observed residue "
