@@ -8,6 +8,8 @@
 //   _track_names [str] (T), _track_colors [css colour] (T)
 //   _track_masks     bytes   uint8 (T, L): 1 where residue is in the track
 //   per_row int, selected_residue, caption
+//   _gap_after [int] (G), _gap_missing [int] (G): _gap_missing[g] residues are missing
+//                    between residue _gap_after[g] and the next one (drawn as a red bar)
 // Written: selected_residue (click; Escape clears).
 
 import { asBytes, codeValue } from "./lib/buffers.js";
@@ -26,6 +28,24 @@ const CSS = `
   color: #fff; padding: 2px 6px; border-radius: 3px; white-space: nowrap; font: 12px sans-serif; z-index: 10; }
 .protattn-error { color: #a00; background: #fee; border: 1px solid #d88; padding: 6px; font: 12px monospace; }
 `;
+
+export const GAP_COLOR = "#d62728";
+
+/**
+ * The gap marks of the track: one bar between residue ``after`` and ``after + 1``
+ * (on the right edge of ``after``'s cell) for each gap, with the number missing.
+ * @returns {{x, y, w, h, after, missing}[]}
+ */
+export function gapMarks(layout, gapAfter, gapMissing) {
+  const marks = [];
+  (gapAfter || []).forEach((after, g) => {
+    if (!(after >= 0 && after < layout.n - 1)) return;
+    const { x, y } = residueOrigin(layout, after);
+    marks.push({ x: x + layout.cellW - 2.5, y: y - 2, w: 3, h: layout.cellH + 4, after,
+                 missing: (gapMissing || [])[g] ?? 0 });
+  });
+  return marks;
+}
 
 function render({ model, el }) {
   const table = lut("Blues", 0.12, 1); // the NGL view's residue colours
@@ -56,6 +76,13 @@ function render({ model, el }) {
       element("span", "pa-swatch", item).style.background = colors[t] || "#999";
       item.appendChild(document.createTextNode(name));
     });
+    if ((model.get("_gap_after") || []).length) {
+      const item = element("span", null, legend);
+      const bar = element("span", "pa-swatch", item);
+      bar.style.background = GAP_COLOR;
+      bar.style.width = "3px";
+      item.appendChild(document.createTextNode("missing residues (no coordinates)"));
+    }
   }
 
   function draw() {
@@ -96,6 +123,10 @@ function render({ model, el }) {
           ctx.textAlign = "center";
         }
       }
+      ctx.fillStyle = GAP_COLOR;
+      for (const mark of gapMarks(layout, model.get("_gap_after"), model.get("_gap_missing"))) {
+        ctx.fillRect(mark.x, mark.y, mark.w, mark.h);
+      }
       const sel = model.get("selected_residue");
       if (sel != null && sel >= 0 && sel < n) {
         const { x, y } = residueOrigin(layout, sel);
@@ -107,7 +138,8 @@ function render({ model, el }) {
       showError(el, error);
     } finally {
       const api = stamp(el, "sequence_track", start);
-      api.summary = () => ({ draws: api.draws, selected: model.get("selected_residue"), layout: { ...layout } });
+      api.summary = () => ({ draws: api.draws, selected: model.get("selected_residue"), layout: { ...layout },
+                             gaps: gapMarks(layout, model.get("_gap_after"), model.get("_gap_missing")) });
       api.residueCenter = (i) => {
         const box = canvas.getBoundingClientRect();
         const { x, y } = residueOrigin(layout, i);
@@ -126,8 +158,10 @@ function render({ model, el }) {
     const n = (model.get("sequence") || "").length;
     const inTracks = names.filter((_, t) => masks[t * n + i]);
     const value = codeValue(asBytes(model.get("_received"))[i] || 0, model.get("_received_scale") || 0);
+    const gapAt = (model.get("_gap_after") || []).indexOf(i);
+    const missing = gapAt >= 0 ? (model.get("_gap_missing") || [])[gapAt] : 0;
     const text = residueTooltip(model.get("chain_id"), model.get("residue_names"), model.get("residue_ids"),
-                                i, value, inTracks);
+                                i, value, inTracks) + (missing ? ` · ${missing} missing after` : "");
     showCanvasTooltip(tip, root, canvas, p, text);
   }
 
@@ -149,7 +183,7 @@ function render({ model, el }) {
 
   draw();
   const traits = ["_received", "_received_scale", "sequence", "residue_ids", "_track_names", "_track_colors",
-                  "_track_masks", "per_row", "selected_residue", "caption"];
+                  "_track_masks", "per_row", "selected_residue", "caption", "_gap_after", "_gap_missing"];
   return connect(el, model, [[traits, schedule]], [
     [canvas, "mousemove", onMove], [canvas, "mouseleave", onLeave], [canvas, "click", onClick], [canvas, "keydown", onKey],
   ]);

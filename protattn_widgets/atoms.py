@@ -5,7 +5,8 @@ heavy atom.  :func:`heavy_atoms` re-reads the structure's text with the same
 rules as :func:`~protattn_widgets.structures.load_structure` (first model
 unless told otherwise, Biopython's altloc choice, amino acids in Biopython's
 extended table), so atom ``residue_index`` values index the same residues as
-``Chain.sequence``.
+``Chain.sequence``.  Atoms with a NaN or infinite coordinate are left out
+(missing, as in :mod:`.structures`).
 
 >>> structure = load_structure(example_path("1vfb_complex"))
 >>> paratope = interface_residues(structure, "B", ["C"], cutoff=4.5)   # bool, shape (116,)
@@ -76,8 +77,10 @@ def heavy_atoms(structure, chain_id: str, _model=None) -> AtomArray:
             coords.append(atom.coord)
             index.append(i)
             names.append(atom.get_id())
-    return AtomArray(chain_id, np.asarray(coords, dtype=float).reshape(-1, 3),
-                     np.asarray(index, dtype=np.int64), np.asarray(names, dtype=str))
+    coords = np.asarray(coords, dtype=float).reshape(-1, 3)
+    finite = np.isfinite(coords).all(axis=1)
+    return AtomArray(chain_id, coords[finite], np.asarray(index, dtype=np.int64)[finite],
+                     np.asarray(names, dtype=str)[finite])
 
 
 def interface_residues(structure, chain_id: str, partner_ids: list[str], cutoff: float = 4.5) -> np.ndarray:

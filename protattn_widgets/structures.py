@@ -17,15 +17,35 @@ Rules
 * **Residues**: a residue is kept iff it is an amino acid in Biopython's
   extended table (``Bio.PDB.Polypeptide.is_aa(res, standard=False)``: the 20
   standard ones plus about 1000 modified ones from the wwPDB chemical component
-  dictionary).  The 20 standard residues get their usual letter, MSE gets
-  ``M`` and every other modified residue (ABA, FME, ...) gets ``X``.  Waters,
+  dictionary).  Every residue reads as its parent amino acid from that
+  table (``Bio.Data.PDBData.protein_letters_3to1_extended``: MSE -> M,
+  SEP -> S, TPO -> T, PTR -> Y, HYP -> P, ABA -> A, ...), so the model sees
+  a serine at a phosphoserine; ``residue_names`` keeps the file's own name
+  (``"SEP"``) for hover text and figures.  Waters,
   ligands, sugars, caps and peptidomimetic groups that are not in that table
   (ACE, JG3, VME) are left out.  So 7hvp's inhibitor chain C
   (ACE-SER-LEU-ASN-JG3-ILE-VME) is a short protein chain ``"SLNI"`` with
-  residue ids 1, 2, 3, 5.  This matches the "observed sequence" convention
-  of the bundled data and annotations.
+  residue ids 1, 2, 3, 5.
 * **Residue ids** are the author residue number plus insertion code
-  (``"52A"``, ``"-3"``).
+  (``"52A"``, ``"-3"``).  A letter code is appended as is; any other code
+  (mmCIF allows digits) is joined with ``^`` (residue 3 code "1" is
+  ``"3^1"``, never ``"31"``, which is residue 31).  ``index_of`` also
+  accepts ``"52^A"`` (NGL's spelling).  Two residues with the same id in one
+  chain make that chain unusable (:class:`StructureError` when accessed).
+* **Deposited sequence**: the full sequence of the chain as deposited, from
+  mmCIF ``_pdbx_poly_seq_scheme`` (each position carries its author residue
+  id, so the observed residues are placed exactly) or PDB ``SEQRES``
+  (observed residues placed by :func:`~protattn_widgets.sequences.map_onto`:
+  identical letters, in order, gaps where the author numbering jumps).
+  Residues are kept by the same rule as observed ones (caps such as ACE are
+  left out).  The model reads this sequence by default
+  (:meth:`Chain.model_input`) and the attention is restricted to the
+  observed residues.  A mapping that fails makes ``model_input()`` raise a
+  :class:`StructureError` naming the chain, never a shifted placement.
+* **Coordinates** that are NaN or infinite are treated as missing (a NaN
+  row), like an absent atom.
+* **Text**: UTF-8, else Latin-1 (an accented REMARK); NUL or control bytes
+  mean a binary file.  CR and CRLF line endings are read as LF.
 * **Missing atoms**: a residue without a CA atom is still in the sequence
   (it was observed), with a NaN row in ``ca``; every distance or contact
   involving a NaN coordinate is NaN or False.  ``cb`` is the real CB, else a
@@ -58,16 +78,23 @@ from pathlib import Path
 from typing import Iterator, Union
 
 import numpy as np
-from Bio.Data.PDBData import protein_letters_3to1
+from Bio.Data.PDBData import protein_letters_3to1_extended
 from Bio.PDB import MMCIFParser, PDBParser
+from Bio.PDB.MMCIF2Dict import MMCIF2Dict
 from Bio.PDB.Polypeptide import is_aa
 
 from .config import cache_root
-from .errors import ChainNotFoundError, ResidueNotFoundError, StructureDownloadError, StructureError
+from .errors import (ChainNotFoundError, InvalidSequenceError, ResidueNotFoundError, StructureDownloadError,
+                     StructureError)
+from .sequences import clean_sequence, map_onto, numbering_gaps
 
 __all__ = [
     "Chain",
+    "ModelInput",
+    "MissingResiduesWarning",
     "Structure",
+    "residue_letter",
+    "residue_id",
     "load_structure",
     "virtual_cb",
     "DEFAULT_PDB_URL",
@@ -102,6 +129,56 @@ def virtual_cb(n: np.ndarray, ca: np.ndarray, c: np.ndarray) -> np.ndarray:
     return -0.58273431 * a + 0.56802827 * b - 0.54067466 * c_ + ca
 
 
+def residue_letter(name: str) -> str:
+    """One-letter code of a residue name: its parent amino acid (SEP -> S, MSE -> M), ``X`` if unknown."""
+    return protein_letters_3to1_extended.get(name.strip().upper(), "X")
+
+
+def residue_id(number: int, insertion_code: str) -> str:
+    """Author residue id: ``"52A"`` for a letter code, ``"3^1"`` for any other code, ``"52"`` for none."""
+    code = insertion_code.strip()
+    if not code:
+        return str(number)
+    return f"{number}{code}" if code.isalpha() else f"{number}^{code}"
+
+
+class MissingResiduesWarning(UserWarning):
+    """The model reads the observed residues although the author numbering suggests missing ones."""
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelInput:
+    """What a model reads for a chain, and where the chain's residues sit in it.
+
+    Attributes
+    ----------
+    sequence : str
+        The ``M`` residues the model reads (one letter each).
+    positions : ndarray of int64, shape=(L,)
+        Index in ``sequence`` of each of the chain's ``L`` observed residues,
+        strictly increasing.  Attention over ``sequence`` restricted with
+        ``values[..., positions[:, None], positions[None, :]]`` is attention
+        between observed residues.
+    source : {"deposited", "observed", "user"}
+        Where ``sequence`` came from.
+    """
+
+    sequence: str
+    positions: np.ndarray
+    source: str
+
+    def __post_init__(self) -> None:
+        positions = np.asarray(self.positions, dtype=np.int64).reshape(-1)
+        if positions.size and (positions[0] < 0 or positions[-1] >= len(self.sequence)
+                               or (np.diff(positions) <= 0).any()):
+            raise ValueError("positions must be strictly increasing indices into sequence")
+        positions.setflags(write=False)
+        object.__setattr__(self, "positions", positions)
+
+    def __len__(self) -> int:
+        return len(self.sequence)
+
+
 @dataclasses.dataclass(frozen=True, eq=False)
 class Chain:
     """The observed amino-acid residues of one protein chain.
@@ -111,13 +188,22 @@ class Chain:
     chain_id : str
     structure_name : str
     sequence : str
-        One letter per observed residue, length L.
+        One letter per observed residue, length L (modified residues as
+        their parent amino acid).
     residue_ids : list of str, length L
-        Author residue number plus insertion code, e.g. ``"52A"``.
+        Author residue number plus insertion code, e.g. ``"52A"``, ``"3^1"``.
     residue_names : list of str, length L
-        Three-letter names as in the file, e.g. ``"MSE"``.
+        Three-letter names as in the file, e.g. ``"SEP"``.
     ca, cb : ndarray, shape=(L, 3)
         CA and CB (real, else virtual) coordinates in Å, NaN where missing.
+    deposited_sequence : str or None
+        The chain's deposited sequence (``M >= L`` letters), ``None`` when the
+        file has none (or it could not be matched, see ``deposited_error``).
+    deposited_positions : ndarray of int64, shape=(L,), or None
+        Index in ``deposited_sequence`` of each observed residue.
+    deposited_error : str or None
+        Why the observed residues could not be placed in the deposited
+        sequence; :meth:`model_input` raises it.
     """
 
     chain_id: str
@@ -127,34 +213,61 @@ class Chain:
     residue_names: list[str]
     ca: np.ndarray
     cb: np.ndarray
+    deposited_sequence: str | None = None
+    deposited_positions: np.ndarray | None = None
+    deposited_error: str | None = None
     _memo: dict = dataclasses.field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __len__(self) -> int:
         return len(self.sequence)
 
     def __getitem__(self, index: slice) -> "Chain":
-        """Return the sub-chain of residues ``index`` (a slice)."""
+        """Return the sub-chain of residues ``index`` (a slice).
+
+        The sub-chain's deposited sequence is the span from its first to its
+        last observed residue, extended to the deposited start (end) when the
+        slice starts at the chain's first (ends at its last) residue: so
+        ``chain[:]`` is the chain, and ``chain[:k]`` keeps the deposited
+        residues before the first observed one.
+        """
         if not isinstance(index, slice):
             raise TypeError("a Chain can only be sliced (chain[10:50]); use chain.sequence[i] for one residue")
         if index.step not in (None, 1):
             raise ValueError("a Chain slice must be contiguous (chain[10:50]): a step would drop residues "
                              "that the model and the contact map need")
+        start, stop, _ = index.indices(len(self))
+        stop = max(start, stop)
+        deposited, positions = self.deposited_sequence, self.deposited_positions
+        if deposited is not None and positions is not None:
+            if stop > start:
+                lo = 0 if start == 0 else int(positions[start])
+                hi = len(deposited) if stop == len(self) else int(positions[stop - 1]) + 1
+                deposited, positions = deposited[lo:hi], positions[start:stop] - lo
+            else:
+                deposited, positions = None, None
         return Chain(
             self.chain_id,
             self.structure_name,
-            self.sequence[index],
-            self.residue_ids[index],
-            self.residue_names[index],
-            self.ca[index],
-            self.cb[index],
+            self.sequence[start:stop],
+            self.residue_ids[start:stop],
+            self.residue_names[start:stop],
+            self.ca[start:stop],
+            self.cb[start:stop],
+            deposited,
+            positions,
+            self.deposited_error,
         )
 
     def __repr__(self) -> str:
         return f"<Chain {self.structure_name}:{self.chain_id} L={len(self)}>"
 
     def index_of(self, residue_id: str | int) -> int:
-        """Return the index of the residue with author id ``residue_id`` (e.g. ``"52A"``)."""
+        """Return the index of the residue with author id ``residue_id`` (e.g. ``"52A"``, ``"52^A"``)."""
         key = str(residue_id).strip()
+        if "^" in key and key not in self.residue_ids:
+            number, _, code = key.partition("^")
+            if code.isalpha():
+                key = f"{number}{code}"
         try:
             return self.residue_ids.index(key)
         except ValueError:
@@ -162,6 +275,108 @@ class Chain:
                 f"residue {key!r} is not an observed residue of chain {self.chain_id!r} of "
                 f"{self.structure_name} (ids run {self.residue_ids[0]}..{self.residue_ids[-1]})"
             ) from None
+
+    # ------------------------------------------------------------ model input
+
+    def model_input(self, sequence: str | None = None) -> ModelInput:
+        """The sequence a model reads for this chain and where the observed residues sit in it.
+
+        Parameters
+        ----------
+        sequence : str, optional
+            ``None`` (default): the deposited sequence when the file has one,
+            else the observed residues (with a :class:`MissingResiduesWarning`
+            when the author numbering jumps, a likely missing loop).
+            ``"observed"``: the observed residues glued together.
+            Any other string: the chain's full sequence, given by the user;
+            the observed residues are placed in it.
+
+        Returns
+        -------
+        ModelInput
+
+        Raises
+        ------
+        StructureError
+            The observed residues do not map onto the deposited (or given)
+            sequence.
+        InvalidSequenceError
+            ``sequence`` is not a protein sequence.
+        """
+        if sequence is None:
+            if self.deposited_error is not None:
+                raise StructureError(
+                    f"{self.deposited_error}. Pass sequence='observed' to read only the observed residues, "
+                    "or the chain's full sequence as sequence='...'")
+            if self.deposited_sequence is not None:
+                return self._memoised(("input", None), lambda: ModelInput(
+                    self.deposited_sequence, self.deposited_positions, "deposited"))
+            if "warned" not in self._memo:
+                self._memo["warned"] = True
+                jumps = self.numbering_jumps()
+                if jumps:
+                    where = ", ".join(f"{self.residue_ids[i]}->{self.residue_ids[i + 1]}" for i in list(jumps)[:5])
+                    warnings.warn(
+                        f"chain {self.chain_id!r} of {self.structure_name} has no deposited sequence (SEQRES / "
+                        f"_pdbx_poly_seq_scheme) and its author numbering jumps ({where}{', ...' if len(jumps) > 5 else ''}): "
+                        "residues are probably missing, and the model reads the observed residues joined across "
+                        "the gap. Pass the full sequence (sequence='...') to avoid that, or sequence='observed' "
+                        "to silence this warning.", MissingResiduesWarning, stacklevel=2)
+            return self._observed_input()
+        if not isinstance(sequence, str):
+            raise InvalidSequenceError(
+                f"sequence must be None, 'observed' or a protein sequence, got {type(sequence).__name__}")
+        if sequence == "observed":
+            return self._observed_input()
+        full = clean_sequence(sequence)
+        return self._memoised(("input", full), lambda: self._user_input(full))
+
+    def _observed_input(self) -> ModelInput:
+        return self._memoised(("input", "observed"), lambda: ModelInput(
+            self.sequence, np.arange(len(self), dtype=np.int64), "observed"))
+
+    def _user_input(self, full: str) -> ModelInput:
+        positions = map_onto(self.sequence, full, numbering_gaps(self.residue_ids))
+        if positions is None:
+            raise StructureError(
+                f"the {len(self)} observed residues of chain {self.chain_id!r} of {self.structure_name} do not "
+                f"map onto the given {len(full)}-residue sequence (every observed residue must appear in it, "
+                "in order, with the same letter)")
+        return ModelInput(full, positions, "user")
+
+    def _memoised(self, key, make):
+        if key not in self._memo:
+            self._memo[key] = make()
+        return self._memo[key]
+
+    def truncate(self, max_length: int) -> "Chain":
+        """The longest prefix ``chain[:k]`` whose default :meth:`model_input` has at most ``max_length`` residues."""
+        if max_length < 1:
+            raise ValueError(f"max_length must be at least 1, got {max_length}")
+        if self.deposited_sequence is None or self.deposited_positions is None:
+            return self if len(self) <= max_length else self[:max_length]
+        if len(self.deposited_sequence) <= max_length:
+            return self
+        # chain[:k] (k < L) reads deposited[:positions[k-1] + 1]
+        k = int(np.searchsorted(self.deposited_positions, max_length, side="left"))
+        return self[:min(k, len(self) - 1)]
+
+    @property
+    def gaps_after(self) -> dict[int, int]:
+        """Missing residues between neighbours: ``{i: n}`` means ``n`` residues are missing between ``i`` and ``i + 1``.
+
+        From the deposited sequence when known, else estimated from jumps in
+        the author numbering (:meth:`numbering_jumps`).
+        """
+        if self.deposited_positions is not None:
+            steps = np.diff(self.deposited_positions) - 1
+            return {int(i): int(steps[i]) for i in np.flatnonzero(steps > 0)}
+        return self.numbering_jumps()
+
+    def numbering_jumps(self) -> dict[int, int]:
+        """``{i: n}`` where the author number jumps by ``n + 1`` from residue ``i`` to ``i + 1``."""
+        expected = numbering_gaps(self.residue_ids)
+        return {int(i): int(expected[i]) for i in np.flatnonzero(expected > 0)}
 
     def _coords(self, atom: str) -> np.ndarray:
         if atom not in _ATOMS:
@@ -281,16 +496,16 @@ class Structure:
         return f"<Structure {self.name} ({self.format}) chains {chains}>"
 
 
-def load_structure(source: PathOrText, *, model: int = 0,
+def load_structure(source: PathOrText | bytes, *, model: int = 0,
                    cache_dir: str | os.PathLike[str] | None = None) -> Structure:
     """Read the protein chains of a structure.
 
     Parameters
     ----------
-    source : str or PathLike
+    source : str, PathLike or bytes
         A path to a ``.pdb``/``.ent``/``.cif``/``.mmcif`` file (optionally
-        ``.gz``), the text of such a file (a string with newlines), or a
-        4-character PDB id such as ``"1ABC"``.
+        ``.gz``), the text of such a file (a string with line breaks, or its
+        bytes), or a 4-character PDB id such as ``"1ABC"``.
     model : int
         Index of the model to read (NMR ensembles hold several).
     cache_dir : str or PathLike, optional
@@ -303,15 +518,28 @@ def load_structure(source: PathOrText, *, model: int = 0,
     Raises
     ------
     StructureError
-        Missing, empty or unparsable input, no protein chain, bad ``model``.
+        Missing, empty, binary or unparsable input, a source of the wrong
+        type, no protein chain, bad ``model``.
     StructureDownloadError
         A PDB id could not be downloaded.
     """
-    if isinstance(source, str) and "\n" in source:
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        text = _decode(bytes(source), "the given bytes")
+        fmt = "cif" if _looks_like_cif(text) else "pdb"
+        return _parse(text, fmt, "structure", "the given bytes", model)
+    if not isinstance(source, (str, os.PathLike)):
+        raise StructureError(
+            f"load_structure takes a file path, the text of a PDB/mmCIF file or a 4-character PDB id, "
+            f"not {type(source).__name__}")
+    if isinstance(source, str) and ("\n" in source or "\r" in source):
         fmt = "cif" if _looks_like_cif(source) else "pdb"
         return _parse(source, fmt, "structure", "the given text", model)
     path = Path(source)
-    if path.is_file():
+    try:
+        is_file = path.is_file()
+    except (OSError, ValueError):  # a name too long for the file system, a NUL character
+        is_file = False
+    if is_file:
         text = _read_text(path)
         stem = Path(path.name[:-3] if path.name.lower().endswith(".gz") else path.name)
         ext = stem.suffix.lower()
@@ -324,12 +552,25 @@ def load_structure(source: PathOrText, *, model: int = 0,
         return _parse(text, fmt, stem.stem, str(path), model)
     if isinstance(source, str) and _PDB_ID.match(source.strip()):
         pdb_id = source.strip().upper()
-        text = _fetch_pdb(pdb_id, Path(cache_dir) if cache_dir is not None else cache_root() / "pdb")
-        return _parse(text, "cif", pdb_id, f"PDB entry {pdb_id}", model)
+        folder = Path(cache_dir) if cache_dir is not None else cache_root() / "pdb"
+        text, cached = _fetch_pdb(pdb_id, folder)
+        try:
+            return _parse(text, "cif", pdb_id, f"PDB entry {pdb_id}", model)
+        except StructureError:
+            if not cached:
+                raise
+            _discard(folder / f"{pdb_id.lower()}.cif", "cannot be parsed")
+            text, _ = _fetch_pdb(pdb_id, folder)
+            return _parse(text, "cif", pdb_id, f"PDB entry {pdb_id}", model)
+    shown = str(source) if len(str(source)) <= 80 else f"{str(source)[:60]}... ({len(str(source))} characters)"
+    if len(str(source)) > 255:
+        raise StructureError(
+            f"{shown!r} is not an existing file, the text of a PDB/mmCIF file (which has line breaks), "
+            "or a 4-character PDB id")
     if not isinstance(source, str) or path.suffix or os.sep in source:
-        raise StructureError(f"no such file: {path}")
+        raise StructureError(f"no such file: {shown}")
     raise StructureError(
-        f"{str(source)!r} is not an existing file, the text of a PDB/mmCIF file, or a 4-character PDB id"
+        f"{shown!r} is not an existing file, the text of a PDB/mmCIF file, or a 4-character PDB id"
     )
 
 
@@ -337,27 +578,43 @@ def _looks_like_cif(text: str) -> bool:
     return text.lstrip().startswith("data_") or "_atom_site." in text
 
 
+_CONTROL = re.compile(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
+
+
 def _read_text(path: Path) -> str:
     data = path.read_bytes()
+    return _decode(data, str(path))
+
+
+def _decode(data: bytes, origin: str) -> str:
+    """Text of a (possibly gzipped) file: UTF-8, else Latin-1; binary data is an error."""
     if data[:2] == b"\x1f\x8b":
         try:
             data = gzip.decompress(data)
         except (OSError, EOFError) as exc:
-            raise StructureError(f"{path} is a corrupt gzip file: {exc}") from None
+            raise StructureError(f"{origin} is a corrupt gzip file: {exc}") from None
+    if _CONTROL.search(data[:1 << 20]):  # NUL or other control bytes: not a text file
+        raise StructureError(f"{origin} is not a text PDB/mmCIF file (binary data)")
     try:
-        text = data.decode("utf-8")
+        return data.decode("utf-8")
     except UnicodeDecodeError:
-        raise StructureError(f"{path} is not a text PDB/mmCIF file (binary data)") from None
-    if "\x00" in text:
-        raise StructureError(f"{path} is not a text PDB/mmCIF file (binary data)")
-    return text
+        return data.decode("latin-1")  # e.g. an accented name in a REMARK of an old file
 
 
-def _fetch_pdb(pdb_id: str, cache_dir: Path) -> str:
+def _discard(path: Path, why: str) -> None:
+    warnings.warn(f"cached PDB entry {path} {why}; downloading it again", stacklevel=3)
+    path.unlink(missing_ok=True)
+
+
+def _fetch_pdb(pdb_id: str, cache_dir: Path) -> tuple[str, bool]:
+    """``(text, came_from_cache)`` of a PDB entry."""
     cached = cache_dir / f"{pdb_id.lower()}.cif"
     if cached.is_file():
-        return cached.read_text()
-    url = os.environ.get("PROTATTN_PDB_URL", DEFAULT_PDB_URL).format(pdb_id=pdb_id)
+        try:
+            return _read_text(cached), True
+        except StructureError:
+            _discard(cached, "is not a text mmCIF file")
+    url = os.environ.get("PROTATTN_PDB_URL", DEFAULT_PDB_URL).replace("{pdb_id}", pdb_id)
     try:
         with urllib.request.urlopen(url, timeout=_DOWNLOAD_TIMEOUT_S) as response:
             data = response.read()
@@ -365,38 +622,47 @@ def _fetch_pdb(pdb_id: str, cache_dir: Path) -> str:
         if exc.code == 404:
             raise StructureDownloadError(f"PDB entry {pdb_id!r} not found at RCSB ({url})") from None
         raise StructureDownloadError(f"could not download PDB entry {pdb_id!r} from {url}: HTTP {exc.code}") from None
-    except OSError as exc:  # URLError, refused connection, timeout
+    except (OSError, ValueError) as exc:  # URLError, refused connection, timeout, a malformed URL
         reason = getattr(exc, "reason", exc)
         raise StructureDownloadError(
             f"could not download PDB entry {pdb_id!r} from {url} (offline?): {reason}. "
             "Pass the path of a local .pdb/.cif file instead."
         ) from None
-    text = data.decode("utf-8", errors="replace")
+    text = _decode(data, f"the download of {pdb_id} from {url}")
     # Parse before caching so a broken download is never cached.
     _parse(text, "cif", pdb_id, f"PDB entry {pdb_id} from {url}", 0)
     cache_dir.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=f".{pdb_id.lower()}.", suffix=".part")
     try:
-        with os.fdopen(fd, "w") as handle:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
         os.replace(tmp, cached)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    return text
+    return text, False
 
 
 def _parse(text: str, fmt: str, name: str, origin: str, model: int) -> Structure:
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")  # Windows and old Mac line endings
     if not text.strip():
         raise StructureError(f"{origin} is empty")
     parser = MMCIFParser(QUIET=True) if fmt == "cif" else PDBParser(QUIET=True)
+    kind = "mmCIF" if fmt == "cif" else "PDB"
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             bio = parser.get_structure(name, io.StringIO(text))
+    except KeyError as exc:
+        raise StructureError(
+            f"could not parse {origin} as {kind}: missing item {exc} (is the file truncated, or not {kind}?)") from None
+    except (IndexError, ZeroDivisionError):  # Biopython's symptoms of a cut-off table
+        raise StructureError(
+            f"could not parse {origin} as {kind}: a table is incomplete (a row has fewer values than the "
+            "table has columns): the file looks truncated") from None
     except Exception as exc:  # Biopython raises many types on corrupt input
-        detail = f"missing item {exc}" if isinstance(exc, KeyError) else str(exc)
-        raise StructureError(f"could not parse {origin} as {'mmCIF' if fmt == 'cif' else 'PDB'}: {detail}") from None
+        raise StructureError(f"could not parse {origin} as {kind}: {exc}") from None
     models = list(bio)
     if not models:
         raise StructureError(f"{origin} has no ATOM/HETATM records (is it a {fmt.upper()} file?)")
@@ -404,6 +670,7 @@ def _parse(text: str, fmt: str, name: str, origin: str, model: int) -> Structure
         raise StructureError(
             f"model {model} does not exist: {origin} has {len(models)} model(s), indices 0..{len(models) - 1}"
         )
+    deposited = _deposited_cif(parser, text) if fmt == "cif" else _deposited_seqres(text)
     chains: dict[str, Chain] = {}
     problems: dict[str, tuple[str, str]] = {}
     for bio_chain in models[model]:
@@ -415,7 +682,11 @@ def _parse(text: str, fmt: str, name: str, origin: str, model: int) -> Structure
             else:
                 problems[cid] = ("other", "holds only ligands/water, no amino acids")
             continue
-        chain = _chain_arrays(residues, cid, name)
+        try:
+            chain = _chain_arrays(residues, cid, name, deposited.get(cid))
+        except StructureError as exc:
+            problems[cid] = ("bad", str(exc))
+            continue
         if np.isnan(chain.ca).all():
             problems[cid] = ("no_ca", f"has {len(chain)} amino-acid residues but no CA atom")
             continue
@@ -426,15 +697,114 @@ def _parse(text: str, fmt: str, name: str, origin: str, model: int) -> Structure
     return Structure(name, text, fmt, model, chains, problems)
 
 
-def _chain_arrays(residues: list, chain_id: str, structure_name: str) -> Chain:
+# A deposited chain: the one-letter codes of its residues and, from mmCIF, the
+# author residue id of each (so observed residues are placed exactly), with the
+# names allowed at each position (microheterogeneity lists several).
+_Deposited = tuple[str, "list[str] | None", "list[frozenset[str]] | None", str]
+
+
+def _deposited_seqres(text: str) -> dict[str, _Deposited]:
+    """Chain id -> deposited residues from PDB SEQRES records (amino acids only)."""
+    names: dict[str, list[str]] = {}
+    for line in text.split("\n"):
+        if line.startswith("SEQRES") and len(line) > 19:
+            names.setdefault(line[11], []).extend(line[19:].split())
+    out = {}
+    for cid, chain_names in names.items():
+        kept = [n for n in chain_names if is_aa(n, standard=False)]
+        if kept:
+            out[cid] = ("".join(map(residue_letter, kept)), None, None, "SEQRES")
+    return out
+
+
+def _deposited_cif(parser: MMCIFParser, text: str) -> dict[str, _Deposited]:
+    """Chain id -> deposited residues from ``_pdbx_poly_seq_scheme`` (amino acids only)."""
+    table = getattr(parser, "_mmcif_dict", None)
+    if not isinstance(table, dict):
+        try:
+            table = MMCIF2Dict(io.StringIO(text))
+        except Exception:
+            return {}
+    columns = ("asym_id", "seq_id", "mon_id", "pdb_seq_num", "pdb_ins_code", "pdb_strand_id")
+    values = [table.get(f"_pdbx_poly_seq_scheme.{c}") for c in columns]
+    if any(v is None for v in values) or len({len(v) for v in values}) != 1:
+        return {}
+    rows: dict[str, dict[tuple[str, str], list]] = {}
+    for asym, seq, mon, num, ins, strand in zip(*values):
+        if not is_aa(mon, standard=False):
+            continue
+        code = "" if ins in ("?", ".") else ins
+        entry = rows.setdefault(strand, {}).setdefault((asym, seq), [set(), num, code, mon])
+        entry[0].add(mon.upper())
+    out = {}
+    for strand, positions in rows.items():
+        entries = list(positions.values())
+        letters = "".join(residue_letter(e[3]) for e in entries)
+        ids = [residue_id(int(e[1]), e[2]) if _is_int(e[1]) else "?" for e in entries]
+        out[strand] = (letters, ids, [frozenset(e[0]) for e in entries], "_pdbx_poly_seq_scheme")
+    return out
+
+
+def _is_int(value: str) -> bool:
+    try:
+        int(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _place(sequence: str, names: list[str], residue_ids: list[str], deposited: _Deposited,
+           where: str) -> tuple[str | None, np.ndarray | None, str | None]:
+    """``(deposited_sequence, positions, error)`` of a chain's observed residues."""
+    letters, ids, allowed, source = deposited
+    if ids is not None:
+        index = {rid: k for k, rid in enumerate(ids)}
+        if len(index) != len(ids):
+            return None, None, f"{where}: {source} lists an author residue id twice"
+        positions = np.empty(len(residue_ids), dtype=np.int64)
+        for i, (rid, name) in enumerate(zip(residue_ids, names)):
+            k = index.get(rid)
+            if k is None:
+                return None, None, f"{where}: observed residue {rid} ({name}) is not in {source}"
+            if name.upper() not in allowed[k] and residue_letter(name) != letters[k]:
+                return None, None, (f"{where}: observed residue {rid} is {name} but {source} has "
+                                    f"{'/'.join(sorted(allowed[k]))} there")
+            positions[i] = k
+        if (np.diff(positions) <= 0).any():
+            return None, None, f"{where}: the observed residues are not in the order of {source}"
+        return letters, positions, None
+    positions = map_onto(sequence, letters, numbering_gaps(residue_ids))
+    if positions is None:
+        return None, None, (f"{where}: its {len(sequence)} observed residues do not map onto the "
+                            f"{len(letters)}-residue deposited sequence ({source}): every observed residue "
+                            "must appear in it, in order, with the same letter")
+    return letters, positions, None
+
+
+def _chain_arrays(residues: list, chain_id: str, structure_name: str,
+                  deposited: _Deposited | None = None) -> Chain:
     names = [r.get_resname().strip() for r in residues]
-    sequence = "".join("M" if n == "MSE" else protein_letters_3to1.get(n, "X") for n in names)
-    residue_ids = [f"{r.id[1]}{r.id[2].strip()}" for r in residues]
+    sequence = "".join(map(residue_letter, names))
+    residue_ids = [residue_id(r.id[1], r.id[2]) for r in residues]
+    if len(set(residue_ids)) != len(residue_ids):
+        seen: set[str] = set()
+        duplicate = next(rid for rid in residue_ids if rid in seen or seen.add(rid))
+        raise StructureError(f"has two residues with id {duplicate!r}; residue ids must be unique within a chain")
     n, ca, c, cb = (
-        np.array([r[a].coord if a in r else (np.nan,) * 3 for r in residues], dtype=float)
+        np.array([r[a].coord if a in r else (np.nan,) * 3 for r in residues], dtype=float).reshape(-1, 3)
         for a in ("N", "CA", "C", "CB")
     )
-    cb = np.where(np.isnan(cb), virtual_cb(n, ca, c), cb)
+    for array in (n, ca, c, cb):  # a NaN or infinite coordinate is a missing atom
+        array[~np.isfinite(array).all(axis=1)] = np.nan
+    with np.errstate(invalid="ignore", over="ignore"):
+        cb = np.where(np.isnan(cb), virtual_cb(n, ca, c), cb)
+    cb[~np.isfinite(cb).all(axis=1)] = np.nan
     for array in (ca, cb):
         array.setflags(write=False)
-    return Chain(chain_id, structure_name, sequence, residue_ids, names, ca, cb)
+    dep_seq = dep_pos = error = None
+    if deposited is not None:
+        dep_seq, dep_pos, error = _place(sequence, names, residue_ids, deposited,
+                                         f"chain {chain_id!r} of {structure_name}")
+        if dep_pos is not None:
+            dep_pos.setflags(write=False)
+    return Chain(chain_id, structure_name, sequence, residue_ids, names, ca, cb, dep_seq, dep_pos, error)

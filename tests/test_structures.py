@@ -139,16 +139,18 @@ def test_index_of_missing_residue():
     assert isinstance(info.value, KeyError)
 
 
-def test_7hvp_aba_is_x():
+def test_7hvp_aba_reads_as_its_parent_alanine():
     structure = load_structure(example_path("7hvp"))
     for chain_id in ("A", "B"):
         chain = structure[chain_id]
         assert len(chain) == 99
         for rid in ("67", "95"):
             i = chain.index_of(rid)
-            assert chain.sequence[i] == "X" and chain.residue_names[i] == "ABA"
+            assert chain.sequence[i] == "A" and chain.residue_names[i] == "ABA"
             assert not np.isnan(chain.ca[i]).any()
-        assert chain.sequence.count("X") == 2
+        assert "X" not in chain.sequence
+        # the deposited sequence (SEQRES) reads ABA as A too, and matches
+        assert chain.deposited_sequence == chain.sequence
 
 
 def test_7hvp_inhibitor_chain_keeps_only_amino_acids():

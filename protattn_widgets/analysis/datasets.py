@@ -14,9 +14,16 @@ Sources
   ``"sequence"``), checked against the sequence (:func:`read_label_file`).
   Loading both files merges the labels of identical (id, sequence) records.
 
+What the model reads for a record is :meth:`ProteinRecord.model_input`: for a
+record from a structure, its chain's deposited sequence (the observed residues
+placed in it, see :meth:`Chain.model_input <protattn_widgets.structures.Chain.model_input>`);
+for a label-file record, its own sequence.  ``record.sequence`` and every
+label stay on the observed residues.
+
 Truncation to ``max_length`` residues (the paper's 512; less where the model
-accepts less) happens in :meth:`ProteinRecord.truncate`, which slices the
-sequence, the chain and every label alike.
+accepts less) happens in :meth:`ProteinRecord.truncate`: it keeps the longest
+prefix of observed residues whose model input has at most ``max_length``
+residues, and slices the sequence, the chain and every label alike.
 """
 
 from __future__ import annotations
@@ -99,14 +106,54 @@ class ProteinRecord:
     def truncated(self) -> bool:
         return len(self) < self.length_before_truncation
 
+    def model_input(self, sequence: str | None = None):
+        """What a model reads for this record, and where its residues sit in it.
+
+        Same contract as :meth:`Chain.model_input
+        <protattn_widgets.structures.Chain.model_input>`: a record from a
+        structure asks its chain (deposited sequence by default); a record
+        without a chain reads its own sequence (``source="observed"``), or a
+        full ``sequence`` given by the user that its residues map onto.
+
+        Returns
+        -------
+        ModelInput
+        """
+        from ..structures import ModelInput
+        from ..sequences import map_onto, numbering_gaps
+        from ..errors import StructureError
+
+        if self.chain is not None:
+            return self.chain.model_input(sequence)
+        if sequence is None or sequence == "observed":
+            return ModelInput(self.sequence, np.arange(len(self), dtype=np.int64), "observed")
+        full = clean_sequence(sequence)
+        positions = map_onto(self.sequence, full, numbering_gaps(self.residue_ids))
+        if positions is None:
+            raise StructureError(f"{self.id}: its {len(self)} residues do not map onto the given "
+                                 f"{len(full)}-residue sequence")
+        return ModelInput(full, positions, "user")
+
     def truncate(self, max_length: int) -> "ProteinRecord":
-        """The first ``max_length`` residues (this record if it is not longer)."""
-        if len(self) <= max_length:
-            return self
+        """The longest prefix of residues whose model input has at most ``max_length`` residues.
+
+        For a record without a chain that is the first ``max_length``
+        residues; with a chain, :meth:`Chain.truncate
+        <protattn_widgets.structures.Chain.truncate>` decides (a missing loop
+        counts, since the model reads it).  This record if nothing is cut.
+        """
+        if self.chain is not None:
+            chain = self.chain.truncate(max_length)
+            if chain is self.chain:
+                return self
+            keep = len(chain)
+        else:
+            if len(self) <= max_length:
+                return self
+            chain, keep = None, max_length
         return replace(
-            self, sequence=self.sequence[:max_length], residue_ids=self.residue_ids[:max_length],
-            chain=None if self.chain is None else self.chain[:max_length],
-            labels={k: v[:max_length] for k, v in self.labels.items()},
+            self, sequence=self.sequence[:keep], residue_ids=self.residue_ids[:keep], chain=chain,
+            labels={k: v[:keep] for k, v in self.labels.items()},
             length_before_truncation=self.length_before_truncation,
         )
 

@@ -2,7 +2,9 @@
 
 What crosses the wire: per head change ``_received`` (uint8 codes of the column
 sums, ``L`` bytes) and ``_received_scale``; per chain the sequence, residue ids
-and names; per annotation change ``_track_masks`` (uint8, ``T x L``).
+and names; per annotation change ``_track_masks`` (uint8, ``T x L``); per chain the gaps
+``_gap_after`` / ``_gap_missing`` (``_gap_missing[g]`` residues are missing
+between residue ``_gap_after[g]`` and the next, from ``Chain.gaps_after``).
 """
 
 from __future__ import annotations
@@ -22,7 +24,9 @@ class SequenceTrack(AttentionViewBase):
     """Residues as cells (coloured by attention received) with annotation tracks below.
 
     Hover shows the residue (chain, name, author id), the attention it receives
-    and its tracks; a click selects it; Escape clears the selection.
+    and its tracks; a click selects it; Escape clears the selection.  A red
+    bar between two neighbours marks residues missing from the structure
+    (a disordered loop: in the deposited sequence, without coordinates).
 
     Parameters
     ----------
@@ -46,6 +50,8 @@ class SequenceTrack(AttentionViewBase):
     _track_colors = List(Unicode()).tag(sync=True)
     _track_masks = Bytes(b"").tag(sync=True)
     per_row = Int(50).tag(sync=True)
+    _gap_after = List(Int()).tag(sync=True)
+    _gap_missing = List(Int()).tag(sync=True)
 
     def __init__(self, attention, chain=None, *, annotations: Any = None, per_row: int = 50, **kwargs) -> None:
         self._pending_annotations = annotations
@@ -53,6 +59,8 @@ class SequenceTrack(AttentionViewBase):
 
     def _on_chain(self) -> None:
         self.sequence = self.attention.sequence
+        gaps = self.gaps
+        self._gap_after, self._gap_missing = list(gaps), list(gaps.values())
         annotations, self._pending_annotations = self._pending_annotations, None
         self.set_annotations(annotations)
 
@@ -75,6 +83,12 @@ class SequenceTrack(AttentionViewBase):
         n = len(self.attention)
         masks = np.frombuffer(self._track_masks, dtype=np.uint8).reshape(-1, n) if self._track_masks else []
         return {name: mask.astype(bool) for name, mask in zip(self._track_names, masks)}
+
+    @property
+    def gaps(self) -> dict[int, int]:
+        """Missing residues marked on the track: ``{i: n}``, ``n`` missing between ``i`` and ``i + 1``."""
+        gaps = getattr(self.chain, "gaps_after", None) if self.chain is not None else None
+        return {int(i): int(n) for i, n in (gaps or {}).items() if 0 <= int(i) < len(self.attention) - 1}
 
     @property
     def received(self) -> np.ndarray:

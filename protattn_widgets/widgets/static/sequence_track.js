@@ -197,6 +197,23 @@ var CSS = `
   color: #fff; padding: 2px 6px; border-radius: 3px; white-space: nowrap; font: 12px sans-serif; z-index: 10; }
 .protattn-error { color: #a00; background: #fee; border: 1px solid #d88; padding: 6px; font: 12px monospace; }
 `;
+var GAP_COLOR = "#d62728";
+function gapMarks(layout, gapAfter, gapMissing) {
+  const marks = [];
+  (gapAfter || []).forEach((after, g) => {
+    if (!(after >= 0 && after < layout.n - 1)) return;
+    const { x, y } = residueOrigin(layout, after);
+    marks.push({
+      x: x + layout.cellW - 2.5,
+      y: y - 2,
+      w: 3,
+      h: layout.cellH + 4,
+      after,
+      missing: (gapMissing || [])[g] ?? 0
+    });
+  });
+  return marks;
+}
 function render({ model, el }) {
   const table = lut("Blues", 0.12, 1);
   const root = element("div", "protattn-track", el);
@@ -224,6 +241,13 @@ function render({ model, el }) {
       element("span", "pa-swatch", item).style.background = colors[t] || "#999";
       item.appendChild(document.createTextNode(name));
     });
+    if ((model.get("_gap_after") || []).length) {
+      const item = element("span", null, legend);
+      const bar = element("span", "pa-swatch", item);
+      bar.style.background = GAP_COLOR;
+      bar.style.width = "3px";
+      item.appendChild(document.createTextNode("missing residues (no coordinates)"));
+    }
   }
   function draw() {
     const start = performance.now();
@@ -263,6 +287,10 @@ function render({ model, el }) {
           ctx.textAlign = "center";
         }
       }
+      ctx.fillStyle = GAP_COLOR;
+      for (const mark of gapMarks(layout, model.get("_gap_after"), model.get("_gap_missing"))) {
+        ctx.fillRect(mark.x, mark.y, mark.w, mark.h);
+      }
       const sel = model.get("selected_residue");
       if (sel != null && sel >= 0 && sel < n) {
         const { x, y } = residueOrigin(layout, sel);
@@ -274,7 +302,12 @@ function render({ model, el }) {
       showError(el, error);
     } finally {
       const api = stamp(el, "sequence_track", start);
-      api.summary = () => ({ draws: api.draws, selected: model.get("selected_residue"), layout: { ...layout } });
+      api.summary = () => ({
+        draws: api.draws,
+        selected: model.get("selected_residue"),
+        layout: { ...layout },
+        gaps: gapMarks(layout, model.get("_gap_after"), model.get("_gap_missing"))
+      });
       api.residueCenter = (i) => {
         const box = canvas.getBoundingClientRect();
         const { x, y } = residueOrigin(layout, i);
@@ -294,6 +327,8 @@ function render({ model, el }) {
     const n = (model.get("sequence") || "").length;
     const inTracks = names.filter((_, t) => masks[t * n + i]);
     const value = codeValue(asBytes(model.get("_received"))[i] || 0, model.get("_received_scale") || 0);
+    const gapAt = (model.get("_gap_after") || []).indexOf(i);
+    const missing = gapAt >= 0 ? (model.get("_gap_missing") || [])[gapAt] : 0;
     const text = residueTooltip(
       model.get("chain_id"),
       model.get("residue_names"),
@@ -301,7 +336,7 @@ function render({ model, el }) {
       i,
       value,
       inTracks
-    );
+    ) + (missing ? ` \xB7 ${missing} missing after` : "");
     showCanvasTooltip(tip, root, canvas, p, text);
   }
   function onClick(event) {
@@ -330,7 +365,9 @@ function render({ model, el }) {
     "_track_masks",
     "per_row",
     "selected_residue",
-    "caption"
+    "caption",
+    "_gap_after",
+    "_gap_missing"
   ];
   return connect(el, model, [[traits, schedule]], [
     [canvas, "mousemove", onMove],
@@ -341,5 +378,7 @@ function render({ model, el }) {
 }
 var sequence_track_default = { render };
 export {
-  sequence_track_default as default
+  GAP_COLOR,
+  sequence_track_default as default,
+  gapMarks
 };
