@@ -14,6 +14,7 @@ import sys
 from typing import Iterable
 
 from ..errors import AnalysisInputError
+from .concentration import count_concentration, record_labels
 from .counting import count_protein
 from .datasets import ProteinRecord, load_dataset
 from .properties import resolve_properties
@@ -106,6 +107,7 @@ def count_records(model, records: Iterable[ProteinRecord], props, *, threshold: 
         for feature, counts in count_protein(values, result.threshold, labelled).items():
             result.accumulators[feature].add_counts(counts.hits, counts.total, counts.background_hits,
                                                     counts.background_total)
+        count_concentration(values, result.threshold, labelled, result.concentrations, record_labels(record))
         result.proteins += 1
         result.truncated += record.truncated
     if length < int(max_length):
