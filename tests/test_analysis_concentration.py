@@ -120,3 +120,22 @@ def test_the_demo_head_2_7_is_a_column_head_on_1vfb(antiberty):
         "9 of 57 strong edges on contacts (16 %, 95 % CI 7.5-28 %); 46 % go to one residue (B MET 50); column head")
     row = pooled.top_heads(1).iloc[0]
     assert (row["label"], bool(row["column_head"])) == ("2-7", True)
+
+
+def test_demo_summary_states_each_heads_evidence_and_flags_column_heads(tmp_path):
+    from protattn_widgets.demo import run_demo
+
+    summary = run_demo(tmp_path / "demo", progress=False)
+    rows = summary["top_heads"]
+    assert all(r["strong_edges"] >= summary["min_total"] for r in rows)
+    for r in rows:
+        assert r["ci_low"] <= r["share"] <= r["ci_high"]
+        assert r["evidence"].startswith(f"{r['contact_edges']} of {r['strong_edges']} strong edges on contacts")
+        assert r["column_head"] == (r["per_chain_top_share"] >= 0.5)
+        assert r["label"] == f"{r['layer']}-{r['head']}" and r["layer"] == r["layer_index"] + 1
+    text = (tmp_path / "demo" / "summary.txt").read_text()
+    best = rows[0]
+    assert f"{best['contact_edges']} of {best['strong_edges']} strong edges" in summary["sentence"]
+    if best["column_head"]:
+        assert "column head" in summary["sentence"] and summary["top_head_not_column"] in summary["sentence"]
+    assert "95% CI" in text and "column" in text

@@ -110,8 +110,8 @@ def _figures(result: AnalysisResult, outdir: Path, dataset_name: str) -> dict[st
         files["figure:blosum62"] = "figures/blosum62.png"
     centers = {f: c for f, c in result.center_of_gravity().items() if c == c}
     if centers:
-        figure = center_of_gravity_figure(centers, result.n_layers,
-                                          title=f"{name}: centre of gravity over layers · {result.proteins} proteins")
+        figure = center_of_gravity_figure(centers, result.n_layers, title=f"{name}: centre of gravity over layers",
+                                          proteins={f: result[f].proteins for f in centers})
         save_figure(figure, outdir / "figures/center_of_gravity.png")
         files["figure:center_of_gravity"] = "figures/center_of_gravity.png"
     return files
