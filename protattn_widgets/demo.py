@@ -181,10 +181,10 @@ def _demo_summary(lm, display_name, struct, source, chains, default, pooled, top
             "top_target": row.top_target,
             "top_target_edges": int(row.top_target_edges),
             "top_target_share": float(row.top_target_share),
-            "per_chain_top_share": float(row.per_protein_top_share),
+            "column_share": float(row.column_share),
             "column_head": bool(row.column_head),
             "evidence": format_evidence(row.hits, total, what="contacts", top_edges=int(row.top_target_edges),
-                                        top_target=row.top_target, column_share=float(row.per_protein_top_share)),
+                                        top_target=row.top_target, column_share=float(row.column_share)),
         })
     best = rows[0]
     plain = next((r for r in rows if not r["column_head"]), None)
@@ -203,7 +203,7 @@ def _demo_summary(lm, display_name, struct, source, chains, default, pooled, top
         "statistic": "share of strong attention edges (a_ij >= threshold) that are 3D contacts",
         "contact_definition": "CB-CB distance < 8 Å and |i - j| >= 6 (virtual CB for glycine)",
         "label_convention": "labels are 1-based 'layer-head'; layer_index/head_index are 0-based",
-        "column_head_rule": f"per_chain_top_share >= {COLUMN_SHARE:g}: at least that share of the head's strong "
+        "column_head_rule": f"column_share >= {COLUMN_SHARE:g}: at least that share of the head's strong "
                             "edges goes to one residue per chain (top_target_share: to the single top residue)",
         "threshold": pooled.threshold,
         "min_total": pooled.min_total,
@@ -232,7 +232,7 @@ def _sentence(display_name: str, threshold: float, background, best: dict, plain
     )
     if best["column_head"]:
         sentence += (
-            f" It is a column head: {best['per_chain_top_share']:.0%} of its strong edges go to one residue per "
+            f" It is a column head: {best['column_share']:.0%} of its strong edges go to one residue per "
             f"chain ({best['top_target_edges']} to {best['top_target']}), so it mostly looks at one residue, "
             "not at contacts.")
         if plain is not None:
@@ -273,6 +273,6 @@ def _summary_text(summary: dict) -> str:
         top = f"{row['top_target_share']:.0%} ({row['top_target']})"
         lines.append(f"{row['rank']:>4}  {row['label']:>5}  {row['share']:>6.1%}  {interval:>13}  "
                      f"{row['contact_edges']:>8} / {row['strong_edges']:<6}  {enrichment:>10}  {row['targets']:>7}  "
-                     f"{top:>28}  {row['per_chain_top_share']:>9.0%}  {'yes' if row['column_head'] else 'no'}")
+                     f"{top:>28}  {row['column_share']:>9.0%}  {'yes' if row['column_head'] else 'no'}")
     lines += ["", summary["sentence"], ""]
     return "\n".join(lines)

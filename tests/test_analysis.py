@@ -122,4 +122,4 @@ def test_contact_statistic_on_a_real_antibody(antiberty):
     assert (top["total"] >= 10).all() and (top["targets"] >= 1).all()
     assert (top["top_target_edges"] <= top["total"]).all()
     assert top["top_target"].str.match(r"^B [A-Z]{3} \d+[A-Z]?$").all()
-    assert (top["column_head"] == (top["per_protein_top_share"] >= 0.5)).all()
+    assert (top["column_head"] == (top["column_share"] >= 0.5)).all()

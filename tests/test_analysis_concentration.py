@@ -29,7 +29,7 @@ def brute_force(proteins, threshold):
                 best = max(range(length), key=lambda j: (into[j], -j))
                 out["total"][layer, head] += sum(into)
                 out["targets"][layer, head] += sum(n > 0 for n in into)
-                out["per_protein"][layer, head] += into[best]
+                out["per_protein"][layer, head] += into[best] if into[best] >= 3 else 0  # a column: >= 3 queries
                 if into[best] > out["top"][layer, head]:
                     out["top"][layer, head], top_label[layer, head] = into[best], f"p{p} {best}"
     return out, top_label
@@ -57,7 +57,7 @@ def test_counts_equal_brute_force_and_layers_add_up(mask_kind):
         np.testing.assert_array_equal(acc.total, expected["total"])
         np.testing.assert_array_equal(acc.targets, expected["targets"])
         np.testing.assert_array_equal(acc.top_edges, expected["top"])
-        np.testing.assert_array_equal(acc.per_protein_top, expected["per_protein"])
+        np.testing.assert_array_equal(acc.column_edges, expected["per_protein"])
         assert acc.top_target.tolist() == top_label.tolist()
         assert acc.proteins == 3
     assert whole.total.sum() > 0
@@ -72,7 +72,7 @@ def test_merging_keeps_the_larger_top_target_and_adds_the_rest():
         one.add(values, labels=labels)
         (a if p == 0 else b).add(values, labels=labels)
     merged = a + b
-    for name in ("total", "targets", "top_edges", "per_protein_top"):
+    for name in ("total", "targets", "top_edges", "column_edges"):
         np.testing.assert_array_equal(getattr(merged, name), getattr(one, name))
     assert merged.top_target.tolist() == one.top_target.tolist() and merged.proteins == 3
     restored = TargetConcentration.from_dict(merged.to_dict())
@@ -89,6 +89,18 @@ def test_a_column_head_is_flagged_and_a_spread_head_is_not():
     assert acc.top_target_share.tolist() == [[1.0, 0.2]] and acc.targets.tolist() == [[1, 5]]
     assert acc.top_target[0, 0] == "A GLY 5"
     assert COLUMN_SHARE == 0.5
+
+
+def test_one_strong_edge_per_protein_is_not_a_column():
+    values = np.zeros((1, 1, 5, 5), np.float32)
+    values[0, 0, 0, 3] = 0.9  # one strong edge: its target has 100 % of it, but no column
+    acc = TargetConcentration(1, 1, 0.3)
+    for _ in range(4):
+        acc.add(values)
+    assert (acc.top_target_share[0, 0], acc.column_share[0, 0], bool(acc.column_head[0, 0])) == (0.25, 0.0, False)
+    values[0, 0, :3, 3] = 0.9  # three queries on residue 4: a column
+    acc.add(values)
+    assert acc.column_edges[0, 0] == 3 and acc.total[0, 0] == 7
 
 
 def test_received_counts_masks_pairs_exactly():
@@ -131,7 +143,7 @@ def test_demo_summary_states_each_heads_evidence_and_flags_column_heads(tmp_path
     for r in rows:
         assert r["ci_low"] <= r["share"] <= r["ci_high"]
         assert r["evidence"].startswith(f"{r['contact_edges']} of {r['strong_edges']} strong edges on contacts")
-        assert r["column_head"] == (r["per_chain_top_share"] >= 0.5)
+        assert r["column_head"] == (r["column_share"] >= 0.5)
         assert r["label"] == f"{r['layer']}-{r['head']}" and r["layer"] == r["layer_index"] + 1
     text = (tmp_path / "demo" / "summary.txt").read_text()
     best = rows[0]

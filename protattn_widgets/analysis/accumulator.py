@@ -163,7 +163,7 @@ class PropertyAccumulator:
             ``significant`` (``p_value * n_layers * n_heads < alpha``); with
             a :attr:`concentration`, ``targets``, ``top_target``,
             ``top_target_edges``, ``top_target_share``,
-            ``per_protein_top_share`` and ``column_head`` (see
+            ``column_share`` and ``column_head`` (see
             :mod:`.concentration`); last ``layer_index``, ``head_index``
             (0-based, for indexing arrays).
         """

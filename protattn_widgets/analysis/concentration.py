@@ -11,20 +11,23 @@ per head, over the same strong edges the property statistic counts:
 * ``top_edges`` / ``top_target``: the strong edges into the single most-attended
   target residue of the whole dataset, and that residue's label
   (``"B MET 50"``; datasets prefix the protein id).  Ties: the first one counted.
-* ``per_protein_top``: the sum over proteins of the strong edges into each
-  protein's own most-attended residue.
+* ``column_edges``: the sum over proteins of the strong edges into each
+  protein's own most-attended residue, where that residue receives at least
+  :data:`COLUMN_MIN_EDGES` (3) of them: a *column* of the attention matrix,
+  three or more queries on one key.  (Without that floor a head with one
+  strong edge per protein would count as perfectly concentrated.)
 
 Derived (see :meth:`TargetConcentration.table`):
 
 * ``top_target_share = top_edges / total``: the share of the head's strong
   edges that go to its single most-attended residue.
-* ``per_protein_top_share = per_protein_top / total``: the share that goes to
-  the most-attended residue *of each protein*; equal to ``top_target_share``
-  for one protein.  It does not shrink as proteins are added, so it is the
-  one the flag uses.
-* ``column_head``: ``per_protein_top_share >= COLUMN_SHARE`` (0.5): at least
-  half of the head's strong edges go to one residue per protein.  Such a head
-  is a "look at residue j" head, whatever property it scores high on.
+* ``column_share = column_edges / total``: the share that goes to the column
+  of each protein.  For one protein it equals ``top_target_share`` (when the
+  top residue receives 3 or more); unlike that share it does not shrink as
+  proteins are added, so it is the one the flag uses.
+* ``column_head``: ``column_share >= COLUMN_SHARE`` (0.5): at least half of
+  the head's strong edges go to one residue per protein.  Such a head is a
+  "look at residue j" head, whatever property it scores high on.
 
 All counts are integers that add across proteins (and across layers, when
 attention is streamed one layer at a time): merging keeps the larger
@@ -42,12 +45,14 @@ from ..attention import check_threshold
 if TYPE_CHECKING:
     import pandas
 
-__all__ = ["TargetConcentration", "COLUMN_SHARE", "received_counts", "count_concentration",
+__all__ = ["TargetConcentration", "COLUMN_SHARE", "COLUMN_MIN_EDGES", "received_counts", "count_concentration",
            "residue_labels", "record_labels", "format_evidence", "head_evidence"]
 
 #: A head is flagged as a "column head" when at least this share of its strong
 #: edges goes to one target residue per protein.
 COLUMN_SHARE = 0.5
+#: Strong edges a protein's most-attended residue needs to count as a column.
+COLUMN_MIN_EDGES = 3
 
 
 def received_counts(strong: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
@@ -123,7 +128,7 @@ class TargetConcentration:
 
     Attributes
     ----------
-    total, targets, top_edges, per_protein_top : ndarray of int64, shape=(n_layers, n_heads)
+    total, targets, top_edges, column_edges : ndarray of int64, shape=(n_layers, n_heads)
         See the module docstring.
     top_target : ndarray of str (object), shape=(n_layers, n_heads)
         Label of the most-attended residue (``""`` where a head has no strong edge).
@@ -137,7 +142,7 @@ class TargetConcentration:
         self.total = np.zeros(shape, dtype=np.int64)
         self.targets = np.zeros(shape, dtype=np.int64)
         self.top_edges = np.zeros(shape, dtype=np.int64)
-        self.per_protein_top = np.zeros(shape, dtype=np.int64)
+        self.column_edges = np.zeros(shape, dtype=np.int64)
         self.top_target = np.full(shape, "", dtype=object)
         self.proteins = 0
 
@@ -187,7 +192,7 @@ class TargetConcentration:
         top = np.take_along_axis(received, best[..., None], axis=-1)[..., 0]
         self.total[where] += received.sum(axis=-1)
         self.targets[where] += (received > 0).sum(axis=-1)
-        self.per_protein_top[where] += top
+        self.column_edges[where] += np.where(top >= COLUMN_MIN_EDGES, top, 0)
         better = top > self.top_edges[where]
         self.top_edges[where] = np.where(better, top, self.top_edges[where])
         self.top_target[where] = np.where(better, names[best], self.top_target[where])
@@ -202,7 +207,7 @@ class TargetConcentration:
         better = other.top_edges > self.top_edges
         merged.total = self.total + other.total
         merged.targets = self.targets + other.targets
-        merged.per_protein_top = self.per_protein_top + other.per_protein_top
+        merged.column_edges = self.column_edges + other.column_edges
         merged.top_edges = np.where(better, other.top_edges, self.top_edges)
         merged.top_target = np.where(better, other.top_target, self.top_target)
         merged.proteins = self.proteins + other.proteins
@@ -217,15 +222,15 @@ class TargetConcentration:
             return np.where(self.total > 0, self.top_edges / self.total, np.nan)
 
     @property
-    def per_protein_top_share(self) -> np.ndarray:
-        """``per_protein_top / total`` (NaN where a head has no strong edge)."""
+    def column_share(self) -> np.ndarray:
+        """``column_edges / total`` (NaN where a head has no strong edge)."""
         with np.errstate(invalid="ignore", divide="ignore"):
-            return np.where(self.total > 0, self.per_protein_top / self.total, np.nan)
+            return np.where(self.total > 0, self.column_edges / self.total, np.nan)
 
     @property
     def column_head(self) -> np.ndarray:
-        """``per_protein_top_share >= COLUMN_SHARE``, bool ``(n_layers, n_heads)``."""
-        return np.nan_to_num(self.per_protein_top_share, nan=0.0) >= COLUMN_SHARE
+        """``column_share >= COLUMN_SHARE``, bool ``(n_layers, n_heads)``."""
+        return np.nan_to_num(self.column_share, nan=0.0) >= COLUMN_SHARE
 
     def table(self) -> "pandas.DataFrame":
         """One row per head in 0-based flat order: the columns :func:`.statistics.head_table` adds."""
@@ -236,7 +241,7 @@ class TargetConcentration:
             "top_target": self.top_target.ravel().astype(str),
             "top_target_edges": self.top_edges.ravel(),
             "top_target_share": self.top_target_share.ravel(),
-            "per_protein_top_share": self.per_protein_top_share.ravel(),
+            "column_share": self.column_share.ravel(),
             "column_head": self.column_head.ravel(),
         })
 
@@ -245,7 +250,7 @@ class TargetConcentration:
     def to_dict(self) -> dict:
         """Plain arrays (``top_target`` as a unicode array: no pickle needed) and numbers."""
         return {"total": self.total, "targets": self.targets, "top_edges": self.top_edges,
-                "per_protein_top": self.per_protein_top, "top_target": self.top_target.astype(str),
+                "column_edges": self.column_edges, "top_target": self.top_target.astype(str),
                 "proteins": self.proteins, "threshold": self.threshold}
 
     @classmethod
@@ -253,7 +258,7 @@ class TargetConcentration:
         total = np.asarray(data["total"], dtype=np.int64)
         acc = cls(*total.shape, threshold=float(data["threshold"]))
         acc.total = total.copy()
-        for name in ("targets", "top_edges", "per_protein_top"):
+        for name in ("targets", "top_edges", "column_edges"):
             setattr(acc, name, np.asarray(data[name], dtype=np.int64).copy())
         acc.top_target = np.asarray(data["top_target"]).astype(str).astype(object)
         acc.proteins = int(data["proteins"])
@@ -286,7 +291,7 @@ def format_evidence(hits: int, total: int, *, what: str = "the property", top_ed
     >>> format_evidence(9, 57, what="contacts", top_edges=26, top_target="B MET 50")
     '9 of 57 strong edges on contacts (16 %, 95 % CI 7.5-28 %); 46 % go to one residue (B MET 50)'
 
-    ``column_share`` (the per-protein top-target share), when it reaches
+    ``column_share`` (the share of strong edges on each protein's column), when it reaches
     :data:`COLUMN_SHARE`, adds ``"; column head"`` with that share.
     """
     from .statistics import clopper_pearson
@@ -316,7 +321,7 @@ def head_evidence(accumulator, concentration: TargetConcentration | None, layer:
         return format_evidence(hits, total, what=what, alpha=alpha)
     return format_evidence(hits, total, what=what, top_edges=int(concentration.top_edges[layer, head]),
                            top_target=str(concentration.top_target[layer, head]) or None,
-                           column_share=float(concentration.per_protein_top_share[layer, head]), alpha=alpha)
+                           column_share=float(concentration.column_share[layer, head]), alpha=alpha)
 
 
 def _percent(value: float) -> str:

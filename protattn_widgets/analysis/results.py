@@ -26,7 +26,7 @@ __all__ = ["AnalysisResult", "RESULT_JSON", "RESULT_NPZ"]
 RESULT_JSON = "result.json"
 RESULT_NPZ = "counts.npz"
 _FORMAT = "protattn-analysis/1"
-_CONCENTRATION_FIELDS = ("total", "targets", "top_edges", "per_protein_top", "top_target")
+_CONCENTRATION_FIELDS = ("total", "targets", "top_edges", "column_edges", "top_target")
 
 
 class AnalysisResult:
@@ -233,7 +233,7 @@ class AnalysisResult:
             for row in rows:
                 row["evidence"] = format_evidence(
                     row["hits"], row["total"], what=feature_title(name), top_edges=row.get("top_target_edges"),
-                    top_target=row.get("top_target"), column_share=row.get("per_protein_top_share"))
+                    top_target=row.get("top_target"), column_share=row.get("column_share"))
             column = acc.concentration.column_head & (acc.total >= max(self.min_total, 1)) \
                 if acc.concentration is not None else None
             features[name] = {

@@ -64,7 +64,7 @@ def head_table(hits: np.ndarray, total: np.ndarray, background: float, min_total
 
     ``concentration`` (a :class:`~.concentration.TargetConcentration` over the
     same strong edges) adds its columns (``targets``, ``top_target``,
-    ``top_target_edges``, ``top_target_share``, ``per_protein_top_share``,
+    ``top_target_edges``, ``top_target_share``, ``column_share``,
     ``column_head``).  Heads with fewer than ``min_total`` strong edges are
     not ranked.
     """
