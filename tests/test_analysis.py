@@ -123,3 +123,18 @@ def test_contact_statistic_on_a_real_antibody(antiberty):
     assert (top["top_target_edges"] <= top["total"]).all()
     assert top["top_target"].str.match(r"^B [A-Z]{3} \d+[A-Z]?$").all()
     assert (top["column_head"] == (top["column_share"] >= 0.5)).all()
+
+
+def test_the_antibody_dataset_includes_the_mmcif_entries_1ncb_and_1igy():
+    from protattn_widgets.analysis import ANTIBODY_STRUCTURES, antibody_dataset
+
+    assert ANTIBODY_STRUCTURES["1ncb"].path.name == "1ncb.cif.gz" and ANTIBODY_STRUCTURES["1ncb"].path.is_file()
+    records = {r.id: r for r in antibody_dataset(["1ncb", "1igy"])}
+    assert sorted(records) == ["1igy:A", "1igy:B", "1igy:C", "1igy:D", "1ncb:H", "1ncb:L"]
+    # NC41 binds neuraminidase: its paratope is labelled; the intact IgG 1igy has no antigen
+    assert 5 <= records["1ncb:H"].labels["paratope"].sum() < len(records["1ncb:H"])
+    assert all("paratope" not in records[f"1igy:{c}"].labels for c in "ABCD")
+    # cut to the variable domain: the heavy chain ends 11 residues after its J motif WGxG
+    for rid in ("1ncb:H", "1igy:B"):
+        assert records[rid].sequence[-11:-9] == "WG"
+        assert 105 <= len(records[rid]) <= 130
