@@ -106,7 +106,8 @@ def blosum_correlation_figure(profile_similarity: np.ndarray, blosum: np.ndarray
     return fig
 
 
-def center_of_gravity_figure(centers: Mapping[str, float], n_layers: int, *, title: str | None = None) -> Figure:
+def center_of_gravity_figure(centers: Mapping[str, float], n_layers: int, *, title: str | None = None,
+                             proteins: Mapping[str, int] | None = None) -> Figure:
     """Each property's centre of gravity over the layers, as points on a 1..n_layers axis.
 
     Parameters
@@ -117,6 +118,10 @@ def center_of_gravity_figure(centers: Mapping[str, float], n_layers: int, *, tit
         listed but not drawn.
     n_layers : int
     title : str, optional
+    proteins : dict of str -> int, optional
+        Each property's own number of proteins, written next to its name
+        (``"paratope (7 proteins)"``): properties of one analysis can rest on
+        different proteins.
 
     Returns
     -------
@@ -131,7 +136,9 @@ def center_of_gravity_figure(centers: Mapping[str, float], n_layers: int, *, tit
     values = np.array([centers[name] for name in order], dtype=float)
     title = title or "centre of gravity of attention over layers"
     # Wide enough for the labels plus the layer axis, and for the title (about 0.09 in per character).
-    label_width = 0.08 * max(len(name) for name in order)
+    names = {name: f"{name} ({proteins[name]} protein{'s' if proteins[name] != 1 else ''})"
+             if proteins and name in proteins else name for name in order}
+    label_width = 0.08 * max(len(name) for name in names.values())
     width = float(np.clip(max(label_width + 1.5 + 0.18 * n_layers, 0.09 * len(title)), 4.5, 12.0))
     fig = Figure(figsize=(width, 1.2 + 0.35 * len(order)), layout="constrained")
     ax = fig.add_subplot()
@@ -139,7 +146,8 @@ def center_of_gravity_figure(centers: Mapping[str, float], n_layers: int, *, tit
     ax.hlines(rows, 1, n_layers, color="0.88", linewidth=1.0, zorder=0)
     drawn = np.isfinite(values)
     ax.scatter(values[drawn], rows[drawn], s=45, color="#1f77b4", zorder=2)
-    ax.set_yticks(rows, [f"{name} (n/a)" if not np.isfinite(v) else name for name, v in zip(order, values)])
+    ax.set_yticks(rows, [f"{names[name]} (n/a)" if not np.isfinite(v) else names[name]
+                         for name, v in zip(order, values)])
     ax.set_ylim(len(order) - 0.5, -0.5)
     _layer_axis(ax, n_layers, "x")
     ax.spines[["top", "right", "left"]].set_visible(False)

@@ -120,7 +120,7 @@ def run_demo(outdir: str | Path = "protattn-demo", *, model: str = "antiberty",
 
         name = model_display_name(lm.name)
         chain_names = "+".join(chains)
-        best_layer, best_head = int(top["layer"].iloc[0]), int(top["head"].iloc[0])
+        best_layer, best_head = int(top["layer_index"].iloc[0]), int(top["head_index"].iloc[0])
         files = {
             "heatmap": "contact_heads.png",
             "heatmap_svg": "contact_heads.svg",
@@ -157,29 +157,38 @@ def run_demo(outdir: str | Path = "protattn-demo", *, model: str = "antiberty",
 
 
 def _demo_summary(lm, display_name, struct, source, chains, default, pooled, top, files) -> dict:
+    from .analysis.concentration import COLUMN_SHARE, format_evidence
+
     background = finite_or_none(pooled.background)
     rows = []
     for rank, row in enumerate(top.itertuples(index=False), start=1):
-        label, layer, head, share, total = row.label, int(row.layer), int(row.head), float(row.share), int(row.total)
+        share, total = float(row.share), int(row.total)
         rows.append({
             "rank": rank,
-            "label": label,
-            "layer": layer + 1,
-            "head": head + 1,
-            "layer_index": layer,
-            "head_index": head,
+            "label": row.label,
+            "layer": int(row.layer),
+            "head": int(row.head),
+            "layer_index": int(row.layer_index),
+            "head_index": int(row.head_index),
             "share": share,
-            "contact_edges": int(pooled.hits[layer, head]),
+            "contact_edges": int(row.hits),
             "strong_edges": total,
+            "ci_low": float(row.ci_low),
+            "ci_high": float(row.ci_high),
             "enrichment": share / background if background else None,
+            "p_value": finite_or_none(float(row.p_value)),
+            "targets": int(row.targets),
+            "top_target": row.top_target,
+            "top_target_edges": int(row.top_target_edges),
+            "top_target_share": float(row.top_target_share),
+            "column_share": float(row.column_share),
+            "column_head": bool(row.column_head),
+            "evidence": format_evidence(row.hits, total, what="contacts", top_edges=int(row.top_target_edges),
+                                        top_target=row.top_target, column_share=float(row.column_share)),
         })
     best = rows[0]
-    times = f", {best['enrichment']:.1f}x the {background:.1%} expected by chance" if best["enrichment"] else ""
-    sentence = (
-        f"Head {best['label']} (layer {best['layer']}, head {best['head']}) of {display_name} attends to "
-        f"residues in 3D contact most: {best['share']:.1%} of its strong attention (>= {pooled.threshold:g}) "
-        f"links residue pairs whose CB atoms are closer than 8 Å{times}."
-    )
+    plain = next((r for r in rows if not r["column_head"]), None)
+    sentence = _sentence(display_name, pooled.threshold, background, best, plain)
     share = pooled.share
     return {
         "model": {"name": lm.name, "display_name": display_name,
@@ -194,17 +203,43 @@ def _demo_summary(lm, display_name, struct, source, chains, default, pooled, top
         "statistic": "share of strong attention edges (a_ij >= threshold) that are 3D contacts",
         "contact_definition": "CB-CB distance < 8 Å and |i - j| >= 6 (virtual CB for glycine)",
         "label_convention": "labels are 1-based 'layer-head'; layer_index/head_index are 0-based",
+        "column_head_rule": f"column_share >= {COLUMN_SHARE:g}: at least that share of the head's strong "
+                            "edges goes to one residue per chain (top_target_share: to the single top residue)",
         "threshold": pooled.threshold,
         "min_total": pooled.min_total,
         "background_contact_rate": background,
         "strong_edges": int(pooled.total.sum()),
+        "ranked_heads": int((pooled.total >= max(pooled.min_total, 1)).sum()),
         "top_head": best["label"],
+        "top_head_is_column_head": best["column_head"],
+        "top_head_not_column": plain["label"] if plain else None,
         "top_heads": rows,
         "share_by_layer_head": [[None if m else float(v) for v, m in zip(vals, mask)]
                                 for vals, mask in zip(share.data.tolist(), share.mask.tolist())],
         "sentence": sentence,
         "files": files,
     }
+
+
+def _sentence(display_name: str, threshold: float, background, best: dict, plain: dict | None) -> str:
+    """The demo's headline: the top head with its evidence, and what to make of a column head."""
+    times = f", {best['enrichment']:.1f}x the {background:.1%} expected by chance" if best["enrichment"] else ""
+    sentence = (
+        f"Head {best['label']} (layer {best['layer']}, head {best['head']}) of {display_name} has the highest "
+        f"share of strong attention (>= {threshold:g}) on residue pairs whose CB atoms are closer than 8 Å: "
+        f"{best['contact_edges']} of {best['strong_edges']} strong edges ({best['share']:.1%}, 95% CI "
+        f"{best['ci_low']:.1%}-{best['ci_high']:.1%}){times}."
+    )
+    if best["column_head"]:
+        sentence += (
+            f" It is a column head: {best['column_share']:.0%} of its strong edges go to one residue per "
+            f"chain ({best['top_target_edges']} to {best['top_target']}), so it mostly looks at one residue, "
+            "not at contacts.")
+        if plain is not None:
+            sentence += (f" The best head that is not a column head is {plain['label']}: {plain['contact_edges']} "
+                         f"of {plain['strong_edges']} ({plain['share']:.1%}, 95% CI {plain['ci_low']:.1%}-"
+                         f"{plain['ci_high']:.1%}).")
+    return sentence
 
 
 def _summary_text(summary: dict) -> str:
@@ -221,18 +256,23 @@ def _summary_text(summary: dict) -> str:
         f"structure:   {summary['structure']['name']}",
         f"chains:      {chains}",
         f"threshold:   attention >= {summary['threshold']:g} is a strong edge; heads with fewer than "
-        f"{summary['min_total']} strong edges are not ranked",
+        f"{summary['min_total']} strong edges are not ranked ({summary['ranked_heads']} heads ranked)",
         f"contacts:    {summary['contact_definition']}",
         f"background:  {background:.2%} of residue pairs are contacts" if background is not None
         else "background:  n/a",
+        f"column head: {summary['column_head_rule']}",
         "",
         f"Top {len(summary['top_heads'])} heads (labels are 1-based layer-head, as in the paper):",
         "",
-        f"{'rank':>4}  {'head':>5}  {'share':>7}  {'strong edges':>12}  {'in contact':>10}  {'enrichment':>10}",
+        f"{'rank':>4}  {'head':>5}  {'share':>6}  {'95% CI':>13}  {'contacts / strong':>17}  {'enrichment':>10}  "
+        f"{'targets':>7}  {'to top residue':>28}  {'per chain':>9}  column",
     ]
     for row in summary["top_heads"]:
         enrichment = f"{row['enrichment']:.2f}x" if row["enrichment"] is not None else "n/a"
-        lines.append(f"{row['rank']:>4}  {row['label']:>5}  {row['share']:>7.1%}  {row['strong_edges']:>12}  "
-                     f"{row['contact_edges']:>10}  {enrichment:>10}")
+        interval = f"{row['ci_low']:.1%}-{row['ci_high']:.1%}"
+        top = f"{row['top_target_share']:.0%} ({row['top_target']})"
+        lines.append(f"{row['rank']:>4}  {row['label']:>5}  {row['share']:>6.1%}  {interval:>13}  "
+                     f"{row['contact_edges']:>8} / {row['strong_edges']:<6}  {enrichment:>10}  {row['targets']:>7}  "
+                     f"{top:>28}  {row['column_share']:>9.0%}  {'yes' if row['column_head'] else 'no'}")
     lines += ["", summary["sentence"], ""]
     return "\n".join(lines)

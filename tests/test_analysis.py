@@ -80,7 +80,9 @@ def test_top_heads_use_paper_labels():
     acc.total[:] = 10
     top = acc.top_heads(2)
     assert top["label"].tolist() == ["2-2", "2-1"]
-    assert (top["layer"].tolist(), top["head"].tolist()) == ([1, 1], [1, 0])  # 0-based
+    # people read 1-based layer/head, as in the label; 0-based only under names that say so
+    assert (top["layer"].tolist(), top["head"].tolist()) == ([2, 2], [2, 1])
+    assert (top["layer_index"].tolist(), top["head_index"].tolist()) == ([1, 1], [1, 0])
 
 
 def test_top_heads_table_has_intervals_and_bonferroni_tests():
@@ -90,7 +92,7 @@ def test_top_heads_table_has_intervals_and_bonferroni_tests():
     acc.background_hits, acc.background_total = 1, 10  # background 10%
     top = acc.top_heads(None)
     assert list(top.columns) == ["label", "layer", "head", "share", "hits", "total", "ci_low", "ci_high",
-                                 "enrichment", "p_value", "significant"]
+                                 "enrichment", "p_value", "significant", "layer_index", "head_index"]
     assert top["label"].tolist() == ["1-1", "1-2", "2-2"]  # 2-1 has 4 < min_total strong edges
     assert ((top["ci_low"] <= top["share"]) & (top["share"] <= top["ci_high"])).all()
     # 60 of 100 against a 10% background is overwhelming; 5 of 100 is below it
@@ -115,3 +117,24 @@ def test_contact_statistic_on_a_real_antibody(antiberty):
     best = acc.top_heads(1).iloc[0]
     # heads that attend to 3D contacts beat the background rate several times over
     assert best["share"] > 2 * acc.background
+    # every ranked head states its evidence: edges, interval, and where its strong edges go
+    top = acc.top_heads(None)
+    assert (top["total"] >= 10).all() and (top["targets"] >= 1).all()
+    assert (top["top_target_edges"] <= top["total"]).all()
+    assert top["top_target"].str.match(r"^B [A-Z]{3} \d+[A-Z]?$").all()
+    assert (top["column_head"] == (top["column_share"] >= 0.5)).all()
+
+
+def test_the_antibody_dataset_includes_the_mmcif_entries_1ncb_and_1igy():
+    from protattn_widgets.analysis import ANTIBODY_STRUCTURES, antibody_dataset
+
+    assert ANTIBODY_STRUCTURES["1ncb"].path.name == "1ncb.cif.gz" and ANTIBODY_STRUCTURES["1ncb"].path.is_file()
+    records = {r.id: r for r in antibody_dataset(["1ncb", "1igy"])}
+    assert sorted(records) == ["1igy:A", "1igy:B", "1igy:C", "1igy:D", "1ncb:H", "1ncb:L"]
+    # NC41 binds neuraminidase: its paratope is labelled; the intact IgG 1igy has no antigen
+    assert 5 <= records["1ncb:H"].labels["paratope"].sum() < len(records["1ncb:H"])
+    assert all("paratope" not in records[f"1igy:{c}"].labels for c in "ABCD")
+    # cut to the variable domain: the heavy chain ends 11 residues after its J motif WGxG
+    for rid in ("1ncb:H", "1igy:B"):
+        assert records[rid].sequence[-11:-9] == "WG"
+        assert 105 <= len(records[rid]) <= 130

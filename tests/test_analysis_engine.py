@@ -169,7 +169,7 @@ def test_planted_cysteine_head_comes_out_top(tmp_path):
     result = analysis.analyze(model, records, ["amino_acid", "contact"], threshold=0.3, min_total=1,
                               progress=False)
     best = result["amino_acid:C"].top_heads(1).iloc[0]
-    assert (best["label"], best["layer"], best["head"]) == ("1-1", 0, 0)
+    assert (best["label"], best["layer"], best["head"], best["layer_index"], best["head_index"]) == ("1-1", 1, 1, 0, 0)
     assert best["share"] == 1.0 and best["total"] >= len(records[0])
     assert result["amino_acid:C"].background < 0.05
 

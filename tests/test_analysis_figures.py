@@ -51,6 +51,12 @@ def test_center_of_gravity_figure_uses_a_one_based_layer_axis(n_layers, tmp_path
     save_figure(fig, tmp_path / "cog.svg")
 
 
+def test_center_of_gravity_figure_names_each_propertys_own_protein_count():
+    fig = center_of_gravity_figure({"contact": 4.2, "paratope": 5.5}, 8, proteins={"contact": 13, "paratope": 7})
+    assert _tick_labels(fig.axes[0], "y") == ["contact (13 proteins)", "paratope (7 proteins)"]
+    assert "13" not in fig.texts[0].get_text()  # no single count in the title
+
+
 @pytest.mark.parametrize("n_layers", [8, 33])
 def test_probing_figure_draws_one_curve_per_probe_from_layer_one(n_layers, tmp_path):
     rng = np.random.default_rng(1)

@@ -7,6 +7,7 @@ import io
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 import protattn_widgets as paw
@@ -39,6 +40,19 @@ def test_analyze_writes_tables_summary_and_figures(tmp_path, antiberty):
     result = AnalysisResult.load(report / "result")
     assert top[top["feature"] == "contact"]["label"].iloc[0] == result["contact"].top_heads(1)["label"].iloc[0]
     assert summary["features"]["contact"]["top_heads"][0]["label"] == top["label"].iloc[0]
+    # one numbering: 1-based layer/head as in the label, 0-based only as *_index
+    assert {"layer", "head", "layer_index", "head_index", "targets", "top_target", "column_head"} <= set(top.columns)
+    assert (top["label"] == top["layer"].astype(str) + "-" + top["head"].astype(str)).all()
+    assert (top["layer"] == top["layer_index"] + 1).all() and (top["head"] == top["head_index"] + 1).all()
+    assert (top["total"] >= 20).all()  # heads under --min-total are not ranked
+    # the concentration counts exactly the strong edges each statistic counts
+    for prop in ("contact", "binding_site"):
+        np.testing.assert_array_equal(result.concentrations[prop].total, result[prop].total)
+        assert result[prop].concentration is result.concentrations[prop]
+    first = summary["features"]["contact"]["top_heads"][0]
+    assert first["evidence"].startswith(f"{first['hits']} of {first['total']} strong edges on 3D contacts (")
+    assert first["layer"] == first["layer_index"] + 1 and "layer-head" in summary["numbering"]
+    assert isinstance(summary["features"]["contact"]["column_heads"], int)
     assert (report / "figures" / "contact.png").read_bytes().startswith(b"\x89PNG")
     assert (report / "figures" / "center_of_gravity.png").read_bytes().startswith(b"\x89PNG")
     assert "contact" in out and "background" in out

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..attention import check_threshold
+from .concentration import TargetConcentration, received_counts, residue_labels
 from .counting import count_pairs, count_targets, threshold_attention
 from .statistics import head_table
 
@@ -44,9 +45,13 @@ class PropertyAccumulator:
         Strong edges with the property; all strong edges.
     background_hits, background_total : int
         Counted pairs (or target residues) with the property; all counted.
+    concentration : TargetConcentration or None
+        Per head, how its strong edges spread over target residues (column
+        heads); filled by :meth:`add` and by the engine, shown by :meth:`top_heads`.
     """
 
-    def __init__(self, n_layers: int, n_heads: int, threshold: float = 0.3, min_total: int = 100):
+    def __init__(self, n_layers: int, n_heads: int, threshold: float = 0.3, min_total: int = 100,
+                 concentration: TargetConcentration | bool | None = None):
         self.n_layers, self.n_heads = int(n_layers), int(n_heads)
         self.threshold = check_threshold(threshold)
         self.min_total = int(min_total)
@@ -55,8 +60,12 @@ class PropertyAccumulator:
         self.background_hits = 0
         self.background_total = 0
         self.proteins = 0
+        if concentration is True:
+            concentration = TargetConcentration(self.n_layers, self.n_heads, self.threshold)
+        self.concentration: TargetConcentration | None = concentration or None
 
-    def add(self, values: np.ndarray, labels: np.ndarray, mask: np.ndarray | None = None) -> "PropertyAccumulator":
+    def add(self, values: np.ndarray, labels: np.ndarray, mask: np.ndarray | None = None, *,
+            target_labels: list[str] | None = None) -> "PropertyAccumulator":
         """Count one protein.
 
         Parameters
@@ -68,6 +77,8 @@ class PropertyAccumulator:
             have it (binding site, amino acid, ...).
         mask : ndarray of bool, same shape as ``labels``, optional
             Which pairs / targets count at all.
+        target_labels : list of str, length L, optional
+            Residue names for :attr:`concentration` (``"B MET 50"``).
         """
         values = np.asarray(values)
         labels = np.asarray(labels, dtype=bool)
@@ -86,6 +97,8 @@ class PropertyAccumulator:
             (counts,) = count_targets(received, all_total, labels[:, None], None if mask is None else counted)
         else:
             counts = count_pairs(strong, all_total, labels, None if mask is None else counted)
+        if self.concentration is not None:
+            self.concentration.add_received(received_counts(strong, mask), labels=target_labels)
         return self.add_counts(counts.hits, counts.total, counts.background_hits, counts.background_total)
 
     def __repr__(self) -> str:
@@ -95,7 +108,9 @@ class PropertyAccumulator:
     def __add__(self, other: "PropertyAccumulator") -> "PropertyAccumulator":
         if (other.n_layers, other.n_heads, other.threshold) != (self.n_layers, self.n_heads, self.threshold):
             raise ValueError("can only merge accumulators with the same shape and threshold")
-        merged = PropertyAccumulator(self.n_layers, self.n_heads, self.threshold, self.min_total)
+        concentration = (self.concentration + other.concentration
+                         if self.concentration is not None and other.concentration is not None else None)
+        merged = PropertyAccumulator(self.n_layers, self.n_heads, self.threshold, self.min_total, concentration)
         merged.hits = self.hits + other.hits
         merged.total = self.total + other.total
         merged.background_hits = self.background_hits + other.background_hits
@@ -139,14 +154,21 @@ class PropertyAccumulator:
         Returns
         -------
         pandas.DataFrame
-            One row per head, best first, columns ``label`` (the paper's
-            1-based ``"layer-head"``), ``layer``, ``head`` (0-based),
-            ``share``, ``hits``, ``total``, ``ci_low``, ``ci_high``
+            One row per head with at least ``min_total`` strong edges, best
+            first, columns ``label`` (the paper's 1-based ``"layer-head"``),
+            ``layer``, ``head`` (1-based, as in the label), ``share``,
+            ``hits``, ``total`` (strong edges), ``ci_low``, ``ci_high``
             (Clopper-Pearson), ``enrichment`` (share / background),
-            ``p_value`` (one-sided binomial test of share > background) and
-            ``significant`` (``p_value * n_layers * n_heads < alpha``).
+            ``p_value`` (one-sided binomial test of share > background),
+            ``significant`` (``p_value * n_layers * n_heads < alpha``); with
+            a :attr:`concentration`, ``targets``, ``top_target``,
+            ``top_target_edges``, ``top_target_share``,
+            ``column_share`` and ``column_head`` (see
+            :mod:`.concentration`); last ``layer_index``, ``head_index``
+            (0-based, for indexing arrays).
         """
-        return head_table(self.hits, self.total, self.background, self.min_total, k=k, alpha=alpha)
+        return head_table(self.hits, self.total, self.background, self.min_total, k=k, alpha=alpha,
+                          concentration=self.concentration)
 
     def layer_max(self) -> np.ma.MaskedArray:
         """Highest unmasked share in each layer, shape ``(n_layers,)``."""
@@ -156,12 +178,15 @@ class PropertyAccumulator:
         """Plain arrays and numbers (for saving and for crossing process boundaries)."""
         return {"hits": self.hits, "total": self.total, "background_hits": self.background_hits,
                 "background_total": self.background_total, "proteins": self.proteins,
-                "threshold": self.threshold, "min_total": self.min_total}
+                "threshold": self.threshold, "min_total": self.min_total,
+                **({"concentration": self.concentration.to_dict()} if self.concentration is not None else {})}
 
     @classmethod
     def from_dict(cls, data: dict) -> "PropertyAccumulator":
         hits = np.asarray(data["hits"], dtype=np.int64)
-        acc = cls(*hits.shape, threshold=float(data["threshold"]), min_total=int(data["min_total"]))
+        concentration = TargetConcentration.from_dict(data["concentration"]) if "concentration" in data else None
+        acc = cls(*hits.shape, threshold=float(data["threshold"]), min_total=int(data["min_total"]),
+                  concentration=concentration)
         return acc.add_counts(hits, data["total"], data["background_hits"], data["background_total"],
                               data["proteins"])
 
@@ -177,7 +202,11 @@ def contact_accumulator(attention, chain, threshold: float = 0.3, min_total: int
     chain : Chain
         Supplies the contact map (CB < ``cutoff`` Å, ``|i - j| >= min_separation``).
         Pairs where either residue has no CB (real or virtual) are not counted.
+
+    The accumulator has a :attr:`~PropertyAccumulator.concentration` with
+    residue labels ``"<chain> <name> <id>"``.
     """
     attention.check_chain(chain)
-    accumulator = PropertyAccumulator(attention.n_layers, attention.n_heads, threshold, min_total)
-    return accumulator.add(attention.values, chain.contact_map(cutoff, min_separation), mask=chain.pair_mask("cb"))
+    accumulator = PropertyAccumulator(attention.n_layers, attention.n_heads, threshold, min_total, concentration=True)
+    return accumulator.add(attention.values, chain.contact_map(cutoff, min_separation), mask=chain.pair_mask("cb"),
+                           target_labels=residue_labels(chain))

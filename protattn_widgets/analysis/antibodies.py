@@ -1,15 +1,18 @@
 """The bundled antibody structures as an analysis dataset, with paratope labels.
 
-Six real antibody structures ship with the package (``data/PROVENANCE.md``):
-four antibody-antigen complexes (1vfb, 1mlc, 5grj, 5sv3), a Fab with a hapten
-(1a0q) and an intact IgG (1hzh).  :func:`antibody_dataset` turns their
+Eight real antibody structures ship with the package (``data/PROVENANCE.md``):
+five antibody-antigen complexes (1vfb, 1mlc, 5grj, 5sv3, 1ncb), a Fab with a
+hapten (1a0q) and two intact IgGs (1hzh, 1igy).  :func:`antibody_dataset` turns their
 antibody chains into records of the **variable domain** only (up to the end
 of the J-region motif ``WGxG....`` in heavy chains, ``FGxG......`` in light
 chains), with a ``"paratope"`` label where an antigen chain is present:
 antibody residues with any heavy atom within 4.5 Å of an antigen heavy atom.
 
-This is a small dataset (11 variable domains, 7 with an antigen): findings
+This is a small dataset (19 variable domains, 9 with an antigen): findings
 on it are anecdotes with confidence intervals, not the paper's statistics.
+
+``python -m protattn_widgets.analysis.antibodies`` regenerates the finding in
+``docs/finding_antibodies.md`` (see :mod:`protattn_widgets.analysis.finding`).
 """
 
 from __future__ import annotations
@@ -40,10 +43,11 @@ class AntibodyStructure:
     light: tuple[str, ...]
     antigen: tuple[str, ...]
     description: str
+    filename: str | None = None  # in data/antibodies/; default "<name>.pdb.gz"
 
     @property
     def path(self) -> Path:
-        bundled = _DATA / f"{self.name}.pdb.gz"
+        bundled = _DATA / (self.filename or f"{self.name}.pdb.gz")
         return bundled if bundled.is_file() else example_path(self.name)
 
 
@@ -54,6 +58,10 @@ ANTIBODY_STRUCTURES: dict[str, AntibodyStructure] = {a.name: a for a in (
     AntibodyStructure("5sv3_complex", ("C",), (), ("D",), "nanobody A3C8 (camelid) + ricin A chain"),
     AntibodyStructure("1a0q", ("H",), ("L",), (), "Fab 29G11 (mouse), hapten only"),
     AntibodyStructure("1hzh", ("H", "K"), ("L", "M"), (), "intact IgG1 b12 (human), no antigen"),
+    AntibodyStructure("1ncb", ("H",), ("L",), ("N",), "Fab NC41 (mouse) + influenza N9 neuraminidase",
+                      "1ncb.cif.gz"),
+    AntibodyStructure("1igy", ("B", "D"), ("A", "C"), (), "intact IgG1 Mab61.1.3 (mouse), no antigen",
+                      "1igy.cif.gz"),
 )}
 
 
@@ -71,7 +79,7 @@ def antibody_dataset(names: list[str] | None = None, *, variable_domains: bool =
     Parameters
     ----------
     names : list of str, optional
-        Keys of :data:`ANTIBODY_STRUCTURES`; default all six.
+        Keys of :data:`ANTIBODY_STRUCTURES`; default all of them.
     variable_domains : bool
         Keep only each chain's variable domain.
     cutoff : float

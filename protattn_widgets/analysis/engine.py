@@ -16,6 +16,7 @@ import sys
 from typing import Iterable
 
 from ..errors import AnalysisInputError, SequenceTooLongError
+from .concentration import count_concentration, record_labels
 from .counting import count_protein_layers
 from .datasets import ProteinRecord, load_dataset
 from .properties import resolve_properties
@@ -106,7 +107,7 @@ def count_records(model, records: Iterable[ProteinRecord], props, *, threshold: 
                 labelled.append((prop, *found))
         if not labelled:
             continue
-        layers = _layers_of(model, record, use_cache, result)
+        layers = _concentrated(_layers_of(model, record, use_cache, result), result, labelled, record_labels(record))
         for feature, counts in count_protein_layers(layers, model.n_layers, result.threshold, labelled).items():
             result.accumulators[feature].add_counts(counts.hits, counts.total, counts.background_hits,
                                                     counts.background_total)
@@ -116,6 +117,13 @@ def count_records(model, records: Iterable[ProteinRecord], props, *, threshold: 
         result.add_note(f"max_length lowered from {max_length} to {length} residues, the most {model.name} "
                         "accepts")
     return result
+
+
+def _concentrated(layers, result: AnalysisResult, labelled: list, labels: list[str]):
+    """Pass the layers on, counting each one's target concentration on the way (one forward pass in all)."""
+    for layer, values in layers:
+        count_concentration(values, result.threshold, labelled, result.concentrations, labels, layer=layer)
+        yield layer, values
 
 
 def _layers_of(model, record: ProteinRecord, use_cache: bool, result: AnalysisResult):

@@ -65,16 +65,27 @@ def write_report(result: AnalysisResult, outdir: str | os.PathLike, *, top_k: in
 
 
 def top_heads_markdown(result: AnalysisResult, feature: str, k: int = 10) -> str:
-    """The top ``k`` heads of ``feature`` as a markdown table (shares and intervals in %)."""
+    """The top ``k`` heads of ``feature`` as a markdown table (shares and intervals in %).
+
+    With a concentration (every analysis has one), two more columns: the
+    share of the head's strong edges on its single most-attended residue
+    (and which), and the column-head flag (:mod:`.concentration`).
+    """
     acc = result[feature]
+    concentrated = acc.concentration is not None
     lines = [f"Background: {acc.background:.1%} ({acc.background_hits} of {acc.background_total}); "
              f"{acc.proteins} proteins; heads with < {result.min_total} strong edges not ranked.", "",
-             "| head | share | 95% CI | hits / strong edges | enrichment | p (one-sided) | Bonferroni 5% |",
-             "|---|---|---|---|---|---|---|"]
+             "| head | share | 95% CI | hits / strong edges | enrichment | p (one-sided) | Bonferroni 5% |"
+             + (" top residue | column head |" if concentrated else ""),
+             "|---|---|---|---|---|---|---|" + ("---|---|" if concentrated else "")]
     for row in acc.top_heads(k).itertuples(index=False):
-        lines.append(f"| {row.label} | {row.share:.1%} | {row.ci_low:.1%} – {row.ci_high:.1%} | "
-                     f"{row.hits} / {row.total} | {row.enrichment:.1f}x | {row.p_value:.1e} | "
-                     f"{'yes' if row.significant else 'no'} |")
+        line = (f"| {row.label} | {row.share:.1%} | {row.ci_low:.1%} – {row.ci_high:.1%} | "
+                f"{row.hits} / {row.total} | {row.enrichment:.1f}x | {row.p_value:.1e} | "
+                f"{'yes' if row.significant else 'no'} |")
+        if concentrated:
+            line += (f" {row.top_target_share:.0%} ({row.top_target}) | "
+                     f"{f'yes ({row.column_share:.0%})' if row.column_head else f'no ({row.column_share:.0%})'} |")
+        lines.append(line)
     return "\n".join(lines)
 
 
@@ -110,8 +121,8 @@ def _figures(result: AnalysisResult, outdir: Path, dataset_name: str) -> dict[st
         files["figure:blosum62"] = "figures/blosum62.png"
     centers = {f: c for f, c in result.center_of_gravity().items() if c == c}
     if centers:
-        figure = center_of_gravity_figure(centers, result.n_layers,
-                                          title=f"{name}: centre of gravity over layers · {result.proteins} proteins")
+        figure = center_of_gravity_figure(centers, result.n_layers, title=f"{name}: centre of gravity over layers",
+                                          proteins={f: result[f].proteins for f in centers})
         save_figure(figure, outdir / "figures/center_of_gravity.png")
         files["figure:center_of_gravity"] = "figures/center_of_gravity.png"
     return files

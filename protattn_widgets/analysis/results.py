@@ -18,6 +18,7 @@ import numpy as np
 from ..errors import AnalysisInputError
 from ..jsonable import finite_or_none
 from .accumulator import PropertyAccumulator
+from .concentration import TargetConcentration
 from .statistics import BlosumCorrelation, blosum_correlation, center_of_gravity
 
 __all__ = ["AnalysisResult", "RESULT_JSON", "RESULT_NPZ"]
@@ -25,6 +26,7 @@ __all__ = ["AnalysisResult", "RESULT_JSON", "RESULT_NPZ"]
 RESULT_JSON = "result.json"
 RESULT_NPZ = "counts.npz"
 _FORMAT = "protattn-analysis/1"
+_CONCENTRATION_FIELDS = ("total", "targets", "top_edges", "column_edges", "top_target")
 
 
 class AnalysisResult:
@@ -56,13 +58,18 @@ class AnalysisResult:
     notes : list of str
         Anything the user should know: the notes given, then truncation and
         skipped proteins (derived from the counts, so merged results stay right).
+    concentrations : dict of str -> TargetConcentration
+        Per property, how each head's strong edges (those the property
+        counts) spread over target residues; every feature's accumulator
+        shares its property's (``result[f].concentration``).
     """
 
     def __init__(self, model_name: str, n_layers: int, n_heads: int, threshold: float, min_total: int,
                  max_length: int, properties: dict[str, list[str]],
                  accumulators: dict[str, PropertyAccumulator] | None = None,
                  proteins: int = 0, truncated: int = 0, notes: list[str] | None = None,
-                 skipped: dict[str, int] | None = None):
+                 skipped: dict[str, int] | None = None,
+                 concentrations: dict[str, TargetConcentration] | None = None):
         self.model_name = model_name
         self.n_layers, self.n_heads = int(n_layers), int(n_heads)
         self.threshold, self.min_total, self.max_length = float(threshold), int(min_total), int(max_length)
@@ -74,6 +81,12 @@ class AnalysisResult:
         self.proteins, self.truncated = int(proteins), int(truncated)
         self.skipped = {name: int(count) for name, count in (skipped or {}).items()}
         self._notes = list(notes or [])
+        self.concentrations = dict(concentrations or {
+            name: TargetConcentration(self.n_layers, self.n_heads, self.threshold) for name in self.properties})
+        for name, features in self.properties.items():
+            for feature in features:
+                if feature in self.accumulators and name in self.concentrations:
+                    self.accumulators[feature].concentration = self.concentrations[name]
 
     @property
     def notes(self) -> list[str]:
@@ -147,6 +160,8 @@ class AnalysisResult:
             self.proteins + other.proteins, self.truncated + other.truncated,
             list(dict.fromkeys(self._notes + other._notes)),
             {name: self.skipped.get(name, 0) + other.skipped.get(name, 0) for name in {**self.skipped, **other.skipped}},
+            {name: self.concentrations[name] + other.concentrations[name]
+             for name in self.concentrations if name in other.concentrations},
         )
 
     # ------------------------------------------------------------------ saving
@@ -157,6 +172,8 @@ class AnalysisResult:
             "threshold": self.threshold, "min_total": self.min_total, "max_length": self.max_length,
             "properties": self.properties, "features": self.features, "proteins": self.proteins,
             "truncated": self.truncated, "skipped": self.skipped, "notes": self._notes,
+            "concentrations": list(self.concentrations),
+            "numbering": "label is the 1-based 'layer-head'; layer/head are 1-based; layer_index/head_index 0-based",
         }
 
     def save(self, directory: str | os.PathLike) -> Path:
@@ -170,6 +187,10 @@ class AnalysisResult:
             background_hits=np.array([a.background_hits for a in accs], dtype=np.int64),
             background_total=np.array([a.background_total for a in accs], dtype=np.int64),
             proteins=np.array([a.proteins for a in accs], dtype=np.int64),
+            **{f"concentration_{field}": np.stack([self.concentrations[name].to_dict()[field]
+                                                   for name in self.concentrations])
+               for field in _CONCENTRATION_FIELDS if self.concentrations},
+            concentration_proteins=np.array([c.proteins for c in self.concentrations.values()], dtype=np.int64),
         )
         (directory / RESULT_JSON).write_text(json.dumps(self._metadata(), indent=2) + "\n", encoding="utf-8")
         return directory
@@ -191,22 +212,39 @@ class AnalysisResult:
             accumulators[feature] = acc.add_counts(
                 arrays["hits"][index], arrays["total"][index], arrays["background_hits"][index],
                 arrays["background_total"][index], arrays["proteins"][index])
+        concentrations = {}
+        for index, name in enumerate(meta.get("concentrations", [])):
+            concentrations[name] = TargetConcentration.from_dict({
+                **{field: arrays[f"concentration_{field}"][index] for field in _CONCENTRATION_FIELDS},
+                "proteins": arrays["concentration_proteins"][index], "threshold": meta["threshold"]})
         return cls(meta["model"], meta["n_layers"], meta["n_heads"], meta["threshold"], meta["min_total"],
                    meta["max_length"], meta["properties"], accumulators, meta["proteins"], meta["truncated"],
-                   meta["notes"], meta.get("skipped", {}))
+                   meta["notes"], meta.get("skipped", {}), concentrations or None)
 
     def summary(self, k: int = 10) -> dict:
         """A JSON-ready digest: per feature the background, top ``k`` heads, layer maxima, centre of gravity."""
+        from .concentration import format_evidence
+        from .report import feature_title
+
         features = {}
         for name, acc in self.accumulators.items():
             top = acc.top_heads(k)
+            rows = [{k_: _plain(v) for k_, v in row.items()} for row in top.to_dict("records")]
+            for row in rows:
+                row["evidence"] = format_evidence(
+                    row["hits"], row["total"], what=feature_title(name), top_edges=row.get("top_target_edges"),
+                    top_target=row.get("top_target"), column_share=row.get("column_share"))
+            column = acc.concentration.column_head & (acc.total >= max(self.min_total, 1)) \
+                if acc.concentration is not None else None
             features[name] = {
                 "proteins": acc.proteins,
                 "background": finite_or_none(acc.background),
                 "strong_edges": int(acc.total.sum()),
+                "ranked_heads": int((acc.total >= max(self.min_total, 1)).sum()),
+                "column_heads": None if column is None else int(column.sum()),
                 "center_of_gravity": finite_or_none(center_of_gravity(acc.share)),
                 "layer_max": [finite_or_none(v) for v in np.ma.filled(acc.layer_max().astype(float), np.nan)],
-                "top_heads": [{k_: _plain(v) for k_, v in row.items()} for row in top.to_dict("records")],
+                "top_heads": rows,
             }
         summary = {**self._metadata(), "features": features}
         if "amino_acid" in self.properties:

@@ -59,8 +59,15 @@ def binomial_p_value(hits: np.ndarray, total: np.ndarray, background: float) -> 
 
 
 def head_table(hits: np.ndarray, total: np.ndarray, background: float, min_total: int,
-               k: int | None = 10, alpha: float = 0.05):
-    """Heads ranked by share, as a DataFrame (columns in :meth:`PropertyAccumulator.top_heads`)."""
+               k: int | None = 10, alpha: float = 0.05, concentration=None):
+    """Heads ranked by share, as a DataFrame (columns in :meth:`PropertyAccumulator.top_heads`).
+
+    ``concentration`` (a :class:`~.concentration.TargetConcentration` over the
+    same strong edges) adds its columns (``targets``, ``top_target``,
+    ``top_target_edges``, ``top_target_share``, ``column_share``,
+    ``column_head``).  Heads with fewer than ``min_total`` strong edges are
+    not ranked.
+    """
     import pandas as pd
 
     from ..attention import head_label
@@ -75,12 +82,15 @@ def head_table(hits: np.ndarray, total: np.ndarray, background: float, min_total
     p_value = binomial_p_value(flat_hits, flat_total, background)
     table = pd.DataFrame({
         "label": [head_label(int(a), int(b)) for a, b in zip(layer, head)],
-        "layer": layer, "head": head, "share": share, "hits": flat_hits, "total": flat_total,
+        "layer": layer + 1, "head": head + 1, "share": share, "hits": flat_hits, "total": flat_total,
         "ci_low": low, "ci_high": high,
         "enrichment": share / background if background and np.isfinite(background) else np.nan,
         "p_value": p_value,
         "significant": p_value * hits.size < alpha,
     })
+    if concentration is not None:
+        table = pd.concat([table, concentration.table()], axis=1)
+    table["layer_index"], table["head_index"] = layer, head
     table = table[flat_total >= max(int(min_total), 1)]
     table = table.sort_values(["share", "total"], ascending=[False, False], kind="stable")
     return (table if k is None else table.head(k)).reset_index(drop=True)
