@@ -22,7 +22,7 @@ from typing import Iterator
 
 from .errors import OutputPathError
 
-__all__ = ["check_output_file", "check_output_folder", "replace_folder"]
+__all__ = ["check_output_file", "check_output_folder", "replace_folder", "files_into_folder"]
 
 
 def _nearest_existing(path: Path) -> Path:
@@ -109,3 +109,25 @@ def replace_folder(path: str | os.PathLike) -> Iterator[Path]:
         raise
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def files_into_folder(path: str | os.PathLike) -> Iterator[Path]:
+    """Write files into a temporary sibling, then move each into ``path`` (created if missing).
+
+    Unlike :func:`replace_folder` the folder's other files are kept; files of
+    the same name are replaced.  When the block raises, nothing is moved and
+    the temporary folder is deleted, so no half-written set of files appears.
+    """
+    target = Path(path)
+    check_output_folder(target)
+    parent = target.absolute().parent
+    parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=parent, prefix=f".{target.name}.", suffix=".partial"))
+    try:
+        yield tmp
+        target.mkdir(exist_ok=True)
+        for item in sorted(tmp.iterdir()):
+            os.replace(item, target / item.name)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
