@@ -37,10 +37,16 @@ def head_label(layer: int, head: int) -> str:
 
 
 def check_threshold(threshold: float) -> float:
-    """Return ``threshold`` as a float if it lies in [0, 1], else raise ``ValueError``."""
-    value = float(threshold)
-    if not 0.0 <= value <= 1.0:
-        raise ValueError(f"threshold must lie in [0, 1] (attention weights do), got {threshold!r}")
+    """Return ``threshold`` as a float if it lies in [0, 1], else raise
+    :class:`~protattn_widgets.errors.InvalidOptionError` (NaN included)."""
+    from .errors import InvalidOptionError
+
+    try:
+        value = float(threshold)
+    except (TypeError, ValueError):
+        raise InvalidOptionError(f"threshold must be a number in [0, 1], got {threshold!r}") from None
+    if not 0.0 <= value <= 1.0:  # False for NaN too
+        raise InvalidOptionError(f"threshold must lie in [0, 1] (attention weights do), got {threshold!r}")
     return value
 
 
@@ -181,7 +187,9 @@ class Attention:
             return np.maximum(matrix, matrix.T)
         if mode == "mean":
             return (matrix + matrix.T) * np.float32(0.5)
-        raise ValueError(f"mode must be one of {EDGE_MODES}, got {mode!r}")
+        from .errors import InvalidOptionError
+
+        raise InvalidOptionError(f"mode must be one of {EDGE_MODES}, got {mode!r}")
 
     def edges(
         self, layer: int, head: int, threshold: float = 0.1, mode: EdgeMode = "max"

@@ -11,7 +11,9 @@
 Layers and heads on the command line and in everything printed are 1-based,
 as the paper writes them: ``--layer 3 --head 5`` is head ``"3-5"``, which is
 ``layer=2, head=4`` in Python.  Errors the user can fix are printed as
-``error: <message>`` with exit status 2.
+``error: <message>`` with exit status 2; output locations are checked before
+any work.  Ctrl-C prints one line and exits with status 130, leaving no half
+report (``analyze`` swaps its folder in whole; see :mod:`.analysis.report`).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from . import __version__
 from .demo import run_demo
 from .errors import LayerHeadIndexError, ProtAttnError
 from .examples import EXAMPLES, resolve_structure
+from .outputs import check_output_file, check_output_folder
 
 __all__ = ["main", "build_parser"]
 
@@ -79,6 +82,7 @@ def _check_figure_suffix(path: Path) -> None:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
+    check_output_folder(args.output, "output folder")
     summary = run_demo(args.output, model=args.model, structure=args.structure, chains=args.chains,
                        threshold=args.threshold, min_total=args.min_total, progress=not args.quiet)
     print(f"wrote {len(summary['files'])} files to {Path(args.output).resolve()}")
@@ -96,6 +100,7 @@ def _cmd_figure(args: argparse.Namespace) -> int:
 
     output = Path(args.output)
     _check_figure_suffix(output)
+    check_output_file(output, "figure")
     chain = resolve_structure(args.structure)[args.chain]
     model = load_model(args.model)
     layer = _zero_based(args.layer, model.n_layers, "layer", model.name)
@@ -109,18 +114,21 @@ def _cmd_figure(args: argparse.Namespace) -> int:
 
 def _cmd_analyze(args: argparse.Namespace) -> int:
     from .analysis import analyze, antibody_dataset, load_dataset
-    from .analysis.report import write_report
+    from .analysis.report import check_report_folder, write_report
 
+    check_report_folder(args.output, args.overwrite)  # before any work
+    if args.scheduler:
+        try:
+            from dask.distributed import Client
+        except ImportError:
+            raise _Failure("--scheduler needs Dask, which is not installed: pip install 'dask>=2024.1' "
+                           "'distributed>=2024.1' (or, from a clone, pip install -e \".[dask]\")") from None
     if args.data == ["antibodies"]:
         records, dataset_name = antibody_dataset(), "antibody variable domains"
     else:
         records = load_dataset(args.data, limit=args.limit)
         dataset_name = ", ".join(Path(d).name for d in args.data)
-    client = None
-    if args.scheduler:
-        from dask.distributed import Client
-
-        client = Client(args.scheduler)
+    client = Client(args.scheduler) if args.scheduler else None
     try:
         result = analyze(args.model, records, args.property, threshold=args.threshold, min_total=args.min_total,
                          max_length=args.max_length, progress=not args.quiet, client=client)
@@ -128,7 +136,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
         if client is not None:
             client.close()
     files = write_report(result, args.output, top_k=args.top_k, dataset_name=dataset_name,
-                         figures=not args.no_figures)
+                         figures=not args.no_figures, overwrite=args.overwrite)
     print(f"analysed {result.proteins} proteins; wrote {len(files)} outputs to {Path(args.output).resolve()}")
     for note in result.notes:
         print(f"note: {note}")
@@ -153,7 +161,8 @@ def build_parser() -> argparse.ArgumentParser:
         "demo", help="offline demo: heads of AntiBERTy that attend to 3D contacts in antibody 1vfb",
         description="Rank attention heads by the share of their strong attention that falls on residue "
                     "pairs in 3D contact (Vig et al. 2020), pooled over the chosen chains, and write "
-                    "figures plus summary.txt/summary.json. Runs offline. " + _LABEL_NOTE,
+                    "figures plus summary.txt/summary.json. Runs offline. Heads are reported with the "
+                    "paper's 1-based 'layer-head' labels (head 3-5 is the fifth head of the third layer).",
     )
     demo.add_argument("-o", "--output", default="protattn-demo", metavar="OUTDIR",
                       help="folder to write into (default: ./protattn-demo)")
@@ -219,6 +228,9 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("--scheduler", default=None, metavar="ADDRESS",
                          help="run on a Dask cluster, e.g. tcp://host:8786 (each worker loads the model itself)")
     analyze.add_argument("--no-figures", action="store_true", help="tables and summary only")
+    analyze.add_argument("--overwrite", action="store_true",
+                         help="replace OUTDIR even if it is a non-empty folder that is not a protattn report "
+                              "(a previous report is always replaced whole, never mixed)")
     analyze.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     analyze.set_defaults(run=_cmd_analyze)
     return parser
@@ -236,6 +248,9 @@ def main(argv: list[str] | None = None) -> int:
     except ProtAttnError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # outputs are moved in place only when complete: nothing half-written remains
+        print(f"\ninterrupted: protattn {args.command} stopped; no partial output was left", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -49,7 +49,9 @@ def run_demo(outdir: str | Path = "protattn-demo", *, model: str = "antiberty",
     outdir : path
         Created if missing; receives ``contact_heads.png``/``.svg``,
         ``top_head_attention.png``, ``top_head_structure.png``,
-        ``summary.txt`` and ``summary.json``.
+        ``summary.txt`` and ``summary.json`` (all at the end: an interrupted
+        demo writes none).  Checked first: an ``OutputPathError`` when it is a
+        file, under a file or not writable.
     model : str
         Anything :func:`protattn_widgets.load_model` accepts.
     structure : path, example name or PDB id, optional
@@ -75,7 +77,9 @@ def run_demo(outdir: str | Path = "protattn-demo", *, model: str = "antiberty",
         structure_edges_3d
     from .models import load_model
 
-    outdir = Path(outdir)
+    from .outputs import check_output_folder, files_into_folder
+
+    outdir = check_output_folder(outdir, "output folder")  # before any work
     default = structure is None
     source = DEFAULT_DEMO_STRUCTURE if default else structure
     if chains is None and default:
@@ -83,7 +87,9 @@ def run_demo(outdir: str | Path = "protattn-demo", *, model: str = "antiberty",
     # model, structure, one attention per chain (all chains when not named: counted once loaded),
     # statistics, three figures, summary
     steps = 2 + (len(chains) if chains is not None else 1) + 1 + 3 + 1
-    with _progress(steps, progress) as bar:
+    # Files are written to a temporary folder and moved in at the end: an interrupted demo
+    # leaves no half-written set of files.
+    with files_into_folder(outdir) as tmp, _progress(steps, progress) as bar:
         def step(what: str) -> None:
             bar.set_description_str(f"protattn demo: {what}")
 
@@ -136,22 +142,22 @@ def run_demo(outdir: str | Path = "protattn-demo", *, model: str = "antiberty",
             title=f"{name}: share of strong attention (≥ {threshold:g}) on 3D contacts · "
                   f"{struct.name} chains {chain_names}",
         )
-        save_figure(heatmap, outdir / files["heatmap"])
-        save_figure(heatmap, outdir / files["heatmap_svg"])
+        save_figure(heatmap, tmp / files["heatmap"])
+        save_figure(heatmap, tmp / files["heatmap_svg"])
         bar.update()
         drawn, drawn_attention = chain_objects[0], attentions[0]
         save_figure(attention_matrix(drawn_attention, best_layer, best_head, contacts=drawn.contact_map()),
-                    outdir / files["top_head_attention"])
+                    tmp / files["top_head_attention"])
         bar.update()
         save_figure(structure_edges_3d(drawn, drawn_attention, best_layer, best_head, top_k=30),
-                    outdir / files["top_head_structure"])
+                    tmp / files["top_head_structure"])
         bar.update()
 
         step("summary")
         summary = _demo_summary(lm, name, struct, source, chain_objects, default, pooled, top, files)
-        (outdir / files["summary_json"]).write_text(
+        (tmp / files["summary_json"]).write_text(
             json.dumps(summary, indent=2, allow_nan=False, ensure_ascii=False) + "\n", encoding="utf-8")
-        (outdir / files["summary_text"]).write_text(_summary_text(summary), encoding="utf-8")
+        (tmp / files["summary_text"]).write_text(_summary_text(summary), encoding="utf-8")
         bar.update()
     return summary
 

@@ -81,3 +81,24 @@ class DSSPError(ProtAttnError, OSError):
 
 class AttentionMismatchError(ProtAttnError, ValueError):
     """Attention given together with a chain is not of that chain's residues."""
+
+
+class InvalidOptionError(ProtAttnError, ValueError):
+    """An option is outside its allowed values: a threshold not in [0, 1], an
+    unknown edge ``mode``, a figure file name without a known format."""
+
+
+class OutputPathError(ProtAttnError, OSError):
+    """An output location cannot be written: it is a folder where a file is
+    wanted, a file where a folder is wanted, or not writable."""
+
+
+class AnnotationError(ProtAttnError, ValueError):
+    """Annotation tracks given to a view are malformed or name residues the chain lacks."""
+
+
+class ExampleNotFoundError(ProtAttnError, KeyError):
+    """A name is not one of the bundled example structures (the message lists them)."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""

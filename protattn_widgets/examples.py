@@ -7,7 +7,10 @@
 
 from __future__ import annotations
 
+import difflib
 from pathlib import Path
+
+from .errors import ExampleNotFoundError
 
 __all__ = ["EXAMPLES", "example_path", "resolve_structure"]
 
@@ -18,10 +21,19 @@ EXAMPLES: tuple[str, ...] = ("1vfb_complex", "1a0q", "7hvp", "1crn", "1ubq")
 
 
 def example_path(name: str) -> Path:
-    """Return the path of the bundled structure ``name`` (e.g. ``"7hvp"``)."""
-    key = str(name).lower().removesuffix(".pdb")
+    """Return the path of the bundled structure ``name`` (e.g. ``"7hvp"``, any case).
+
+    Raises :class:`~protattn_widgets.errors.ExampleNotFoundError` (a ``KeyError``)
+    listing the examples for any other name.
+    """
+    key = str(name).strip().lower().removesuffix(".pdb")
     if key not in EXAMPLES:
-        raise KeyError(f"no example structure {name!r}; available: {', '.join(EXAMPLES)}")
+        close = [e for e in EXAMPLES if e.startswith(key) or key.startswith(e)] if key else []
+        close = close or difflib.get_close_matches(key, EXAMPLES, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise ExampleNotFoundError(
+            f"no bundled example structure {name!r} (names are case-insensitive); "
+            f"available: {', '.join(EXAMPLES)}{hint}")
     return _DIR / f"{key}.pdb"
 
 

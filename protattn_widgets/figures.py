@@ -433,17 +433,26 @@ def save_figure(fig: Figure, path: str | os.PathLike) -> Path:
 
     Raises
     ------
-    ValueError
-        If the suffix is not one of :data:`FIGURE_FORMATS`.
+    InvalidOptionError
+        If the suffix is not one of :data:`FIGURE_FORMATS` (a ``ValueError``).
+    OutputPathError
+        If ``path`` is a folder, lies under a file, or cannot be written.
     """
+    from .errors import InvalidOptionError, OutputPathError
+    from .outputs import check_output_file
+
     path = Path(path)
     fmt = FIGURE_FORMATS.get(path.suffix.lower())
     if fmt is None:
-        raise ValueError(
+        raise InvalidOptionError(
             f"cannot tell the figure format of {str(path)!r}: use a file name ending in "
             f"{', '.join(FIGURE_FORMATS)}"
         )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, format=fmt, dpi=_PNG_DPI if fmt == "png" else None,
-                metadata={"Software": "protattn-widgets"} if fmt == "png" else None)
+    check_output_file(path, "figure")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(path, format=fmt, dpi=_PNG_DPI if fmt == "png" else None,
+                    metadata={"Software": "protattn-widgets"} if fmt == "png" else None)
+    except OSError as exc:  # disk full, permissions changed meanwhile
+        raise OutputPathError(f"cannot write figure {str(path)!r}: {exc.strerror or exc}") from None
     return path

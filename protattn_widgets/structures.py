@@ -71,8 +71,6 @@ import io
 import os
 import re
 import tempfile
-import urllib.error
-import urllib.request
 import warnings
 from pathlib import Path
 from typing import Iterator, Union
@@ -84,6 +82,7 @@ from Bio.PDB.MMCIF2Dict import MMCIF2Dict
 from Bio.PDB.Polypeptide import is_aa
 
 from .config import cache_root
+from .download import DEFAULT_PDB_URL, download, pdb_url
 from .errors import (ChainNotFoundError, InvalidSequenceError, ResidueNotFoundError, StructureDownloadError,
                      StructureError)
 from .sequences import clean_sequence, map_onto, numbering_gaps
@@ -100,8 +99,6 @@ __all__ = [
     "DEFAULT_PDB_URL",
 ]
 
-DEFAULT_PDB_URL = "https://files.rcsb.org/download/{pdb_id}.cif"
-_DOWNLOAD_TIMEOUT_S = 20.0
 _PDB_ID = re.compile(r"^[0-9][A-Za-z0-9]{3}$")
 _CIF_SUFFIXES = {".cif", ".mmcif"}
 _PDB_SUFFIXES = {".pdb", ".ent"}
@@ -614,20 +611,8 @@ def _fetch_pdb(pdb_id: str, cache_dir: Path) -> tuple[str, bool]:
             return _read_text(cached), True
         except StructureError:
             _discard(cached, "is not a text mmCIF file")
-    url = os.environ.get("PROTATTN_PDB_URL", DEFAULT_PDB_URL).replace("{pdb_id}", pdb_id)
-    try:
-        with urllib.request.urlopen(url, timeout=_DOWNLOAD_TIMEOUT_S) as response:
-            data = response.read()
-    except urllib.error.HTTPError as exc:
-        if exc.code == 404:
-            raise StructureDownloadError(f"PDB entry {pdb_id!r} not found at RCSB ({url})") from None
-        raise StructureDownloadError(f"could not download PDB entry {pdb_id!r} from {url}: HTTP {exc.code}") from None
-    except (OSError, ValueError) as exc:  # URLError, refused connection, timeout, a malformed URL
-        reason = getattr(exc, "reason", exc)
-        raise StructureDownloadError(
-            f"could not download PDB entry {pdb_id!r} from {url} (offline?): {reason}. "
-            "Pass the path of a local .pdb/.cif file instead."
-        ) from None
+    url = pdb_url(pdb_id)  # bounded in total time and size (see download.py)
+    data = download(url, f"PDB entry {pdb_id!r}")
     text = _decode(data, f"the download of {pdb_id} from {url}")
     # Parse before caching so a broken download is never cached.
     _parse(text, "cif", pdb_id, f"PDB entry {pdb_id} from {url}", 0)

@@ -15,7 +15,8 @@ import pytest
 
 import protattn_widgets as paw
 from protattn_widgets.analysis.accumulator import contact_accumulator
-from protattn_widgets.errors import ChainNotFoundError, LayerHeadIndexError, SequenceTooLongError, StructureError
+from protattn_widgets.errors import (AnnotationError, ChainNotFoundError, LayerHeadIndexError, SequenceTooLongError,
+                                     StructureError)
 from protattn_widgets.structures import Chain
 from protattn_widgets.widgets.encoding import (
     dequantize, float32_bytes, max_quantization_error, pack_bits, quantize, uint32_bytes, unpack_bits, write_js_fixture,
@@ -172,7 +173,7 @@ def test_sequence_track_received_and_annotations(heavy):
     assert track.annotations["first ten"][:10].all() and not track.annotations["first ten"][10:].any()
     received = attention.received(1, 2)
     assert np.abs(track.received - received).max() <= max_quantization_error(received.max()) + 1e-6
-    with pytest.raises(KeyError, match="not in the chain"):
+    with pytest.raises(AnnotationError, match="not in the chain"):
         track.set_annotations({"bad": ["9999"]})
 
 

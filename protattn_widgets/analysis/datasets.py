@@ -41,7 +41,7 @@ from ..errors import AnalysisInputError
 from ..sequences import clean_sequence
 
 __all__ = [
-    "ProteinRecord", "records_from_structure", "read_label_file", "load_dataset",
+    "ProteinRecord", "Dataset", "records_from_structure", "read_label_file", "load_dataset",
     "LABEL_FILE_TASKS", "STRUCTURE_SUFFIXES",
 ]
 
@@ -162,6 +162,14 @@ class ProteinRecord:
         return replace(self, labels={**self.labels, **{k: np.asarray(v, dtype=bool) for k, v in labels.items()}})
 
 
+class Dataset(list):
+    """The records :func:`load_dataset` read (a list), with ``notes`` on the files it skipped."""
+
+    def __init__(self, records: Iterable[ProteinRecord] = (), notes: Iterable[str] = ()) -> None:
+        super().__init__(records)
+        self.notes: list[str] = list(notes)
+
+
 def records_from_structure(source, chains: Iterable[str] | None = None) -> list[ProteinRecord]:
     """One record per protein chain of a structure (file path, PDB id or loaded ``Structure``)."""
     from ..structures import Structure, load_structure
@@ -237,7 +245,10 @@ def load_dataset(sources: Iterable[str | os.PathLike] | str | os.PathLike, *,
 
     Records of label files that share id and sequence are merged (so
     ``binding_sites_valid.jsonl`` plus ``protein_modifications_valid.jsonl``
-    give one record per chain with both labels).
+    give one record per chain with both labels).  A structure file found in a
+    folder that has no usable protein chain (DNA/RNA only, ligands only, or
+    unreadable) is skipped, and the returned :class:`Dataset`'s ``notes`` say
+    so; a file named directly raises instead.
 
     Parameters
     ----------
@@ -245,11 +256,13 @@ def load_dataset(sources: Iterable[str | os.PathLike] | str | os.PathLike, *,
     limit : int, optional
         At most this many records from each label file.
     """
+    from ..errors import StructureError
+
     if isinstance(sources, (str, os.PathLike)):
         sources = [sources]
     merged: dict[tuple[str, str], ProteinRecord] = {}
-    records: list[ProteinRecord] = []
-    for path in _expand(sources):
+    records = Dataset()
+    for path, in_folder in _expand(sources):
         if path.name.lower().endswith(_LABEL_SUFFIXES):
             for record in read_label_file(path, limit=limit):
                 key = (record.id, record.sequence)
@@ -259,14 +272,21 @@ def load_dataset(sources: Iterable[str | os.PathLike] | str | os.PathLike, *,
                 else:
                     merged[key] = record
                     records.append(record)
+        elif in_folder:  # one unusable file in a folder (DNA only, corrupt) does not stop the rest
+            try:
+                records.extend(records_from_structure(path))
+            except StructureError as exc:
+                records.notes.append(f"skipped {path.name}: {exc}")
         else:
             records.extend(records_from_structure(path))
     if not records:
-        raise AnalysisInputError("the dataset is empty: no protein chain or label record was found")
+        why = f" ({'; '.join(records.notes)})" if records.notes else ""
+        raise AnalysisInputError(f"the dataset is empty: no protein chain or label record was found{why}")
     return records
 
 
-def _expand(sources: Iterable[str | os.PathLike]) -> Iterator[Path]:
+def _expand(sources: Iterable[str | os.PathLike]) -> Iterator[tuple[Path, bool]]:
+    """``(path, found_in_a_folder)`` of every file the sources name."""
     for source in sources:
         path = Path(source)
         if path.is_dir():
@@ -274,9 +294,9 @@ def _expand(sources: Iterable[str | os.PathLike]) -> Iterator[Path]:
                            if p.is_file() and p.name.lower().endswith(STRUCTURE_SUFFIXES + _LABEL_SUFFIXES))
             if not found:
                 raise AnalysisInputError(f"folder {path} holds no structure (.pdb/.cif) or label (.jsonl) files")
-            yield from found
+            yield from ((p, True) for p in found)
         elif path.is_file():
-            yield path
+            yield path, False
         else:
             raise AnalysisInputError(f"no such file or folder: {path}")
 

@@ -67,18 +67,22 @@ def analyze(model, dataset, properties: Iterable[str] | str = ("contact", "bindi
     if isinstance(dataset, (str, os.PathLike)) or (
             isinstance(dataset, (list, tuple)) and dataset and isinstance(dataset[0], (str, os.PathLike))):
         dataset = load_dataset(dataset)
+    notes = list(getattr(dataset, "notes", ()))  # files load_dataset skipped
     if client is not None:
         from .distributed import analyze_on_cluster
 
-        return check_counted(analyze_on_cluster(client, model, list(dataset), [p.name for p in props],
-                                                threshold=threshold, min_total=min_total, max_length=max_length,
-                                                n_shards=n_shards), props)
-    if isinstance(model, str):
-        from ..models import load_model
+        result = analyze_on_cluster(client, model, list(dataset), [p.name for p in props], threshold=threshold,
+                                    min_total=min_total, max_length=max_length, n_shards=n_shards)
+    else:
+        if isinstance(model, str):
+            from ..models import load_model
 
-        model = load_model(model)
-    return check_counted(count_records(model, dataset, props, threshold=threshold, min_total=min_total,
-                                       max_length=max_length, progress=progress, use_cache=use_cache), props)
+            model = load_model(model)
+        result = count_records(model, dataset, props, threshold=threshold, min_total=min_total,
+                               max_length=max_length, progress=progress, use_cache=use_cache)
+    for note in notes:
+        result.add_note(note)
+    return check_counted(result, props)
 
 
 def count_records(model, records: Iterable[ProteinRecord], props, *, threshold: float, min_total: int,

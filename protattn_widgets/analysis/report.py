@@ -8,6 +8,14 @@ Layout of ``outdir``::
     heads.csv                               every unmasked head of every feature
     figures/<feature>.png                   layers x heads heatmap with the per-layer maximum
     figures/blosum62.png, figures/center_of_gravity.png   when analysis_figures provides them
+
+A report folder always holds one run's files: the report is written into a
+temporary sibling folder and swapped in when complete
+(:func:`~protattn_widgets.outputs.replace_folder`), so an interrupted run leaves
+the previous report (or nothing) and a new one never mixes with an old one.
+An existing folder is replaced when it is empty or holds a previous report
+(``summary.json`` and ``result/result.json``); any other non-empty folder is
+refused, unless ``overwrite=True`` (``--overwrite``), which replaces all of it.
 """
 
 from __future__ import annotations
@@ -16,9 +24,33 @@ import json
 import os
 from pathlib import Path
 
+from ..errors import OutputPathError
+from ..outputs import check_output_folder, replace_folder
 from .results import AnalysisResult
 
-__all__ = ["write_report", "feature_title", "top_heads_markdown"]
+__all__ = ["write_report", "check_report_folder", "is_report_folder", "feature_title", "top_heads_markdown"]
+
+
+def is_report_folder(path: str | os.PathLike) -> bool:
+    """Whether ``path`` holds a report written by :func:`write_report`."""
+    path = Path(path)
+    return (path / "summary.json").is_file() and (path / "result" / "result.json").is_file()
+
+
+def check_report_folder(outdir: str | os.PathLike, overwrite: bool = False) -> Path:
+    """Return ``outdir`` if a report may be written there (see the module docstring),
+    else raise :class:`~protattn_widgets.errors.OutputPathError`.  Nothing is written."""
+    path = check_output_folder(outdir, "report folder")
+    if path.is_dir():
+        here = Path.cwd().resolve()
+        if path.resolve() == here or path.resolve() in here.parents:
+            raise OutputPathError(f"cannot write a report into {str(path)!r}: it is the current folder "
+                                  "or one above it; name a new folder, e.g. -o report/")
+        if not overwrite and any(path.iterdir()) and not is_report_folder(path):
+            raise OutputPathError(
+                f"{str(path)!r} is not empty and does not hold a protattn report; choose another folder "
+                "or pass --overwrite (overwrite=True), which replaces everything in it")
+    return path
 
 
 def feature_title(feature: str) -> str:
@@ -35,18 +67,31 @@ def feature_title(feature: str) -> str:
 
 
 def write_report(result: AnalysisResult, outdir: str | os.PathLike, *, top_k: int = 10,
-                 dataset_name: str = "dataset", figures: bool = True) -> dict[str, str]:
-    """Write tables, ``summary.json`` and figures of ``result`` into ``outdir``.
+                 dataset_name: str = "dataset", figures: bool = True, overwrite: bool = False) -> dict[str, str]:
+    """Write tables, ``summary.json`` and figures of ``result`` as the folder ``outdir``.
+
+    The folder is replaced as a whole (never mixed with an earlier report); a
+    non-empty folder that is not a report is refused unless ``overwrite``.
+
+    Raises
+    ------
+    OutputPathError
+        ``outdir`` is a file, under a file, not writable, or a non-empty
+        folder that is not a report (without ``overwrite``).
 
     Returns
     -------
     dict
         What was written: name -> path relative to ``outdir``.
     """
+    outdir = check_report_folder(outdir, overwrite)
+    with replace_folder(outdir) as tmp:
+        return _write(result, tmp, top_k, dataset_name, figures)
+
+
+def _write(result: AnalysisResult, outdir: Path, top_k: int, dataset_name: str, figures: bool) -> dict[str, str]:
     import pandas as pd
 
-    outdir = Path(outdir)
-    outdir.mkdir(parents=True, exist_ok=True)
     files = {"result": "result"}
     result.save(outdir / "result")
     top = [result[f].top_heads(top_k).assign(feature=f, background=result[f].background) for f in result]

@@ -15,11 +15,12 @@ from typing import Any
 
 import anywidget
 import numpy as np
-from traitlets import CaselessStrEnum, Float, Int, List, Unicode, observe
+from traitlets import Float, Int, List, Unicode, observe
 
-from ..attention import EDGE_MODES, Attention
+from ..attention import Attention
+from ..errors import AnnotationError
 from ..structures import Chain
-from ._checks import SharedStateChecks, check_attention_chain
+from ._checks import EdgeModeTrait, SharedStateChecks, check_attention_chain
 
 __all__ = ["AttentionViewBase", "STATIC", "DEFAULT_THRESHOLD"]
 
@@ -56,7 +57,7 @@ class AttentionViewBase(SharedStateChecks, anywidget.AnyWidget):
     layer = Int(0).tag(sync=True)
     head = Int(0).tag(sync=True)
     threshold = Float(DEFAULT_THRESHOLD).tag(sync=True)
-    mode = CaselessStrEnum(EDGE_MODES, default_value="max").tag(sync=True)
+    mode = EdgeModeTrait("max").tag(sync=True)
     selected_residue = Int(None, allow_none=True).tag(sync=True)
     n_layers = Int(1).tag(sync=True)
     n_heads = Int(1).tag(sync=True)
@@ -170,26 +171,38 @@ def as_index_mask(value, residue_ids: list[str], what: str) -> np.ndarray:
     """A residue selection as a bool mask, shape=(L,).
 
     ``value`` is a bool array of length L, a list of 0-based indices, or a list of
-    author residue ids (strings, e.g. ``["95", "100A"]``).
+    author residue ids (strings, e.g. ``["95", "100A"]``).  Anything else raises
+    :class:`~protattn_widgets.errors.AnnotationError` naming ``what``.
     """
     n = len(residue_ids)
-    array = np.asarray(value)
+    if value is None or isinstance(value, (str, bytes, dict)):
+        raise AnnotationError(f"{what}: residues must be a bool mask, 0-based indices or author residue ids "
+                              f"(a list), got {type(value).__name__}")
+    try:
+        array = np.asarray(value)
+    except (TypeError, ValueError) as exc:  # ragged nesting, odd objects
+        raise AnnotationError(f"{what}: residues must be a flat list or array: {exc}") from None
+    if array.ndim != 1 and array.size:
+        raise AnnotationError(f"{what}: residues must be one-dimensional, got shape {array.shape}")
     if array.dtype == bool:
         if array.shape != (n,):
-            raise ValueError(f"{what}: a mask must have one entry per residue ({n}), got shape {array.shape}")
+            raise AnnotationError(f"{what}: a mask must have one entry per residue ({n}), got shape {array.shape}")
         return array.copy()
     mask = np.zeros(n, dtype=bool)
     if array.size == 0:
         return mask
     if array.dtype.kind in "iu":
         if array.min() < 0 or array.max() >= n:
-            raise IndexError(f"{what}: residue indices must lie in 0..{n - 1}")
+            raise AnnotationError(f"{what}: residue indices must lie in 0..{n - 1}")
         mask[array] = True
         return mask
+    if array.dtype.kind in "fc":
+        raise AnnotationError(f"{what}: residue indices must be whole numbers (or author ids as strings), "
+                              f"got {array.dtype} values")
     lookup = {rid: i for i, rid in enumerate(residue_ids)}
     missing = [str(r) for r in array.ravel() if str(r).strip() not in lookup]
     if missing:
-        raise KeyError(f"{what}: residue ids {missing[:5]} are not in the chain "
-                       f"(ids run {residue_ids[0]}..{residue_ids[-1]})")
+        raise AnnotationError(f"{what}: residue ids {missing[:5]} are not in the chain "
+                              f"(ids run {residue_ids[0]}..{residue_ids[-1]})")
     mask[[lookup[str(r).strip()] for r in array.ravel()]] = True
     return mask

@@ -8,13 +8,32 @@ mistake gives the same message everywhere.
 
 from __future__ import annotations
 
-from traitlets import validate
+from traitlets import CaselessStrEnum, validate
 
-from ..attention import Attention, check_threshold
-from ..errors import AttentionMismatchError
+from ..attention import EDGE_MODES, Attention, check_threshold
+from ..errors import AttentionMismatchError, InvalidOptionError
 from ..structures import Chain
 
-__all__ = ["AttentionMismatchError", "check_attention_chain", "SharedStateChecks"]
+__all__ = ["AttentionMismatchError", "check_attention_chain", "check_mode", "EdgeModeTrait", "SharedStateChecks"]
+
+
+def check_mode(mode) -> str:
+    """``mode`` lower-cased if it is one of :data:`EDGE_MODES`, else :class:`InvalidOptionError`."""
+    value = str(mode).lower() if isinstance(mode, str) else None
+    if value not in EDGE_MODES:
+        raise InvalidOptionError(f"mode must be one of {', '.join(EDGE_MODES)}, got {mode!r}")
+    return value
+
+
+class EdgeModeTrait(CaselessStrEnum):
+    """The ``mode`` trait: one of :data:`EDGE_MODES` (any case); anything else is an
+    :class:`InvalidOptionError` (a ``ValueError``), not a bare ``TraitError``."""
+
+    def __init__(self, default_value: str = "max", **kwargs) -> None:
+        super().__init__(EDGE_MODES, default_value=default_value, **kwargs)
+
+    def error(self, obj, value, error=None, info=None):
+        raise InvalidOptionError(f"mode must be one of {', '.join(EDGE_MODES)}, got {value!r}")
 
 
 def check_attention_chain(attention: Attention, chain: Chain | None) -> None:

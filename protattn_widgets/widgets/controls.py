@@ -11,10 +11,11 @@ from __future__ import annotations
 from typing import Sequence
 
 import ipywidgets
-from traitlets import CaselessStrEnum, Float, Int, link
+from traitlets import Float, Int, link, validate
 
-from ..attention import EDGE_MODES, check_threshold
+from ..attention import EDGE_MODES, _check_index, check_threshold
 from ._base import DEFAULT_THRESHOLD
+from ._checks import EdgeModeTrait
 
 __all__ = ["Controls"]
 
@@ -39,11 +40,12 @@ class Controls(ipywidgets.VBox):
     layer = Int(0)
     head = Int(0)
     threshold = Float(DEFAULT_THRESHOLD)
-    mode = CaselessStrEnum(EDGE_MODES, default_value="max")
+    mode = EdgeModeTrait("max")
 
     def __init__(self, n_layers: int, n_heads: int, chain_ids: Sequence[str] = (), *, layer: int = 0,
                  head: int = 0, threshold: float = DEFAULT_THRESHOLD, mode: str = "max",
                  chain: str | None = None, threshold_step: float = 0.01, **kwargs) -> None:
+        self.n_layers, self.n_heads = int(n_layers), int(n_heads)
         style = {"description_width": "64px"}
         self.layer_slider = ipywidgets.SelectionSlider(
             options=[(str(i + 1), i) for i in range(n_layers)], value=layer, description="layer",
@@ -72,6 +74,17 @@ class Controls(ipywidgets.VBox):
             link((self, "threshold"), (self.threshold_slider, "value")),
             link((self, "mode"), (self.mode_dropdown, "value")),
         ]
+
+    # A value the sliders cannot show is refused here, before the links carry it anywhere,
+    # so the controls and whatever they are linked to (the explorer) never disagree.
+    @validate("layer", "head")
+    def _valid_index(self, proposal):
+        name = proposal.trait.name
+        return _check_index(proposal.value, self.n_layers if name == "layer" else self.n_heads, name)
+
+    @validate("threshold")
+    def _valid_threshold(self, proposal):
+        return check_threshold(proposal.value)
 
     @property
     def widgets(self) -> list:

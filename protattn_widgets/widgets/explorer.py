@@ -28,13 +28,13 @@ from pathlib import Path
 from typing import Any
 
 import ipywidgets
-from traitlets import CaselessStrEnum, Float, Int, Unicode, link, observe, validate
+from traitlets import Float, Int, Unicode, link, observe, validate
 
-from ..attention import EDGE_MODES, Attention, check_threshold
-from ..errors import ProtAttnError, SequenceTooLongError
+from ..attention import Attention, check_threshold
+from ..errors import OutputPathError, ProtAttnError, SequenceTooLongError
 from ..structures import Chain, Structure, load_structure
 from ._base import DEFAULT_THRESHOLD
-from ._checks import SharedStateChecks
+from ._checks import EdgeModeTrait, SharedStateChecks, check_mode
 from .controls import Controls
 from .head_grid import HeadGrid
 from .heatmap import AttentionHeatmap
@@ -90,14 +90,16 @@ class AttentionExplorer(SharedStateChecks, ipywidgets.VBox):
         The structure cannot be read or has no protein chain.
     SequenceTooLongError
         The chain is longer than the model accepts.
-    ValueError, LayerHeadIndexError
-        ``threshold`` outside [0, 1], ``mode`` unknown, ``layer``/``head`` outside the model.
+    InvalidOptionError, LayerHeadIndexError
+        ``threshold`` outside [0, 1] (or NaN), ``mode`` unknown, ``layer``/``head`` outside the
+        model; setting such a value on the explorer or its ``controls`` later raises the same
+        and changes nothing.
     """
 
     layer = Int(0)
     head = Int(0)
     threshold = Float(DEFAULT_THRESHOLD)
-    mode = CaselessStrEnum(EDGE_MODES, default_value="max")
+    mode = EdgeModeTrait("max")
     selected_residue = Int(None, allow_none=True)
     chain = Unicode("")
 
@@ -107,9 +109,7 @@ class AttentionExplorer(SharedStateChecks, ipywidgets.VBox):
                  **kwargs: Any) -> None:
         # Everything a user can get wrong is checked before any widget exists.
         threshold = check_threshold(threshold)
-        mode = str(mode).lower()
-        if mode not in EDGE_MODES:
-            raise ValueError(f"mode must be one of {EDGE_MODES}, got {mode!r}")
+        mode = check_mode(mode)
         if not isinstance(structure, Structure):
             structure = load_structure(structure)
         if isinstance(model, (str, os.PathLike)):
@@ -310,6 +310,8 @@ class AttentionExplorer(SharedStateChecks, ipywidgets.VBox):
         ------
         StandalonePageError
             ``heads`` is not one of the three.
+        OutputPathError
+            ``path`` is a folder, lies under a file, or cannot be written.
 
         Warns
         -----
@@ -318,9 +320,15 @@ class AttentionExplorer(SharedStateChecks, ipywidgets.VBox):
         """
         from .standalone import standalone_html
 
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(standalone_html(self, heads=heads, title=title), encoding="utf-8")
+        from ..outputs import check_output_file
+
+        path = check_output_file(path, "page")
+        page = standalone_html(self, heads=heads, title=title)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(page, encoding="utf-8")
+        except OSError as exc:
+            raise OutputPathError(f"cannot write page {str(path)!r}: {exc.strerror or exc}") from None
         return path
 
 

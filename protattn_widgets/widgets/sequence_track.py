@@ -9,11 +9,12 @@ between residue ``_gap_after[g]`` and the next, from ``Chain.gaps_after``).
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 import numpy as np
 from traitlets import Bytes, Float, Int, List, Unicode
 
+from ..errors import AnnotationError
 from ._base import STATIC, AttentionViewBase, as_index_mask, default_colors
 from .encoding import dequantize, quantize
 
@@ -106,9 +107,15 @@ def _normalise(annotations: Any) -> list[dict]:
         return []
     if isinstance(annotations, Mapping):
         return [{"name": name, "residues": residues} for name, residues in annotations.items()]
+    if isinstance(annotations, (str, bytes)) or not isinstance(annotations, Iterable):
+        raise AnnotationError("annotations must be a dict {name: residues} or a list of track dicts, "
+                              f"got {type(annotations).__name__}")
     tracks = []
     for item in annotations:
         if not isinstance(item, Mapping) or "name" not in item or "residues" not in item:
-            raise ValueError("each annotation track must be a dict with 'name' and 'residues' (and optionally 'color')")
+            raise AnnotationError("each annotation track must be a dict with 'name' and 'residues' "
+                                  "(and optionally 'color')")
+        if item.get("color") is not None and not isinstance(item["color"], str):
+            raise AnnotationError(f"track {item['name']!r}: color must be a CSS colour string, got {item['color']!r}")
         tracks.append(dict(item))
     return tracks

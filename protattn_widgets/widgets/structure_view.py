@@ -31,11 +31,11 @@ from typing import Any
 
 import ipywidgets
 import numpy as np
-from traitlets import Bytes, CaselessStrEnum, Dict, Float, Int, List, Unicode, observe
+from traitlets import Bytes, Dict, Float, Int, List, Unicode, observe
 
-from ..attention import EDGE_MODES, Attention
+from ..attention import Attention
 from ..structures import Chain, Structure, load_structure
-from ._checks import AttentionMismatchError, SharedStateChecks, check_attention_chain
+from ._checks import AttentionMismatchError, EdgeModeTrait, SharedStateChecks, check_attention_chain
 from ._nglview_compat import NGLWidget
 
 __all__ = ["StructureAttentionView", "AttentionNGLWidget", "AttentionMismatchError", "ngl_residue_key", "ngl_structure_text"]
@@ -156,7 +156,7 @@ class StructureAttentionView(SharedStateChecks, ipywidgets.VBox):
     layer = Int(0)
     head = Int(0)
     threshold = Float(0.1)
-    mode = CaselessStrEnum(EDGE_MODES, default_value="max")
+    mode = EdgeModeTrait("max")
     selected_residue = Int(None, allow_none=True)
 
     def __init__(self, structure: Structure | str, attention: Attention, *, layer: int = 0,
