@@ -43,6 +43,9 @@ from .sequence_track import SequenceTrack
 __all__ = ["AttentionExplorer"]
 
 _SHARED = ("layer", "head", "threshold", "mode", "selected_residue")
+# Linked one by one; layer and head travel as a pair (see _set_head): one redraw per head change.
+_LINKED = ("threshold", "mode", "selected_residue")
+_HEAD = ("layer", "head")
 STRUCTURE_WIDTH = "520px"
 
 
@@ -155,12 +158,16 @@ class AttentionExplorer(SharedStateChecks, ipywidgets.VBox):
         with self.hold_trait_notifications():
             self.layer, self.head, self.threshold, self.mode = layer, head, threshold, mode
             self.chain = chain_id
-        for name in ("layer", "head", "threshold", "mode"):
+        self._head_syncing = False
+        for name in ("threshold", "mode"):
             link((self, name), (self.controls, name))
         self.controls.chain_dropdown.observe(self._on_chain_dropdown, "value")
         for view in (self.grid, self.heatmap, self.sequence):
-            for name in _SHARED:
+            for name in _LINKED:
                 link((self, name), (view, name))
+        self.observe(self._on_own_head, names=list(_HEAD))
+        for part in (self.controls, self.grid, self.heatmap, self.sequence):
+            part.observe(self._on_part_head, names=list(_HEAD))
         # Selection in one anywidget view shows in the others at once, kernel or not.
         self._js_links = [ipywidgets.jslink((self.heatmap, "selected_residue"), (self.sequence, "selected_residue")),
                           ipywidgets.jslink((self.heatmap, "selected_residue"), (self.grid, "selected_residue"))]
@@ -194,7 +201,48 @@ class AttentionExplorer(SharedStateChecks, ipywidgets.VBox):
             item.unlink()
         self._view_links = []
         if self.structure_view is not None:
-            self._view_links = [link((self, name), (self.structure_view, name)) for name in _SHARED]
+            self._view_links = [link((self, name), (self.structure_view, name)) for name in _LINKED]
+            self.structure_view.observe(self._on_part_head, names=list(_HEAD))
+
+    # -- layer and head, as one pair ---------------------------------------------------------
+
+    def _on_part_head(self, change) -> None:
+        owner = change["owner"]
+        self._set_head(owner.layer, owner.head)
+
+    def _on_own_head(self, change) -> None:
+        self._set_head(self.layer, self.head)
+
+    def _set_head(self, layer: int, head: int) -> None:
+        """Give every part the new (layer, head) at once, so each redraws once.
+
+        A grid click sets layer and head in one message; linking the two traits
+        one by one would redraw the heatmap and rebuild the 3D edges for
+        (new layer, old head) first.  By the time the first notification
+        arrives both values are set on the part that changed: read both.
+        """
+        if self._head_syncing:
+            return
+        self._head_syncing = True
+        try:
+            with self.hold_trait_notifications():
+                self.layer, self.head = layer, head
+            parts = [self.controls, self.grid, self.heatmap, self.sequence, self.structure_view]
+            for part in parts:
+                if part is None or (part.layer, part.head) == (layer, head):
+                    continue
+                if part is self.structure_view and getattr(part, "_live", False):
+                    part._live = False  # its update is not keyed by the head: send once, below
+                    try:
+                        part.layer, part.head = layer, head
+                    finally:
+                        part._live = True
+                    part._send_head()
+                else:
+                    with part.hold_trait_notifications():  # views send once per (layer, head) key
+                        part.layer, part.head = layer, head
+        finally:
+            self._head_syncing = False
 
     # -- validation -------------------------------------------------------------------------
 

@@ -2,9 +2,11 @@
 
 The default statistic is the paper's, for one protein: of the attention pairs
 ``a_ij >= threshold``, the share that are 3D contacts, computed by
-:func:`protattn_widgets.analysis.contact_accumulator` (the same function the
-dataset analysis uses; heads with fewer than ``min_total`` such pairs have no
-value and are drawn grey).
+:class:`~.grid_counts.StrongPairIndex`, which gives the same integers as
+:func:`protattn_widgets.analysis.contact_accumulator` (the function the dataset
+analysis uses) from one pass over the heads, then a ``searchsorted`` per
+threshold: only the threshold in use is computed (heads with fewer than
+``min_total`` such pairs have no value and are drawn grey).
 
 What crosses the wire: ``_values`` (float32, NaN = no value) and ``_counts``
 (uint32, the "n=" of each head): 4 bytes per head each, 512 bytes for
@@ -17,11 +19,12 @@ from __future__ import annotations
 from collections import OrderedDict
 
 import numpy as np
-from traitlets import Bytes, CaselessStrEnum, Unicode
+from traitlets import Bytes, CaselessStrEnum, Int, Unicode
 
-from ..analysis.accumulator import PropertyAccumulator, contact_accumulator
+from ..analysis.accumulator import PropertyAccumulator
 from ._base import STATIC, AttentionViewBase
 from .encoding import float32_bytes, uint32_bytes
+from .grid_counts import DEFAULT_FLOOR, StrongPairIndex
 
 __all__ = ["HeadGrid"]
 
@@ -48,6 +51,10 @@ class HeadGrid(AttentionViewBase):
         not change with the threshold.
     statistic_name : str, optional
         Caption of a given ``statistic``.
+    floor : float
+        Attention below this is not indexed (see :mod:`.grid_counts`): thresholds
+        at or above it cost one ``searchsorted``, those below it a pass over
+        every head.
     """
 
     _esm = STATIC / "head_grid.js"
@@ -55,12 +62,13 @@ class HeadGrid(AttentionViewBase):
     _values = Bytes(b"").tag(sync=True)
     _counts = Bytes(b"").tag(sync=True)
     statistic_name = Unicode("").tag(sync=True)
+    min_total = Int(10).tag(sync=True)
     value_format = CaselessStrEnum(("percent", "number"), default_value="percent").tag(sync=True)
 
     def __init__(self, attention, chain=None, *, min_total: int = 10, contact_cutoff: float = 8.0,
                  min_separation: int = 6, statistic: np.ndarray | None = None,
-                 statistic_name: str | None = None, value_format: str | None = None, **kwargs) -> None:
-        self.min_total = int(min_total)
+                 statistic_name: str | None = None, value_format: str | None = None,
+                 floor: float = DEFAULT_FLOOR, **kwargs) -> None:
         self.contact_cutoff = float(contact_cutoff)
         self.min_separation = int(min_separation)
         self._given = None if statistic is None else np.ma.asarray(statistic, dtype=float)
@@ -69,13 +77,25 @@ class HeadGrid(AttentionViewBase):
                              f"got {self._given.shape}")
         if self._given is None and chain is None:
             raise ValueError("HeadGrid needs the chain (for its contact map) unless a statistic is given")
+        self.floor = float(floor)
+        self._index: StrongPairIndex | None = None
         self._accumulators: OrderedDict[float, PropertyAccumulator] = OrderedDict()
         self.accumulator: PropertyAccumulator | None = None
         fmt = value_format or ("percent" if self._given is None else "number")
-        super().__init__(attention, chain, value_format=fmt, statistic_name=statistic_name or "", **kwargs)
+        super().__init__(attention, chain, value_format=fmt, statistic_name=statistic_name or "",
+                         min_total=int(min_total), **kwargs)
 
     def _on_chain(self) -> None:
         self._accumulators.clear()
+        self._index = None
+
+    @property
+    def pair_index(self) -> StrongPairIndex:
+        """The chain's sorted strong pairs (built on first use, one pass over the attention)."""
+        if self._index is None:
+            self._index = StrongPairIndex(self.attention, self.chain, floor=self.floor,
+                                          cutoff=self.contact_cutoff, min_separation=self.min_separation)
+        return self._index
 
     def _data_key(self) -> tuple:
         return ("given",) if self._given is not None else (self.threshold,)
@@ -92,8 +112,7 @@ class HeadGrid(AttentionViewBase):
         t = self.threshold if threshold is None else float(threshold)
         acc = self._accumulators.get(t)
         if acc is None:
-            acc = contact_accumulator(self.attention, self.chain, t, self.min_total,
-                                      self.contact_cutoff, self.min_separation)
+            acc = self.pair_index.accumulator(t, self.min_total)
             self._accumulators[t] = acc
             while len(self._accumulators) > _CACHED_THRESHOLDS:
                 self._accumulators.popitem(last=False)
@@ -112,7 +131,7 @@ class HeadGrid(AttentionViewBase):
         self._counts = uint32_bytes(acc.total)
         self.statistic_name = "attention on 3D contacts"
         self.caption = (f"share of attention \u2265 {self.threshold:.2f} on contacts "
-                        f"(background {acc.background:.1%}; grey: < {self.min_total} pairs)")
+                        f"(background {acc.background:.1%})")
 
     def best_heads(self, k: int = 5) -> list[tuple[int, int]]:
         """The ``k`` heads with the highest value, best first, as 0-based ``(layer, head)``."""

@@ -2,9 +2,16 @@
 
 What crosses the wire
 ---------------------
-* per head change: ``_matrix``, the head's ``(L, L)`` matrix as uint8 codes
-  relative to its maximum (``L * L`` bytes: 250 kB at L = 500), ``_scale`` (that
-  maximum) and the caption, in one message;
+* per head change: ``_matrix``, the head's matrix reduced to what the canvas
+  can show: block-max pooled to at most ``max_cells`` cells a side (``_block``
+  residues per cell; 1, i.e. the full ``(L, L)`` matrix, up to L = 512), as
+  uint8 codes relative to the head's maximum, ``_scale`` (that maximum) and the
+  caption, in one message (at most 262 kB whatever L);
+* per zoom (the front-end sets ``zoom`` to the residue window it shows):
+  ``_detail``, the full-resolution codes of that window and of its transposed
+  partner (``a_ji`` at the place of ``a_ij``, for the "max"/"mean" fading), when
+  it is at most ``max_cells`` a side, and ``_detail_window``; resent with each head change
+  while zoomed in;
 * per chain: ``_contacts``, the overlay (the contact map, or what
   :meth:`AttentionHeatmap.set_overlay` was given) as a bitset (``L * L / 8``
   bytes) and the residue ids and names;
@@ -18,12 +25,46 @@ What crosses the wire
 from __future__ import annotations
 
 import numpy as np
-from traitlets import Bool, Bytes, Float, Int, Unicode
+from traitlets import Bool, Bytes, Float, Int, List, Unicode, observe
 
 from ._base import STATIC, AttentionViewBase
 from .encoding import dequantize, pack_bits, quantize, unpack_bits
 
-__all__ = ["AttentionHeatmap"]
+__all__ = ["AttentionHeatmap", "block_size", "block_max", "detail_window"]
+
+
+def block_size(length: int, max_cells: int) -> int:
+    """Residues per heatmap cell so that ``ceil(length / block) <= max_cells``."""
+    return max(1, -(-int(length) // int(max_cells)))
+
+
+def block_max(matrix: np.ndarray, block: int) -> np.ndarray:
+    """Block-max pooling of a square matrix, shape=(ceil(L / block),) * 2.
+
+    Each cell holds the largest value of its ``block x block`` block (the last
+    blocks are smaller when ``block`` does not divide ``L``): a strong pair never
+    disappears.
+    """
+    if block <= 1:
+        return matrix
+    n = matrix.shape[0]
+    m = -(-n // block)
+    padded = np.zeros((m * block, m * block), dtype=matrix.dtype)
+    padded[:n, :n] = matrix
+    return padded.reshape(m, block, m, block).max(axis=(1, 3))
+
+
+def detail_window(zoom, length: int, max_cells: int) -> tuple[int, int, int, int] | None:
+    """The residue window ``(r0, r1, c0, c1)`` asked for by ``zoom``, clipped to the
+    matrix, or None when there is none or it is larger than ``max_cells`` a side."""
+    if not zoom or len(zoom) != 4:
+        return None
+    r0, r1, c0, c1 = (int(v) for v in zoom)
+    r0, c0 = max(0, r0), max(0, c0)
+    r1, c1 = min(length, r1), min(length, c1)
+    if r1 <= r0 or c1 <= c0 or r1 - r0 > max_cells or c1 - c0 > max_cells:
+        return None
+    return r0, r1, c0, c1
 
 
 class AttentionHeatmap(AttentionViewBase):
@@ -42,6 +83,10 @@ class AttentionHeatmap(AttentionViewBase):
     size : int
         Side of the matrix in CSS pixels.
     contact_cutoff : float
+    max_cells : int
+        Longest side, in cells, of the matrix sent per head; longer chains are
+        block-max pooled (a cell shows the strongest pair of its block) and
+        the front-end asks for full detail of the window it zooms into.
     """
 
     _esm = STATIC / "heatmap.js"
@@ -52,10 +97,15 @@ class AttentionHeatmap(AttentionViewBase):
     show_contacts = Bool(True).tag(sync=True)
     overlay_label = Unicode("contacts").tag(sync=True)
     size = Int(420).tag(sync=True)
+    _block = Int(1).tag(sync=True)
+    zoom = List(Int(), default_value=[]).tag(sync=True)
+    _detail = Bytes(b"").tag(sync=True)
+    _detail_window = List(Int(), default_value=[]).tag(sync=True)
 
     def __init__(self, attention, chain=None, *, show_contacts: bool = True, size: int = 420,
-                 contact_cutoff: float = 8.0, **kwargs) -> None:
+                 contact_cutoff: float = 8.0, max_cells: int = 512, **kwargs) -> None:
         self.contact_cutoff = float(contact_cutoff)
+        self.max_cells = max(16, int(max_cells))
         super().__init__(attention, chain, show_contacts=show_contacts, size=size, **kwargs)
 
     def _on_chain(self) -> None:
@@ -87,16 +137,53 @@ class AttentionHeatmap(AttentionViewBase):
             self.overlay_label = label
             self.show_contacts = True
 
+    def _head32(self) -> np.ndarray:
+        # One head at a time in float32: the stored tensor may be float16 or a memmap.
+        return np.asarray(self.attention.head(self.layer, self.head), dtype=np.float32)
+
     def _send_data(self) -> None:
-        codes, scale = quantize(self.attention.head(self.layer, self.head))
-        self._matrix, self._scale = codes, scale
-        self.caption = f"{self._title()} · max {scale:.2f}"
+        matrix = self._head32()
+        block = block_size(len(matrix), self.max_cells)
+        scale = float(matrix.max()) if matrix.size else 0.0
+        codes, scale = quantize(block_max(matrix, block), scale)
+        self._matrix, self._scale, self._block = codes, scale, block
+        self.caption = f"{self._title()} · attention weights (largest {scale:.2f})"
+        self._send_detail(matrix)
+
+    @observe("zoom")
+    def _on_zoom(self, change) -> None:
+        if self._live:
+            self._send_detail(self._head32())
+
+    def _send_detail(self, matrix: np.ndarray) -> None:
+        window = detail_window(self.zoom, len(matrix), self.max_cells) if self._block > 1 else None
+        with self.hold_sync():
+            if window is None:
+                self._detail, self._detail_window = b"", []
+                return
+            r0, r1, c0, c1 = window
+            # The window, then its transposed partner cells (a_ji at the place of a_ij) for the modes.
+            both = np.stack([matrix[r0:r1, c0:c1], matrix[c0:c1, r0:r1].T])
+            self._detail = quantize(both, self._scale)[0]
+            self._detail_window = [r0, r1, c0, c1]
+
+    def _data_key(self) -> tuple:
+        return (self.layer, self.head, len(self.attention))
 
     @property
     def matrix(self) -> np.ndarray:
-        """The matrix the front-end has now (decoded codes), shape=(L, L), float32."""
-        n = len(self.attention)
-        return dequantize(self._matrix, self._scale, (n, n))
+        """The matrix the front-end has now (decoded codes), shape=(m, m), float32, with
+        ``m = ceil(L / block)``: the head's matrix itself when ``block == 1``."""
+        m = -(-len(self.attention) // self._block)
+        return dequantize(self._matrix, self._scale, (m, m))
+
+    @property
+    def detail(self) -> np.ndarray | None:
+        """The zoomed window's full-resolution matrix the front-end has, or None."""
+        if not self._detail_window:
+            return None
+        r0, r1, c0, c1 = self._detail_window
+        return dequantize(self._detail, self._scale, (2, r1 - r0, c1 - c0))[0]
 
     @property
     def contacts(self) -> np.ndarray | None:

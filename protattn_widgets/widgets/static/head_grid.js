@@ -202,13 +202,40 @@ var CSS = `
 .protattn-grid canvas:focus { box-shadow: 0 0 0 2px #9ecae1; }
 .protattn-grid .pa-caption { font-weight: 600; }
 .protattn-grid .pa-scale { color: #555; }
+.protattn-grid .pa-legend { display: flex; align-items: center; gap: 4px; color: #555; margin-top: 2px; }
+.protattn-grid .pa-legend canvas { cursor: default; }
+.protattn-grid .pa-top { margin-top: 4px; color: #333; }
+.protattn-grid .pa-top button { font: 11px sans-serif; margin: 1px 2px; padding: 0 4px; cursor: pointer; }
 .protattn-tooltip { position: absolute; display: none; pointer-events: none; background: rgba(30,30,30,.9);
   color: #fff; padding: 2px 6px; border-radius: 3px; white-space: nowrap; font: 12px sans-serif; z-index: 10; }
 .protattn-error { color: #a00; background: #fee; border: 1px solid #d88; padding: 6px; font: 12px monospace; }
 `;
-function tileCodes(values) {
+var FEW_FACTOR = 3;
+var GRID_WIDTH = 440;
+function tileSize(nLayers, nHeads, width = GRID_WIDTH) {
+  return Math.max(8, Math.min(28, Math.floor(width / Math.max(nHeads, 1)), Math.floor(width / Math.max(nLayers, 1))));
+}
+function niceTop(top) {
+  if (!(top > 0)) return 1;
+  const power = 10 ** Math.floor(Math.log10(top));
+  for (const m of [1, 2, 2.5, 5, 10]) if (m * power >= top * (1 - 1e-9)) return m * power;
+  return 10 * power;
+}
+function topHeads(values, counts, nHeads, k = 5) {
+  const order = [];
+  for (let i = 0; i < values.length; i++) if (Number.isFinite(values[i])) order.push(i);
+  order.sort((a, b) => values[b] - values[a] || a - b);
+  return order.slice(0, k).map((i) => ({
+    layer: Math.floor(i / nHeads),
+    head: i % nHeads,
+    value: values[i],
+    count: counts && counts.length > i ? counts[i] : null
+  }));
+}
+function tileCodes(values, fixedTop = null) {
   let top = 0;
   for (const v of values) if (Number.isFinite(v) && v > top) top = v;
+  top = fixedTop ?? top;
   const codes = new Int16Array(values.length);
   for (let k = 0; k < values.length; k++) {
     const v = values[k];
@@ -224,9 +251,15 @@ function render({ model, el }) {
   const canvas = element("canvas", null, root);
   canvas.tabIndex = 0;
   canvas.setAttribute("aria-label", "head grid; arrow keys change layer and head");
+  const legend = element("div", "pa-legend", root);
+  const low = element("span", null, legend, "0");
+  const barCanvas = element("canvas", null, legend);
+  const high = element("span", null, legend, "");
   const scale = element("div", "pa-scale", root);
+  const top5 = element("div", "pa-top", root);
   const tip = element("div", "protattn-tooltip", root);
   let layout = gridLayout(0, 0);
+  let topKey = "";
   let hover = null;
   function draw() {
     const start = performance.now();
@@ -235,27 +268,42 @@ function render({ model, el }) {
       const nHeads = model.get("n_heads");
       const values = float32s(model.get("_values"));
       const percent = model.get("value_format") === "percent";
-      layout = gridLayout(nLayers, nHeads);
+      const counts = uint32s(model.get("_counts"));
+      const minTotal = model.get("min_total") || 0;
+      const few = minTotal * FEW_FACTOR;
+      layout = gridLayout(nLayers, nHeads, tileSize(nLayers, nHeads));
       caption.textContent = model.get("caption") || model.get("statistic_name") || "";
       const ctx = sizeCanvas(canvas, layout.width, layout.height);
       caption.style.maxWidth = `${Math.max(layout.width, 160)}px`;
       ctx.clearRect(0, 0, layout.width, layout.height);
-      const { codes, top } = tileCodes(values);
+      let best = 0;
+      for (const v of values) if (Number.isFinite(v) && v > best) best = v;
+      const topValue = percent ? niceTop(best) : best;
+      const { codes } = tileCodes(values, topValue);
       const t = layout.tile;
+      const gap = t >= 14 ? 1 : 0.5;
       for (let l = 0; l < nLayers; l++) {
         for (let h = 0; h < nHeads; h++) {
-          const q = codes[l * nHeads + h];
+          const k = l * nHeads + h;
+          const q = codes[k];
           ctx.fillStyle = q == null || q < 0 ? MISSING : cssColor(table, q);
-          ctx.fillRect(layout.left + h * t + 1, layout.top + l * t + 1, t - 2, t - 2);
+          const small = q >= 0 && counts.length > k && counts[k] < few;
+          const inset = small ? t * 0.28 : gap;
+          ctx.fillRect(layout.left + h * t + inset, layout.top + l * t + inset, t - 2 * inset, t - 2 * inset);
         }
       }
       ctx.fillStyle = "#444";
-      ctx.font = "11px sans-serif";
+      ctx.font = `${t >= 14 ? 11 : 9}px sans-serif`;
       ctx.textAlign = "center";
       ctx.textBaseline = "middle";
-      for (let h = 0; h < nHeads; h++) ctx.fillText(String(h + 1), layout.left + (h + 0.5) * t, layout.top - 8);
+      const every = t >= 18 ? 1 : t >= 12 ? 2 : 5;
+      for (let h = 0; h < nHeads; h++) {
+        if ((h + 1) % every === 0 || h === 0) ctx.fillText(String(h + 1), layout.left + (h + 0.5) * t, layout.top - 8);
+      }
       ctx.textAlign = "right";
-      for (let l = 0; l < nLayers; l++) ctx.fillText(String(l + 1), layout.left - 6, layout.top + (l + 0.5) * t);
+      for (let l = 0; l < nLayers; l++) {
+        if ((l + 1) % every === 0 || l === 0) ctx.fillText(String(l + 1), layout.left - 6, layout.top + (l + 0.5) * t);
+      }
       ctx.textAlign = "left";
       ctx.fillText("layer \\ head", 2, 8);
       if (hover) {
@@ -265,10 +313,14 @@ function render({ model, el }) {
       }
       const layer = model.get("layer"), head = model.get("head");
       ctx.strokeStyle = HIGHLIGHT;
-      ctx.lineWidth = 3;
-      ctx.strokeRect(layout.left + head * t + 1.5, layout.top + layer * t + 1.5, t - 3, t - 3);
-      const top100 = percent ? `${(top * 100).toFixed(1)}%` : top.toPrecision(3);
-      scale.textContent = `current ${headLabel(layer, head)}; darkest = ${top100}; grey = no value`;
+      ctx.lineWidth = t >= 14 ? 3 : 2;
+      ctx.strokeRect(layout.left + head * t + 1, layout.top + layer * t + 1, t - 2, t - 2);
+      const show = (v) => percent ? `${+(v * 100).toFixed(1)}%` : v.toPrecision(3);
+      drawLegend(Math.min(layout.width - 60, 220));
+      high.textContent = show(topValue);
+      const fewText = minTotal ? `; grey: < ${minTotal} edges; small tiles: < ${few} edges` : "; grey = no value";
+      scale.textContent = `current ${headLabel(layer, head)}; best ${show(best)}${fewText}`;
+      drawTop(values, counts, nHeads, show);
     } catch (error) {
       showError(el, error);
     } finally {
@@ -283,6 +335,26 @@ function render({ model, el }) {
         const box = canvas.getBoundingClientRect();
         return { x: box.left + layout.left + (h + 0.5) * layout.tile, y: box.top + layout.top + (l + 0.5) * layout.tile };
       };
+    }
+  }
+  function drawLegend(width) {
+    const ctx = sizeCanvas(barCanvas, width, 10);
+    for (let x = 0; x < width; x++) {
+      ctx.fillStyle = cssColor(table, Math.round(255 * x / Math.max(width - 1, 1)));
+      ctx.fillRect(x, 0, 1, 10);
+    }
+  }
+  function drawTop(values, counts, nHeads, show) {
+    const best = topHeads(values, counts, nHeads, 5);
+    const key = JSON.stringify(best);
+    if (key === topKey) return;
+    topKey = key;
+    top5.textContent = best.length ? "top heads: " : "";
+    for (const b of best) {
+      const button = element("button", null, top5, `${headLabel(b.layer, b.head)} ${show(b.value)}`);
+      button.type = "button";
+      button.title = b.count != null ? `n=${b.count} edges` : "";
+      button.addEventListener("click", () => pickHead(model, b.layer, b.head));
     }
   }
   const schedule = batched(draw);
@@ -327,7 +399,7 @@ function render({ model, el }) {
     pickHead(model, next.layer, next.head);
   }
   draw();
-  const traits = ["_values", "_counts", "layer", "head", "n_layers", "n_heads", "caption", "statistic_name", "value_format"];
+  const traits = ["_values", "_counts", "layer", "head", "n_layers", "n_heads", "caption", "statistic_name", "value_format", "min_total"];
   return connect(el, model, [[traits, schedule]], [
     [canvas, "mousemove", onMove],
     [canvas, "mouseleave", onLeave],
@@ -337,6 +409,11 @@ function render({ model, el }) {
 }
 var head_grid_default = { render };
 export {
+  FEW_FACTOR,
+  GRID_WIDTH,
   head_grid_default as default,
-  tileCodes
+  niceTop,
+  tileCodes,
+  tileSize,
+  topHeads
 };

@@ -43,6 +43,10 @@ function lut(name, low = 0, high = 1) {
   }
   return out;
 }
+function cssColor(table, q) {
+  const k = Math.min(Math.max(Math.round(q), 0), 255) * 3;
+  return `rgb(${table[k]},${table[k + 1]},${table[k + 2]})`;
+}
 
 // js/lib/dom.js
 function sizeCanvas(canvas, width, height) {
@@ -167,29 +171,63 @@ function stepHead(key, layer, head, nLayers, nHeads) {
   }
 }
 
-// js/lib/layout.js
-function matrixLayout(n, size, margin = 32) {
-  const cell = n > 0 ? size / n : 0;
-  return { n, left: margin, top: margin, cell, size: n * cell };
+// js/lib/zoom.js
+var MIN_SPAN = 12;
+function fullView(n) {
+  return { r0: 0, c0: 0, span: Math.max(n, 1) };
 }
-function cellAt(layout, x, y) {
-  const { n, left, top, cell } = layout;
-  if (!(cell > 0)) return null;
-  const col = Math.floor((x - left) / cell);
-  const row = Math.floor((y - top) / cell);
+function clampView(view, n) {
+  const span = Math.min(Math.max(view.span, Math.min(MIN_SPAN, n)), Math.max(n, 1));
+  const clamp = (x) => Math.min(Math.max(x, 0), Math.max(n - span, 0));
+  return { r0: clamp(view.r0), c0: clamp(view.c0), span };
+}
+function zoomAt(view, n, factor, fx, fy) {
+  const span = view.span * factor;
+  const next = { r0: view.r0 + fy * (view.span - span), c0: view.c0 + fx * (view.span - span), span };
+  return clampView(next, n);
+}
+function panBy(view, n, dx, dy, size) {
+  const per = view.span / size;
+  return clampView({ r0: view.r0 - dy * per, c0: view.c0 - dx * per, span: view.span }, n);
+}
+function isFull(view, n) {
+  return view.span >= n && view.r0 <= 0 && view.c0 <= 0;
+}
+function residueAtPixel(view, n, left, top, size, x, y) {
+  if (!(size > 0) || n <= 0) return null;
+  const fx = (x - left) / size, fy = (y - top) / size;
+  if (fx < 0 || fy < 0 || fx >= 1 || fy >= 1) return null;
+  const row = Math.floor(view.r0 + fy * view.span), col = Math.floor(view.c0 + fx * view.span);
   if (row < 0 || col < 0 || row >= n || col >= n) return null;
   return { row, col };
+}
+function niceTicks(start, span, count = 8) {
+  const raw = span / Math.max(count, 1);
+  const power = 10 ** Math.floor(Math.log10(Math.max(raw, 1)));
+  const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw) || 10 * power;
+  const first = Math.ceil(start / step) * step;
+  const ticks = [];
+  for (let t = first; t < start + span; t += step) ticks.push(t);
+  return { step, ticks };
+}
+function viewWindow(view, n) {
+  const r0 = Math.max(0, Math.floor(view.r0)), c0 = Math.max(0, Math.floor(view.c0));
+  return [r0, Math.min(n, Math.ceil(view.r0 + view.span)), c0, Math.min(n, Math.ceil(view.c0 + view.span))];
 }
 
 // js/heatmap.js
 var MARGIN = 34;
+var BAR = 58;
 var CONTACT = [214, 39, 40];
-var CONTACT_MIX = 0.45;
+var CONTACT_MIX = 0.3;
+var OUTLINE_PX = 4;
 var FADE = 0.6;
 var SQRT_INDEX = Uint8Array.from({ length: 256 }, (_, q) => Math.round(255 * Math.sqrt(q / 255)));
 var CSS = `
 .protattn-heatmap { position: relative; font: 12px sans-serif; color: #222; display: inline-block; }
-.protattn-heatmap canvas { display: block; outline: none; cursor: crosshair; }
+.protattn-heatmap canvas { display: block; outline: none; cursor: crosshair; touch-action: none; }
+.protattn-heatmap .pa-zoom { color: #555; }
+.protattn-heatmap button { font: 11px sans-serif; padding: 0 6px; }
 .protattn-heatmap canvas:focus { box-shadow: 0 0 0 2px #9ecae1; }
 .protattn-heatmap .pa-bar { display: flex; gap: 12px; align-items: center; margin-bottom: 2px; }
 .protattn-heatmap .pa-caption { font-weight: 600; }
@@ -227,6 +265,36 @@ function paintMatrix(rgba, codes, n, table, opts) {
     }
   }
 }
+function paintWindow(rgba, codes, partner, w, h, table, opts) {
+  const { thresholdQ = 0, mode = "directed" } = opts;
+  for (let k = 0; k < w * h; k++) {
+    const q = codes[k];
+    const p = partner ? partner[k] : q;
+    const strong = mode === "max" ? Math.max(q, p) >= thresholdQ : mode === "mean" ? (q + p) / 2 >= thresholdQ : q >= thresholdQ;
+    const c = SQRT_INDEX[q] * 3;
+    let r = table[c], g = table[c + 1], b = table[c + 2];
+    if (!strong) {
+      r += (255 - r) * FADE;
+      g += (255 - g) * FADE;
+      b += (255 - b) * FADE;
+    }
+    const o = k * 4;
+    rgba[o] = r;
+    rgba[o + 1] = g;
+    rgba[o + 2] = b;
+    rgba[o + 3] = 255;
+  }
+}
+function poolBits(bits, n, block) {
+  if (block <= 1) return bits;
+  const m = Math.ceil(n / block);
+  const out = new Uint8Array(m * m);
+  for (let i = 0; i < n; i++) {
+    const row = Math.floor(i / block) * m;
+    for (let j = 0; j < n; j++) if (bits[i * n + j]) out[row + Math.floor(j / block)] = 1;
+  }
+  return out;
+}
 function render({ model, el }) {
   const table = lut("Blues", 0, 1);
   const root = element("div", "protattn-heatmap", el);
@@ -238,92 +306,166 @@ function render({ model, el }) {
   toggle.type = "checkbox";
   const overlayText = label.appendChild(document.createTextNode(""));
   const overlayLabel = () => model.get("overlay_label") || "contacts";
+  const zoomBar = element("div", "pa-bar", root);
+  const zoomText = element("span", "pa-zoom", zoomBar);
+  const reset = element("button", null, zoomBar, "reset zoom");
+  reset.type = "button";
   const canvas = element("canvas", null, root);
   canvas.tabIndex = 0;
-  canvas.setAttribute("aria-label", "attention heatmap; arrow keys change layer and head");
+  canvas.setAttribute("aria-label", "attention heatmap; wheel zooms, drag pans, double-click resets; arrow keys change layer and head");
   const tip = element("div", "protattn-tooltip", root);
   const offscreen = document.createElement("canvas");
-  let layout = matrixLayout(0, 0, MARGIN);
+  const detailImage = document.createElement("canvas");
   let contactBits = null;
+  let pooledContacts = null;
   let hover = null;
-  let painted = false;
+  let view = fullView(0);
+  let paintedKey = null;
+  let detailKey = null;
+  let drag = null;
+  let lastRequest = "";
+  let requestTimer = null;
+  const geometry = { left: MARGIN, top: MARGIN, size: 0, cell: 0, n: 0 };
   function residues() {
     return { ids: model.get("residue_ids") || [], names: model.get("residue_names") || [], chain: model.get("chain_id") };
   }
+  const blockOf = () => Math.max(1, model.get("_block") || 1);
   function decodeContacts() {
     const n = (model.get("residue_ids") || []).length;
     const bits = asBytes(model.get("_contacts"));
-    if (bits.length * 8 < n * n) {
+    pooledContacts = null;
+    if (bits.length * 8 < n * n || n === 0) {
       contactBits = null;
       return;
     }
     contactBits = new Uint8Array(n * n);
     for (let k = 0; k < n * n; k++) contactBits[k] = bits[k >> 3] >> (k & 7) & 1;
   }
+  function pooled(block, n) {
+    if (!contactBits) return null;
+    if (!pooledContacts || pooledContacts.block !== block) {
+      pooledContacts = { block, bits: poolBits(contactBits, n, block) };
+    }
+    return pooledContacts.bits;
+  }
+  function detail(n) {
+    const w = model.get("_detail_window") || [];
+    const codes = asBytes(model.get("_detail"));
+    if (w.length !== 4) return null;
+    const [r0, r1, c0, c1] = w;
+    const cells = (r1 - r0) * (c1 - c0);
+    if (codes.length !== 2 * cells) return null;
+    const [vr0, vr1, vc0, vc1] = viewWindow(view, n);
+    if (vr0 < r0 || vr1 > r1 || vc0 < c0 || vc1 > c1) return null;
+    return { r0, r1, c0, c1, codes: codes.subarray(0, cells), partner: codes.subarray(cells) };
+  }
   const schedule = batched(draw, () => {
     if (el.protattnView) el.protattnView.lastChangeAt = performance.now();
   });
   function repaint() {
-    painted = false;
+    paintedKey = null;
+    detailKey = null;
     schedule();
+  }
+  function requestDetail(n) {
+    const block = blockOf();
+    const wanted = block > 1 && view.span * 1 <= Math.ceil(n / block) ? viewWindow(view, n) : [];
+    const key = JSON.stringify(wanted);
+    if (key === lastRequest) return;
+    clearTimeout(requestTimer);
+    requestTimer = setTimeout(() => {
+      lastRequest = key;
+      model.set("zoom", wanted);
+      model.save_changes();
+    }, 120);
   }
   function draw() {
     const start = performance.now();
     try {
       const { ids } = residues();
       const n = ids.length;
+      const block = blockOf();
+      const m = Math.ceil(n / block);
       const codes = asBytes(model.get("_matrix"));
       const size = model.get("size") || 420;
+      const scale = model.get("_scale") || 0;
       caption.textContent = model.get("caption") || "";
       toggle.checked = !!model.get("show_contacts");
       toggle.disabled = !contactBits;
-      layout = matrixLayout(n, size, MARGIN);
-      const ctx = sizeCanvas(canvas, MARGIN + size + 4, MARGIN + size + 4);
-      ctx.clearRect(0, 0, MARGIN + size + 4, MARGIN + size + 4);
-      if (codes.length !== n * n || n === 0) {
+      if (geometry.n !== n) view = fullView(n);
+      view = clampView(view, n);
+      Object.assign(geometry, { size, n, cell: n > 0 ? size / view.span : 0 });
+      const width = MARGIN + size + BAR, height = MARGIN + size + 4;
+      const ctx = sizeCanvas(canvas, width, height);
+      ctx.clearRect(0, 0, width, height);
+      if (codes.length !== m * m || n === 0) {
         ctx.fillStyle = "#888";
         ctx.fillText("no attention data", MARGIN, MARGIN + 12);
         return;
       }
-      if (!painted || offscreen.width !== n) {
-        offscreen.width = n;
-        offscreen.height = n;
+      const thresholdQ = thresholdCode(model.get("threshold") || 0, scale);
+      const mode = model.get("mode");
+      const outline = geometry.cell >= OUTLINE_PX;
+      const showOverlay = !!model.get("show_contacts") && !!contactBits;
+      const key = `${thresholdQ}|${mode}|${showOverlay && !outline}|${m}|${block}`;
+      if (paintedKey !== key) {
+        offscreen.width = m;
+        offscreen.height = m;
         const octx = offscreen.getContext("2d");
-        const image = octx.createImageData(n, n);
-        paintMatrix(image.data, codes, n, table, {
-          thresholdQ: thresholdCode(model.get("threshold") || 0, model.get("_scale") || 0),
-          mode: model.get("mode"),
-          contacts: model.get("show_contacts") ? contactBits : null
-        });
+        const image = octx.createImageData(m, m);
+        paintMatrix(image.data, codes, m, table, { thresholdQ, mode, contacts: showOverlay && !outline ? pooled(block, n) : null });
         octx.putImageData(image, 0, 0);
-        painted = true;
+        paintedKey = key;
       }
-      ctx.imageSmoothingEnabled = n > layout.size * (typeof window !== "undefined" && window.devicePixelRatio || 1);
-      ctx.drawImage(offscreen, layout.left, layout.top, layout.size, layout.size);
-      ctx.strokeStyle = "#999";
-      ctx.lineWidth = 1;
-      ctx.strokeRect(layout.left - 0.5, layout.top - 0.5, layout.size + 1, layout.size + 1);
-      drawTicks(ctx, ids);
-      const sel = model.get("selected_residue");
-      if (sel != null && sel >= 0 && sel < n) {
-        const c = layout.cell;
-        ctx.fillStyle = HIGHLIGHT;
-        ctx.globalAlpha = 0.35;
-        ctx.fillRect(layout.left, layout.top + sel * c, layout.size, Math.max(c, 1.5));
-        ctx.fillRect(layout.left + sel * c, layout.top, Math.max(c, 1.5), layout.size);
-        ctx.globalAlpha = 1;
-        ctx.fillRect(layout.left - 6, layout.top + sel * c, 5, Math.max(c, 2));
-        ctx.fillRect(layout.left + sel * c, layout.top - 6, Math.max(c, 2), 5);
+      const { left, top } = geometry;
+      const dpr = typeof window !== "undefined" && window.devicePixelRatio || 1;
+      ctx.save();
+      ctx.beginPath();
+      ctx.rect(left, top, size, size);
+      ctx.clip();
+      ctx.imageSmoothingEnabled = view.span / block > size * dpr;
+      ctx.drawImage(offscreen, view.c0 / block, view.r0 / block, view.span / block, view.span / block, left, top, size, size);
+      const fine = block > 1 ? detail(n) : null;
+      if (fine) {
+        const w = fine.c1 - fine.c0, h = fine.r1 - fine.r0;
+        const dkey = `${key}|${(model.get("_detail_window") || []).join(",")}`;
+        if (detailKey !== dkey) {
+          detailImage.width = w;
+          detailImage.height = h;
+          const dctx = detailImage.getContext("2d");
+          const image = dctx.createImageData(w, h);
+          paintWindow(image.data, fine.codes, fine.partner, w, h, table, { thresholdQ, mode });
+          dctx.putImageData(image, 0, 0);
+          detailKey = dkey;
+        }
+        ctx.imageSmoothingEnabled = false;
+        ctx.drawImage(detailImage, view.c0 - fine.c0, view.r0 - fine.r0, view.span, view.span, left, top, size, size);
       }
+      if (showOverlay && outline) drawOutlines(ctx, n);
+      drawSelection(ctx, n);
       if (hover) {
         ctx.strokeStyle = "#222";
+        ctx.lineWidth = 1;
+        const c = geometry.cell;
         ctx.strokeRect(
-          layout.left + hover.col * layout.cell - 0.5,
-          layout.top + hover.row * layout.cell - 0.5,
-          Math.max(layout.cell, 2) + 1,
-          Math.max(layout.cell, 2) + 1
+          left + (hover.col - view.c0) * c - 0.5,
+          top + (hover.row - view.r0) * c - 0.5,
+          Math.max(c, 2) + 1,
+          Math.max(c, 2) + 1
         );
       }
+      ctx.restore();
+      ctx.strokeStyle = "#999";
+      ctx.lineWidth = 1;
+      ctx.strokeRect(left - 0.5, top - 0.5, size + 1, size + 1);
+      drawSelectionMarks(ctx, n);
+      drawTicks(ctx, ids);
+      drawColourBar(ctx, scale);
+      const full = isFull(view, n);
+      const [r0, r1, c0, c1] = viewWindow(view, n);
+      zoomText.textContent = full ? block > 1 ? `${block} x ${block} residues per cell (strongest shown); wheel to zoom` : "wheel to zoom, drag to pan" : `zoom ${(n / view.span).toFixed(1)}x \xB7 rows ${ids[r0]}\u2013${ids[r1 - 1]}, columns ${ids[c0]}\u2013${ids[c1 - 1]}` + (block > 1 ? fine ? " \xB7 full detail" : ` \xB7 ${block} x ${block} per cell` : "");
+      reset.style.display = full ? "none" : "";
+      requestDetail(n);
     } catch (error) {
       showError(el, error);
     } finally {
@@ -334,42 +476,145 @@ function render({ model, el }) {
         head: model.get("head"),
         selected: model.get("selected_residue"),
         lastDrawMs: api.lastDrawMs,
-        layout: { ...layout },
+        layout: { ...geometry },
+        view: { ...view },
+        block: blockOf(),
+        detail: !!detail(geometry.n),
+        ticks: api.ticks || [],
         n: (model.get("residue_ids") || []).length
       });
       api.cellCenter = (row, col) => {
         const box = canvas.getBoundingClientRect();
         return {
-          x: box.left + layout.left + (col + 0.5) * layout.cell,
-          y: box.top + layout.top + (row + 0.5) * layout.cell
+          x: box.left + geometry.left + (col + 0.5 - view.c0) * geometry.cell,
+          y: box.top + geometry.top + (row + 0.5 - view.r0) * geometry.cell
         };
+      };
+      api.matrixCenter = () => {
+        const box = canvas.getBoundingClientRect();
+        return { x: box.left + geometry.left + geometry.size / 2, y: box.top + geometry.top + geometry.size / 2 };
       };
     }
   }
+  function visible(n) {
+    const [r0, r1, c0, c1] = viewWindow(view, n);
+    return { r0, r1, c0, c1 };
+  }
+  function drawOutlines(ctx, n) {
+    const { r0, r1, c0, c1 } = visible(n);
+    const c = geometry.cell;
+    ctx.strokeStyle = `rgb(${CONTACT.join(",")})`;
+    ctx.lineWidth = Math.min(2, Math.max(1, c / 6));
+    ctx.beginPath();
+    for (let i = r0; i < r1; i++) {
+      for (let j = c0; j < c1; j++) {
+        if (!contactBits[i * n + j]) continue;
+        ctx.rect(geometry.left + (j - view.c0) * c + 1, geometry.top + (i - view.r0) * c + 1, c - 2, c - 2);
+      }
+    }
+    ctx.stroke();
+  }
+  function drawSelection(ctx, n) {
+    const sel = model.get("selected_residue");
+    if (sel == null || sel < 0 || sel >= n) return;
+    const c = geometry.cell, { left, top, size } = geometry;
+    const y = top + (sel - view.r0) * c, x = left + (sel - view.c0) * c;
+    const gap = Math.max(c, 3);
+    const mid = c / 2;
+    ctx.strokeStyle = HIGHLIGHT;
+    ctx.lineWidth = 1;
+    ctx.setLineDash([4, 3]);
+    ctx.beginPath();
+    ctx.moveTo(left, y + mid - gap / 2 - 0.5);
+    ctx.lineTo(left + size, y + mid - gap / 2 - 0.5);
+    ctx.moveTo(left, y + mid + gap / 2 + 0.5);
+    ctx.lineTo(left + size, y + mid + gap / 2 + 0.5);
+    ctx.moveTo(x + mid - gap / 2 - 0.5, top);
+    ctx.lineTo(x + mid - gap / 2 - 0.5, top + size);
+    ctx.moveTo(x + mid + gap / 2 + 0.5, top);
+    ctx.lineTo(x + mid + gap / 2 + 0.5, top + size);
+    ctx.stroke();
+    ctx.setLineDash([]);
+  }
+  function drawSelectionMarks(ctx, n) {
+    const sel = model.get("selected_residue");
+    if (sel == null || sel < 0 || sel >= n) return;
+    const c = geometry.cell, { left, top, size } = geometry;
+    const y = top + (sel + 0.5 - view.r0) * c, x = left + (sel + 0.5 - view.c0) * c;
+    ctx.fillStyle = HIGHLIGHT;
+    if (y >= top && y <= top + size) ctx.fillRect(left - 6, y - 2, 5, 4);
+    if (x >= left && x <= left + size) ctx.fillRect(x - 2, top - 6, 4, 5);
+  }
   function drawTicks(ctx, ids) {
-    const n = ids.length;
-    const every = Math.max(1, Math.ceil(n / 8 / 10) * 10);
+    const { left, top, size } = geometry;
+    const rows = niceTicks(view.r0, view.span, 8).ticks.filter((t) => t < ids.length);
+    const cols = niceTicks(view.c0, view.span, 8).ticks.filter((t) => t < ids.length);
     ctx.fillStyle = "#444";
     ctx.font = "10px sans-serif";
-    for (let i = 0; i < n; i += every) {
-      const p = (i + 0.5) * layout.cell;
-      ctx.textAlign = "right";
-      ctx.textBaseline = "middle";
-      ctx.fillText(ids[i], layout.left - 8, layout.top + p);
+    ctx.textAlign = "right";
+    ctx.textBaseline = "middle";
+    for (const i of rows) ctx.fillText(ids[i], left - 8, top + (i + 0.5 - view.r0) / view.span * size);
+    for (const j of cols) {
       ctx.save();
-      ctx.translate(layout.left + p, layout.top - 8);
+      ctx.translate(left + (j + 0.5 - view.c0) / view.span * size, top - 8);
       ctx.rotate(-Math.PI / 2);
       ctx.textAlign = "left";
-      ctx.fillText(ids[i], 0, 0);
+      ctx.fillText(ids[j], 0, 0);
       ctx.restore();
     }
+    if (el.protattnView) el.protattnView.ticks = rows.map((i) => ids[i]);
     ctx.textAlign = "left";
     ctx.textBaseline = "alphabetic";
     ctx.fillText("from \u2193  to \u2192", 2, 10);
   }
-  function onMove(event) {
+  function drawColourBar(ctx, scale) {
+    const { left, top, size } = geometry;
+    const x = left + size + 8, w = 10;
+    for (let y = 0; y < size; y++) {
+      const q = Math.round(255 * (1 - y / Math.max(size - 1, 1)));
+      ctx.fillStyle = cssColor(table, SQRT_INDEX[q]);
+      ctx.fillRect(x, top + y, w, 1);
+    }
+    ctx.strokeStyle = "#999";
+    ctx.strokeRect(x - 0.5, top - 0.5, w + 1, size + 1);
+    ctx.fillStyle = "#444";
+    ctx.font = "10px sans-serif";
+    ctx.textAlign = "left";
+    ctx.textBaseline = "middle";
+    for (const f of [0, 0.25, 0.5, 0.75, 1]) ctx.fillText(fmt(scale * f), x + w + 3, top + (1 - f) * (size - 1));
+    const t = model.get("threshold") || 0;
+    if (scale > 0 && t <= scale) {
+      const y = top + (1 - t / scale) * (size - 1);
+      ctx.strokeStyle = "#d62728";
+      ctx.beginPath();
+      ctx.moveTo(x - 3, y);
+      ctx.lineTo(x + w + 1, y);
+      ctx.stroke();
+    }
+    ctx.save();
+    ctx.translate(x - 2, top + size);
+    ctx.rotate(-Math.PI / 2);
+    ctx.textBaseline = "bottom";
+    ctx.fillText("weight (\u221A colour scale); red: threshold", 0, 0);
+    ctx.restore();
+  }
+  function cellAtEvent(event) {
     const p = localPoint(canvas, event);
-    const cell = cellAt(layout, p.x, p.y);
+    return { p, cell: residueAtPixel(view, geometry.n, geometry.left, geometry.top, geometry.size, p.x, p.y) };
+  }
+  function onMove(event) {
+    if (drag) {
+      const p2 = localPoint(canvas, event);
+      const dx = p2.x - drag.x, dy = p2.y - drag.y;
+      if (Math.abs(dx) + Math.abs(dy) > 3) drag.moved = true;
+      if (drag.moved) {
+        view = panBy(drag.view, geometry.n, dx, dy, geometry.size);
+        hideTooltip(tip);
+        schedule();
+        return;
+      }
+    }
+    const { p, cell } = cellAtEvent(event);
     const changed = cell && hover && (cell.row !== hover.row || cell.col !== hover.col) || !cell !== !hover;
     hover = cell;
     if (!cell) {
@@ -378,21 +623,59 @@ function render({ model, el }) {
       return;
     }
     const { ids, names, chain } = residues();
-    const code = asBytes(model.get("_matrix"))[cell.row * ids.length + cell.col];
-    let text = pairTooltip(chain, names, ids, cell.row, cell.col, codeValue(code, model.get("_scale") || 0));
-    if (contactBits && contactBits[cell.row * ids.length + cell.col]) text += ` (${overlayLabel().replace(/\bcontacts\b/, "contact")})`;
+    const n = ids.length;
+    const block = blockOf();
+    const fine = block > 1 ? detail(n) : null;
+    let text;
+    if (block === 1 || fine) {
+      const code = block === 1 ? asBytes(model.get("_matrix"))[cell.row * n + cell.col] : fine.codes[(cell.row - fine.r0) * (fine.c1 - fine.c0) + (cell.col - fine.c0)];
+      text = pairTooltip(chain, names, ids, cell.row, cell.col, codeValue(code, model.get("_scale") || 0));
+    } else {
+      const m = Math.ceil(n / block);
+      const I = Math.floor(cell.row / block), J = Math.floor(cell.col / block);
+      const code = asBytes(model.get("_matrix"))[I * m + J];
+      const span = (k) => `${ids[k * block]}\u2013${ids[Math.min(n, (k + 1) * block) - 1]}`;
+      text = `${chain} ${span(I)} \u2192 ${span(J)}: strongest ${fmt(codeValue(code, model.get("_scale") || 0))} (zoom in for residues)`;
+    }
+    if (contactBits && contactBits[cell.row * n + cell.col]) text += ` (${overlayLabel().replace(/\bcontacts\b/, "contact")})`;
     showCanvasTooltip(tip, root, canvas, p, text);
     if (changed) schedule();
   }
   function onLeave() {
     hover = null;
+    drag = null;
     hideTooltip(tip);
     schedule();
   }
-  function onClick(event) {
+  function onDown(event) {
+    if (event.button !== 0) return;
     const p = localPoint(canvas, event);
-    const cell = cellAt(layout, p.x, p.y);
+    drag = { x: p.x, y: p.y, view: { ...view }, moved: false };
+  }
+  function onUp() {
+    if (drag && drag.moved) canvas.dataset.dragged = "1";
+    drag = null;
+  }
+  function onWheel(event) {
+    const { p, cell } = cellAtEvent(event);
+    if (!cell) return;
+    event.preventDefault();
+    const fx = (p.x - geometry.left) / geometry.size, fy = (p.y - geometry.top) / geometry.size;
+    view = zoomAt(view, geometry.n, Math.exp(Math.sign(event.deltaY) * 0.25), fx, fy);
+    hover = null;
+    schedule();
+  }
+  function resetZoom() {
+    view = fullView(geometry.n);
+    schedule();
+  }
+  function onClick(event) {
     canvas.focus();
+    if (canvas.dataset.dragged) {
+      delete canvas.dataset.dragged;
+      return;
+    }
+    const { cell } = cellAtEvent(event);
     if (!cell) return;
     model.set("selected_residue", event.shiftKey ? cell.col : cell.row);
     model.save_changes();
@@ -415,23 +698,47 @@ function render({ model, el }) {
   function onChain() {
     overlayText.textContent = ` ${overlayLabel()}`;
     decodeContacts();
+    geometry.n = -1;
     repaint();
   }
   onChain();
   draw();
-  const repaintOn = ["_matrix", "_scale", "threshold", "mode", "show_contacts"];
+  const repaintOn = ["_matrix", "_scale", "_block", "threshold", "mode", "show_contacts"];
   const redrawOn = ["selected_residue", "caption", "size"];
-  return connect(el, model, [[repaintOn, repaint], [redrawOn, schedule], [["_contacts", "residue_ids", "overlay_label"], onChain]], [
+  const detailOn = ["_detail", "_detail_window"];
+  const stop = connect(el, model, [
+    [repaintOn, repaint],
+    [redrawOn, schedule],
+    [detailOn, () => {
+      detailKey = null;
+      schedule();
+    }],
+    [["_contacts", "residue_ids", "overlay_label"], onChain]
+  ], [
     [canvas, "mousemove", onMove],
     [canvas, "mouseleave", onLeave],
     [canvas, "click", onClick],
+    [canvas, "mousedown", onDown],
+    [window, "mouseup", onUp],
+    [canvas, "wheel", onWheel],
+    [canvas, "dblclick", resetZoom],
+    [reset, "click", resetZoom],
     [canvas, "keydown", onKey],
     [toggle, "change", onToggle]
   ]);
+  return () => {
+    clearTimeout(requestTimer);
+    stop();
+  };
+}
+function fmt(x) {
+  return x >= 0.995 ? x.toFixed(2) : x.toFixed(x < 0.1 ? 3 : 2);
 }
 var heatmap_default = { render };
 export {
   SQRT_INDEX,
   heatmap_default as default,
-  paintMatrix
+  paintMatrix,
+  paintWindow,
+  poolBits
 };
