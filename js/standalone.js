@@ -16,7 +16,7 @@ import * as NGL from "ngl";
 
 import headGridView from "./head_grid.js";
 import heatmapView from "./heatmap.js";
-import { strongEdges } from "./lib/edges.js";
+import { residueStats, strongEdges } from "./lib/edges.js";
 import { element, showError } from "./lib/dom.js";
 import { headLabel } from "./lib/format.js";
 import { decodeArrays } from "./lib/page_data.js";
@@ -200,11 +200,22 @@ export class StandaloneExplorer {
       patch._pa_edges = this._edges.pairs;
       patch._pa_weights = this._edges.weights;
     }
-    if (headData) patch._pa_received = this._received().codes;
+    if (headData) {
+      const received = this._received();
+      const { codes, scale } = this._matrix();
+      patch._pa_received = received.codes;
+      patch._pa_residue_stats = residueStats(codes, this.n, scale, received.codes, received.scale);
+    }
+    patch._pa_threshold = s.threshold;
+    patch._pa_directed = s.mode === "directed";
     // StructureAttentionView.caption()
     const k = this._edges.weights.length;
-    let label = `${d.model.name} ${headLabel(s.layer, s.head)} (${s.mode}): ${k} edges \u2265 ${fmt2(s.threshold)}`;
-    if (this._edges.total > k) label += ` (strongest of ${this._edges.total})`;
+    const total = this._edges.total;
+    const head = `${d.model.display_name} ${headLabel(s.layer, s.head)} (${s.mode})`;
+    let label = total > k
+      ? `${head}: ${k} strongest of ${total} edges \u2265 ${fmt2(s.threshold)} (cap ${d.max_edges})`
+      : `${head}: ${k} ${k === 1 ? "edge" : "edges"} \u2265 ${fmt2(s.threshold)}`;
+    if (total === 0) label += ": lower the threshold";
     if (s.selected_residue != null) {
       const i = s.selected_residue;
       const h = this.models.heatmap;

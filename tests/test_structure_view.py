@@ -10,6 +10,7 @@ import protattn_widgets as paw
 from protattn_widgets.errors import ChainNotFoundError, LayerHeadIndexError
 
 from protattn_widgets import widgets
+from protattn_widgets.widgets import structure_view
 
 
 @pytest.fixture(scope="module")
@@ -48,9 +49,11 @@ def test_a_head_change_is_one_binary_update_message(view, sent):
     assert len(sent) == 1
     data, buffers = sent[0]
     assert data["method"] == "update"
-    assert set(data["state"]) <= {"_pa_edges", "_pa_weights", "_pa_received", "_pa_label"}
+    assert set(data["state"]) <= {"_pa_edges", "_pa_weights", "_pa_received", "_pa_residue_stats", "_pa_label",
+                                  "_pa_threshold", "_pa_directed"}
     k = len(view.edges)
-    assert sorted(memoryview(b).nbytes for b in buffers) == sorted([4 * k, k, 116])
+    # pairs, weights, received (uint8) and the hover's received / top target / top weight (float32, 3 x L)
+    assert sorted(memoryview(b).nbytes for b in buffers) == sorted([4 * k, k, 116, 3 * 4 * 116])
     pairs = np.frombuffer(view.ngl._pa_edges, "<u2").reshape(-1, 2)
     np.testing.assert_array_equal(pairs, view.edges[:, :2])
     assert np.all(view.edges[:, 2] >= 0.1)
@@ -89,3 +92,51 @@ def test_ngl_gets_element_columns_it_can_read(complex_1vfb):
     atoms = [l for l in ngl_structure_text(complex_1vfb).splitlines() if l.startswith("ATOM")]
     assert len(atoms) == 2731 and all(len(l) <= 72 or l[76:78].strip().isalpha() for l in atoms)
     assert widgets.ngl_residue_key("52A") == "52^A" and widgets.ngl_residue_key("-3") == "-3"
+
+
+def test_hover_stats_are_the_heads_received_and_strongest_target(view):
+    view.layer, view.head = 2, 4
+    stats = np.frombuffer(view.ngl._pa_residue_stats, "<f4").reshape(3, 116)
+    matrix = view.attention.head(2, 4)
+    np.testing.assert_allclose(stats[0], matrix.sum(axis=0), rtol=1e-5)
+    np.testing.assert_array_equal(stats[1].astype(int), matrix.argmax(axis=1))
+    np.testing.assert_allclose(stats[2], matrix.max(axis=1), rtol=1e-6)
+
+
+def test_caption_states_the_cap_the_plural_and_a_zero_edge_hint(antiberty, complex_1vfb):
+    attention = antiberty.attention(complex_1vfb["B"])
+    view = widgets.StructureAttentionView(complex_1vfb, attention, layer=3, head=5, threshold=0.0, max_edges=50)
+    total = len(attention.edges(3, 5, 0.0, "max"))
+    assert view.caption() == f"AntiBERTy 4-6 (max): 50 strongest of {total} edges \u2265 0.00 (cap 50)"
+    assert len(view.edges) == 50 and np.all(np.diff(view.edges[:, 2]) <= 0)  # strongest first
+    view.threshold = 1.0
+    assert view.n_edges_above_threshold == 0
+    assert view.caption().endswith("0 edges \u2265 1.00: lower the threshold")
+    # exactly one edge: the threshold just below the strongest drawable pair
+    top = float(attention.edges(3, 5, 0.0, "max")[0, 2])
+    view.threshold = np.nextafter(top, 0) if len(attention.edges(3, 5, np.nextafter(top, 0))) == 1 else top
+    assert view.caption().split(": ")[1].startswith("1 edge \u2265"), view.caption()
+
+
+def test_chain_legend_names_antibody_chains_and_the_antigen(view, complex_1vfb):
+    legend = view.ngl._pa_chains
+    assert [c["label"] for c in legend] == ["A: light chain", "B: attention chain (heavy chain)", "C: antigen"]
+    assert [c["attention"] for c in legend] == [False, True, False]
+    colours = [c["color"] for c in legend]
+    assert len(set(colours)) == 3 and all(c in structure_view.CHAIN_COLORS for c in colours[::2])
+    assert view.ngl._pa_residue_labels[31] == f"{complex_1vfb['B'].residue_names[31]} {complex_1vfb['B'].residue_ids[31]}"
+    # a lone protein has no antibody chain: no "antigen" label
+    crn = paw.load_structure(paw.example_path("1crn"))
+    assert [c["label"] for c in structure_view.chain_legend(crn, "A")] == ["A: attention chain"]
+    assert structure_view.antibody_chain_role(crn["A"].sequence) is None
+
+
+def test_focus_and_directed_mode_reach_the_page(view):
+    view.focus = True
+    assert view.ngl._pa_focus is True
+    view.ngl._pa_focus = False  # the page's "focus" button
+    assert view.focus is False
+    view.mode = "directed"
+    assert view.ngl._pa_directed is True
+    view.mode = "max"
+    assert view.ngl._pa_directed is False

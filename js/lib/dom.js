@@ -1,5 +1,7 @@
 // Small DOM helpers shared by the views (not pure: they touch the document).
 
+import { KEYS_CLASS, guardShortcuts } from "./keys.js";
+
 /** A canvas whose backing store follows devicePixelRatio; returns its 2D context scaled to CSS px. */
 export function sizeCanvas(canvas, width, height) {
   const dpr = (typeof window !== "undefined" && window.devicePixelRatio) || 1;
@@ -80,11 +82,19 @@ export function showCanvasTooltip(tip, root, canvas, p, text) {
  * Returns the cleanup function that anywidget's ``render`` returns.
  */
 export function connect(el, model, subscriptions, listeners) {
+  // A key a view handled (preventDefault) stops here: it must not also move the notebook's
+  // cell cursor (JupyterLab / Notebook 7 listen on the document), see guardShortcuts.
+  guardShortcuts();
+  if (el.classList) el.classList.add(KEYS_CLASS);
+  const wrapped = listeners.map(([target, type, handler]) => [target, type, type !== "keydown" ? handler : (event) => {
+    handler(event);
+    if (event.defaultPrevented) event.stopPropagation();
+  }]);
   for (const [traits, handler] of subscriptions) for (const t of traits) model.on(`change:${t}`, handler);
-  for (const [target, type, handler] of listeners) target.addEventListener(type, handler);
+  for (const [target, type, handler] of wrapped) target.addEventListener(type, handler);
   return () => {
     for (const [traits, handler] of subscriptions) for (const t of traits) model.off(`change:${t}`, handler);
-    for (const [target, type, handler] of listeners) target.removeEventListener(type, handler);
+    for (const [target, type, handler] of wrapped) target.removeEventListener(type, handler);
     delete el.protattnView;
   };
 }

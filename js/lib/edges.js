@@ -61,3 +61,25 @@ export function strongEdges(codes, n, scale, threshold, mode, hasCa, maxEdges) {
   });
   return { pairs, weights, total };
 }
+
+/**
+ * What the 3D view's hover tooltip says of each residue in one head, as
+ * StructureAttentionView sends it (``_pa_residue_stats``): float32 (3, n) rows
+ * attention received, the residue it attends to most (row argmax, first on ties) and that weight.
+ * @param {Uint8Array} codes (n, n) row-major, code 255 = ``scale``
+ * @param {Uint8Array} receivedCodes (n,), code 255 = ``receivedScale``
+ */
+export function residueStats(codes, n, scale, receivedCodes, receivedScale) {
+  const out = new Float32Array(3 * n);
+  for (let i = 0; i < n; i++) {
+    out[i] = (receivedCodes[i] / 255) * receivedScale;
+    let best = 0, top = -1;
+    for (let j = 0; j < n; j++) {
+      const c = codes[i * n + j];
+      if (c > top) { top = c; best = j; }
+    }
+    out[n + i] = best;
+    out[2 * n + i] = (top / 255) * scale;
+  }
+  return out;
+}

@@ -14,3 +14,31 @@ export function stepHead(key, layer, head, nLayers, nHeads) {
     default: return null;
   }
 }
+
+/** Keys a focused view or slider handles itself: they must not reach the notebook's shortcuts. */
+export const NAV_KEYS = new Set(["ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown", "Home", "End", "PageUp", "PageDown"]);
+
+/** Class marking an element whose focused descendants keep ``NAV_KEYS`` (views, the explorer box). */
+export const KEYS_CLASS = "protattn-keys";
+
+/**
+ * Keep arrow keys etc. pressed inside a ``.protattn-keys`` element away from JupyterLab /
+ * Notebook 7 command shortcuts (which move the cell cursor and swallow the key).
+ *
+ * Lumino matches shortcuts in a document-level listener (capture phase in Notebook 7) that
+ * skips any target under an element with ``data-lm-suppress-shortcuts``; a listener on the
+ * window's capture phase runs before it and marks the focused element for that one event.
+ * Installed once per window; returns true when it installed the listener.
+ */
+export function guardShortcuts(win = typeof window !== "undefined" ? window : null) {
+  if (!win || win.__protattnKeyGuard) return false;
+  win.__protattnKeyGuard = true;
+  win.addEventListener("keydown", (event) => {
+    const target = event.target;
+    if (!NAV_KEYS.has(event.key) || !target || typeof target.closest !== "function") return;
+    if (!target.closest(`.${KEYS_CLASS}`) || target.hasAttribute("data-lm-suppress-shortcuts")) return;
+    target.setAttribute("data-lm-suppress-shortcuts", "");
+    win.setTimeout(() => target.removeAttribute("data-lm-suppress-shortcuts"), 0);
+  }, true);
+  return true;
+}

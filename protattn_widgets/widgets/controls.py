@@ -49,19 +49,21 @@ class Controls(ipywidgets.VBox):
         style = {"description_width": "64px"}
         self.layer_slider = ipywidgets.SelectionSlider(
             options=[(str(i + 1), i) for i in range(n_layers)], value=layer, description="layer",
-            style=style, layout=ipywidgets.Layout(width="300px"))
+            tooltip=f"Layer, 1-{n_layers} (arrow keys step)", style=style, layout=ipywidgets.Layout(width="300px"))
         self.head_slider = ipywidgets.SelectionSlider(
             options=[(str(i + 1), i) for i in range(n_heads)], value=head, description="head",
-            style=style, layout=ipywidgets.Layout(width="300px"))
+            tooltip=f"Head, 1-{n_heads} (arrow keys step)", style=style, layout=ipywidgets.Layout(width="300px"))
         self.threshold_slider = ipywidgets.FloatSlider(
             value=check_threshold(threshold), min=0.0, max=1.0, step=threshold_step, description="threshold",
-            readout_format=".2f", continuous_update=False, style=style, layout=ipywidgets.Layout(width="300px"))
+            readout_format=".2f", continuous_update=False, style=style,
+            tooltip="Strong attention: edges drawn, grid statistic, unfaded heatmap cells", layout=ipywidgets.Layout(width="300px"))
         self.mode_dropdown = ipywidgets.Dropdown(options=list(EDGE_MODES), value=mode, description="mode",
+                                                 tooltip="How both directions of a pair combine into an edge",
                                                  style=style, layout=ipywidgets.Layout(width="180px"))
         chain_ids = list(chain_ids)
         self.chain_dropdown = ipywidgets.Dropdown(
             options=chain_ids, value=chain if chain is not None else (chain_ids[0] if chain_ids else None),
-            description="chain", style=style, layout=ipywidgets.Layout(width="180px"),
+            description="chain", tooltip="The chain whose attention is shown", style=style, layout=ipywidgets.Layout(width="180px"),
             disabled=len(chain_ids) < 2)
         super().__init__(children=[
             ipywidgets.HBox([self.layer_slider, self.head_slider]),

@@ -22,12 +22,16 @@ same views are linked by the page itself (see :mod:`.standalone`).
 
 from __future__ import annotations
 
+import contextlib
 import html
 import os
+import re
+import warnings
 from pathlib import Path
 from typing import Any
 
 import ipywidgets
+import numpy as np
 from traitlets import Float, Int, Unicode, link, observe, validate
 
 from ..attention import Attention, check_threshold
@@ -40,13 +44,33 @@ from .head_grid import HeadGrid
 from .heatmap import AttentionHeatmap
 from .sequence_track import SequenceTrack
 
-__all__ = ["AttentionExplorer"]
+__all__ = ["AttentionExplorer", "OutOfDomainWarning"]
 
 _SHARED = ("layer", "head", "threshold", "mode", "selected_residue")
 # Linked one by one; layer and head travel as a pair (see _set_head): one redraw per head change.
 _LINKED = ("threshold", "mode", "selected_residue")
 _HEAD = ("layer", "head")
-STRUCTURE_WIDTH = "520px"
+#: The 3D view's box: as wide as the heatmap (456 px) beside it leaves room for, within
+#: 340-620 px, so that both stay side by side in a ~900 px notebook column (JupyterLab at
+#: 1280 px with the file browser open); narrower, the heatmap wraps below.  Resizable.
+STRUCTURE_WIDTH = "clamp(340px, calc(100% - 476px), 620px)"
+STRUCTURE_HEIGHT = "470px"
+#: One design for the notebook and the standalone page (js/standalone.js uses the same rules).
+EXPLORER_CSS = """
+.protattn-explorer .protattn-views { display: flex; flex-flow: row wrap; gap: 12px; align-items: flex-start; }
+.protattn-explorer .protattn-structure-box { resize: both; overflow: hidden; min-width: 300px; min-height: 260px;
+  border: 1px solid #ddd; box-sizing: border-box; }
+.protattn-explorer .protattn-stale { opacity: 0.45; filter: grayscale(0.7); transition: opacity 0.15s; }
+.protattn-explorer .protattn-busy { color: #555; font-style: italic; }
+.protattn-explorer .protattn-busy::before { content: ""; display: inline-block; width: 10px; height: 10px;
+  margin-right: 6px; border: 2px solid #999; border-top-color: transparent; border-radius: 50%;
+  animation: protattn-spin 0.8s linear infinite; vertical-align: -1px; }
+@keyframes protattn-spin { to { transform: rotate(360deg); } }
+"""
+
+
+class OutOfDomainWarning(UserWarning):
+    """A model was used on a chain outside what it was trained on (e.g. AntiBERTy on an antigen)."""
 
 
 class AttentionExplorer(SharedStateChecks, ipywidgets.VBox):
@@ -60,8 +84,9 @@ class AttentionExplorer(SharedStateChecks, ipywidgets.VBox):
         ``"antiberty"`` (embedded) or anything :func:`protattn_widgets.load_model` accepts.
     chain : str, optional
         Chain id; default the first protein chain.
-    layer, head : int
-        0-based head shown first.
+    layer, head : int, optional
+        0-based head shown first; by default the head grid's best head (the one whose
+        strong attention falls most on contacts), which has edges at ``threshold``.
     threshold : float in [0, 1]
         Strong attention: edges drawn in 3D, the head grid's statistic, unfaded heatmap cells.
     mode : {"max", "mean", "directed"}
@@ -75,6 +100,8 @@ class AttentionExplorer(SharedStateChecks, ipywidgets.VBox):
         Heads with fewer strong pairs get no value in the head grid.
     structure_view : bool
         Include the 3D view (nglview); ``False`` leaves it out.
+    export_dir : path
+        Where the PNG / SVG / HTML buttons write their files (default: the working directory).
 
     Attributes
     ----------
@@ -97,6 +124,11 @@ class AttentionExplorer(SharedStateChecks, ipywidgets.VBox):
         ``threshold`` outside [0, 1] (or NaN), ``mode`` unknown, ``layer``/``head`` outside the
         model; setting such a value on the explorer or its ``controls`` later raises the same
         and changes nothing.
+
+    Warns
+    -----
+    OutOfDomainWarning
+        An antibody model (AntiBERTy) on a chain that does not look like an antibody chain.
     """
 
     layer = Int(0)
@@ -107,9 +139,9 @@ class AttentionExplorer(SharedStateChecks, ipywidgets.VBox):
     chain = Unicode("")
 
     def __init__(self, structure: Structure | str | os.PathLike, model: Any = "antiberty", chain: str | None = None,
-                 *, layer: int = 0, head: int = 0, threshold: float = DEFAULT_THRESHOLD, mode: str = "max",
-                 annotations: Any = None, min_total: int = 10, structure_view: bool = True,
-                 **kwargs: Any) -> None:
+                 *, layer: int | None = None, head: int | None = None, threshold: float = DEFAULT_THRESHOLD,
+                 mode: str = "max", annotations: Any = None, min_total: int = 10, structure_view: bool = True,
+                 export_dir: str | os.PathLike = ".", **kwargs: Any) -> None:
         # Everything a user can get wrong is checked before any widget exists.
         threshold = check_threshold(threshold)
         mode = check_mode(mode)
@@ -121,8 +153,10 @@ class AttentionExplorer(SharedStateChecks, ipywidgets.VBox):
             model = load_model(model)
         chain_id = structure.chain_ids[0] if chain is None else chain
         chain_obj = structure[chain_id]  # ChainNotFoundError lists the protein chains
-        attention = self._attention_of(model, chain_obj, structure)
-        layer, head = attention.check_head(layer, head)
+        with _busy_note(f"computing attention for chain {chain_id} ..."):
+            attention = self._attention_of(model, chain_obj, structure)
+        pick_best = layer is None and head is None
+        layer, head = attention.check_head(0 if layer is None else layer, 0 if head is None else head)
 
         self.structure = structure
         self.model = model
@@ -132,11 +166,16 @@ class AttentionExplorer(SharedStateChecks, ipywidgets.VBox):
         self._view_links: list = []
         self._with_structure_view = bool(structure_view)
         self._next_attention: Attention | None = None
+        self.export_dir = Path(export_dir)
+        self.grid = HeadGrid(attention, chain_obj, min_total=min_total, layer=layer, head=head,
+                             threshold=threshold, mode=mode)
+        if pick_best:
+            layer, head = self._default_head(attention, threshold, mode)
+            self.grid.layer, self.grid.head = layer, head
         shared = dict(layer=layer, head=head, threshold=threshold, mode=mode)
 
         self.controls = Controls(attention.n_layers, attention.n_heads, structure.chain_ids,
                                  chain=chain_id, **shared)
-        self.grid = HeadGrid(attention, chain_obj, min_total=min_total, **shared)
         self.heatmap = AttentionHeatmap(attention, chain_obj, **shared)
         self._interface_tracks = annotations is None
         if self._interface_tracks:
@@ -144,16 +183,36 @@ class AttentionExplorer(SharedStateChecks, ipywidgets.VBox):
         self.sequence = SequenceTrack(attention, chain_obj, annotations=annotations, **shared)
         self.structure_view = self._make_structure_view(attention, shared) if structure_view else None
         self.status = ipywidgets.HTML("")
-        # A fixed width: NGL sizes its canvas from its parent, and a flex item may start at width 0.
+        self.status.add_class("protattn-status")
+        # An explicit width (not a flex basis): NGL sizes its canvas from its parent, and a flex
+        # item may start at width 0.  The box is resizable (CSS resize); NGL follows it.
         self._structure_box = ipywidgets.Box([self.structure_view] if self.structure_view else [],
-                                             layout=ipywidgets.Layout(width=STRUCTURE_WIDTH))
-        panels = ipywidgets.HBox([self.grid, self.heatmap], layout=ipywidgets.Layout(flex_flow="row wrap"))
+                                             layout=ipywidgets.Layout(width=STRUCTURE_WIDTH, height=STRUCTURE_HEIGHT))
+        self._structure_box.add_class("protattn-structure-box")
+        # 3D view and heatmap first, side by side; the grid beside them when there is room, else below.
+        self._views = ipywidgets.Box([self._structure_box, self.heatmap, self.grid] if self.structure_view
+                                     else [self.heatmap, self.grid])
+        self._views.add_class("protattn-views")
+        self.export_buttons = {fmt: ipywidgets.Button(description=fmt.upper(), tooltip=tip,
+                                                      layout=ipywidgets.Layout(width="64px"))
+                               for fmt, tip in (("png", "Save the current head as a PNG figure (save_figure)"),
+                                                ("svg", "Save the current head as an SVG figure (save_figure)"),
+                                                ("html", "Save this explorer as a standalone HTML page (to_html)"))}
+        for fmt, button in self.export_buttons.items():
+            button.on_click(lambda _, fmt=fmt: self._export(fmt))
+        export = ipywidgets.HBox([ipywidgets.Label("save:"), *self.export_buttons.values()],
+                                 layout=ipywidgets.Layout(align_items="center", margin="0 0 0 12px"))
         super().__init__(children=[
-            self.controls,
-            ipywidgets.HBox([self._structure_box, panels], layout=ipywidgets.Layout(flex_flow="row wrap")),
-            self.sequence,
+            ipywidgets.HTML(f"<style>{EXPLORER_CSS}</style>", layout=ipywidgets.Layout(display="none")),
+            ipywidgets.HBox([self.controls, export], layout=ipywidgets.Layout(flex_flow="row wrap",
+                                                                             align_items="flex-end")),
             self.status,
+            self._views,
+            self.sequence,
         ], **kwargs)
+        # Arrow keys on the sliders, grid and heatmap stay in the explorer (js/lib/keys.js).
+        self.add_class("protattn-explorer")
+        self.add_class("protattn-keys")
 
         with self.hold_trait_notifications():
             self.layer, self.head, self.threshold, self.mode = layer, head, threshold, mode
@@ -184,7 +243,20 @@ class AttentionExplorer(SharedStateChecks, ipywidgets.VBox):
                 f"chain {chain.chain_id!r} of {structure.name} has {len(chain)} residues but {model.name} "
                 f"accepts at most {max_length}; choose another chain ({_chain_list(structure)}) or a "
                 f"window of it: model.attention(structure[{chain.chain_id!r}][:{max_length}])")
+        note = _domain_note(model, chain, structure)
+        if note:
+            warnings.warn(note, OutOfDomainWarning, stacklevel=4)
         return model.attention(chain)
+
+    def _default_head(self, attention: Attention, threshold: float, mode: str) -> tuple[int, int]:
+        """The head shown when none was asked for: the grid's best, else the one with most
+        pairs at the threshold (no head has ``min_total`` of them)."""
+        best = self.grid.best_heads(1)
+        if best:
+            return tuple(int(v) for v in best[0])
+        strong = (np.asarray(attention.values) >= threshold).sum(axis=(2, 3))
+        layer, head = np.unravel_index(int(np.argmax(strong)), strong.shape)
+        return int(layer), int(head)
 
     def _make_structure_view(self, attention: Attention, shared: dict):
         from .structure_view import StructureAttentionView
@@ -263,7 +335,6 @@ class AttentionExplorer(SharedStateChecks, ipywidgets.VBox):
             return
         attention, self._next_attention = self._next_attention, None
         chain_obj = self.structure[change["new"]]
-        self.status.value = ""
         self.selected_residue = None
         self.attention = attention
         for view in (self.grid, self.heatmap, self.sequence):
@@ -283,11 +354,63 @@ class AttentionExplorer(SharedStateChecks, ipywidgets.VBox):
     def _on_chain_dropdown(self, change) -> None:
         if change["new"] == self.chain:
             return
+        # Sent now (comm messages leave at once): the views say they are stale until redrawn.
+        self._set_busy(f"computing attention for chain {change['new']} ...")
+        note = ""
         try:
-            self.chain = change["new"]
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", OutOfDomainWarning)
+                self.chain = change["new"]
+            note = " ".join(str(w.message) for w in caught if issubclass(w.category, OutOfDomainWarning))
         except ProtAttnError as error:  # shown in the explorer, and the dropdown goes back
+            self._set_busy(None)
             self.status.value = f'<span style="color:#a00">{html.escape(str(error))}</span>'
             self.controls.chain_dropdown.value = self.chain
+            return
+        self._set_busy(None)
+        if note:
+            self.status.value = f'<span style="color:#8a5a00">{html.escape(note)}</span>'
+
+    def _set_busy(self, text: str | None) -> None:
+        """Show ``text`` as a busy note and mark the views stale; ``None`` clears both."""
+        if text is None:
+            self._views.remove_class("protattn-stale")
+            self.sequence.remove_class("protattn-stale")
+            self.status.value = ""
+        else:
+            self._views.add_class("protattn-stale")
+            self.sequence.add_class("protattn-stale")
+            self.status.value = f'<span class="protattn-busy">{html.escape(text)}</span>'
+
+    @property
+    def busy(self) -> bool:
+        """True while the views show stale data (a chain switch is being computed)."""
+        return "protattn-stale" in self._views._dom_classes
+
+    # -- export buttons ---------------------------------------------------------------------
+
+    def export_name(self, fmt: str) -> Path:
+        """Where the ``fmt`` button writes: e.g. ``export_dir/1vfb_complex_B_4-6.png``."""
+        stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", f"{self.structure.name}_{self.chain}")
+        if fmt != "html":
+            stem += f"_{self.attention.label(self.layer, self.head)}"
+        return self.export_dir / f"{stem}.{fmt}"
+
+    def _export(self, fmt: str) -> Path | None:
+        path = self.export_name(fmt)
+        self._set_busy(f"writing {path.name} ...")
+        try:
+            written = self.to_html(path) if fmt == "html" else self.save_figure(path)
+        except (ProtAttnError, OSError) as error:
+            self._set_busy(None)
+            self.status.value = f'<span style="color:#a00">{html.escape(str(error))}</span>'
+            return None
+        self._set_busy(None)
+        link = html.escape(os.path.relpath(written) if not written.is_absolute() or
+                           str(written).startswith(os.getcwd()) else str(written))
+        self.status.value = (f'saved <a href="{link}" download target="_blank" class="protattn-export-link">'
+                             f"{html.escape(str(written))}</a>")
+        return written
 
     # -- convenience ------------------------------------------------------------------------
 
@@ -378,6 +501,38 @@ class AttentionExplorer(SharedStateChecks, ipywidgets.VBox):
         except OSError as exc:
             raise OutputPathError(f"cannot write page {str(path)!r}: {exc.strerror or exc}") from None
         return path
+
+
+@contextlib.contextmanager
+def _busy_note(text: str):
+    """Show ``text`` in the running cell's output while the block runs (in IPython only)."""
+    try:
+        from IPython import get_ipython
+        from IPython.display import HTML, display
+    except ImportError:  # pragma: no cover - IPython comes with ipywidgets
+        yield
+        return
+    shell = get_ipython()
+    if shell is None or not hasattr(shell, "kernel"):
+        yield
+        return
+    handle = display(HTML(f'<div class="protattn-busy-note" style="color:#555;font-style:italic">'
+                          f"{html.escape(text)}</div>"), display_id=True)
+    try:
+        yield
+    finally:
+        handle.update(HTML(""))
+
+
+def _domain_note(model, chain: Chain, structure: Structure) -> str:
+    """Why ``model`` is out of its domain on ``chain`` (AntiBERTy off antibodies), or ``""``."""
+    from .structure_view import antibody_chain_role
+
+    name = str(getattr(model, "name", "")).lower()
+    if "antiberty" not in name or antibody_chain_role(chain.sequence) is not None:
+        return ""
+    return (f"AntiBERTy is an antibody model, but chain {chain.chain_id} of {structure.name} does not look "
+            f"like an antibody chain (no J-region motif): its attention may mean little.")
 
 
 def _interface_tracks(structure: Structure, chain_id: str) -> dict[str, object]:

@@ -31,18 +31,24 @@ from typing import Any
 
 import ipywidgets
 import numpy as np
-from traitlets import Bytes, Dict, Float, Int, List, Unicode, observe
+from traitlets import Bool, Bytes, Dict, Float, Int, List, Unicode, observe
 
 from ..attention import Attention
 from ..structures import Chain, Structure, load_structure
 from ._checks import AttentionMismatchError, EdgeModeTrait, SharedStateChecks, check_attention_chain
 from ._nglview_compat import NGLWidget
 
-__all__ = ["StructureAttentionView", "AttentionNGLWidget", "AttentionMismatchError", "ngl_residue_key", "ngl_structure_text"]
+__all__ = ["StructureAttentionView", "AttentionNGLWidget", "AttentionMismatchError", "ngl_residue_key",
+           "ngl_structure_text", "antibody_chain_role", "chain_legend", "CHAIN_COLORS"]
 
 #: Colour maps (matplotlib names and the part of each that is used) for edges and residues.
 EDGE_COLORMAP = ("YlOrRd", 0.35, 1.0)
 RECEIVED_COLORMAP = ("Blues", 0.12, 1.0)
+#: Colours of the chains other than the attention chain, in turn: Paul Tol's colour-blind safe
+#: "muted" set without its blues and reds (the attention chain is blue, the edges yellow to red).
+CHAIN_COLORS = ("#44aa99", "#ddcc77", "#aa4499", "#999933", "#882255", "#bbbbbb")
+#: J-region motifs after CDR3: "WGxG" in heavy chains, "FGxG" in light chains (IMGT J-TRP / J-PHE).
+_J_MOTIFS = (("heavy chain", re.compile(r"WG.G")), ("light chain", re.compile(r"FG.G")))
 _RESIDUE_ID = re.compile(r"^(-?\d+)(\D*)$")
 _PICKED_NAME = re.compile(r"(?:\])?(-?\d+)(?:\^([^:.]+))?:")
 
@@ -54,6 +60,47 @@ def ngl_residue_key(residue_id: str) -> str:
         raise ValueError(f"not an author residue id: {residue_id!r}")
     number, insertion = match.groups()
     return f"{number}^{insertion}" if insertion else number
+
+
+def antibody_chain_role(sequence: str) -> str | None:
+    """``"heavy chain"``, ``"light chain"`` or ``None``: an antibody variable domain's J motif.
+
+    The motif (``WGxG`` / ``FGxG``) closes CDR3 about 95-125 residues into a variable
+    domain; a chain with it there is taken for an antibody chain.  A heuristic: it
+    names chains in a legend and warns when an antibody model meets another protein.
+    """
+    for role, motif in _J_MOTIFS:
+        if any(85 <= m.start() <= 135 for m in motif.finditer(sequence)):
+            return role
+    return None
+
+
+def chain_legend(structure: Structure, attention_chain: str) -> list[dict]:
+    """One legend line per protein chain: ``{"id", "label", "color", "attention"}``.
+
+    Labels say what a chain is where that is known: ``"H: attention chain (heavy chain)"``,
+    ``"L: light chain"``, and ``"A: antigen"`` for the other chains of a structure
+    with antibody chains.  Colours are :data:`CHAIN_COLORS` in turn (the attention
+    chain's entry is blue: it is drawn by attention received).
+    """
+    roles = {c.chain_id: antibody_chain_role(c.sequence) for c in structure}
+    has_antibody = any(roles.values())
+    lines, k = [], 0
+    for chain_id, role in roles.items():
+        if role is None and has_antibody:
+            role = "antigen"
+        attention = chain_id == attention_chain
+        if attention:
+            label, color = f"{chain_id}: attention chain" + (f" ({role})" if role else ""), "#2171b5"
+        else:
+            label, color = f"{chain_id}: {role or 'chain ' + chain_id}", CHAIN_COLORS[k % len(CHAIN_COLORS)]
+            k += 1
+        lines.append({"id": chain_id, "label": label, "color": color, "attention": attention})
+    return lines
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 def _colormap_bytes() -> bytes:
@@ -109,6 +156,12 @@ class AttentionNGLWidget(NGLWidget):
     _pa_received = Bytes().tag(sync=True)
     _pa_selected = Int(-1).tag(sync=True)
     _pa_label = Unicode().tag(sync=True)
+    _pa_residue_labels = List(Unicode()).tag(sync=True)
+    _pa_residue_stats = Bytes().tag(sync=True)
+    _pa_chains = List(Dict()).tag(sync=True)
+    _pa_threshold = Float(0.0).tag(sync=True)
+    _pa_directed = Bool(False).tag(sync=True)
+    _pa_focus = Bool(False).tag(sync=True)
 
 
 class StructureAttentionView(SharedStateChecks, ipywidgets.VBox):
@@ -131,7 +184,9 @@ class StructureAttentionView(SharedStateChecks, ipywidgets.VBox):
         0-based index into the chain's residues.
     max_edges : int
         Draw at most this many edges, the strongest (a threshold of 0 would
-        otherwise draw every pair).
+        otherwise draw every pair); the caption says when the cap applies.
+    focus : bool
+        Draw only the selected residue's edges (also the view's "focus" button).
     height : str
         CSS height of the view.
 
@@ -158,10 +213,11 @@ class StructureAttentionView(SharedStateChecks, ipywidgets.VBox):
     threshold = Float(0.1)
     mode = EdgeModeTrait("max")
     selected_residue = Int(None, allow_none=True)
+    focus = Bool(False)
 
     def __init__(self, structure: Structure | str, attention: Attention, *, layer: int = 0,
                  head: int = 0, threshold: float = 0.1, mode: str = "max",
-                 selected_residue: int | None = None, max_edges: int = 2000,
+                 selected_residue: int | None = None, max_edges: int = 2000, focus: bool = False,
                  height: str = "420px", **kwargs: Any) -> None:
         if not isinstance(structure, Structure):
             structure = load_structure(structure)
@@ -184,12 +240,17 @@ class StructureAttentionView(SharedStateChecks, ipywidgets.VBox):
         self.ngl._pa_residue_keys = list(self._key_to_index)
         self.ngl._pa_ca = np.nan_to_num(self.chain.ca, nan=0.0).astype("<f4").tobytes()
         self.ngl._pa_colormaps = _colormap_bytes()
+        self.ngl._pa_residue_labels = [f"{n} {r}" for n, r in zip(self.chain.residue_names, self.chain.residue_ids)]
+        self.ngl._pa_chains = chain_legend(structure, self.chain.chain_id)
+        self.ngl._pa_style = {"max_edges": self.max_edges}
+        self.ngl._pa_focus = bool(focus)
         import nglview
 
         self.ngl.add_structure(
             nglview.TextStructure(ngl_structure_text(structure), ext=structure.format), default_representation=False
         )
         self.ngl.observe(self._on_picked, "picked")
+        self.ngl.observe(self._on_focus_button, "_pa_focus")
         self.ngl.observe(self._on_view_ids, "_ngl_view_id")
         self._send_script()
 
@@ -198,6 +259,7 @@ class StructureAttentionView(SharedStateChecks, ipywidgets.VBox):
             self.layer, self.head = layer, head
             self.threshold, self.mode = threshold, mode
             self.selected_residue = selected_residue
+            self.focus = bool(focus)
         self._live = True
         self._send_head()
         self._send_selection()
@@ -240,6 +302,13 @@ class StructureAttentionView(SharedStateChecks, ipywidgets.VBox):
         if self._ready():
             self._send_head()
 
+    @observe("focus")
+    def _on_focus(self, change) -> None:
+        self.ngl._pa_focus = bool(change["new"])
+
+    def _on_focus_button(self, change) -> None:
+        self.focus = bool(change["new"])
+
     @observe("selected_residue")
     def _on_selection_change(self, change) -> None:
         if self._ready():
@@ -257,12 +326,18 @@ class StructureAttentionView(SharedStateChecks, ipywidgets.VBox):
         self.edges = edges[: self.max_edges]
         weights = np.clip(self.edges[:, 2], 0.0, 1.0)
         received = attention.received(self.layer, self.head)
+        matrix = attention.head(self.layer, self.head)
+        target = matrix.argmax(axis=1) if matrix.size else np.zeros(0, dtype=np.intp)
+        stats = np.stack([received, target, matrix[np.arange(len(target)), target]]).astype("<f4")
         top = float(received.max()) if received.size else 0.0
         received = received / top if top > 0 else np.zeros_like(received)
         with self.ngl.hold_sync():  # one "update" message for all of it
             self.ngl._pa_edges = self.edges[:, :2].astype("<u2").tobytes()
             self.ngl._pa_weights = np.round(weights * 255).astype(np.uint8).tobytes()
             self.ngl._pa_received = np.round(received * 255).astype(np.uint8).tobytes()
+            self.ngl._pa_residue_stats = stats.tobytes()
+            self.ngl._pa_threshold = float(self.threshold)
+            self.ngl._pa_directed = self.mode == "directed"
             self.ngl._pa_label = self.caption()
 
     def _send_selection(self) -> None:
@@ -272,11 +347,22 @@ class StructureAttentionView(SharedStateChecks, ipywidgets.VBox):
             self.ngl._pa_label = self.caption()
 
     def caption(self) -> str:
-        """The line shown in the view's corner, e.g. ``"antiberty 4-6 (max): 23 edges >= 0.30"``."""
-        text = (f"{self.attention.model_name} {self.attention.label(self.layer, self.head)} "
-                f"({self.mode}): {len(self.edges)} edges \u2265 {self.threshold:.2f}")
-        if self.n_edges_above_threshold > len(self.edges):
-            text += f" (strongest of {self.n_edges_above_threshold})"
+        """The line shown in the view's corner, e.g. ``"AntiBERTy 4-6 (max): 23 edges >= 0.30"``.
+
+        Says when the ``max_edges`` cap applies (``"2000 strongest of 5123 edges"``) and,
+        for a head with no edge at the threshold, to lower it.
+        """
+        from ..figures import model_display_name
+
+        shown, total = len(self.edges), self.n_edges_above_threshold
+        head = (f"{model_display_name(self.attention.model_name)} "
+                f"{self.attention.label(self.layer, self.head)} ({self.mode})")
+        if total > shown:
+            text = f"{head}: {shown} strongest of {total} edges \u2265 {self.threshold:.2f} (cap {self.max_edges})"
+        else:
+            text = f"{head}: {_plural(shown, 'edge')} \u2265 {self.threshold:.2f}"
+        if total == 0:
+            text += ": lower the threshold"
         if self.selected_residue is not None:
             i = self.selected_residue
             text += (f" | selected {self.chain.chain_id} {self.chain.residue_names[i]} "

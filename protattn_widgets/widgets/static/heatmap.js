@@ -48,6 +48,37 @@ function cssColor(table, q) {
   return `rgb(${table[k]},${table[k + 1]},${table[k + 2]})`;
 }
 
+// js/lib/keys.js
+function stepHead(key, layer, head, nLayers, nHeads) {
+  const clamp = (v, n) => Math.min(Math.max(v, 0), n - 1);
+  switch (key) {
+    case "ArrowLeft":
+      return { layer, head: clamp(head - 1, nHeads) };
+    case "ArrowRight":
+      return { layer, head: clamp(head + 1, nHeads) };
+    case "ArrowUp":
+      return { layer: clamp(layer - 1, nLayers), head };
+    case "ArrowDown":
+      return { layer: clamp(layer + 1, nLayers), head };
+    default:
+      return null;
+  }
+}
+var NAV_KEYS = /* @__PURE__ */ new Set(["ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown", "Home", "End", "PageUp", "PageDown"]);
+var KEYS_CLASS = "protattn-keys";
+function guardShortcuts(win = typeof window !== "undefined" ? window : null) {
+  if (!win || win.__protattnKeyGuard) return false;
+  win.__protattnKeyGuard = true;
+  win.addEventListener("keydown", (event) => {
+    const target = event.target;
+    if (!NAV_KEYS.has(event.key) || !target || typeof target.closest !== "function") return;
+    if (!target.closest(`.${KEYS_CLASS}`) || target.hasAttribute("data-lm-suppress-shortcuts")) return;
+    target.setAttribute("data-lm-suppress-shortcuts", "");
+    win.setTimeout(() => target.removeAttribute("data-lm-suppress-shortcuts"), 0);
+  }, true);
+  return true;
+}
+
 // js/lib/dom.js
 function sizeCanvas(canvas, width, height) {
   const dpr = typeof window !== "undefined" && window.devicePixelRatio || 1;
@@ -110,11 +141,17 @@ function showCanvasTooltip(tip, root, canvas, p, text) {
   showTooltip(tip, root, { x: p.x + box.left - rootBox.left, y: p.y + box.top - rootBox.top }, text);
 }
 function connect(el, model, subscriptions, listeners) {
+  guardShortcuts();
+  if (el.classList) el.classList.add(KEYS_CLASS);
+  const wrapped = listeners.map(([target, type, handler]) => [target, type, type !== "keydown" ? handler : (event) => {
+    handler(event);
+    if (event.defaultPrevented) event.stopPropagation();
+  }]);
   for (const [traits, handler] of subscriptions) for (const t of traits) model.on(`change:${t}`, handler);
-  for (const [target, type, handler] of listeners) target.addEventListener(type, handler);
+  for (const [target, type, handler] of wrapped) target.addEventListener(type, handler);
   return () => {
     for (const [traits, handler] of subscriptions) for (const t of traits) model.off(`change:${t}`, handler);
-    for (const [target, type, handler] of listeners) target.removeEventListener(type, handler);
+    for (const [target, type, handler] of wrapped) target.removeEventListener(type, handler);
     delete el.protattnView;
   };
 }
@@ -152,23 +189,6 @@ function formatWeight(value) {
 }
 function pairTooltip(chainId, names, ids, i, j, value) {
   return `${residueLabel(chainId, names, ids, i)} -> ${residueLabel(chainId, names, ids, j)}: ${formatWeight(value)}`;
-}
-
-// js/lib/keys.js
-function stepHead(key, layer, head, nLayers, nHeads) {
-  const clamp = (v, n) => Math.min(Math.max(v, 0), n - 1);
-  switch (key) {
-    case "ArrowLeft":
-      return { layer, head: clamp(head - 1, nHeads) };
-    case "ArrowRight":
-      return { layer, head: clamp(head + 1, nHeads) };
-    case "ArrowUp":
-      return { layer: clamp(layer - 1, nLayers), head };
-    case "ArrowDown":
-      return { layer: clamp(layer + 1, nLayers), head };
-    default:
-      return null;
-  }
 }
 
 // js/lib/zoom.js

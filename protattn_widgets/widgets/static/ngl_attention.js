@@ -18,7 +18,14 @@
 //   _pa_weights      bytes        uint8 (k,) edge weight * 255
 //   _pa_received     bytes        uint8 (L,) attention received / its maximum * 255
 //   _pa_selected     int          selected residue index, -1 for none
-//   _pa_label        str          caption shown in the corner
+//   _pa_label        str          caption shown in the corner (edge count, cap, 0-edge hint)
+//   _pa_residue_labels [str] (L) e.g. "TYR 52A": the selected residue's 3D label, hover text
+//   _pa_residue_stats bytes       float32 (3, L): attention received (column sum), the residue
+//                                 it attends to most (row argmax, as a float) and that weight
+//   _pa_chains       [{id, label, color, attention}]  one colour per chain, the legend's lines
+//   _pa_threshold    float        the threshold (edge legend)
+//   _pa_directed     bool         edges are i -> j (row attends to column): drawn as arrows
+//   _pa_focus        bool         draw only the selected residue's edges (the "focus" button sets it)
 (function (view, N) {
   "use strict";
   if (!view || !view.stage || !N) {
@@ -37,6 +44,7 @@
     cartoon: null,
     highlight: null,
     edgeBuffer: null,  // one CylinderBuffer for all edges, replaced per update
+    arrowBuffer: null, // directed mode: one ConeBuffer of arrow heads
     residueOf: null,   // Int32Array: NGL residue index -> our residue index or -1
     atomsOf: [],       // our residue index -> NGL atom indices
     caAtomOf: [],      // our residue index -> NGL atom index of CA or -1
@@ -74,9 +82,13 @@
   }
   function style() {
     return Object.assign(
-      { other_color: 0xd9d9d9, highlight_color: "#e7298a", min_radius: 0.15, max_radius: 0.6 },
+      { other_color: 0xd9d9d9, highlight_color: "#e7298a", min_radius: 0.15, max_radius: 0.6,
+        ligand_color: "#5f6b7a", max_edges: 0 },
       model.get("_pa_style") || {}
     );
+  }
+  function hexNumber(color) {
+    return typeof color === "number" ? color : parseInt(String(color).replace("#", ""), 16);
   }
 
   function setup(component) {
@@ -102,24 +114,44 @@
       });
     }, new N.Selection("/" + modelIndex));
 
-    const other = style().other_color;
+    const other = hexNumber(style().other_color);
+    // One colour per chain (colour-blind safe, from Python); the attention chain by attention received.
+    const chainColor = new Map((model.get("_pa_chains") || []).map((c) => [c.id, hexNumber(c.color)]));
     state.schemeId = N.ColormakerRegistry.addScheme(function () {
       this.atomColor = function (atom) {
         const i = state.residueOf[atom.residueIndex];
-        return i >= 0 ? state.colors[i] : other;
+        if (i >= 0) return state.colors[i];
+        const c = chainColor.get(atom.chainname);
+        return c === undefined ? other : c;
       };
     }, "protattn-received");
     const model_sele = "/" + modelIndex;
+    state.modelSele = model_sele;
     state.cartoon = component.addRepresentation("cartoon", {
       name: "protattn-cartoon", sele: "polymer and " + model_sele, color: state.schemeId,
     });
-    component.addRepresentation("ball+stick", {
-      name: "protattn-ligands", sele: "ligand and " + model_sele,
+    // Ligands as small spheres of one slate colour: never mistaken for the (cylinder) edges.
+    component.addRepresentation("spacefill", {
+      name: "protattn-ligands", sele: "(ligand or ion) and not water and " + model_sele,
+      color: style().ligand_color, radiusScale: 0.45,
     });
-    state.highlight = component.addRepresentation("ball+stick", {
-      name: "protattn-selected", sele: "NONE", color: style().highlight_color,
-      radiusScale: 2.0, multipleBond: "off",
+    state.highlight = component.addRepresentation("spacefill", {
+      name: "protattn-selected", sele: "NONE", color: style().highlight_color, radiusScale: 0.9,
     });
+    state.selectedLabel = component.addRepresentation("label", {
+      name: "protattn-selected-label", sele: "NONE", labelType: "text", labelText: {},
+      color: "#111111", showBackground: true, backgroundColor: "#ffffff", backgroundOpacity: 0.85,
+      fixedSize: true, radiusType: "size", radiusSize: 14, zOffset: 8, attachment: "bottom-center",
+      fontWeight: "bold", depthWrite: false,
+    });
+    // Picking selects without moving the camera, and NGL's own atom tooltip gives way to ours.
+    if (stage.mouseControls) {
+      stage.mouseControls.remove("clickPick-left");
+      stage.mouseControls.remove("hoverPick");
+    }
+    if (view.$pickingInfo && view.$pickingInfo.hide) view.$pickingInfo.hide();  // nglview's fixed "Atom: ..." text
+    stage.signals.hovered.add(onHover);
+    drawLegend();
     // The view was loaded without nglview's default representation, hence without its autoView.
     component.autoView(model_sele);
     redraw();
@@ -144,38 +176,67 @@
     const cmap = colormapHex(0);
     const s = style();
     const k = Math.min(weights.length, pairs.length >> 1);
-    const position1 = new Float32Array(3 * k);
-    const position2 = new Float32Array(3 * k);
-    const color = new Float32Array(3 * k);
-    const radius = new Float32Array(k);
+    const directed = !!model.get("_pa_directed");
+    const selected = model.get("_pa_selected");
+    const focus = !!model.get("_pa_focus") && selected >= 0;
+    // Directed edges are arrows i -> j: a shaft to SHAFT of the way, then a cone to the CA of j.
+    const SHAFT = 0.68;
+    const kept = [];
     for (let e = 0; e < k; e++) {
+      if (focus && pairs[2 * e] !== selected && pairs[2 * e + 1] !== selected) continue;
+      kept.push(e);
+    }
+    const m = kept.length;
+    const position1 = new Float32Array(3 * m);
+    const position2 = new Float32Array(3 * m);
+    const color = new Float32Array(3 * m);
+    const radius = new Float32Array(m);
+    const tip1 = directed ? new Float32Array(3 * m) : null;
+    const tip2 = directed ? new Float32Array(3 * m) : null;
+    const tipRadius = directed ? new Float32Array(m) : null;
+    for (let n = 0; n < m; n++) {
+      const e = kept[n];
       const i = pairs[2 * e], j = pairs[2 * e + 1], q = weights[e];
       for (let d = 0; d < 3; d++) {
-        position1[3 * e + d] = ca[3 * i + d];
-        position2[3 * e + d] = ca[3 * j + d];
+        const a = ca[3 * i + d], b = ca[3 * j + d];
+        position1[3 * n + d] = a;
+        position2[3 * n + d] = directed ? a + SHAFT * (b - a) : b;
+        if (directed) {
+          tip1[3 * n + d] = a + SHAFT * (b - a);
+          tip2[3 * n + d] = a + 0.97 * (b - a);
+        }
       }
       const hex = cmap[q];
-      color[3 * e] = ((hex >> 16) & 255) / 255;
-      color[3 * e + 1] = ((hex >> 8) & 255) / 255;
-      color[3 * e + 2] = (hex & 255) / 255;
-      radius[e] = s.min_radius + (s.max_radius - s.min_radius) * (q / 255);
+      color[3 * n] = ((hex >> 16) & 255) / 255;
+      color[3 * n + 1] = ((hex >> 8) & 255) / 255;
+      color[3 * n + 2] = (hex & 255) / 255;
+      radius[n] = s.min_radius + (s.max_radius - s.min_radius) * (q / 255);
+      if (directed) tipRadius[n] = Math.max(2.4 * radius[n], 0.5);
     }
-    // The buffer goes straight to the viewer, not into a new stage component:
+    // The buffers go straight to the viewer, not into a new stage component:
     // adding/removing components makes nglview sync component counts and
     // representation dicts back to the kernel on every update.
-    if (state.edgeBuffer) {
-      stage.viewer.remove(state.edgeBuffer);
-      state.edgeBuffer.dispose();
-      state.edgeBuffer = null;
+    for (const buffer of [state.edgeBuffer, state.arrowBuffer]) {
+      if (!buffer) continue;
+      stage.viewer.remove(buffer);
+      buffer.dispose();
     }
-    if (k > 0) {
+    state.edgeBuffer = state.arrowBuffer = null;
+    if (m > 0) {
       state.edgeBuffer = new N.CylinderBuffer(
         { position1: position1, position2: position2, color: color, color2: color, radius: radius },
         { radialSegments: 12, disableImpostor: false }
       );
       stage.viewer.add(state.edgeBuffer);
+      if (directed && N.ConeBuffer) {
+        state.arrowBuffer = new N.ConeBuffer(
+          { position1: tip1, position2: tip2, color: color, radius: tipRadius }, { radialSegments: 16 });
+        stage.viewer.add(state.arrowBuffer);
+      }
     }
-    state.nEdges = k;
+    state.nEdges = m;
+    state.arrows = directed && m > 0 && !!state.arrowBuffer ? m : 0;
+    drawEdgeLegend(directed, focus);
     state.drawnEdges += 1;
     state.edgeChecksum = fnv1a([pairBytes, weights], [4 * k, k]);
   }
@@ -187,34 +248,210 @@
     state.cartoon.update({ color: true });
   }
 
+  function residueName(i) {
+    const names = model.get("_pa_residue_labels") || [];
+    const chain = model.get("_pa_chain");
+    return `${chain} ${names[i] || (model.get("_pa_residue_keys") || [])[i] || i + 1}`;
+  }
+
   function highlight() {
     const i = model.get("_pa_selected");
     const atoms = i >= 0 && i < state.atomsOf.length ? state.atomsOf[i] : [];
     if (atoms.length) {
       state.highlight.setSelection("@" + atoms.join(","));
       state.highlight.setVisibility(true);
+      const anchor = state.caAtomOf[i] >= 0 ? state.caAtomOf[i] : atoms[0];
+      state.selectedLabel.setParameters({ labelText: { [anchor]: residueName(i) } });
+      state.selectedLabel.setSelection("@" + anchor);
+      state.selectedLabel.setVisibility(true);
     } else {
       state.highlight.setVisibility(false);
       state.highlight.setSelection("NONE");
+      state.selectedLabel.setVisibility(false);
+      state.selectedLabel.setSelection("NONE");
+    }
+    buttons.centre.disabled = !atoms.length;
+    buttons.focus.disabled = !atoms.length;
+  }
+
+  // -- the overlay: caption, chain legend, edge legend, buttons, hover tooltip -------------
+  const host = view.$container ? view.$container[0] : el;
+  if (host.style && !host.style.position) host.style.position = "relative";
+  const overlayCss = "position:absolute;font:12px sans-serif;color:#222;z-index:10;";
+  const panel = "background:rgba(255,255,255,0.82);border-radius:3px;padding:2px 6px;";
+  function box(className, css, parent = host) {
+    const d = document.createElement("div");
+    d.className = className;
+    d.style.cssText = overlayCss + css;
+    parent.appendChild(d);
+    return d;
+  }
+  const label = box("protattn-label", "bottom:6px;left:8px;right:170px;pointer-events:none;" + panel);
+  const chainLegend = box("protattn-chain-legend", "top:6px;left:8px;pointer-events:none;line-height:1.5;" + panel);
+  const edgeLegend = box("protattn-edge-legend", "bottom:6px;right:8px;pointer-events:none;width:150px;" + panel);
+  const toolbar = box("protattn-toolbar", "top:6px;right:8px;display:flex;gap:4px;");
+  const tooltip = box("protattn-ngl-tooltip", "display:none;pointer-events:none;z-index:20;max-width:320px;" +
+    "background:rgba(255,255,255,0.95);border:1px solid #bbb;border-radius:3px;padding:2px 6px;white-space:nowrap;");
+  function button(name, text, title, onClick) {
+    const b = document.createElement("button");
+    b.type = "button";
+    b.className = "protattn-ngl-button protattn-" + name;
+    b.textContent = text;
+    b.title = title;
+    b.setAttribute("aria-label", title);
+    b.style.cssText = "font:12px sans-serif;padding:1px 7px;border:1px solid #aaa;border-radius:3px;" +
+      "background:#fff;cursor:pointer;";
+    b.addEventListener("click", (event) => { event.stopPropagation(); onClick(); });
+    toolbar.appendChild(b);
+    return b;
+  }
+  const buttons = {
+    focus: button("focus", "focus", "Show only the selected residue's edges", () => {
+      model.set("_pa_focus", !model.get("_pa_focus"));
+      if (model.save_changes) model.save_changes();
+    }),
+    centre: button("centre", "centre", "Centre the view on the selected residue", () => centreOnSelection()),
+    reset: button("reset", "reset view", "Show the whole structure again", () => resetView()),
+  };
+  function centreOnSelection() {
+    const i = model.get("_pa_selected");
+    const atoms = i >= 0 && i < state.atomsOf.length ? state.atomsOf[i] : [];
+    if (!state.component || !atoms.length) return;
+    state.component.autoView("@" + atoms.join(","), 400);
+    state.centred = (state.centred || 0) + 1;
+  }
+  function resetView() {
+    if (!state.component) return;
+    state.component.autoView(state.modelSele, 300);
+    state.resets = (state.resets || 0) + 1;
+  }
+  function drawLabel() {
+    label.textContent = model.get("_pa_label") || "";
+    const focused = !!model.get("_pa_focus");
+    buttons.focus.setAttribute("aria-pressed", focused ? "true" : "false");
+    buttons.focus.style.background = focused ? "#fde0ef" : "#fff";
+    buttons.focus.style.fontWeight = focused ? "bold" : "normal";
+  }
+  function drawLegend() {
+    chainLegend.textContent = "";
+    const chains = model.get("_pa_chains") || [];
+    const blues = colormapHex(1);
+    const css = (h) => "#" + h.toString(16).padStart(6, "0");
+    for (const c of chains) {
+      const line = document.createElement("div");
+      line.className = "protattn-chain" + (c.attention ? " protattn-attention-chain" : "");
+      const chip = document.createElement("span");
+      chip.style.cssText = "display:inline-block;width:14px;height:10px;margin-right:5px;vertical-align:middle;" +
+        "border:1px solid #777;" + (c.attention
+          ? `background:linear-gradient(90deg,${css(blues[0])},${css(blues[255])});`
+          : `background:${c.color};`);
+      line.appendChild(chip);
+      line.appendChild(document.createTextNode(c.label));
+      if (c.attention) line.style.fontWeight = "bold";
+      chainLegend.appendChild(line);
+    }
+    if (state.component && state.component.structure) {
+      const ligands = state.component.structure.getView(new N.Selection("(ligand or ion) and not water and " + state.modelSele));
+      if (ligands.atomCount > 0) {
+        const line = document.createElement("div");
+        line.className = "protattn-chain protattn-ligand-legend";
+        const dot = document.createElement("span");
+        dot.style.cssText = "display:inline-block;width:10px;height:10px;border-radius:50%;margin:0 7px 0 2px;" +
+          `vertical-align:middle;background:${style().ligand_color};`;
+        line.appendChild(dot);
+        line.appendChild(document.createTextNode("ligands"));
+        chainLegend.appendChild(line);
+      }
+    }
+    chainLegend.style.display = chainLegend.childNodes.length ? "block" : "none";
+  }
+  function drawEdgeLegend(directed, focus) {
+    const cmap = colormapHex(0);
+    const t = Number(model.get("_pa_threshold") || 0);
+    const stops = [0, 64, 128, 192, 255].map((q) => "#" + cmap[q].toString(16).padStart(6, "0")).join(",");
+    edgeLegend.textContent = "";
+    const title = document.createElement("div");
+    title.textContent = directed ? "edge i \u2192 j: i attends to j" : "edge weight (colour, width)";
+    const bar = document.createElement("div");
+    bar.className = "protattn-edge-scale";
+    // A wedge: the edge gets wider as well as darker with its weight.
+    bar.style.cssText = `height:9px;margin:2px 0;background:linear-gradient(90deg,${stops});` +
+      "clip-path:polygon(0 70%,100% 0,100% 100%,0 100%);";
+    const ticks = document.createElement("div");
+    ticks.style.cssText = "display:flex;justify-content:space-between;font-size:11px;";
+    for (const text of [t.toFixed(2), "1.00"]) {
+      const span = document.createElement("span");
+      span.textContent = text;
+      ticks.appendChild(span);
+    }
+    edgeLegend.append(title, bar, ticks);
+    if (focus) {
+      const note = document.createElement("div");
+      note.textContent = `focus: ${residueName(model.get("_pa_selected"))} only`;
+      edgeLegend.appendChild(note);
     }
   }
 
-  const label = document.createElement("div");
-  label.className = "protattn-label";
-  label.style.cssText =
-    "position:absolute;bottom:6px;left:8px;padding:1px 6px;font:12px sans-serif;" +
-    "background:rgba(255,255,255,0.75);pointer-events:none;z-index:10;";
-  (view.$container ? view.$container[0] : el).appendChild(label);
-  function drawLabel() {
-    label.textContent = model.get("_pa_label") || "";
+  // The pointer's position in the overlay, for the hover tooltip.
+  const pointer = { x: 0, y: 0 };
+  host.addEventListener("mousemove", (event) => {
+    const b = host.getBoundingClientRect();
+    pointer.x = event.clientX - b.left;
+    pointer.y = event.clientY - b.top;
+  });
+  host.addEventListener("mouseleave", () => { tooltip.style.display = "none"; });
+  function hoverText(atom) {
+    const i = state.residueOf[atom.residueIndex];
+    const resno = atom.inscode ? `${atom.resno}${atom.inscode}` : String(atom.resno);
+    const chains = model.get("_pa_chains") || [];
+    const chain = chains.find((c) => c.id === atom.chainname);
+    if (i === undefined || i < 0) {
+      const what = chain ? chain.label : (atom.isPolymer && atom.isPolymer() ? `chain ${atom.chainname}` : "ligand");
+      return `${atom.chainname} ${atom.resname} ${resno} (author id) \u00b7 ${what}`;
+    }
+    const stats = typed(Float32Array, "_pa_residue_stats");
+    const n = state.colors.length;
+    let text = `${atom.chainname} ${atom.resname} ${resno} (author id; residue ${i + 1} of ${n})`;
+    if (stats.length >= 3 * n) {
+      const received = stats[i], target = Math.round(stats[n + i]), weight = stats[2 * n + i];
+      text += ` \u00b7 receives ${received.toFixed(2)}`;
+      if (target >= 0 && target < n) text += ` \u00b7 gives most to ${residueName(target)} (${weight.toFixed(2)})`;
+    }
+    return text;
+  }
+  function onHover(picked) {
+    const atom = picked && (picked.atom || (picked.bond && picked.bond.atom1));
+    if (!atom) {
+      tooltip.style.display = "none";
+      return;
+    }
+    tooltip.textContent = hoverText(atom);
+    tooltip.style.display = "block";
+    const maxX = (host.clientWidth || 400) - tooltip.offsetWidth - 4;
+    tooltip.style.left = `${Math.max(0, Math.min(pointer.x + 12, maxX))}px`;
+    tooltip.style.top = `${Math.max(0, pointer.y + 14)}px`;
+    state.hovers = (state.hovers || 0) + 1;
+  }
+
+  // The user may resize the view (CSS resize on its box): NGL follows.
+  if (typeof ResizeObserver !== "undefined") {
+    let size = "";
+    new ResizeObserver(() => {
+      const now = `${el.clientWidth}x${el.clientHeight}`;
+      if (now !== size && el.clientWidth > 0 && el.clientHeight > 0) {
+        size = now;
+        stage.handleResize();
+      }
+    }).observe(el);
   }
 
   function redraw(changed) {
     if (!state.component) return;
     const all = !changed;
-    if (all || changed.edges) drawEdges();
+    if (all || changed.edges || (changed.selected && model.get("_pa_focus"))) drawEdges();
     if (all || changed.received) colorResidues();
     if (all || changed.selected) highlight();
+    if (all || changed.chains) drawLegend();
     drawLabel();
     state.updates += 1;
     stage.viewer.requestRender();
@@ -229,9 +466,10 @@
 
   view.listenTo(model, "change", function () {
     redraw({
-      edges: model.hasChanged("_pa_edges") || model.hasChanged("_pa_weights") || model.hasChanged("_pa_ca"),
+      edges: ["_pa_edges", "_pa_weights", "_pa_ca", "_pa_directed", "_pa_focus", "_pa_threshold"].some((t) => model.hasChanged(t)),
       received: model.hasChanged("_pa_received") || model.hasChanged("_pa_colormaps"),
       selected: model.hasChanged("_pa_selected"),
+      chains: model.hasChanged("_pa_chains"),
     });
   });
 
@@ -260,6 +498,12 @@
         // NGL has drawn a frame since the last redraw, with no representation build pending.
         painted: !!state.component && state.paintedUpdate === state.updates,
         selected: model.get("_pa_selected"), mappedResidues: state.atomsOf.filter((a) => a.length).length,
+        arrows: state.arrows || 0, focus: !!model.get("_pa_focus"), hovers: state.hovers || 0,
+        centred: state.centred || 0, resets: state.resets || 0,
+        tooltip: tooltip.style.display === "block" ? tooltip.textContent : null,
+        legend: chainLegend.textContent, edgeLegend: edgeLegend.textContent,
+        selectedLabelVisible: !!(state.selectedLabel && state.selectedLabel.getVisibility()),
+        cameraPosition: stage.viewerControls ? stage.viewerControls.position.toArray() : null,
       };
     },
   };

@@ -49,6 +49,22 @@ function textColorOn(table, q) {
   return luma < 140 ? "#ffffff" : "#111111";
 }
 
+// js/lib/keys.js
+var NAV_KEYS = /* @__PURE__ */ new Set(["ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown", "Home", "End", "PageUp", "PageDown"]);
+var KEYS_CLASS = "protattn-keys";
+function guardShortcuts(win = typeof window !== "undefined" ? window : null) {
+  if (!win || win.__protattnKeyGuard) return false;
+  win.__protattnKeyGuard = true;
+  win.addEventListener("keydown", (event) => {
+    const target = event.target;
+    if (!NAV_KEYS.has(event.key) || !target || typeof target.closest !== "function") return;
+    if (!target.closest(`.${KEYS_CLASS}`) || target.hasAttribute("data-lm-suppress-shortcuts")) return;
+    target.setAttribute("data-lm-suppress-shortcuts", "");
+    win.setTimeout(() => target.removeAttribute("data-lm-suppress-shortcuts"), 0);
+  }, true);
+  return true;
+}
+
 // js/lib/dom.js
 function sizeCanvas(canvas, width, height) {
   const dpr = typeof window !== "undefined" && window.devicePixelRatio || 1;
@@ -111,11 +127,17 @@ function showCanvasTooltip(tip, root, canvas, p, text) {
   showTooltip(tip, root, { x: p.x + box.left - rootBox.left, y: p.y + box.top - rootBox.top }, text);
 }
 function connect(el, model, subscriptions, listeners) {
+  guardShortcuts();
+  if (el.classList) el.classList.add(KEYS_CLASS);
+  const wrapped = listeners.map(([target, type, handler]) => [target, type, type !== "keydown" ? handler : (event) => {
+    handler(event);
+    if (event.defaultPrevented) event.stopPropagation();
+  }]);
   for (const [traits, handler] of subscriptions) for (const t of traits) model.on(`change:${t}`, handler);
-  for (const [target, type, handler] of listeners) target.addEventListener(type, handler);
+  for (const [target, type, handler] of wrapped) target.addEventListener(type, handler);
   return () => {
     for (const [traits, handler] of subscriptions) for (const t of traits) model.off(`change:${t}`, handler);
-    for (const [target, type, handler] of listeners) target.removeEventListener(type, handler);
+    for (const [target, type, handler] of wrapped) target.removeEventListener(type, handler);
     delete el.protattnView;
   };
 }
