@@ -43,16 +43,17 @@ __all__ = ["StructureAttentionView", "AttentionNGLWidget", "AttentionMismatchErr
 #: Colour maps (matplotlib names and the part of each that is used) for edges and residues.
 EDGE_COLORMAP = ("YlOrRd", 0.35, 1.0)
 RECEIVED_COLORMAP = ("Blues", 0.12, 1.0)
-_RESIDUE_ID = re.compile(r"^(-?\d+)(\D*)$")
+_RESIDUE_ID = re.compile(r"^(-?\d+)(?:\^(.+)|(\D*))$")  # "52", "52A", "3^1" (a digit insertion code)
 _PICKED_NAME = re.compile(r"(?:\])?(-?\d+)(?:\^([^:.]+))?:")
 
 
 def ngl_residue_key(residue_id: str) -> str:
-    """NGL's spelling of an author residue id: ``"52A"`` -> ``"52^A"``, ``"-3"`` -> ``"-3"``."""
+    """NGL's spelling of an author residue id: ``"52A"`` -> ``"52^A"``, ``"3^1"`` -> ``"3^1"``, ``"-3"`` -> ``"-3"``."""
     match = _RESIDUE_ID.match(str(residue_id).strip())
     if match is None:
         raise ValueError(f"not an author residue id: {residue_id!r}")
-    number, insertion = match.groups()
+    number, caret_code, letter_code = match.groups()
+    insertion = caret_code or letter_code
     return f"{number}^{insertion}" if insertion else number
 
 
