@@ -146,7 +146,7 @@ class MissingResiduesWarning(UserWarning):
     """The model reads the observed residues although the author numbering suggests missing ones."""
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, eq=False)
 class ModelInput:
     """What a model reads for a chain, and where the chain's residues sit in it.
 
