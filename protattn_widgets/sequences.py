@@ -91,7 +91,7 @@ def map_onto(observed: str, target: str, expected_gaps: np.ndarray | None = None
     expected = np.zeros(max(n - 1, 0), dtype=np.int64) if expected_gaps is None else np.asarray(expected_gaps)
     cols = np.arange(m)
     best = np.where(tgt == obs[0], 0.0, -np.inf)  # leading residues may be missing at no cost
-    back = np.zeros((n, m), dtype=np.int64)
+    back = np.zeros((n, m), dtype=np.int32 if m < 2**31 else np.int64)
     for i in range(1, n):
         e = int(expected[i - 1])
         exact = np.full(m, -np.inf)

@@ -143,7 +143,7 @@ class MissingResiduesWarning(UserWarning):
     """The model reads the observed residues although the author numbering suggests missing ones."""
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, eq=False)
 class ModelInput:
     """What a model reads for a chain, and where the chain's residues sit in it.
 
@@ -712,7 +712,9 @@ def _deposited_cif(parser: MMCIFParser, text: str) -> dict[str, _Deposited]:
             return {}
     columns = ("asym_id", "seq_id", "mon_id", "pdb_seq_num", "pdb_ins_code", "pdb_strand_id")
     values = [table.get(f"_pdbx_poly_seq_scheme.{c}") for c in columns]
-    if any(v is None for v in values) or len({len(v) for v in values}) != 1:
+    if values[4] is None and values[0] is not None:  # no insertion codes at all
+        values[4] = ["?"] * len(values[0])
+    if any(not isinstance(v, list) for v in values) or len({len(v) for v in values}) != 1:
         return {}
     rows: dict[str, dict[tuple[str, str], list]] = {}
     for asym, seq, mon, num, ins, strand in zip(*values):

@@ -109,8 +109,9 @@ def test_7hvp_modified_aba_residues_stay_in_place(antiberty):
     assert len(attn) == 99
     for residue_id in ("67", "95"):
         i = chain.index_of(residue_id)
-        assert chain.residue_names[i] == "ABA" and attn.sequence[i] == "X"
+        # ABA (aminobutyric acid) reads as its parent alanine (issue 9), not as an unknown X
+        assert chain.residue_names[i] == "ABA" and attn.sequence[i] == "A"
     inputs, positions = antiberty.encode(attn.sequence)
     tokens = antiberty.tokenizer.convert_ids_to_tokens(inputs["input_ids"][0, positions])
-    assert [t for t in tokens if t == "[UNK]"] == ["[UNK]", "[UNK]"]
+    assert "[UNK]" not in tokens and [tokens[chain.index_of(r)] for r in ("67", "95")] == ["A", "A"]
     assert tokens[chain.index_of("25")] == "D"  # the catalytic Asp25 is where it should be

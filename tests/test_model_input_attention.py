@@ -26,6 +26,7 @@ CHAINS = [
     (DATA / "1hzh.pdb.gz", "K"),       # PDB SEQRES, 13 missing (two loops and the C-terminus)
     (DATA / "1atp.pdb.gz", "E"),       # no deposited sequence: observed (TPO/SEP read as T/S)
 ]
+IDS = ["1a0q-H", "1ncb-H", "1igy-A", "1hzh-K", "1atp-E"]
 
 
 def restricted_reference(chain, sequence=None) -> np.ndarray:
@@ -42,7 +43,7 @@ def attention_on_model_input(model, chain, sequence=None) -> np.ndarray:
     return values[:, :, model_input.positions[:, None], model_input.positions[None, :]]
 
 
-@pytest.mark.parametrize("path, chain_id", CHAINS)
+@pytest.mark.parametrize("path, chain_id", CHAINS, ids=IDS)
 def test_attention_on_the_model_input_equals_a_direct_run(antiberty, path, chain_id):
     chain = load_structure(path)[chain_id]
     np.testing.assert_allclose(attention_on_model_input(antiberty, chain), restricted_reference(chain), atol=1e-5)
@@ -58,7 +59,7 @@ def test_reading_the_deposited_sequence_changes_the_attention(antiberty):
 
 # --------------------------------------------------- needs the engine branch
 
-@pytest.mark.parametrize("path, chain_id", CHAINS)
+@pytest.mark.parametrize("path, chain_id", CHAINS, ids=IDS)
 def test_model_attention_of_a_chain_reads_the_deposited_sequence(antiberty, path, chain_id):
     chain = load_structure(path)[chain_id]
     attention = antiberty.attention(chain, use_cache=False)

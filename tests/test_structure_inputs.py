@@ -227,3 +227,12 @@ def test_ascii_case_and_whitespace_still_cleaned():
     assert clean_sequence(" acd\nEF\tg ") == "ACDEFG"
     with pytest.raises(ProtAttnError):
         clean_sequence("AC1D")
+
+
+def test_structure_view_spells_a_digit_insertion_code_as_ngl_does():
+    from protattn_widgets.widgets.structure_view import ngl_residue_key
+
+    chain = load_structure(_set_insertion_code(_cif("1aki.cif.gz"), 3, "1"))["A"]
+    keys = [ngl_residue_key(rid) for rid in chain.residue_ids]
+    assert keys[2] == "3^1" and keys[30] == "31" and len(set(keys)) == len(keys)
+    assert ngl_residue_key("52A") == "52^A" and ngl_residue_key("-3") == "-3"

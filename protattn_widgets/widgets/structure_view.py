@@ -49,16 +49,17 @@ RECEIVED_COLORMAP = ("Blues", 0.12, 1.0)
 CHAIN_COLORS = ("#44aa99", "#ddcc77", "#aa4499", "#999933", "#882255", "#bbbbbb")
 #: J-region motifs after CDR3: "WGxG" in heavy chains, "FGxG" in light chains (IMGT J-TRP / J-PHE).
 _J_MOTIFS = (("heavy chain", re.compile(r"WG.G")), ("light chain", re.compile(r"FG.G")))
-_RESIDUE_ID = re.compile(r"^(-?\d+)(\D*)$")
+_RESIDUE_ID = re.compile(r"^(-?\d+)(?:\^(.+)|(\D*))$")  # "52", "52A", "3^1" (a digit insertion code)
 _PICKED_NAME = re.compile(r"(?:\])?(-?\d+)(?:\^([^:.]+))?:")
 
 
 def ngl_residue_key(residue_id: str) -> str:
-    """NGL's spelling of an author residue id: ``"52A"`` -> ``"52^A"``, ``"-3"`` -> ``"-3"``."""
+    """NGL's spelling of an author residue id: ``"52A"`` -> ``"52^A"``, ``"3^1"`` -> ``"3^1"``, ``"-3"`` -> ``"-3"``."""
     match = _RESIDUE_ID.match(str(residue_id).strip())
     if match is None:
         raise ValueError(f"not an author residue id: {residue_id!r}")
-    number, insertion = match.groups()
+    number, caret_code, letter_code = match.groups()
+    insertion = caret_code or letter_code
     return f"{number}^{insertion}" if insertion else number
 
 
