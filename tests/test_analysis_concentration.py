@@ -7,8 +7,8 @@ import pytest
 
 import protattn_widgets as paw
 from protattn_widgets.analysis import PropertyAccumulator, contact_accumulator
-from protattn_widgets.analysis.concentration import (COLUMN_SHARE, TargetConcentration, format_evidence,
-                                                     head_evidence, received_counts)
+from protattn_widgets.analysis.concentration import (COLUMN_SHARE, TargetConcentration, evidence_grid,
+                                                     format_evidence, head_evidence, received_counts)
 
 
 def brute_force(proteins, threshold):
@@ -132,6 +132,9 @@ def test_the_demo_head_2_7_is_a_column_head_on_1vfb(antiberty):
         "9 of 57 strong edges on contacts (16 %, 95 % CI 7.5-28 %); 46 % go to one residue (B MET 50); column head")
     row = pooled.top_heads(1).iloc[0]
     assert (row["label"], bool(row["column_head"])) == ("2-7", True)
+    grid = evidence_grid(pooled, what="contacts")
+    assert len(grid) == 8 and len(grid[0]) == 8 and grid[1][6] == head_evidence(pooled, pooled.concentration, 1, 6,
+                                                                                 what="contacts")
 
 
 def test_demo_summary_states_each_heads_evidence_and_flags_column_heads(tmp_path):

@@ -46,7 +46,8 @@ if TYPE_CHECKING:
     import pandas
 
 __all__ = ["TargetConcentration", "COLUMN_SHARE", "COLUMN_MIN_EDGES", "received_counts", "count_concentration",
-           "residue_labels", "record_labels", "format_evidence", "head_evidence"]
+           "residue_labels", "record_labels", "format_evidence", "head_evidence",
+           "evidence_grid"]
 
 #: A head is flagged as a "column head" when at least this share of its strong
 #: edges goes to one target residue per protein.
@@ -322,6 +323,12 @@ def head_evidence(accumulator, concentration: TargetConcentration | None, layer:
     return format_evidence(hits, total, what=what, top_edges=int(concentration.top_edges[layer, head]),
                            top_target=str(concentration.top_target[layer, head]) or None,
                            column_share=float(concentration.column_share[layer, head]), alpha=alpha)
+
+
+def evidence_grid(accumulator, *, what: str = "the property", alpha: float = 0.05) -> list[list[str]]:
+    """:func:`head_evidence` of every head, ``[layer][head]`` (0-based), e.g. for head-grid tooltips."""
+    return [[head_evidence(accumulator, accumulator.concentration, layer, head, what=what, alpha=alpha)
+             for head in range(accumulator.n_heads)] for layer in range(accumulator.n_layers)]
 
 
 def _percent(value: float) -> str:
