@@ -154,3 +154,37 @@ def test_demo_summary_states_each_heads_evidence_and_flags_column_heads(tmp_path
     if best["column_head"]:
         assert "column head" in summary["sentence"] and summary["top_head_not_column"] in summary["sentence"]
     assert "95% CI" in text and "column" in text
+
+
+def test_analyze_counts_what_the_per_protein_accumulators_count_and_saves_it(antiberty, tmp_path):
+    import functools
+    import json
+    import operator
+
+    from protattn_widgets.analysis import AnalysisResult, analyze, antibody_dataset
+
+    records = antibody_dataset(["1vfb_complex"])
+    result = analyze(antiberty, records, ["contact", "paratope"], min_total=20, progress=False)
+    pooled = functools.reduce(operator.add, (
+        contact_accumulator(antiberty.attention(r.chain), r.chain, 0.3, 20) for r in records)).concentration
+    engine = result["contact"].concentration
+    for name in ("total", "targets", "top_edges", "column_edges"):
+        np.testing.assert_array_equal(getattr(engine, name), getattr(pooled, name), err_msg=name)
+    # the dataset labels name the protein: "1vfb_complex:B MET 50" where one chain says "B MET 50"
+    assert all(e.endswith(p[1:]) and e.startswith("1vfb_complex:") for e, p in
+               zip(engine.top_target.ravel(), pooled.top_target.ravel()) if p)
+    assert engine.top_target[1, 6] == "1vfb_complex:B MET 50"
+    assert result["paratope"].concentration is result.concentrations["paratope"]
+    np.testing.assert_array_equal(result.concentrations["paratope"].total, result["paratope"].total)
+
+    loaded = AnalysisResult.load(result.save(tmp_path / "r"))
+    assert loaded["contact"].top_heads(None).equals(result["contact"].top_heads(None))
+    assert loaded.summary() == result.summary()
+    json.dumps(loaded.summary(), allow_nan=False)
+    # a result saved before concentrations existed loads without them (no made-up zeros)
+    meta = json.loads((tmp_path / "r" / "result.json").read_text())
+    del meta["concentrations"]
+    (tmp_path / "r" / "result.json").write_text(json.dumps(meta))
+    old = AnalysisResult.load(tmp_path / "r")
+    assert old.concentrations == {} and "column_head" not in old["contact"].top_heads(3).columns
+    assert old.summary()["features"]["contact"]["column_heads"] is None
