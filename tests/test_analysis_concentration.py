@@ -188,3 +188,25 @@ def test_analyze_counts_what_the_per_protein_accumulators_count_and_saves_it(ant
     old = AnalysisResult.load(tmp_path / "r")
     assert old.concentrations == {} and "column_head" not in old["contact"].top_heads(3).columns
     assert old.summary()["features"]["contact"]["column_heads"] is None
+
+
+def test_count_concentration_per_layer_equals_the_whole_tensor():
+    """What the engine calls: once per protein, or once per layer when attention is streamed."""
+    from types import SimpleNamespace
+
+    from protattn_widgets.analysis.concentration import count_concentration
+
+    rng = np.random.default_rng(11)
+    values = (rng.random((4, 3, 10, 10)) ** 3).astype(np.float32)
+    labelled = [(SimpleNamespace(name="contact"), None, rng.random((10, 10)) < 0.9),
+                (SimpleNamespace(name="paratope"), None, rng.random(10) < 0.5)]
+    whole = {p.name: TargetConcentration(4, 3, 0.3) for p, _, _ in labelled}
+    streamed = {p.name: TargetConcentration(4, 3, 0.3) for p, _, _ in labelled}
+    count_concentration(values, 0.3, labelled, whole)
+    for layer in range(4):
+        count_concentration(values[layer], 0.3, labelled, streamed, layer=layer)
+    for name in whole:
+        for field in ("total", "targets", "top_edges", "column_edges"):
+            np.testing.assert_array_equal(getattr(streamed[name], field), getattr(whole[name], field))
+        np.testing.assert_array_equal(whole[name].total, received_counts(values >= 0.3, labelled[
+            0 if name == "contact" else 1][2]).sum(axis=-1))
