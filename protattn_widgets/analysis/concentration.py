@@ -113,7 +113,10 @@ def residue_labels(chain=None, *, sequence: str | None = None, residue_ids: Sequ
 
 
 def record_labels(record) -> list[str]:
-    """Residue labels of a :class:`~.datasets.ProteinRecord`: ``"1vfb_complex:B MET 50"`` (one-letter without a chain)."""
+    """Residue labels of a :class:`~.datasets.ProteinRecord`: ``"1vfb_complex:B MET 50"``.
+
+    Records without a chain name residues by their one-letter code.
+    """
     names = record.chain.residue_names if record.chain is not None else list(record.sequence)
     return [f"{record.id} {name} {rid}" for name, rid in zip(names, record.residue_ids)]
 
@@ -177,7 +180,10 @@ class TargetConcentration:
 
     def add_received(self, received: np.ndarray, *, labels: Sequence[str] | None = None,
                      layer: int | None = None) -> "TargetConcentration":
-        """Add one protein's strong edges per target, shape ``(n_layers, n_heads, L)`` (or ``(n_heads, L)`` with ``layer``)."""
+        """Add one protein's strong edges per target residue.
+
+        ``received`` has shape ``(n_layers, n_heads, L)``, or ``(n_heads, L)`` with ``layer``.
+        """
         received = np.asarray(received, dtype=np.int64)
         where = slice(None) if layer is None else int(layer)
         expected = self.total[where].shape
