@@ -163,7 +163,7 @@ def run_demo(outdir: str | Path = "protattn-demo", *, model: str = "antiberty",
 
 
 def _demo_summary(lm, display_name, struct, source, chains, default, pooled, top, files) -> dict:
-    from .analysis.concentration import COLUMN_SHARE, format_evidence
+    from .analysis.concentration import COLUMN_MIN_EDGES, COLUMN_SHARE, format_evidence
 
     background = finite_or_none(pooled.background)
     rows = []
@@ -209,8 +209,9 @@ def _demo_summary(lm, display_name, struct, source, chains, default, pooled, top
         "statistic": "share of strong attention edges (a_ij >= threshold) that are 3D contacts",
         "contact_definition": "CB-CB distance < 8 Å and |i - j| >= 6 (virtual CB for glycine)",
         "label_convention": "labels are 1-based 'layer-head'; layer_index/head_index are 0-based",
-        "column_head_rule": f"column_share >= {COLUMN_SHARE:g}: at least that share of the head's strong "
-                            "edges goes to one residue per chain (top_target_share: to the single top residue)",
+        "column_head_rule": f"column_share >= {COLUMN_SHARE:g}: at least that share of the head's strong edges "
+                            f"goes to one residue per chain (one receiving >= {COLUMN_MIN_EDGES} of them); "
+                            "top_target_share: the share on the single most-attended residue",
         "threshold": pooled.threshold,
         "min_total": pooled.min_total,
         "background_contact_rate": background,

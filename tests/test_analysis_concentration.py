@@ -7,8 +7,8 @@ import pytest
 
 import protattn_widgets as paw
 from protattn_widgets.analysis import PropertyAccumulator, contact_accumulator
-from protattn_widgets.analysis.concentration import (COLUMN_SHARE, TargetConcentration, format_evidence,
-                                                     head_evidence, received_counts)
+from protattn_widgets.analysis.concentration import (COLUMN_SHARE, TargetConcentration, evidence_grid,
+                                                     format_evidence, head_evidence, received_counts)
 
 
 def brute_force(proteins, threshold):
@@ -132,6 +132,9 @@ def test_the_demo_head_2_7_is_a_column_head_on_1vfb(antiberty):
         "9 of 57 strong edges on contacts (16 %, 95 % CI 7.5-28 %); 46 % go to one residue (B MET 50); column head")
     row = pooled.top_heads(1).iloc[0]
     assert (row["label"], bool(row["column_head"])) == ("2-7", True)
+    grid = evidence_grid(pooled, what="contacts")
+    assert len(grid) == 8 and len(grid[0]) == 8 and grid[1][6] == head_evidence(pooled, pooled.concentration, 1, 6,
+                                                                                 what="contacts")
 
 
 def test_demo_summary_states_each_heads_evidence_and_flags_column_heads(tmp_path):
@@ -151,3 +154,59 @@ def test_demo_summary_states_each_heads_evidence_and_flags_column_heads(tmp_path
     if best["column_head"]:
         assert "column head" in summary["sentence"] and summary["top_head_not_column"] in summary["sentence"]
     assert "95% CI" in text and "column" in text
+
+
+def test_analyze_counts_what_the_per_protein_accumulators_count_and_saves_it(antiberty, tmp_path):
+    import functools
+    import json
+    import operator
+
+    from protattn_widgets.analysis import AnalysisResult, analyze, antibody_dataset
+
+    records = antibody_dataset(["1vfb_complex"])
+    result = analyze(antiberty, records, ["contact", "paratope"], min_total=20, progress=False)
+    pooled = functools.reduce(operator.add, (
+        contact_accumulator(antiberty.attention(r.chain), r.chain, 0.3, 20) for r in records)).concentration
+    engine = result["contact"].concentration
+    for name in ("total", "targets", "top_edges", "column_edges"):
+        np.testing.assert_array_equal(getattr(engine, name), getattr(pooled, name), err_msg=name)
+    # the dataset labels name the protein: "1vfb_complex:B MET 50" where one chain says "B MET 50"
+    assert all(e.endswith(p[1:]) and e.startswith("1vfb_complex:") for e, p in
+               zip(engine.top_target.ravel(), pooled.top_target.ravel()) if p)
+    assert engine.top_target[1, 6] == "1vfb_complex:B MET 50"
+    assert result["paratope"].concentration is result.concentrations["paratope"]
+    np.testing.assert_array_equal(result.concentrations["paratope"].total, result["paratope"].total)
+
+    loaded = AnalysisResult.load(result.save(tmp_path / "r"))
+    assert loaded["contact"].top_heads(None).equals(result["contact"].top_heads(None))
+    assert loaded.summary() == result.summary()
+    json.dumps(loaded.summary(), allow_nan=False)
+    # a result saved before concentrations existed loads without them (no made-up zeros)
+    meta = json.loads((tmp_path / "r" / "result.json").read_text())
+    del meta["concentrations"]
+    (tmp_path / "r" / "result.json").write_text(json.dumps(meta))
+    old = AnalysisResult.load(tmp_path / "r")
+    assert old.concentrations == {} and "column_head" not in old["contact"].top_heads(3).columns
+    assert old.summary()["features"]["contact"]["column_heads"] is None
+
+
+def test_count_concentration_per_layer_equals_the_whole_tensor():
+    """What the engine calls: once per protein, or once per layer when attention is streamed."""
+    from types import SimpleNamespace
+
+    from protattn_widgets.analysis.concentration import count_concentration
+
+    rng = np.random.default_rng(11)
+    values = (rng.random((4, 3, 10, 10)) ** 3).astype(np.float32)
+    labelled = [(SimpleNamespace(name="contact"), None, rng.random((10, 10)) < 0.9),
+                (SimpleNamespace(name="paratope"), None, rng.random(10) < 0.5)]
+    whole = {p.name: TargetConcentration(4, 3, 0.3) for p, _, _ in labelled}
+    streamed = {p.name: TargetConcentration(4, 3, 0.3) for p, _, _ in labelled}
+    count_concentration(values, 0.3, labelled, whole)
+    for layer in range(4):
+        count_concentration(values[layer], 0.3, labelled, streamed, layer=layer)
+    for name in whole:
+        for field in ("total", "targets", "top_edges", "column_edges"):
+            np.testing.assert_array_equal(getattr(streamed[name], field), getattr(whole[name], field))
+        np.testing.assert_array_equal(whole[name].total, received_counts(values >= 0.3, labelled[
+            0 if name == "contact" else 1][2]).sum(axis=-1))

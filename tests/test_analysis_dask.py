@@ -23,3 +23,8 @@ def test_dask_counts_equal_local_counts(antiberty):
         np.testing.assert_array_equal(remote[feature].total, local[feature].total, err_msg=feature)
         assert (remote[feature].background_hits, remote[feature].background_total) == (
             local[feature].background_hits, local[feature].background_total)
+    for prop in properties:  # column-head counts merge exactly too (top target: the larger count wins)
+        for name in ("total", "targets", "top_edges", "column_edges"):
+            np.testing.assert_array_equal(getattr(remote.concentrations[prop], name),
+                                          getattr(local.concentrations[prop], name), err_msg=f"{prop} {name}")
+        assert remote.concentrations[prop].proteins == local.concentrations[prop].proteins

@@ -10,6 +10,7 @@ Modules
 accumulator          per-head counts (:class:`PropertyAccumulator`)
 properties           what an edge can have: contact, binding_site, ptm, secondary_structure, amino_acid, paratope
 counting             all properties of one protein in one pass over its attention
+concentration        per head: strong edges on its most-attended residue, column heads, evidence in words
 datasets             :class:`ProteinRecord` from structures and provis label files
 secondary_structure  DSSP (``mkdssp``) states grouped into helix / strand / turn_bend / none
 engine               :func:`analyze`
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 from .accumulator import PropertyAccumulator, contact_accumulator
 from .antibodies import ANTIBODY_STRUCTURES, antibody_dataset
+from .concentration import COLUMN_SHARE, TargetConcentration, evidence_grid, format_evidence, head_evidence
 from .contact_prediction import (SEPARATION_RANGES, ContactPrecision, ContactPredictor, apc, attention_features,
                                  precision_at)
 from .datasets import ProteinRecord, load_dataset, read_label_file, records_from_structure
@@ -40,6 +42,7 @@ __all__ = [
     "PROPERTIES", "Property", "get_property", "AMINO_ACIDS", "pdb_sites",
     "BlosumCorrelation", "blosum_correlation", "center_of_gravity", "head_table",
     "ANTIBODY_STRUCTURES", "antibody_dataset",
+    "TargetConcentration", "COLUMN_SHARE", "format_evidence", "head_evidence", "evidence_grid",
     "ContactPredictor", "ContactPrecision", "apc", "attention_features", "precision_at", "SEPARATION_RANGES",
     "ProbeResult", "layer_embeddings", "residue_probe", "contact_probe", "probe_layers", "ss3_labels", "SS3_CLASSES",
 ]

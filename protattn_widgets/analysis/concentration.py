@@ -46,7 +46,8 @@ if TYPE_CHECKING:
     import pandas
 
 __all__ = ["TargetConcentration", "COLUMN_SHARE", "COLUMN_MIN_EDGES", "received_counts", "count_concentration",
-           "residue_labels", "record_labels", "format_evidence", "head_evidence"]
+           "residue_labels", "record_labels", "format_evidence", "head_evidence",
+           "evidence_grid"]
 
 #: A head is flagged as a "column head" when at least this share of its strong
 #: edges goes to one target residue per protein.
@@ -112,7 +113,10 @@ def residue_labels(chain=None, *, sequence: str | None = None, residue_ids: Sequ
 
 
 def record_labels(record) -> list[str]:
-    """Residue labels of a :class:`~.datasets.ProteinRecord`: ``"1vfb_complex:B MET 50"`` (one-letter without a chain)."""
+    """Residue labels of a :class:`~.datasets.ProteinRecord`: ``"1vfb_complex:B MET 50"``.
+
+    Records without a chain name residues by their one-letter code.
+    """
     names = record.chain.residue_names if record.chain is not None else list(record.sequence)
     return [f"{record.id} {name} {rid}" for name, rid in zip(names, record.residue_ids)]
 
@@ -176,7 +180,10 @@ class TargetConcentration:
 
     def add_received(self, received: np.ndarray, *, labels: Sequence[str] | None = None,
                      layer: int | None = None) -> "TargetConcentration":
-        """Add one protein's strong edges per target, shape ``(n_layers, n_heads, L)`` (or ``(n_heads, L)`` with ``layer``)."""
+        """Add one protein's strong edges per target residue.
+
+        ``received`` has shape ``(n_layers, n_heads, L)``, or ``(n_heads, L)`` with ``layer``.
+        """
         received = np.asarray(received, dtype=np.int64)
         where = slice(None) if layer is None else int(layer)
         expected = self.total[where].shape
@@ -322,6 +329,12 @@ def head_evidence(accumulator, concentration: TargetConcentration | None, layer:
     return format_evidence(hits, total, what=what, top_edges=int(concentration.top_edges[layer, head]),
                            top_target=str(concentration.top_target[layer, head]) or None,
                            column_share=float(concentration.column_share[layer, head]), alpha=alpha)
+
+
+def evidence_grid(accumulator, *, what: str = "the property", alpha: float = 0.05) -> list[list[str]]:
+    """:func:`head_evidence` of every head, ``[layer][head]`` (0-based), e.g. for head-grid tooltips."""
+    return [[head_evidence(accumulator, accumulator.concentration, layer, head, what=what, alpha=alpha)
+             for head in range(accumulator.n_heads)] for layer in range(accumulator.n_layers)]
 
 
 def _percent(value: float) -> str:

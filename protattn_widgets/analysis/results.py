@@ -81,8 +81,9 @@ class AnalysisResult:
         self.proteins, self.truncated = int(proteins), int(truncated)
         self.skipped = {name: int(count) for name, count in (skipped or {}).items()}
         self._notes = list(notes or [])
-        self.concentrations = dict(concentrations or {
-            name: TargetConcentration(self.n_layers, self.n_heads, self.threshold) for name in self.properties})
+        # None: count them from here on; {} (a result saved before they existed): none to show.
+        self.concentrations = dict(concentrations) if concentrations is not None else {
+            name: TargetConcentration(self.n_layers, self.n_heads, self.threshold) for name in self.properties}
         for name, features in self.properties.items():
             for feature in features:
                 if feature in self.accumulators and name in self.concentrations:
@@ -219,7 +220,7 @@ class AnalysisResult:
                 "proteins": arrays["concentration_proteins"][index], "threshold": meta["threshold"]})
         return cls(meta["model"], meta["n_layers"], meta["n_heads"], meta["threshold"], meta["min_total"],
                    meta["max_length"], meta["properties"], accumulators, meta["proteins"], meta["truncated"],
-                   meta["notes"], meta.get("skipped", {}), concentrations or None)
+                   meta["notes"], meta.get("skipped", {}), concentrations)
 
     def summary(self, k: int = 10) -> dict:
         """A JSON-ready digest: per feature the background, top ``k`` heads, layer maxima, centre of gravity."""
