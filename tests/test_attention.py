@@ -96,8 +96,11 @@ def test_1a0q_heavy_chain_attention_keeps_kabat_insertion_codes(antiberty):
     assert attn.residue_ids == tuple(chain.residue_ids)
     assert len(attn) == len(chain) == 205
     assert {"52A", "82A", "82B", "82C"} <= set(attn.residue_ids)
-    # the attention of a chain is the attention of its sequence: same cached array
-    assert antiberty.attention(chain.sequence).values is attn.values
+    # the model read the deposited SEQRES sequence (1a0q H misses a loop), not the observed residues
+    assert attn.sequence_source == "deposited" and len(attn.model_sequence) > len(chain)
+    # read as the observed residues, a chain's attention is that of its sequence: same cached array
+    observed = antiberty.attention(chain, sequence="observed")
+    assert antiberty.attention(chain.sequence).values is observed.values
     i = chain.index_of("82B")
     assert attn.sequence[i] == chain.sequence[i]
     assert (attn.chain_id, attn.structure_name) == ("H", "1a0q")
