@@ -27,7 +27,7 @@ from .errors import (
 )
 from .examples import EXAMPLES, example_path
 from .models import ProteinLanguageModel, load_model
-from .structures import Chain, Structure, load_structure
+from .structures import Chain, MissingResiduesWarning, ModelInput, Structure, load_structure
 
 __version__ = "0.1.0"
 
@@ -46,7 +46,7 @@ def __getattr__(name: str):
 __all__ = [
     *_WIDGETS,
     "load_model", "load_structure", "example_path", "EXAMPLES",
-    "ProteinLanguageModel", "Structure", "Chain", "Attention", "head_label",
+    "ProteinLanguageModel", "Structure", "Chain", "ModelInput", "MissingResiduesWarning", "Attention", "head_label",
     "AttentionCache", "attention_cache",
     "ProtAttnError", "InvalidSequenceError", "SequenceTooLongError", "StructureError",
     "StructureDownloadError", "ChainNotFoundError", "ResidueNotFoundError", "ModelLoadError", "TokenizationError",
