@@ -18,7 +18,7 @@ STANDARD_RESIDUES = "ACDEFGHIKLMNPQRSTVWY"
 ALLOWED_RESIDUES = STANDARD_RESIDUES + "XBZUO"
 
 _WHITESPACE = re.compile(r"\s+")
-_INVALID = re.compile(f"[^{ALLOWED_RESIDUES}]")
+_INVALID = re.compile(f"[^{ALLOWED_RESIDUES}{ALLOWED_RESIDUES.lower()}]")
 
 
 def clean_sequence(sequence: str) -> str:
@@ -33,10 +33,13 @@ def clean_sequence(sequence: str) -> str:
         raise InvalidSequenceError(
             f"a sequence must be a str of one-letter residue codes, got {type(sequence).__name__}"
         )
-    cleaned = _WHITESPACE.sub("", sequence).upper()
+    # Checked before upper-casing: str.upper() maps some non-ASCII letters to residue codes
+    # ("ſ" -> "S", the ligature "ﬁ" -> "FI"), which must be refused, not read as residues.
+    cleaned = _WHITESPACE.sub("", sequence)
     if not cleaned:
         raise InvalidSequenceError("the sequence is empty")
     bad = [(m.start(), m.group()) for m in _INVALID.finditer(cleaned)]
+    cleaned = cleaned.upper()
     if bad:
         shown = ", ".join(f"{char!r} at position {pos + 1}" for pos, char in bad[:5])
         more = f" (and {len(bad) - 5} more)" if len(bad) > 5 else ""
