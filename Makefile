@@ -5,11 +5,13 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-# The CPU build of torch 2.13.0 (a bare `torch` would pull a multi-GB CUDA build on Linux).
+# torch 2.13.0 from the default index (PyPI): on Linux x86_64 that is the CUDA build (multi-GB,
+# pulls the nvidia-* wheels); elsewhere the CPU build. For the CPU build on Linux:
+#   make install TORCH_INDEX=https://download.pytorch.org/whl/cpu
+# for a given CUDA version: TORCH_INDEX=https://download.pytorch.org/whl/cu128 (see pytorch.org).
 TORCH ?= torch==2.13.0
+TORCH_INDEX ?=
 DEMO_DIR ?= protattn-demo
-SYSTEM_PACKAGES ?= dssp chromium nodejs npm
-SYSTEM_COMMANDS ?= mkdssp chromium node npm
 
 .PHONY: install system-deps js js-test demo test bench clean
 
@@ -17,19 +19,15 @@ install: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet "$(TORCH)"
+	$(BIN)/python -m pip install --quiet $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX)) "$(TORCH)"
 	$(BIN)/python -m pip install --quiet --editable ".[test]"
 	touch $@
 
-# Installed with apt when we are root; otherwise say what is missing, and the
-# tests that need it fail with that message (they never skip).
+# Installs, with apt when we are root, only the packages of missing commands (mkdssp, chromium,
+# node, npm; never Debian's npm next to NodeSource's nodejs), showing apt's output; otherwise says
+# what is missing, and the tests that need it fail with that message (they never skip).
 system-deps:
-	@missing=""; for c in $(SYSTEM_COMMANDS); do command -v $$c >/dev/null || missing="$$missing $$c"; done; \
-	if [ -z "$$missing" ]; then :; \
-	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-		echo "installing $(SYSTEM_PACKAGES) (missing:$$missing)"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; \
-	else echo "note: missing$$missing; install the Debian packages $(SYSTEM_PACKAGES)"; fi
+	@sh tools/system_deps.sh
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error

@@ -438,8 +438,8 @@ def save_figure(fig: Figure, path: str | os.PathLike) -> Path:
     OutputPathError
         If ``path`` is a folder, lies under a file, or cannot be written.
     """
-    from .errors import InvalidOptionError, OutputPathError
-    from .outputs import check_output_file
+    from .errors import InvalidOptionError
+    from .outputs import check_output_file, write_file_atomic
 
     path = Path(path)
     fmt = FIGURE_FORMATS.get(path.suffix.lower())
@@ -449,10 +449,6 @@ def save_figure(fig: Figure, path: str | os.PathLike) -> Path:
             f"{', '.join(FIGURE_FORMATS)}"
         )
     check_output_file(path, "figure")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(path, format=fmt, dpi=_PNG_DPI if fmt == "png" else None,
-                    metadata={"Software": "protattn-widgets"} if fmt == "png" else None)
-    except OSError as exc:  # disk full, permissions changed meanwhile
-        raise OutputPathError(f"cannot write figure {str(path)!r}: {exc.strerror or exc}") from None
-    return path
+    return write_file_atomic(path, lambda handle: fig.savefig(
+        handle, format=fmt, dpi=_PNG_DPI if fmt == "png" else None,
+        metadata={"Software": "protattn-widgets"} if fmt == "png" else None), "figure")

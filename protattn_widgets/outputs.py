@@ -22,7 +22,10 @@ from typing import Iterator
 
 from .errors import OutputPathError
 
-__all__ = ["check_output_file", "check_output_folder", "replace_folder", "files_into_folder"]
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)  # read once, at import
+
+__all__ = ["check_output_file", "check_output_folder", "replace_folder", "files_into_folder", "write_file_atomic"]
 
 
 def _nearest_existing(path: Path) -> Path:
@@ -131,3 +134,28 @@ def files_into_folder(path: str | os.PathLike) -> Iterator[Path]:
             os.replace(item, target / item.name)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def write_file_atomic(path: str | os.PathLike, write, what: str = "file") -> Path:
+    """Create ``path``'s folders, call ``write(handle)`` on a temporary binary file beside it, and
+    rename that onto ``path``: an interrupted write leaves the old file (or none), never half a file.
+    ``OSError`` s (disk full, permissions) become :class:`OutputPathError`."""
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
+    except OSError as exc:
+        raise OutputPathError(f"cannot write {what} {str(path)!r}: {exc.strerror or exc}") from None
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            write(handle)
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; give the usual permissions
+        os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise OutputPathError(f"cannot write {what} {str(path)!r}: {exc.strerror or exc}") from None
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+

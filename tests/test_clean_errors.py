@@ -156,6 +156,27 @@ def test_outputs_into_a_read_only_folder(explorer, tmp_path, monkeypatch):
         locked.chmod(0o700)
 
 
+def test_an_interrupted_figure_or_page_leaves_no_half_file(explorer, tmp_path, monkeypatch):
+    from matplotlib.figure import Figure
+
+    def half_then_ctrl_c(self, handle, **kwargs):
+        handle.write(b"\x89PNG half")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Figure, "savefig", half_then_ctrl_c)
+    with pytest.raises(KeyboardInterrupt):
+        explorer.save_figure(tmp_path / "fig.png")
+    assert list(tmp_path.iterdir()) == []
+    page = explorer.to_html(tmp_path / "page.html")
+    assert oct(page.stat().st_mode & 0o777) == oct(0o666 & ~_umask())
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def _folder_named(parent, name):
     path = parent / name
     path.mkdir()

@@ -139,6 +139,15 @@ def test_a_non_empty_folder_that_is_not_a_report_needs_overwrite(tmp_path, antib
     assert "thesis.tex" not in _files(folder) and "summary.json" in _files(folder)
 
 
+def test_the_current_folder_is_never_a_report_folder(tmp_path, monkeypatch, no_work):
+    (tmp_path / "data.txt").write_text("mine")
+    monkeypatch.chdir(tmp_path)
+    for target in (".", str(tmp_path.parent)):
+        code, _, err = _run(["analyze", "--data", str(CRN), "--overwrite", "-q", "-o", target])
+        assert code == 2 and "current folder" in err, err
+    assert (tmp_path / "data.txt").read_text() == "mine"
+
+
 def test_a_dna_only_file_in_a_folder_is_skipped_with_a_note(tmp_path, antiberty):
     data = tmp_path / "structures"
     data.mkdir()

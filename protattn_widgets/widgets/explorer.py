@@ -35,7 +35,7 @@ import numpy as np
 from traitlets import Float, Int, Unicode, link, observe, validate
 
 from ..attention import Attention, check_threshold
-from ..errors import OutputPathError, ProtAttnError, SequenceTooLongError
+from ..errors import ProtAttnError, SequenceTooLongError
 from ..structures import Chain, Structure, load_structure
 from ._base import DEFAULT_THRESHOLD
 from ._checks import EdgeModeTrait, SharedStateChecks, check_mode
@@ -491,16 +491,11 @@ class AttentionExplorer(SharedStateChecks, ipywidgets.VBox):
         """
         from .standalone import standalone_html
 
-        from ..outputs import check_output_file
+        from ..outputs import check_output_file, write_file_atomic
 
         path = check_output_file(path, "page")
-        page = standalone_html(self, heads=heads, title=title)
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(page, encoding="utf-8")
-        except OSError as exc:
-            raise OutputPathError(f"cannot write page {str(path)!r}: {exc.strerror or exc}") from None
-        return path
+        page = standalone_html(self, heads=heads, title=title).encode("utf-8")
+        return write_file_atomic(path, lambda handle: handle.write(page), "page")
 
 
 @contextlib.contextmanager

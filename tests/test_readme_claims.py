@@ -1,0 +1,82 @@
+"""What the README and the packaging claim holds: the images' sources, the hover example,
+the torch build choice, the license, the dask extra."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+
+import protattn_widgets as paw
+from protattn_widgets.cli import main
+from protattn_widgets.widgets.encoding import dequantize, quantize
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+PYPROJECT = (ROOT / "pyproject.toml").read_text()
+
+
+def _format_weight(value: float) -> str:
+    """js/lib/format.js formatWeight, which the heatmap's hover text uses."""
+    if not value > 0:
+        return "0"
+    return f"{value:.2f}" if value >= 0.01 else f"{value:.3f}"
+
+
+def test_hover_example_is_a_real_pair_of_the_head_it_names(antiberty):
+    match = re.search(r"on hover \(`(\w) (\w{3}) (\w+) -> (\w) (\w{3}) (\w+): ([\d.]+)` for head (\d+)-(\d+)\)", README)
+    assert match, "the README's hover example names a pair and its head"
+    chain_i, name_i, id_i, chain_j, name_j, id_j, shown, layer, head = match.groups()
+    chain = paw.load_structure(paw.example_path("1vfb_complex"))[chain_i]
+    assert chain_i == chain_j == "B"
+    i, j = chain.residue_ids.index(id_i), chain.residue_ids.index(id_j)
+    assert (chain.residue_names[i], chain.residue_names[j]) == (name_i, name_j)
+    matrix = antiberty.attention(chain).head(int(layer) - 1, int(head) - 1)
+    codes, scale = quantize(matrix)  # what the heatmap holds, as the hover decodes it
+    assert _format_weight(float(dequantize(codes, scale).reshape(matrix.shape)[i, j])) == shown
+
+
+def test_second_image_is_what_protattn_figure_draws(tmp_path, antiberty):
+    from PIL import Image
+
+    caption = README[README.index("docs/demo_top_head.png"):][:900]
+    command = re.search(r"`protattn figure ([^`]+) -o head\.png`", caption)
+    assert command, "the caption says which command drew the image"
+    out = tmp_path / "head.png"
+    assert main(["figure", *command.group(1).split(), "-o", str(out)]) == 0
+    drawn = np.asarray(Image.open(out).convert("L"), dtype=float)
+    committed = np.asarray(Image.open(ROOT / "docs" / "demo_top_head.png").convert("L"), dtype=float)
+    assert drawn.shape == committed.shape
+    assert np.abs(drawn - committed).mean() < 2.0, "the committed image is not this command's output"
+    demo_files = set(paw.demo.run_demo.__doc__.split("Returns")[0].replace("``", " ").split())
+    assert "head.png" not in demo_files and "top_head_attention.png" in demo_files
+
+
+def test_make_picks_the_torch_build_with_torch_index():
+    make = shutil.which("make")
+    plain = subprocess.run([make, "-n", "-B", "-C", str(ROOT), ".venv/.installed"], capture_output=True, text=True)
+    cpu = subprocess.run([make, "-n", "-B", "-C", str(ROOT), ".venv/.installed",
+                          "TORCH_INDEX=https://download.pytorch.org/whl/cpu"], capture_output=True, text=True)
+    torch_line = lambda out: next(line for line in out.splitlines() if "torch==" in line)  # noqa: E731
+    assert "--index-url" not in torch_line(plain.stdout)
+    assert '--index-url https://download.pytorch.org/whl/cpu "torch==2.13.0"' in torch_line(cpu.stdout)
+    assert "TORCH_INDEX=https://download.pytorch.org/whl/cpu" in README
+    assert "Linux x86_64 that is the CUDA build" in README  # what a plain install gets
+    assert "The CPU build of torch" not in (ROOT / "Makefile").read_text()
+
+
+def test_license_file_is_bsd_3_clause_as_the_metadata_says():
+    text = (ROOT / "LICENSE").read_text()
+    assert 'license = "BSD-3-Clause"' in PYPROJECT
+    assert text.startswith("BSD 3-Clause License") and "protattn-widgets developers" in text
+    assert "Neither the name of the copyright holder" in text
+
+
+def test_dask_extra_is_documented_as_installable_today():
+    extra = re.search(r"^dask = \[(.*)\]$", PYPROJECT, re.MULTILINE)
+    assert extra and '"dask>=' in extra.group(1) and '"distributed>=' in extra.group(1)
+    assert 'pip install -e ".[dask]"' in README
+    assert "`pip install protattn-widgets[dask]`" not in README, "not on an index: that command fails"
