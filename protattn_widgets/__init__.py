@@ -13,7 +13,12 @@ from __future__ import annotations
 from .attention import Attention, head_label
 from .cache import AttentionCache, attention_cache
 from .errors import (
+    AnalysisInputError,
+    AnnotationError,
     AttentionMismatchError,
+    ExampleNotFoundError,
+    InvalidOptionError,
+    OutputPathError,
     ChainNotFoundError,
     InvalidSequenceError,
     LayerHeadIndexError,
@@ -50,5 +55,6 @@ __all__ = [
     "AttentionCache", "attention_cache",
     "ProtAttnError", "InvalidSequenceError", "SequenceTooLongError", "StructureError",
     "StructureDownloadError", "ChainNotFoundError", "ResidueNotFoundError", "ModelLoadError", "TokenizationError",
-    "LayerHeadIndexError", "AttentionMismatchError",
+    "LayerHeadIndexError", "AttentionMismatchError", "AnalysisInputError", "InvalidOptionError",
+    "OutputPathError", "AnnotationError", "ExampleNotFoundError",
 ]

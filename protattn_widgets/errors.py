@@ -22,6 +22,11 @@ __all__ = [
     "LayerHeadIndexError",
     "AnalysisInputError",
     "DSSPError",
+    "AttentionMismatchError",
+    "InvalidOptionError",
+    "OutputPathError",
+    "AnnotationError",
+    "ExampleNotFoundError",
 ]
 
 
