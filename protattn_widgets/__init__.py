@@ -16,6 +16,7 @@ from .errors import (
     AnalysisInputError,
     AnnotationError,
     AttentionMismatchError,
+    DSSPError,
     ExampleNotFoundError,
     InvalidOptionError,
     OutputPathError,
@@ -56,5 +57,5 @@ __all__ = [
     "ProtAttnError", "InvalidSequenceError", "SequenceTooLongError", "StructureError",
     "StructureDownloadError", "ChainNotFoundError", "ResidueNotFoundError", "ModelLoadError", "TokenizationError",
     "LayerHeadIndexError", "AttentionMismatchError", "AnalysisInputError", "InvalidOptionError",
-    "OutputPathError", "AnnotationError", "ExampleNotFoundError",
+    "OutputPathError", "AnnotationError", "ExampleNotFoundError", "DSSPError",
 ]
