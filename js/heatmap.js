@@ -28,7 +28,7 @@ import { stepHead } from "./lib/keys.js";
 import { clampView, fullView, isFull, niceTicks, panBy, residueAtPixel, viewWindow, zoomAt } from "./lib/zoom.js";
 
 const MARGIN = 34;
-const BAR = 58; // colour bar and its labels, right of the matrix
+const BAR = 66; // colour bar and its labels, right of the matrix
 const CONTACT = [214, 39, 40];
 const CONTACT_MIX = 0.3; // share of red in a contact cell when cells are too small to outline
 const OUTLINE_PX = 4; // from this cell size on, contacts are outlined instead of tinted
@@ -390,7 +390,7 @@ function render({ model, el }) {
       ctx.beginPath(); ctx.moveTo(x - 3, y); ctx.lineTo(x + w + 1, y); ctx.stroke();
     }
     ctx.save();
-    ctx.translate(x - 2, top + size);
+    ctx.translate(x + w + 44, top + size);
     ctx.rotate(-Math.PI / 2);
     ctx.textBaseline = "bottom";
     ctx.fillText("weight (\u221a colour scale); red: threshold", 0, 0);
@@ -432,7 +432,8 @@ function render({ model, el }) {
       const I = Math.floor(cell.row / block), J = Math.floor(cell.col / block);
       const code = asBytes(model.get("_matrix"))[I * m + J];
       const span = (k) => `${ids[k * block]}\u2013${ids[Math.min(n, (k + 1) * block) - 1]}`;
-      text = `${chain} ${span(I)} \u2192 ${span(J)}: strongest ${fmt(codeValue(code, model.get("_scale") || 0))} (zoom in for residues)`;
+      text = `${chain} ${span(I)} \u2192 ${span(J)}: strongest ${fmt(codeValue(code, model.get("_scale") || 0))} ` +
+        `(a ${block} x ${block} block)`;
     }
     if (contactBits && contactBits[cell.row * n + cell.col]) text += ` (${overlayLabel().replace(/\bcontacts\b/, "contact")})`;
     showCanvasTooltip(tip, root, canvas, p, text);

@@ -217,7 +217,7 @@ function viewWindow(view, n) {
 
 // js/heatmap.js
 var MARGIN = 34;
-var BAR = 58;
+var BAR = 66;
 var CONTACT = [214, 39, 40];
 var CONTACT_MIX = 0.3;
 var OUTLINE_PX = 4;
@@ -592,7 +592,7 @@ function render({ model, el }) {
       ctx.stroke();
     }
     ctx.save();
-    ctx.translate(x - 2, top + size);
+    ctx.translate(x + w + 44, top + size);
     ctx.rotate(-Math.PI / 2);
     ctx.textBaseline = "bottom";
     ctx.fillText("weight (\u221A colour scale); red: threshold", 0, 0);
@@ -635,7 +635,7 @@ function render({ model, el }) {
       const I = Math.floor(cell.row / block), J = Math.floor(cell.col / block);
       const code = asBytes(model.get("_matrix"))[I * m + J];
       const span = (k) => `${ids[k * block]}\u2013${ids[Math.min(n, (k + 1) * block) - 1]}`;
-      text = `${chain} ${span(I)} \u2192 ${span(J)}: strongest ${fmt(codeValue(code, model.get("_scale") || 0))} (zoom in for residues)`;
+      text = `${chain} ${span(I)} \u2192 ${span(J)}: strongest ${fmt(codeValue(code, model.get("_scale") || 0))} (a ${block} x ${block} block)`;
     }
     if (contactBits && contactBits[cell.row * n + cell.col]) text += ` (${overlayLabel().replace(/\bcontacts\b/, "contact")})`;
     showCanvasTooltip(tip, root, canvas, p, text);

@@ -1,0 +1,91 @@
+"""The standalone page at a real model's size in Chromium: ESM-2-3B-shaped 36 x 40 heads, a long chain.
+
+The head grid must stay readable and clickable at 1,440 heads, and the heatmap of a
+600-residue chain (pooled to 300 x 300 cells on the wire) must zoom with the wheel,
+pan with a drag and reset on double-click, its ticks following the zoom.  The window
+is a laptop's (1280 x 800); the screenshots go to docs/ (README).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from browser_harness import changed_fraction
+from test_standalone_html import HEATMAP_CANVAS, StandalonePage
+from test_widgets_scale import GivenAttention, long_chain, random_attention
+
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+LENGTH = 600
+
+
+@pytest.fixture(scope="module")
+def big_page(browser, tmp_path_factory):
+    import protattn_widgets as paw
+    from protattn_widgets.widgets.explorer import AttentionExplorer
+
+    tmp = tmp_path_factory.mktemp("scale")
+    structure = paw.load_structure(long_chain(LENGTH, tmp))
+    attention = random_attention(structure["H"], 36, 40)
+    ex = AttentionExplorer(structure, model=GivenAttention(attention), chain="H", layer=20, head=7, threshold=0.1)
+    path = ex.to_html(tmp / "big.html", heads="layer")
+    opened = StandalonePage(browser, path, ex)
+    opened.page.set_viewport_size({"width": 1280, "height": 800})
+    try:
+        yield opened
+    finally:
+        opened.context.close()
+
+
+def test_big_grid_is_readable_and_clickable(big_page):
+    page = big_page
+    grid = page.view("head_grid")
+    assert grid["layout"]["nLayers"] == 36 and grid["layout"]["nHeads"] == 40
+    tile = grid["layout"]["tile"]
+    assert 8 <= tile <= 14 and 40 * tile <= 450  # sized from the count: fits beside the heatmap
+    point = page.view("head_grid", "tileCenter(20, 33)")
+    page.page.mouse.click(point["x"], point["y"])
+    page.page.wait_for_function("() => window.protattnPage.state.head === 33")
+    assert page.state()["layer"] == 20
+    top = page.page.locator(".protattn-grid .pa-top button")
+    assert top.count() == 5
+    scale = page.page.locator(".protattn-grid .pa-scale").inner_text()
+    assert "small tiles: < 30 edges" in scale and "grey: < 10 edges" in scale
+    page.page.screenshot(path=str(DOCS / "explorer_scale.png"))
+
+
+def test_heatmap_zooms_pans_and_resets(big_page):
+    page = big_page
+    before = page.view("heatmap")
+    assert before["n"] == LENGTH and before["block"] == 2 and before["view"]["span"] == LENGTH
+    pixels = page.pixels(HEATMAP_CANVAS)
+    center = page.view("heatmap", "matrixCenter()")
+    page.page.mouse.move(center["x"], center["y"])
+    for _ in range(6):
+        page.page.mouse.wheel(0, -120)
+    page.page.wait_for_function(
+        f"() => {{ const v = [...document.querySelectorAll('.protattn-heatmap')].map(e => e.parentElement)"
+        f".find(e => e.protattnView).protattnView.summary().view; return v.span < {LENGTH / 3}; }}")
+    zoomed = page.view("heatmap")
+    assert zoomed["view"]["span"] < LENGTH / 3
+    assert zoomed["ticks"] != before["ticks"], "the axis ticks did not follow the zoom"
+    assert changed_fraction(pixels, page.pixels(HEATMAP_CANVAS)) > 0.05
+    assert "zoom" in page.page.locator(".protattn-heatmap .pa-zoom").inner_text()
+    page.page.locator(".protattn-heatmap").screenshot(path=str(DOCS / "heatmap_zoom.png"))
+
+    page.page.mouse.move(center["x"], center["y"])
+    page.page.mouse.down()
+    page.page.mouse.move(center["x"] + 90, center["y"] + 60, steps=6)
+    page.page.mouse.up()
+    panned = page.view("heatmap")["view"]
+    assert panned["c0"] < zoomed["view"]["c0"] and panned["r0"] < zoomed["view"]["r0"]
+    assert panned["span"] == pytest.approx(zoomed["view"]["span"])
+    assert page.state()["selected_residue"] is None, "a drag must not select"
+
+    page.page.mouse.dblclick(center["x"], center["y"])
+    page.page.wait_for_function(
+        "() => [...document.querySelectorAll('.protattn-heatmap')].map(e => e.parentElement)"
+        f".find(e => e.protattnView).protattnView.summary().view.span === {LENGTH}")
+    assert page.view("heatmap")["ticks"] == before["ticks"]
+    assert page.errors() == []
