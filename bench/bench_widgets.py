@@ -162,6 +162,22 @@ class PrecomputedModel:
         return self.attention_object
 
 
+def _float32_heads(attention):
+    """The same Attention whose ``head`` returns float32 (as the engine branch's does for float16
+    storage), so that views calling ``received``/``edges`` are timed as they will run after the merge."""
+    import dataclasses
+
+    from protattn_widgets.attention import Attention
+    from protattn_widgets.widgets.encoding import as_float32
+
+    class Float32Heads(Attention):
+        def head(self, layer, head):
+            layer, head = self.check_head(layer, head)
+            return as_float32(self.values[layer, head])
+
+    return Float32Heads(**{f.name: getattr(attention, f.name) for f in dataclasses.fields(attention)})
+
+
 def random_attention(chain, n_layers: int, n_heads: int, seed: int = 0):
     """Row-stochastic random attention of real-model shape, float16 (what the engine stores when big)."""
     import numpy as np
@@ -179,8 +195,8 @@ def random_attention(chain, n_layers: int, n_heads: int, seed: int = 0):
     for flat in range(n_layers * n_heads):
         values[divmod(flat, n_heads)] = np.roll(bases[flat % 8], 17 * flat, axis=1)
     values.flags.writeable = False
-    return Attention(values, chain.sequence, tuple(chain.residue_ids), f"random-{n_layers}x{n_heads}",
-                     chain.chain_id, chain.structure_name)
+    return _float32_heads(Attention(values, chain.sequence, tuple(chain.residue_ids), f"random-{n_layers}x{n_heads}",
+                                    chain.chain_id, chain.structure_name))
 
 
 def scale_side(path: Path, n_layers: int, n_heads: int, rounds: int, pages: bool) -> dict:

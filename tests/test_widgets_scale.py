@@ -153,6 +153,7 @@ def test_big_page_embeds_pooled_heads_and_edges_above_the_floor(big, tmp_path):
     assert data["block"] == 2 and arrays["matrices"].shape == (20, 500, 500)
     assert data["thresholds"][0] == pytest.approx(0.05) and data["edge_floor"] == pytest.approx(0.05)
     k = data["embedded_heads"].index(4 * 20 + 9)
+    assert arrays["matrices"][k].tobytes() == ex.heatmap._matrix  # the pooled head the notebook's heatmap has
     head = np.asarray(attention.head(4, 9), dtype=np.float32)
     a, b = arrays["edge_offsets"][k], arrays["edge_offsets"][k + 1]
     rows = np.repeat(np.arange(len(head)), arrays["edge_row_counts"][k].astype(int))

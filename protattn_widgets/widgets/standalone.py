@@ -145,6 +145,34 @@ def _embedded_heads(explorer: "AttentionExplorer", heads: str) -> list[int]:
     raise StandalonePageError(f"heads must be one of {HEADS}, got {heads!r}")
 
 
+def _pooled_and_strong(head: np.ndarray, block: int, floor: float):
+    """A head's block-max pooled matrix (float32) and, when pooled, its pairs ``i != j`` with
+    ``a_ij >= floor`` (row-major).
+
+    A float16 head is not converted whole: for non-negative float16 the order of the values is
+    the order of their bit patterns, so pooling and the floor test run on the uint16 view.
+    """
+    head = np.asarray(head)
+    if head.dtype == np.float16:
+        keys = head.view(np.uint16)
+        pooled_keys = block_max(keys, block)
+        if pooled_keys.size and pooled_keys.max() < 0x7C00:  # finite, non-negative: the shortcut holds
+            low = np.float16(floor)
+            if np.float32(low) < np.float32(floor):
+                low = np.nextafter(low, np.float16(np.inf))
+            strong = keys >= np.asarray(low, dtype=np.float16).view(np.uint16) if block > 1 else None
+            return _pairs(as_float32(pooled_keys.view(np.float16)), strong)
+    matrix = as_float32(head)
+    return _pairs(block_max(matrix, block), matrix >= np.float32(floor) if block > 1 else None)
+
+
+def _pairs(pooled: np.ndarray, strong: np.ndarray | None):
+    if strong is None:
+        return pooled, None
+    np.fill_diagonal(strong, False)  # a fresh array from the comparison
+    return pooled, np.nonzero(strong)
+
+
 def _view_traits(widget, blob: _Blob, prefix: str, skip: set[str], only: set[str] | None = None) -> dict:
     """A widget's own synced traits (not anywidget's / ipywidgets' plumbing); bytes go to the blob."""
     names = only if only is not None else set(widget.trait_names(sync=True)) - set(
@@ -188,19 +216,15 @@ def page_data(explorer: "AttentionExplorer", heads: str = "all", title: str | No
         received_scales.append(scale)
         if flat not in embedded_set:
             continue
-        # One head at a time in float32 (the stored tensor may be float16 or a memmap).
-        matrix = as_float32(attention.values[divmod(flat, n_heads)])
-        pooled = block_max(matrix, block)
+        pooled, strong = _pooled_and_strong(attention.values[divmod(flat, n_heads)], block, floor)
         codes, scale = quantize(pooled, float(pooled.max()) if pooled.size else 0.0)
         matrices.append(codes)
         matrix_scales.append(scale)
         if block > 1:
-            strong = matrix >= np.float32(floor)
-            np.fill_diagonal(strong, False)
-            i, j = np.nonzero(strong)
+            i, j = strong
             row_counts.append(np.bincount(i, minlength=length).astype("<u2").tobytes())
             pairs.append(j.astype("<u2").tobytes())
-            pair_codes.append(quantize(matrix[i, j], scale)[0])
+            pair_codes.append(quantize(as_float32(attention.values[divmod(flat, n_heads)][i, j]), scale)[0])
             offsets.append(offsets[-1] + i.size)
     side = -(-length // block)
     blob.add("matrices", b"".join(matrices), "u1", (len(embedded), side, side))
