@@ -48,6 +48,22 @@ def test_big_grid_is_readable_and_clickable(big_page):
     page.page.mouse.click(point["x"], point["y"])
     page.page.wait_for_function("() => window.protattnPage.state.head === 33")
     assert page.state()["layer"] == 20
+    # The page's 3D edges come from the embedded pairs above the floor: the widget's, up to quantisation.
+    import numpy as np
+
+    page.ngl_frame("s.edges > 0")
+    pairs, weights = page.page_edges()
+    ij = np.frombuffer(pairs, "<u2").reshape(-1, 2)
+    drawn = {(int(i), int(j)): int(w) for (i, j), w in zip(ij, np.frombuffer(weights, np.uint8))}
+    kernel_pairs, kernel_weights = page.widget_edges(layer=20, head=33)
+    kij = np.frombuffer(kernel_pairs, "<u2").reshape(-1, 2)
+    widget = {(int(i), int(j)): int(w) for (i, j), w in zip(kij, np.frombuffer(kernel_weights, np.uint8))}
+    assert len(drawn) > 100
+    combined = page.explorer.attention.combined(20, 33, "max")
+    band = float(combined.max()) / 255  # pairs this close to the threshold may fall either side
+    for i, j in set(drawn) ^ set(widget):
+        assert abs(float(combined[i, j]) - 0.1) <= band, (i, j, float(combined[i, j]))
+    assert all(abs(drawn[p] - widget[p]) <= 1 for p in set(drawn) & set(widget))
     top = page.page.locator(".protattn-grid .pa-top button")
     assert top.count() == 5
     scale = page.page.locator(".protattn-grid .pa-scale").inner_text()
