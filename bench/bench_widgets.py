@@ -247,7 +247,9 @@ def scale_side(path: Path, n_layers: int, n_heads: int, rounds: int, pages: bool
 def scale_lines(results: list[dict]) -> list[str]:
     lines = ["## Real model sizes (random float16 attention of the model's shape; no model runs)", "",
              "Per change, kernel side, all five views (median of the rounds; machine shared with other jobs, "
-             "so compare numbers of one run).", "",
+             "so compare numbers of one run).  `Attention.head` returns float32 per head (as the engine's "
+             "float16 storage does; `_float32_heads`).  The attention is 8 random row-stochastic heads, "
+             "each head a column-rolled copy of one; the chain is 1HZH's H, L, K, M renumbered as one.", "",
              "| heads | L | change | median ms | max ms | messages | bytes sent |", "|---|---:|---|---:|---:|---:|---:|"]
     for r in results:
         for name, row in r["rows"].items():
