@@ -238,8 +238,12 @@ class AttentionExplorer(SharedStateChecks, ipywidgets.VBox):
                     finally:
                         part._live = True
                     part._send_head()
+                elif hasattr(part, "hold_sync"):
+                    # One message per view with layer, head and the new data; views send once per key.
+                    with part.hold_sync(), part.hold_trait_notifications():
+                        part.layer, part.head = layer, head
                 else:
-                    with part.hold_trait_notifications():  # views send once per (layer, head) key
+                    with part.hold_trait_notifications():
                         part.layer, part.head = layer, head
         finally:
             self._head_syncing = False
