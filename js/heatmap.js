@@ -77,7 +77,7 @@ export function paintMatrix(rgba, codes, n, table, opts) {
 
 /** Window codes with their transposed partners: fill ``rgba`` (w x h image) like paintMatrix. */
 export function paintWindow(rgba, codes, partner, w, h, table, opts) {
-  const { thresholdQ = 0, mode = "directed" } = opts;
+  const { thresholdQ = 0, mode = "directed", contacts = null } = opts;
   for (let k = 0; k < w * h; k++) {
     const q = codes[k];
     const p = partner ? partner[k] : q;
@@ -85,6 +85,9 @@ export function paintWindow(rgba, codes, partner, w, h, table, opts) {
     const c = SQRT_INDEX[q] * 3;
     let r = table[c], g = table[c + 1], b = table[c + 2];
     if (!strong) { r += (255 - r) * FADE; g += (255 - g) * FADE; b += (255 - b) * FADE; }
+    if (contacts && contacts[k]) {
+      r += (CONTACT[0] - r) * CONTACT_MIX; g += (CONTACT[1] - g) * CONTACT_MIX; b += (CONTACT[2] - b) * CONTACT_MIX;
+    }
     const o = k * 4;
     rgba[o] = r; rgba[o + 1] = g; rgba[o + 2] = b; rgba[o + 3] = 255;
   }
@@ -242,7 +245,12 @@ function render({ model, el }) {
           detailImage.height = h;
           const dctx = detailImage.getContext("2d");
           const image = dctx.createImageData(w, h);
-          paintWindow(image.data, fine.codes, fine.partner, w, h, table, { thresholdQ, mode });
+          let bits = null;
+          if (showOverlay && !outline) {
+            bits = new Uint8Array(w * h);
+            for (let i = 0; i < h; i++) bits.set(contactBits.subarray((fine.r0 + i) * n + fine.c0, (fine.r0 + i) * n + fine.c1), i * w);
+          }
+          paintWindow(image.data, fine.codes, fine.partner, w, h, table, { thresholdQ, mode, contacts: bits });
           dctx.putImageData(image, 0, 0);
           detailKey = dkey;
         }

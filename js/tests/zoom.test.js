@@ -58,6 +58,11 @@ test("paintWindow fades a window's cells by mode from the partner codes, like pa
   const part = new Uint8ClampedArray(16);
   paintWindow(part, codes, partner, 2, 2, table, { thresholdQ: 100, mode: "max" });
   assert.deepEqual([...part], [...whole]);
+  const tinted = new Uint8ClampedArray(16), tintedWhole = new Uint8ClampedArray(16);
+  paintWindow(tinted, codes, partner, 2, 2, table, { thresholdQ: 0, mode: "directed", contacts: Uint8Array.of(0, 1, 0, 0) });
+  paintMatrix(tintedWhole, codes, 2, table, { thresholdQ: 0, mode: "directed", contacts: Uint8Array.of(0, 1, 0, 0) });
+  assert.deepEqual([...tinted], [...tintedWhole]);
+  assert.notDeepEqual([...tinted.subarray(4, 8)], [...part.subarray(4, 8)]);
 });
 
 test("grid tiles shrink with the head count, the scale top is round, top heads are sorted", () => {

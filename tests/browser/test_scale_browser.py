@@ -105,3 +105,65 @@ def test_heatmap_zooms_pans_and_resets(big_page):
         f".find(e => e.protattnView).protattnView.summary().view.span === {LENGTH}")
     assert page.view("heatmap")["ticks"] == before["ticks"]
     assert page.errors() == []
+
+
+#: The notebook of the kernel-side test: the same shape of data, built in the kernel.
+LAB_CELLS = [
+    "import sys; sys.path.insert(0, {tests!r})\n"
+    "from pathlib import Path\n"
+    "import tempfile\n"
+    "import protattn_widgets as paw\n"
+    "from protattn_widgets.widgets.explorer import AttentionExplorer\n"
+    "from test_widgets_scale import GivenAttention, long_chain, random_attention",
+    "structure = paw.load_structure(long_chain({length}, Path(tempfile.mkdtemp())))\n"
+    "ex = AttentionExplorer(structure, model=GivenAttention(random_attention(structure['H'], 33, 20)), chain='H',\n"
+    "                       threshold=0.1, structure_view=False)\n"
+    "ex",
+]
+HEATMAP = ("[...document.querySelectorAll('.protattn-heatmap')].map(e => e.parentElement)"
+           ".find(e => e.protattnView).protattnView")
+
+
+@pytest.fixture(scope="module")
+def big_lab(jupyter_server, browser):
+    from browser_harness import LabPage
+
+    tests = str(Path(__file__).resolve().parents[1])
+    cells = [c.replace("{tests!r}", repr(tests)).replace("{length}", str(LENGTH)) for c in LAB_CELLS]
+    page = LabPage(jupyter_server, browser, "big.ipynb", cells)
+    try:
+        page.run_all(timeout_s=300)
+        assert page.run_python("print(len(ex.attention))").strip() == str(LENGTH)
+        page.page.wait_for_function(f"() => {{ const e = ({HEATMAP}); return e && e.draws > 0; }}", timeout=120_000)
+        yield page
+    finally:
+        page.close()
+
+
+def test_zooming_in_the_notebook_brings_the_window_at_full_resolution(big_lab):
+    lab = big_lab
+    canvas = lab.page.locator(HEATMAP_CANVAS).first
+    canvas.scroll_into_view_if_needed()
+    summary = lab.page.evaluate(f"() => ({HEATMAP}).summary()")
+    assert summary["block"] == 2 and not summary["detail"]  # 600 residues pooled to 300 x 300 on the wire
+    center = lab.page.evaluate(f"() => ({HEATMAP}).matrixCenter()")
+    lab.page.mouse.move(center["x"], center["y"])
+    for _ in range(5):
+        lab.page.mouse.wheel(0, -120)
+    # The front-end asks for the window it shows; the kernel sends it at full resolution.
+    lab.page.wait_for_function(f"() => ({HEATMAP}).summary().detail === true", timeout=30_000)
+    view = lab.page.evaluate(f"() => ({HEATMAP}).summary().view")
+    window = [int(v) for v in lab.run_python("print(*ex.heatmap._detail_window)").split()]
+    assert window[0] <= view["r0"] and window[1] >= view["r0"] + view["span"] - 1
+    assert window[1] - window[0] <= 300
+    # A head change while zoomed in: the new head's window comes with it.
+    lab.run_python("ex.head = 7")
+    lab.page.wait_for_function(f"() => ({HEATMAP}).summary().head === 7 && ({HEATMAP}).summary().detail")
+    ok = lab.run_python("import numpy as np\n"
+                        "r0, r1, c0, c1 = ex.heatmap._detail_window\n"
+                        "h = np.asarray(ex.attention.head(ex.layer, 7), dtype=np.float32)[r0:r1, c0:c1]\n"
+                        "print(np.abs(ex.heatmap.detail - h).max() <= ex.heatmap._scale / 510 + 1e-6)")
+    assert ok.strip() == "True"
+    lab.page.mouse.move(5, 5)  # no tooltip in the picture
+    lab.page.locator(".protattn-heatmap").first.screenshot(path=str(DOCS / "heatmap_zoom_notebook.png"))
+    assert lab.errors() == []

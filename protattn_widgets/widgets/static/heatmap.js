@@ -266,7 +266,7 @@ function paintMatrix(rgba, codes, n, table, opts) {
   }
 }
 function paintWindow(rgba, codes, partner, w, h, table, opts) {
-  const { thresholdQ = 0, mode = "directed" } = opts;
+  const { thresholdQ = 0, mode = "directed", contacts = null } = opts;
   for (let k = 0; k < w * h; k++) {
     const q = codes[k];
     const p = partner ? partner[k] : q;
@@ -277,6 +277,11 @@ function paintWindow(rgba, codes, partner, w, h, table, opts) {
       r += (255 - r) * FADE;
       g += (255 - g) * FADE;
       b += (255 - b) * FADE;
+    }
+    if (contacts && contacts[k]) {
+      r += (CONTACT[0] - r) * CONTACT_MIX;
+      g += (CONTACT[1] - g) * CONTACT_MIX;
+      b += (CONTACT[2] - b) * CONTACT_MIX;
     }
     const o = k * 4;
     rgba[o] = r;
@@ -434,7 +439,12 @@ function render({ model, el }) {
           detailImage.height = h;
           const dctx = detailImage.getContext("2d");
           const image = dctx.createImageData(w, h);
-          paintWindow(image.data, fine.codes, fine.partner, w, h, table, { thresholdQ, mode });
+          let bits = null;
+          if (showOverlay && !outline) {
+            bits = new Uint8Array(w * h);
+            for (let i = 0; i < h; i++) bits.set(contactBits.subarray((fine.r0 + i) * n + fine.c0, (fine.r0 + i) * n + fine.c1), i * w);
+          }
+          paintWindow(image.data, fine.codes, fine.partner, w, h, table, { thresholdQ, mode, contacts: bits });
           dctx.putImageData(image, 0, 0);
           detailKey = dkey;
         }
