@@ -339,3 +339,6 @@ def test_head_grid_statistic_is_computed_only_for_thresholds_in_use(heavy):
         ref = contact_accumulator(attention, chain, t, grid.min_total)
         np.testing.assert_array_equal(acc.total, ref.total)
         np.testing.assert_array_equal(acc.hits, ref.hits)
+    grid.min_total = 1000  # more pairs needed: fewer heads have a value, sent at once
+    np.testing.assert_array_equal(np.isnan(np.frombuffer(grid._values, "<f4")).reshape(8, 8),
+                                  grid.contact_accumulator().total < 1000)

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections import OrderedDict
 
 import numpy as np
-from traitlets import Bytes, CaselessStrEnum, Int, Unicode
+from traitlets import Bytes, CaselessStrEnum, Int, Unicode, observe
 
 from ..analysis.accumulator import PropertyAccumulator
 from ._base import STATIC, AttentionViewBase
@@ -101,7 +101,12 @@ class HeadGrid(AttentionViewBase):
         return self._index
 
     def _data_key(self) -> tuple:
-        return ("given",) if self._given is not None else (self.threshold,)
+        return ("given",) if self._given is not None else (self.threshold, self.min_total)
+
+    @observe("min_total")
+    def _on_min_total(self, change) -> None:
+        if self._live:
+            self._refresh()
 
     @property
     def statistic(self) -> np.ma.MaskedArray:
@@ -114,7 +119,7 @@ class HeadGrid(AttentionViewBase):
         """The contact counts of this protein at ``threshold`` (default: the current one), memoised."""
         t = self.threshold if threshold is None else float(threshold)
         acc = self._accumulators.get(t)
-        if acc is None:
+        if acc is None or acc.min_total != self.min_total:
             acc = self.pair_index.accumulator(t, self.min_total)
             self._accumulators[t] = acc
             while len(self._accumulators) > _CACHED_THRESHOLDS:
