@@ -168,3 +168,21 @@ def test_big_page_embeds_pooled_heads_and_edges_above_the_floor(big, tmp_path):
     current = (tmp_path / "current.html")
     ex.to_html(current, heads="current")
     assert current.stat().st_size < (tmp_path / "layer.html").stat().st_size
+
+
+def test_views_read_a_read_only_memory_map(hzh_heavy, tmp_path):
+    """Attention spilled to disk (np.memmap, read-only, float16) works in the grid, heatmap and page."""
+    source = random_attention(hzh_heavy, 2, 3, seed=4)
+    path = tmp_path / "attention.f16"
+    source.values.tofile(path)
+    mapped = np.memmap(path, dtype=np.float16, mode="r", shape=source.values.shape)
+    attention = Attention(mapped, source.sequence, source.residue_ids, "random", "H", hzh_heavy.structure_name)
+    structure = paw.load_structure(HZH)
+    ex = AttentionExplorer(structure, model=GivenAttention(attention), chain="H", layer=1, head=2,
+                           structure_view=False)
+    reference = Attention(np.asarray(mapped, dtype=np.float32), source.sequence, source.residue_ids, "random")
+    acc = contact_accumulator(reference, hzh_heavy, ex.threshold, ex.grid.min_total)
+    np.testing.assert_array_equal(ex.grid.accumulator.total, acc.total)
+    assert np.abs(ex.heatmap.matrix - reference.head(1, 2)).max() <= max_quantization_error(ex.heatmap._scale) + 1e-6
+    data = read_standalone_data(ex.to_html(tmp_path / "page.html", heads="current"))
+    assert data["arrays"]["matrices"][0].tobytes() == ex.heatmap._matrix
