@@ -50,7 +50,7 @@ def long_chain_pdb(length: int, directory: Path) -> Path:
     lines = gzip.decompress(source.read_bytes()).decode().splitlines()
     atoms = [ln for ln in lines if ln.startswith("ATOM  ")]
     out, seen, number = [], [], 0
-    for chain in ("H", "L"):
+    for chain in ("H", "L", "K", "M"):
         for ln in atoms:
             if ln[21] != chain:
                 continue
@@ -148,6 +148,126 @@ def kernel_side(path: Path, chain: str, rounds: int) -> dict:
     return {"L": len(ex.attention), "build_s": build_s, "rows": rows}
 
 
+class PrecomputedModel:
+    """A stand-in model whose only sequence's attention is given (no forward pass)."""
+
+    def __init__(self, attention):
+        self.attention_object = attention
+        self.name = attention.model_name
+        self.max_length = len(attention)
+        self.forward_count = 0
+
+    def attention(self, chain):
+        self.attention_object.check_chain(chain)
+        return self.attention_object
+
+
+def _float32_heads(attention):
+    """The same Attention whose ``head`` returns float32 (as the engine branch's does for float16
+    storage), so that views calling ``received``/``edges`` are timed as they will run after the merge."""
+    import dataclasses
+
+    from protattn_widgets.attention import Attention
+    from protattn_widgets.widgets.encoding import as_float32
+
+    class Float32Heads(Attention):
+        def head(self, layer, head):
+            layer, head = self.check_head(layer, head)
+            return as_float32(self.values[layer, head])
+
+    return Float32Heads(**{f.name: getattr(attention, f.name) for f in dataclasses.fields(attention)})
+
+
+def random_attention(chain, n_layers: int, n_heads: int, seed: int = 0):
+    """Row-stochastic random attention of real-model shape, float16 (what the engine stores when big)."""
+    import numpy as np
+
+    from protattn_widgets.attention import Attention
+
+    rng = np.random.default_rng(seed)
+    n = len(chain)
+    # A few random heads, each head a column-rolled copy of one (fast to make; still row-stochastic).
+    bases = []
+    for _ in range(8):
+        x = rng.standard_exponential((n, n), dtype=np.float32) ** 4  # peaky rows, like real heads
+        bases.append((x / x.sum(axis=1, keepdims=True)).astype(np.float16))
+    values = np.empty((n_layers, n_heads, n, n), dtype=np.float16)
+    for flat in range(n_layers * n_heads):
+        values[divmod(flat, n_heads)] = np.roll(bases[flat % 8], 17 * flat, axis=1)
+    values.flags.writeable = False
+    return _float32_heads(Attention(values, chain.sequence, tuple(chain.residue_ids), f"random-{n_layers}x{n_heads}",
+                                    chain.chain_id, chain.structure_name))
+
+
+def scale_side(path: Path, n_layers: int, n_heads: int, rounds: int, pages: bool) -> dict:
+    """Explorer costs at a real model's head count (random float16 attention; no model runs)."""
+    import ipywidgets
+    import protattn_widgets as paw
+    from protattn_widgets.widgets.explorer import AttentionExplorer
+
+    structure = paw.load_structure(path)
+    start = time.perf_counter()
+    attention = random_attention(structure["H"], n_layers, n_heads)
+    make_s = time.perf_counter() - start
+    model = PrecomputedModel(attention)
+    start = time.perf_counter()
+    ex = AttentionExplorer(structure, model=model, chain="H", threshold=0.3)
+    build_s = time.perf_counter() - start
+    assert ex.attention is attention  # the same object: no second copy of the tensor
+    comm = attach_recorder()
+    results: dict[str, list] = {"head": [], "layer": [], "grid click (layer and head)": [],
+                                "threshold (new value)": [], "mode": []}
+    for k in range(rounds):
+        results["head"].append(timed(lambda: setattr(ex, "head", (ex.head + 1) % n_heads), comm))
+        results["layer"].append(timed(lambda: setattr(ex, "layer", (ex.layer + 3) % n_layers), comm))
+        target = {"layer": (ex.layer + 5) % n_layers, "head": (ex.head + 7) % n_heads}
+        results["grid click (layer and head)"].append(timed(lambda: ex.grid.set_state(target), comm))
+        results["threshold (new value)"].append(timed(lambda: setattr(ex, "threshold", round(0.06 + 0.013 * k, 3)), comm))
+        results["mode"].append(timed(lambda: setattr(ex, "mode", ("max", "mean", "directed")[(k + 1) % 3]), comm))
+    rows = {}
+    for name, samples in results.items():
+        ms = [x[0] for x in samples]
+        rows[name] = {"median_ms": statistics.median(ms), "max_ms": max(ms),
+                      "messages": statistics.median(x[1] for x in samples),
+                      "bytes": statistics.median(x[2] for x in samples)}
+    page_rows = {}
+    if pages:
+        with tempfile.TemporaryDirectory() as tmp:
+            for heads in ("all", "layer", "current"):
+                start = time.perf_counter()
+                out = ex.to_html(Path(tmp) / f"{heads}.html", heads=heads)
+                page_rows[heads] = {"s": time.perf_counter() - start, "mb": out.stat().st_size / 1e6}
+    index = ex.grid.pair_index
+    ipywidgets.Widget.close_all()
+    return {"shape": f"{n_layers} x {n_heads}", "L": len(attention), "make_s": make_s, "build_s": build_s,
+            "tensor_gb": attention.values.nbytes / 1e9, "index_mb": index.nbytes / 1e6, "rows": rows,
+            "pages": page_rows}
+
+
+def scale_lines(results: list[dict]) -> list[str]:
+    lines = ["## Real model sizes (random float16 attention of the model's shape; no model runs)", "",
+             "Per change, kernel side, all five views (median of the rounds; machine shared with other jobs, "
+             "so compare numbers of one run).  `Attention.head` returns float32 per head (as the engine's "
+             "float16 storage does; `_float32_heads`).  The attention is 8 random row-stochastic heads, "
+             "each head a column-rolled copy of one; the chain is 1HZH's H, L, K, M renumbered as one.", "",
+             "| heads | L | change | median ms | max ms | messages | bytes sent |", "|---|---:|---|---:|---:|---:|---:|"]
+    for r in results:
+        for name, row in r["rows"].items():
+            lines.append(f"| {r['shape']} | {r['L']} | {name} | {row['median_ms']:.1f} | {row['max_ms']:.1f} | "
+                         f"{row['messages']:.0f} | {row['bytes']:,.0f} |")
+    lines += ["", "| heads | L | attention (float16) | making it (random) | explorer build | grid index |",
+              "|---|---:|---:|---:|---:|---:|"]
+    for r in results:
+        lines.append(f"| {r['shape']} | {r['L']} | {r['tensor_gb']:.2f} GB | {r['make_s']:.1f} s | "
+                     f"{r['build_s']:.1f} s | {r['index_mb']:.0f} MB |")
+    if any(r["pages"] for r in results):
+        lines += ["", "| heads | L | `to_html(heads=...)` | seconds | MB |", "|---|---:|---|---:|---:|"]
+        for r in results:
+            for heads, row in r["pages"].items():
+                lines.append(f"| {r['shape']} | {r['L']} | {heads} | {row['s']:.1f} | {row['mb']:.1f} |")
+    return lines + [""]
+
+
 def provis_baseline(path: Path, chain: str, rounds: int) -> dict:
     """Per view update: load the model again, recompute attention (no cache), compute edges."""
     import protattn_widgets as paw
@@ -204,11 +324,27 @@ def main(argv=None) -> None:
     parser.add_argument("--browser", action="store_true", help="also time the redraw in JupyterLab + Chromium")
     parser.add_argument("--quick", action="store_true", help="5 rounds, 1 baseline round")
     parser.add_argument("--output", type=Path, default=BENCH_DIR / "results_widgets.md")
+    parser.add_argument("--scale", default="33x20@1022,36x40@1022",
+                        help="real-size shapes, LAYERSxHEADS@L, comma-separated ('' for none)")
+    parser.add_argument("--scale-only", action="store_true", help="only the real-size section")
     args = parser.parse_args(argv)
     if args.quick:
         args.rounds, args.baseline_rounds = 5, 1
 
+    scale = []
     with tempfile.TemporaryDirectory() as tmp:
+        for spec in filter(None, args.scale.split(",")):
+            shape, length = spec.split("@")
+            n_layers, n_heads = (int(x) for x in shape.split("x"))
+            scale_path = long_chain_pdb(int(length), Path(tmp))
+            scale.append(scale_side(scale_path, n_layers, n_heads, min(args.rounds, 10),
+                                    pages=(n_layers, n_heads) == (33, 20)))
+            print("\n".join(scale_lines(scale[-1:])), flush=True)
+        if args.scale_only:
+            text = "\n".join([f"# Explorer at real model sizes", "", f"Machine: {machine()}.", ""] + scale_lines(scale))
+            print(text)
+            (args.output.with_name("results_widgets_scale.md")).write_text(text + "\n")
+            return
         path = long_chain_pdb(args.length, Path(tmp))
         kernel = kernel_side(path, "H", args.rounds)
         baseline = provis_baseline(path, "H", args.baseline_rounds)
@@ -232,7 +368,7 @@ def main(argv=None) -> None:
                   f"| kernel sets `ex.head` -> heatmap drawn (one clock; includes the Python side) | {browser['total']:.1f} |",
                   f"| of which Python side in the kernel | {browser['python']:.1f} |",
                   f"| worst kernel -> drawn | {browser['max_total']:.1f} |", ""]
-    text = "\n".join(lines)
+    text = "\n".join(lines + scale_lines(scale) if scale else lines)
     print(text)
     args.output.write_text(text + "\n")
 

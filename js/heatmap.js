@@ -28,7 +28,7 @@ import { stepHead } from "./lib/keys.js";
 import { clampView, fullView, isFull, niceTicks, panBy, residueAtPixel, viewWindow, zoomAt } from "./lib/zoom.js";
 
 const MARGIN = 34;
-const BAR = 58; // colour bar and its labels, right of the matrix
+const BAR = 30; // colour bar and its labels, under the matrix
 const CONTACT = [214, 39, 40];
 const CONTACT_MIX = 0.3; // share of red in a contact cell when cells are too small to outline
 const OUTLINE_PX = 4; // from this cell size on, contacts are outlined instead of tinted
@@ -77,7 +77,7 @@ export function paintMatrix(rgba, codes, n, table, opts) {
 
 /** Window codes with their transposed partners: fill ``rgba`` (w x h image) like paintMatrix. */
 export function paintWindow(rgba, codes, partner, w, h, table, opts) {
-  const { thresholdQ = 0, mode = "directed" } = opts;
+  const { thresholdQ = 0, mode = "directed", contacts = null } = opts;
   for (let k = 0; k < w * h; k++) {
     const q = codes[k];
     const p = partner ? partner[k] : q;
@@ -85,6 +85,9 @@ export function paintWindow(rgba, codes, partner, w, h, table, opts) {
     const c = SQRT_INDEX[q] * 3;
     let r = table[c], g = table[c + 1], b = table[c + 2];
     if (!strong) { r += (255 - r) * FADE; g += (255 - g) * FADE; b += (255 - b) * FADE; }
+    if (contacts && contacts[k]) {
+      r += (CONTACT[0] - r) * CONTACT_MIX; g += (CONTACT[1] - g) * CONTACT_MIX; b += (CONTACT[2] - b) * CONTACT_MIX;
+    }
     const o = k * 4;
     rgba[o] = r; rgba[o + 1] = g; rgba[o + 2] = b; rgba[o + 3] = 255;
   }
@@ -202,7 +205,7 @@ function render({ model, el }) {
       if (geometry.n !== n) view = fullView(n);
       view = clampView(view, n);
       Object.assign(geometry, { size, n, cell: n > 0 ? size / view.span : 0 });
-      const width = MARGIN + size + BAR, height = MARGIN + size + 4;
+      const width = MARGIN + size + 4, height = MARGIN + size + BAR;
       const ctx = sizeCanvas(canvas, width, height);
       ctx.clearRect(0, 0, width, height);
       if (codes.length !== m * m || n === 0) {
@@ -242,7 +245,12 @@ function render({ model, el }) {
           detailImage.height = h;
           const dctx = detailImage.getContext("2d");
           const image = dctx.createImageData(w, h);
-          paintWindow(image.data, fine.codes, fine.partner, w, h, table, { thresholdQ, mode });
+          let bits = null;
+          if (showOverlay && !outline) {
+            bits = new Uint8Array(w * h);
+            for (let i = 0; i < h; i++) bits.set(contactBits.subarray((fine.r0 + i) * n + fine.c0, (fine.r0 + i) * n + fine.c1), i * w);
+          }
+          paintWindow(image.data, fine.codes, fine.partner, w, h, table, { thresholdQ, mode, contacts: bits });
           dctx.putImageData(image, 0, 0);
           detailKey = dkey;
         }
@@ -268,7 +276,8 @@ function render({ model, el }) {
       const full = isFull(view, n);
       const [r0, r1, c0, c1] = viewWindow(view, n);
       zoomText.textContent = full
-        ? (block > 1 ? `${block} x ${block} residues per cell (strongest shown); wheel to zoom` : "wheel to zoom, drag to pan")
+        ? (block > 1 ? `${block} x ${block} residues per cell (strongest shown); wheel to zoom` : "wheel to zoom, drag to pan") +
+          " · colour: \u221a of the weight; red mark: threshold"
         : `zoom ${(n / view.span).toFixed(1)}x · rows ${ids[r0]}\u2013${ids[r1 - 1]}, columns ${ids[c0]}\u2013${ids[c1 - 1]}` +
           (block > 1 ? (fine ? " · full detail" : ` · ${block} x ${block} per cell`) : "");
       reset.style.display = full ? "none" : "";
@@ -368,33 +377,36 @@ function render({ model, el }) {
   }
 
   function drawColourBar(ctx, scale) {
-    // The colour of each weight, 0 at the bottom to the head's largest weight at the top.
+    // The colour of each weight, 0 (left) to the head's largest weight (right), under the matrix.
     const { left, top, size } = geometry;
-    const x = left + size + 8, w = 10;
-    for (let y = 0; y < size; y++) {
-      const q = Math.round(255 * (1 - y / Math.max(size - 1, 1)));
+    const y = top + size + 6, h = 8;
+    for (let x = 0; x < size; x++) {
+      const q = Math.round((255 * x) / Math.max(size - 1, 1));
       ctx.fillStyle = cssColor(table, SQRT_INDEX[q]);
-      ctx.fillRect(x, top + y, w, 1);
+      ctx.fillRect(left + x, y, 1, h);
     }
     ctx.strokeStyle = "#999";
-    ctx.strokeRect(x - 0.5, top - 0.5, w + 1, size + 1);
+    ctx.strokeRect(left - 0.5, y - 0.5, size + 1, h + 1);
     ctx.fillStyle = "#444";
     ctx.font = "10px sans-serif";
-    ctx.textAlign = "left";
-    ctx.textBaseline = "middle";
-    for (const f of [0, 0.25, 0.5, 0.75, 1]) ctx.fillText(fmt(scale * f), x + w + 3, top + (1 - f) * (size - 1));
+    ctx.textBaseline = "top";
+    for (const f of [0, 0.25, 0.5, 0.75, 1]) {
+      ctx.textAlign = f === 0 ? "left" : f === 1 ? "right" : "center";
+      ctx.fillText(fmt(scale * f), left + f * (size - 1), y + h + 2);
+    }
     const t = model.get("threshold") || 0;
     if (scale > 0 && t <= scale) {
-      const y = top + (1 - t / scale) * (size - 1);
+      const x = left + (t / scale) * (size - 1);
       ctx.strokeStyle = "#d62728";
-      ctx.beginPath(); ctx.moveTo(x - 3, y); ctx.lineTo(x + w + 1, y); ctx.stroke();
+      ctx.lineWidth = 2;
+      ctx.beginPath(); ctx.moveTo(x, y - 3); ctx.lineTo(x, y + h + 1); ctx.stroke();
+      ctx.lineWidth = 1;
     }
-    ctx.save();
-    ctx.translate(x - 2, top + size);
-    ctx.rotate(-Math.PI / 2);
-    ctx.textBaseline = "bottom";
-    ctx.fillText("weight (\u221a colour scale); red: threshold", 0, 0);
-    ctx.restore();
+    ctx.textAlign = "right";
+    ctx.textBaseline = "middle";
+    ctx.fillText("weight", left - 4, y + h / 2);
+    ctx.textAlign = "left";
+    ctx.textBaseline = "alphabetic";
   }
 
   function cellAtEvent(event) {
@@ -432,7 +444,8 @@ function render({ model, el }) {
       const I = Math.floor(cell.row / block), J = Math.floor(cell.col / block);
       const code = asBytes(model.get("_matrix"))[I * m + J];
       const span = (k) => `${ids[k * block]}\u2013${ids[Math.min(n, (k + 1) * block) - 1]}`;
-      text = `${chain} ${span(I)} \u2192 ${span(J)}: strongest ${fmt(codeValue(code, model.get("_scale") || 0))} (zoom in for residues)`;
+      text = `${chain} ${span(I)} \u2192 ${span(J)}: strongest ${fmt(codeValue(code, model.get("_scale") || 0))} ` +
+        `(a ${block} x ${block} block)`;
     }
     if (contactBits && contactBits[cell.row * n + cell.col]) text += ` (${overlayLabel().replace(/\bcontacts\b/, "contact")})`;
     showCanvasTooltip(tip, root, canvas, p, text);

@@ -16,7 +16,7 @@ import * as NGL from "ngl";
 
 import headGridView from "./head_grid.js";
 import heatmapView from "./heatmap.js";
-import { residueStats, strongEdges } from "./lib/edges.js";
+import { csrPairs, residueStats, sparseEdges, strongEdges } from "./lib/edges.js";
 import { element, showError } from "./lib/dom.js";
 import { headLabel } from "./lib/format.js";
 import { decodeArrays } from "./lib/page_data.js";
@@ -135,7 +135,8 @@ export class StandaloneExplorer {
 
   _matrix() {
     const k = this.slot[this._flat()];
-    const size = this.n * this.n;
+    const m = Math.ceil(this.n / (this.data.block || 1));
+    const size = m * m;
     return { codes: this.arrays.matrices.subarray(k * size, (k + 1) * size), scale: this.data.matrix_scales[k] };
   }
 
@@ -165,8 +166,8 @@ export class StandaloneExplorer {
     const received = this._received();
 
     const heatmap = { ...shared };
-    if (headData) Object.assign(heatmap, { _matrix: matrix.codes, _scale: matrix.scale,
-                                           caption: `${this._title()} · max ${fmt2(matrix.scale)}` });
+    if (headData) Object.assign(heatmap, { _matrix: matrix.codes, _scale: matrix.scale, _block: this.data.block || 1,
+                                           caption: `${this._title()} · attention weights (largest ${fmt2(matrix.scale)})` });
     const sequence = { ...shared };
     if (headData) Object.assign(sequence, { _received: received.codes, _received_scale: received.scale,
                                             caption: `${this._title()} · attention received (max ${fmt2(received.scale)})` });
@@ -179,8 +180,7 @@ export class StandaloneExplorer {
         _values: this.arrays.grid_values.subarray(t * per, (t + 1) * per),
         _counts: this.arrays.grid_counts.subarray(t * per, (t + 1) * per),
         caption: `share of attention \u2265 ${fmt2(s.threshold)} on contacts ` +
-          `(background ${g.background == null ? "n/a" : (100 * g.background).toFixed(1) + "%"}; ` +
-          `grey: < ${g.min_total} pairs)`,
+          `(background ${g.background == null ? "n/a" : (100 * g.background).toFixed(1) + "%"})`,
       });
     }
     this.models.heatmap.set(heatmap);
@@ -196,7 +196,15 @@ export class StandaloneExplorer {
     const patch = { _pa_selected: s.selected_residue == null ? -1 : s.selected_residue };
     if (edgesChanged) {
       const { codes, scale } = this._matrix();
-      this._edges = strongEdges(codes, this.n, scale, s.threshold, s.mode, this.arrays.has_ca, d.max_edges);
+      if ((d.block || 1) > 1) {
+        const k = this.slot[this._flat()];
+        const [a, b] = [this.arrays.edge_offsets[k], this.arrays.edge_offsets[k + 1]];
+        const rows = this.arrays.edge_row_counts.subarray(k * this.n, (k + 1) * this.n);
+        this._edges = sparseEdges(csrPairs(rows, this.arrays.edge_cols.subarray(a, b)), this.arrays.edge_codes.subarray(a, b),
+                                  this.n, scale, s.threshold, s.mode, this.arrays.has_ca, d.max_edges);
+      } else {
+        this._edges = strongEdges(codes, this.n, scale, s.threshold, s.mode, this.arrays.has_ca, d.max_edges);
+      }
       patch._pa_edges = this._edges.pairs;
       patch._pa_weights = this._edges.weights;
     }

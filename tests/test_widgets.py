@@ -306,3 +306,40 @@ def test_explorer_tracks_the_chain_s_interfaces_by_default(explorer, vfb):
 def test_explorer_accepts_mode_in_any_case(vfb, antiberty):
     ex = AttentionExplorer(vfb, model=antiberty, chain="B", mode="MEAN", structure_view=False)
     assert ex.mode == "mean" and ex.heatmap.mode == "mean"
+
+
+def test_a_grid_click_redraws_the_heatmap_and_rebuilds_3d_edges_once(explorer):
+    """The front-end sends layer and head in one message: one heatmap matrix, one 3D edge set."""
+    heatmap_sends, edge_builds = [], []
+    explorer.heatmap.observe(lambda change: heatmap_sends.append(change["new"]), names=["_matrix"])
+    view = explorer.structure_view
+    original = view._send_head
+    view._send_head = lambda: (edge_builds.append((view.layer, view.head)), original())[1]
+    try:
+        explorer.grid.set_state({"layer": 6, "head": 1})  # what a tile click delivers
+    finally:
+        view._send_head = original
+    assert len(heatmap_sends) == 1 and edge_builds == [(6, 1)]
+    assert (explorer.layer, explorer.head) == (6, 1)
+    assert (explorer.heatmap.layer, explorer.heatmap.head, explorer.sequence.head, explorer.controls.layer) == (6, 1, 1, 6)
+    np.testing.assert_allclose(explorer.heatmap.matrix, explorer.attention.head(6, 1),
+                               atol=max_quantization_error(explorer.heatmap._scale) + 1e-7)
+    # The controls (a slider step) still reach every view.
+    explorer.controls.head = 4
+    assert (explorer.head, explorer.heatmap.head, explorer.grid.head, view.head) == (4, 4, 4, 4)
+
+
+def test_head_grid_statistic_is_computed_only_for_thresholds_in_use(heavy):
+    chain, attention = heavy
+    grid = HeadGrid(attention, chain, threshold=0.3)
+    assert list(grid._accumulators) == [0.3]
+    grid.threshold = 0.12
+    assert list(grid._accumulators) == [0.3, 0.12]
+    for t in (0.3, 0.12, 0.01):
+        acc = grid.contact_accumulator(t)
+        ref = contact_accumulator(attention, chain, t, grid.min_total)
+        np.testing.assert_array_equal(acc.total, ref.total)
+        np.testing.assert_array_equal(acc.hits, ref.hits)
+    grid.min_total = 1000  # more pairs needed: fewer heads have a value, sent at once
+    np.testing.assert_array_equal(np.isnan(np.frombuffer(grid._values, "<f4")).reshape(8, 8),
+                                  grid.contact_accumulator().total < 1000)

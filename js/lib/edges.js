@@ -83,3 +83,52 @@ export function residueStats(codes, n, scale, receivedCodes, receivedScale) {
   }
   return out;
 }
+
+/**
+ * strongEdges from a sparse list of directed pairs (the standalone page of a long chain embeds
+ * only pairs at or above a floor): same rule, same order, same output.
+ * @param {Uint16Array} pairs (k, 2) directed (i, j), i != j
+ * @param {Uint8Array} codes (k,) their codes
+ * A pair whose other direction is not listed takes code 0 for it ("mean" only differs).
+ */
+export function sparseEdges(pairs, codes, n, scale, threshold, mode, hasCa, maxEdges) {
+  const tq = thresholdCode(threshold, scale);
+  const directed = mode === "directed";
+  const byPair = new Map(); // i * n + j (i < j unless directed) -> [code ij, code ji]
+  for (let e = 0; e < codes.length; e++) {
+    const i = pairs[2 * e], j = pairs[2 * e + 1];
+    if (i === j || (hasCa && (!hasCa[i] || !hasCa[j]))) continue;
+    const lo = directed || i < j ? i : j, hi = directed || i < j ? j : i;
+    const key = lo * n + hi;
+    let entry = byPair.get(key);
+    if (!entry) { entry = [0, 0]; byPair.set(key, entry); }
+    entry[directed || i < j ? 0 : 1] = codes[e];
+  }
+  const found = [];
+  for (const [key, [a, b]] of byPair) {
+    const k2 = directed ? 2 * a : mode === "mean" ? a + b : 2 * Math.max(a, b);
+    if (k2 >= 2 * tq) found.push([k2, key]);
+  }
+  found.sort((x, y) => y[0] - x[0] || x[1] - y[1]); // strongest first, then row-major
+  const k = Math.min(found.length, Math.max(0, maxEdges | 0));
+  const out = new Uint16Array(2 * k);
+  const weights = new Uint8Array(k);
+  const step = scale / 255 / 2;
+  for (let e = 0; e < k; e++) {
+    const [k2, key] = found[e];
+    out[2 * e] = Math.floor(key / n);
+    out[2 * e + 1] = key % n;
+    weights[e] = Math.round(Math.min(Math.max(k2 * step, 0), 1) * 255);
+  }
+  return { pairs: out, weights, total: found.length };
+}
+
+/** Compressed sparse rows (how many pairs in each row, then their columns) -> (k, 2) pairs. */
+export function csrPairs(rowCounts, cols) {
+  const pairs = new Uint16Array(2 * cols.length);
+  let e = 0;
+  for (let i = 0; i < rowCounts.length; i++) {
+    for (let c = 0; c < rowCounts[i]; c++, e++) { pairs[2 * e] = i; pairs[2 * e + 1] = cols[e]; }
+  }
+  return pairs;
+}

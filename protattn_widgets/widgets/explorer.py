@@ -310,8 +310,12 @@ class AttentionExplorer(SharedStateChecks, ipywidgets.VBox):
                     finally:
                         part._live = True
                     part._send_head()
+                elif hasattr(part, "hold_sync"):
+                    # One message per view with layer, head and the new data; views send once per key.
+                    with part.hold_sync(), part.hold_trait_notifications():
+                        part.layer, part.head = layer, head
                 else:
-                    with part.hold_trait_notifications():  # views send once per (layer, head) key
+                    with part.hold_trait_notifications():
                         part.layer, part.head = layer, head
         finally:
             self._head_syncing = False
@@ -470,8 +474,11 @@ class AttentionExplorer(SharedStateChecks, ipywidgets.VBox):
             layer's, or the current head only; the others cannot be chosen in the
             page.  Each head is an ``L x L`` uint8 matrix, compressed; the
             front-end is 1.4 MB of any page.  For AntiBERTy's 64 heads the page is
-            2.1 MB at L = 116 and 6.8 MB at L = 500 (``"layer"``: 2.5 MB).  See
-            ``docs/standalone_html.md``.
+            2.1 MB at L = 116 and 6.8 MB at L = 500 (``"layer"``: 2.5 MB).  Longer
+            chains (L > 256 with ``"all"``, L > 512 otherwise) embed each head
+            block-max pooled plus its pairs >= 0.05 for the 3D edges, and the
+            page's threshold starts at 0.05: 40 MB for 33 x 20 heads at
+            L = 1,022.  See ``docs/standalone_html.md`` (what is lossy).
 
         Returns
         -------

@@ -20,6 +20,7 @@ import numpy as np
 from ..analysis.accumulator import PropertyAccumulator
 from ..attention import Attention, check_threshold
 from ..structures import Chain
+from .encoding import as_float32
 
 __all__ = ["StrongPairIndex", "DEFAULT_FLOOR"]
 
@@ -50,6 +51,8 @@ class StrongPairIndex:
         Head ``k``'s pairs are ``keys[offsets[k]:offsets[k + 1]]``.
     contact_before : ndarray of int64, shape=(N + 1,)
         ``contact_before[n]``: contacts among the first ``n`` kept pairs.
+    received : ndarray of float32, shape=(n_layers, n_heads, L)
+        Attention each residue receives (column sums), from the same pass.
     """
 
     def __init__(self, attention: Attention, chain: Chain, *, floor: float = DEFAULT_FLOOR,
@@ -65,8 +68,11 @@ class StrongPairIndex:
         self.background_total = int(self._counted.sum())
         floor32 = np.float32(self.floor)
         keys, contact, offsets = [], [], [0]
+        length = len(attention)
+        self.received = np.empty((self.n_layers, self.n_heads, length), dtype=np.float32)
         for flat in range(self.n_layers * self.n_heads):
             values = self._head32(flat)
+            self.received[divmod(flat, self.n_heads)] = values.reshape(length, length).sum(axis=0)
             kept = np.flatnonzero((values >= floor32) & self._counted)
             v = values[kept]
             order = np.argsort(v, kind="stable")
@@ -79,11 +85,11 @@ class StrongPairIndex:
 
     def _head32(self, flat: int) -> np.ndarray:
         layer, head = divmod(flat, self.n_heads)
-        return np.asarray(self.attention.values[layer, head], dtype=np.float32).ravel()
+        return as_float32(self.attention.values[layer, head]).ravel()
 
     @property
     def nbytes(self) -> int:
-        return int(self.keys.nbytes + self.offsets.nbytes + self.contact_before.nbytes)
+        return int(self.keys.nbytes + self.offsets.nbytes + self.contact_before.nbytes + self.received.nbytes)
 
     def counts(self, threshold: float) -> tuple[np.ndarray, np.ndarray]:
         """``(hits, total)`` per head, int64 shape=(n_layers, n_heads): counted pairs

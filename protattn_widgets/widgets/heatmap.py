@@ -28,7 +28,7 @@ import numpy as np
 from traitlets import Bool, Bytes, Float, Int, List, Unicode, observe
 
 from ._base import STATIC, AttentionViewBase
-from .encoding import dequantize, pack_bits, quantize, unpack_bits
+from .encoding import as_float32, dequantize, pack_bits, quantize, unpack_bits
 
 __all__ = ["AttentionHeatmap", "block_size", "block_max", "detail_window"]
 
@@ -47,11 +47,13 @@ def block_max(matrix: np.ndarray, block: int) -> np.ndarray:
     """
     if block <= 1:
         return matrix
-    n = matrix.shape[0]
-    m = -(-n // block)
-    padded = np.zeros((m * block, m * block), dtype=matrix.dtype)
-    padded[:n, :n] = matrix
-    return padded.reshape(m, block, m, block).max(axis=(1, 3))
+    out = matrix[::block, ::block].copy()  # every block has its top-left element
+    for di in range(block):
+        for dj in range(block):
+            part = matrix[di::block, dj::block]
+            view = out[:part.shape[0], :part.shape[1]]
+            np.maximum(view, part, out=view)  # b*b strided passes: no padded copy, no slow axis reduce
+    return out
 
 
 def detail_window(zoom, length: int, max_cells: int) -> tuple[int, int, int, int] | None:
@@ -139,13 +141,15 @@ class AttentionHeatmap(AttentionViewBase):
 
     def _head32(self) -> np.ndarray:
         # One head at a time in float32: the stored tensor may be float16 or a memmap.
-        return np.asarray(self.attention.head(self.layer, self.head), dtype=np.float32)
+        layer, head = self.attention.check_head(self.layer, self.head)
+        return as_float32(self.attention.values[layer, head])
 
     def _send_data(self) -> None:
         matrix = self._head32()
         block = block_size(len(matrix), self.max_cells)
-        scale = float(matrix.max()) if matrix.size else 0.0
-        codes, scale = quantize(block_max(matrix, block), scale)
+        pooled = block_max(matrix, block)
+        scale = float(pooled.max()) if pooled.size else 0.0  # the head's maximum: pooling keeps it
+        codes, scale = quantize(pooled, scale)
         self._matrix, self._scale, self._block = codes, scale, block
         self.caption = f"{self._title()} · attention weights (largest {scale:.2f})"
         self._send_detail(matrix)

@@ -18,28 +18,39 @@ One ``<script type="application/json" id="protattn-data">`` with plain values
 one binary blob, zlib-compressed and base64-encoded, indexed by ``"arrays"``
 (``{name: {offset, dtype, shape}}``, little-endian ``u1``/``u2``/``u4``/``f4``):
 
-``matrices`` : uint8, shape=(k, L, L)
+``matrices`` : uint8, shape=(k, m, m)
     The ``k`` embedded heads (``embedded_heads``, flat ``layer * n_heads + head``),
     each quantised relative to its maximum (``matrix_scales``), as the
-    heatmap's ``_matrix``.  This is almost all of the page: ``n_layers *
-    n_heads * L * L`` bytes before compression for ``heads="all"``.
+    heatmap's ``_matrix``; ``m = ceil(L / block)``.  Up to ``L = cells``
+    (:data:`PAGE_CELLS`: 256 for ``heads="all"``, 512 otherwise) ``block`` is 1
+    and the matrix is the head's; longer chains are block-max pooled (a cell is
+    the strongest pair of its ``block x block`` block).
+``edge_row_counts``, ``edge_cols``, ``edge_codes``, ``edge_offsets`` : uint16 (k, L), uint16 (N,), uint8 (N,), uint32 (k + 1,)
+    Only when ``block > 1``: per embedded head, every directed pair ``i != j``
+    with ``a_ij >= floor`` (``edge_floor``, the head grid's floor, 0.05), in
+    row-major order, as compressed sparse rows: how many in each row ``i``,
+    then each one's column ``j`` and weight quantised like the matrix; head
+    ``k``'s are ``edge_offsets[k]:edge_offsets[k + 1]``.  The page's 3D edges come from
+    these, and its threshold slider starts at the floor.
 ``received`` : uint8, shape=(n_layers, n_heads, L)
     Attention received, per head quantised relative to its maximum
     (``received_scales``).
 ``grid_values``, ``grid_counts`` : float32 / uint32, shape=(T, n_layers, n_heads)
     The head grid's statistic (NaN: no value) and its counts at each of the
-    ``T`` threshold steps the page offers (``thresholds``), computed by
-    :func:`~protattn_widgets.analysis.accumulator.contact_accumulator`, as the
-    :class:`HeadGrid` does.
+    ``T`` threshold steps the page offers (``thresholds``), from the grid's
+    :class:`~.grid_counts.StrongPairIndex` (the same integers as
+    :func:`~protattn_widgets.analysis.accumulator.contact_accumulator`).
 ``has_ca`` : uint8, shape=(L,)
     Residues with a CA atom (the others get no edge in 3D).
 ``<view>.<trait>``
     The views' binary traits that do not change with the head (contacts
     bitset, annotation masks, CA coordinates, colour maps).
 
-Edges in 3D are computed in the page from the matrix codes, by the heatmap's
-rule (an edge is an unfaded heatmap cell), so they may differ from the
-kernel's for pairs within ``scale / 510`` of the threshold.
+Edges in 3D are computed in the page from the matrix codes (``block == 1``) or
+the embedded pairs, by the heatmap's rule (an edge is an unfaded heatmap
+cell), so they may differ from the kernel's for pairs within ``scale / 510`` of
+the threshold; with embedded pairs, a "mean" edge whose other direction is
+below the floor counts that direction as 0.
 """
 
 from __future__ import annotations
@@ -56,12 +67,12 @@ from typing import TYPE_CHECKING, Any
 import anywidget
 import numpy as np
 
-from ..analysis.accumulator import contact_accumulator
 from ..attention import EDGE_MODES
 from ..errors import ProtAttnError
 from ..jsonable import finite_or_none
 from ._base import STATIC
-from .encoding import float32_bytes, quantize, uint32_bytes
+from .encoding import as_float32, float32_bytes, quantize, uint32_bytes
+from .heatmap import block_max, block_size
 
 if TYPE_CHECKING:  # pragma: no cover
     from .explorer import AttentionExplorer
@@ -73,6 +84,8 @@ __all__ = ["standalone_html", "read_standalone_data", "HEADS", "THRESHOLD_STEP",
 HEADS = ("all", "layer", "current")
 #: Step of the page's threshold slider (the head grid's statistic is stored for every step).
 THRESHOLD_STEP = 0.01
+#: Longest side, in cells, of each embedded matrix (longer chains are block-max pooled).
+PAGE_CELLS = {"all": 256, "layer": 512, "current": 512}
 #: Pages larger than this (bytes) are written with a warning that names ``heads="layer"``.
 LARGE_PAGE_BYTES = 20_000_000
 FORMAT = "protattn-standalone"
@@ -82,7 +95,7 @@ _DATA_TAG = re.compile(r'<script type="application/json" id="protattn-data">(.*?
 _DTYPES = {"u1": "<u1", "u2": "<u2", "u4": "<u4", "f4": "<f4"}
 # What the page computes per state (the Python views send these per head change): not embedded.
 _PER_HEAD = {
-    "heatmap": {"_matrix", "_scale", "caption"},
+    "heatmap": {"_matrix", "_scale", "_block", "caption", "zoom", "_detail", "_detail_window"},
     "grid": {"_values", "_counts", "caption"},
     "sequence": {"_received", "_received_scale", "caption"},
     "ngl": {"_pa_edges", "_pa_weights", "_pa_received", "_pa_selected", "_pa_label"},
@@ -116,7 +129,9 @@ class _Blob:
         return {"$array": name}
 
     def encoded(self) -> str:
-        return base64.b64encode(zlib.compress(b"".join(self.parts), 6)).decode("ascii")
+        # Level 1 for big pages: 2-3x faster than 6 and only a few percent larger on attention codes.
+        data = b"".join(self.parts)
+        return base64.b64encode(zlib.compress(data, 6 if len(data) < 8_000_000 else 1)).decode("ascii")
 
 
 def _embedded_heads(explorer: "AttentionExplorer", heads: str) -> list[int]:
@@ -130,6 +145,34 @@ def _embedded_heads(explorer: "AttentionExplorer", heads: str) -> list[int]:
     raise StandalonePageError(f"heads must be one of {HEADS}, got {heads!r}")
 
 
+def _pooled_and_strong(head: np.ndarray, block: int, floor: float):
+    """A head's block-max pooled matrix (float32) and, when pooled, its pairs ``i != j`` with
+    ``a_ij >= floor`` (row-major).
+
+    A float16 head is not converted whole: for non-negative float16 the order of the values is
+    the order of their bit patterns, so pooling and the floor test run on the uint16 view.
+    """
+    head = np.asarray(head)
+    if head.dtype == np.float16:
+        keys = head.view(np.uint16)
+        pooled_keys = block_max(keys, block)
+        if pooled_keys.size and pooled_keys.max() < 0x7C00:  # finite, non-negative: the shortcut holds
+            low = np.float16(floor)
+            if np.float32(low) < np.float32(floor):
+                low = np.nextafter(low, np.float16(np.inf))
+            strong = keys >= np.asarray(low, dtype=np.float16).view(np.uint16) if block > 1 else None
+            return _pairs(as_float32(pooled_keys.view(np.float16)), strong)
+    matrix = as_float32(head)
+    return _pairs(block_max(matrix, block), matrix >= np.float32(floor) if block > 1 else None)
+
+
+def _pairs(pooled: np.ndarray, strong: np.ndarray | None):
+    if strong is None:
+        return pooled, None
+    np.fill_diagonal(strong, False)  # a fresh array from the comparison
+    return pooled, np.nonzero(strong)
+
+
 def _view_traits(widget, blob: _Blob, prefix: str, skip: set[str], only: set[str] | None = None) -> dict:
     """A widget's own synced traits (not anywidget's / ipywidgets' plumbing); bytes go to the blob."""
     names = only if only is not None else set(widget.trait_names(sync=True)) - set(
@@ -141,8 +184,10 @@ def _view_traits(widget, blob: _Blob, prefix: str, skip: set[str], only: set[str
     return out
 
 
-def _thresholds(current: float) -> list[float]:
+def _thresholds(current: float, floor: float = 0.0) -> list[float]:
     steps = [round(k * THRESHOLD_STEP, 6) for k in range(int(round(1 / THRESHOLD_STEP)) + 1)]
+    steps = [t for t in steps if t >= floor - 1e-9]
+    current = max(float(current), floor)
     if not any(abs(t - current) < 1e-9 for t in steps):
         steps = sorted(steps + [float(current)])
     return steps
@@ -158,23 +203,40 @@ def page_data(explorer: "AttentionExplorer", heads: str = "all", title: str | No
     embedded = _embedded_heads(explorer, heads)
     blob = _Blob()
 
-    matrices, matrix_scales = [], []
-    for flat in embedded:
-        codes, scale = quantize(attention.head(*divmod(flat, n_heads)))
-        matrices.append(codes)
-        matrix_scales.append(scale)
-    blob.add("matrices", b"".join(matrices), "u1", (len(embedded), length, length))
+    grid = explorer.grid
+    block = block_size(length, PAGE_CELLS[heads])
+    floor = grid.floor if block > 1 else 0.0
+    matrices, matrix_scales, pairs, pair_codes, offsets, row_counts = [], [], [], [], [0], []
+    embedded_set = set(embedded)
     received, received_scales = [], []
+    sums = grid.pair_index.received  # column sums, from the grid's one pass over the heads
     for flat in range(n_layers * n_heads):
-        codes, scale = quantize(attention.received(*divmod(flat, n_heads)))
+        codes, scale = quantize(sums[divmod(flat, n_heads)])
         received.append(codes)
         received_scales.append(scale)
+        if flat not in embedded_set:
+            continue
+        pooled, strong = _pooled_and_strong(attention.values[divmod(flat, n_heads)], block, floor)
+        codes, scale = quantize(pooled, float(pooled.max()) if pooled.size else 0.0)
+        matrices.append(codes)
+        matrix_scales.append(scale)
+        if block > 1:
+            i, j = strong
+            row_counts.append(np.bincount(i, minlength=length).astype("<u2").tobytes())
+            pairs.append(j.astype("<u2").tobytes())
+            pair_codes.append(quantize(as_float32(attention.values[divmod(flat, n_heads)][i, j]), scale)[0])
+            offsets.append(offsets[-1] + i.size)
+    side = -(-length // block)
+    blob.add("matrices", b"".join(matrices), "u1", (len(embedded), side, side))
     blob.add("received", b"".join(received), "u1", (n_layers, n_heads, length))
+    if block > 1:
+        blob.add("edge_row_counts", b"".join(row_counts), "u2", (len(embedded), length))
+        blob.add("edge_cols", b"".join(pairs), "u2", (offsets[-1],))
+        blob.add("edge_codes", b"".join(pair_codes), "u1", (offsets[-1],))
+        blob.add("edge_offsets", np.asarray(offsets, dtype=np.uint32), "u4")
 
-    grid = explorer.grid
-    thresholds = _thresholds(explorer.threshold)
-    accumulators = [contact_accumulator(attention, chain, t, grid.min_total, grid.contact_cutoff, grid.min_separation)
-                    for t in thresholds]
+    thresholds = _thresholds(explorer.threshold, floor)
+    accumulators = [grid.contact_accumulator(t) for t in thresholds]
     blob.add("grid_values", b"".join(float32_bytes(a.share) for a in accumulators), "f4",
              (len(thresholds), n_layers, n_heads))
     blob.add("grid_counts", b"".join(uint32_bytes(a.total) for a in accumulators), "u4",
@@ -202,7 +264,10 @@ def page_data(explorer: "AttentionExplorer", heads: str = "all", title: str | No
         "title": title or f"{model_display_name(attention.model_name)} attention · {source}",
         "note": (f"Standalone page of protattn_widgets' AttentionExplorer ({len(embedded)} of "
                  f"{n_layers * n_heads} heads embedded). "
-                 "Everything here works offline; changing chain or model needs Python."),
+                 "Everything here works offline; changing chain or model needs Python."
+                 + (f" Heatmaps are reduced to {side} x {side} cells (each the strongest pair of "
+                    f"{block} x {block} residues); 3D edges and thresholds from {floor:.2f} up."
+                    if block > 1 else "")),
         "model": {"name": attention.model_name, "display_name": model_display_name(attention.model_name),
                   "n_layers": n_layers, "n_heads": n_heads},
         "source": source,
@@ -213,9 +278,11 @@ def page_data(explorer: "AttentionExplorer", heads: str = "all", title: str | No
         "matrix_scales": matrix_scales,
         "received_scales": received_scales,
         "thresholds": thresholds,
+        "block": block,
+        "edge_floor": floor,
         "grid": {"background": finite_or_none(accumulators[0].background), "min_total": grid.min_total},
         "modes": list(EDGE_MODES),
-        "state": {"layer": explorer.layer, "head": explorer.head, "threshold": explorer.threshold,
+        "state": {"layer": explorer.layer, "head": explorer.head, "threshold": max(explorer.threshold, floor),
                   "mode": explorer.mode, "selected_residue": explorer.selected_residue},
         "max_edges": view.max_edges if view is not None else 0,
         "structure": page_structure,
