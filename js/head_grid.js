@@ -200,8 +200,10 @@ function render({ model, el }) {
       const k = tile.layer * layout.nHeads + tile.head;
       const values = float32s(model.get("_values"));
       const counts = uint32s(model.get("_counts"));
+      const ci = float32s(model.get("_ci"));
+      const bounds = ci.length === 2 * values.length ? [ci[k], ci[values.length + k]] : null;
       const text = headTooltip(tile.layer, tile.head, values[k], counts.length > k ? counts[k] : null,
-                               model.get("value_format"));
+                               model.get("value_format"), bounds);
       showCanvasTooltip(tip, root, canvas, p, text);
     }
     if (changed) schedule();

@@ -163,6 +163,24 @@ def test_head_grid_statistic_is_contact_accumulator_share(heavy):
     assert expected[layer, head] == expected.max()
 
 
+def test_head_grid_sends_each_share_s_confidence_interval(heavy):
+    from protattn_widgets.analysis.statistics import clopper_pearson
+
+    chain, attention = heavy
+    grid = HeadGrid(attention, chain, threshold=0.3, min_total=10)
+    acc = contact_accumulator(attention, chain, 0.3, 10)
+    low, high = np.frombuffer(grid._ci, dtype="<f4").reshape(2, attention.n_layers, attention.n_heads)
+    expected_low, expected_high = clopper_pearson(acc.hits, acc.total)
+    np.testing.assert_allclose(low, expected_low, rtol=1e-6)
+    np.testing.assert_allclose(high, expected_high, rtol=1e-6)
+    share = acc.hits / np.maximum(acc.total, 1)
+    ranked = acc.total > 0
+    assert ranked.any() and np.all((low[ranked] <= share[ranked] + 1e-6) & (share[ranked] <= high[ranked] + 1e-6))
+    before = grid._ci
+    grid.threshold = 0.15
+    assert grid._ci != before  # recomputed with the counts
+
+
 def test_sequence_track_received_and_annotations(heavy):
     chain, attention = heavy
     cdr_h3 = [rid for rid in chain.residue_ids if rid.rstrip("ABCDEFGHIJK").isdigit() and 95 <= int(rid.rstrip("ABCDEFGHIJK")) <= 102]

@@ -27,12 +27,18 @@ export function headLabel(layer, head) {
 }
 
 /** E.g. "3-5: 12.3% (n=94)"; a head without a value: "3-5: no value (n=4)". */
-export function headTooltip(layer, head, value, n, format = "percent") {
+export function headTooltip(layer, head, value, n, format = "percent", ci = null) {
   let shown;
   if (value == null || Number.isNaN(value)) shown = "no value";
   else if (format === "percent") shown = `${(value * 100).toFixed(1)}%`;
   else shown = Number(value).toPrecision(3);
-  const count = n == null ? "" : ` (n=${n})`;
+  let count = n == null ? "" : ` (n=${n})`;
+  if (n != null && ci && value != null && !Number.isNaN(value)) {
+    // The evidence behind a share: how many strong pairs, and the exact 95% interval.
+    const hits = Math.round(value * n);
+    const pct = (x) => (x * 100).toFixed(1);
+    count = ` (${hits} of ${n} strong pairs, 95% CI ${pct(ci[0])}-${pct(ci[1])}%)`;
+  }
   return `${headLabel(layer, head)}: ${shown}${count}`;
 }
 

@@ -8,8 +8,9 @@ analysis uses) from one pass over the heads, then a ``searchsorted`` per
 threshold: only the threshold in use is computed (heads with fewer than
 ``min_total`` such pairs have no value and are drawn grey).
 
-What crosses the wire: ``_values`` (float32, NaN = no value) and ``_counts``
-(uint32, the "n=" of each head): 4 bytes per head each, 512 bytes for
+What crosses the wire: ``_values`` (float32, NaN = no value), ``_counts``
+(uint32, the number of strong pairs of each head) and ``_ci`` (float32, the 95 %
+Clopper-Pearson interval of each share, lower bounds then upper): 4 bytes per head each, 512 bytes for
 AntiBERTy's 64 heads (11.5 kB for ESM-2 3B's 1,440), when the threshold or the
 chain changes.  The front-end sizes tiles from the head count, states the
 colour scale under the grid, draws heads with fewer than 3 x ``min_total``
@@ -25,6 +26,7 @@ import numpy as np
 from traitlets import Bytes, CaselessStrEnum, Int, Unicode, observe
 
 from ..analysis.accumulator import PropertyAccumulator
+from ..analysis.statistics import clopper_pearson
 from ._base import STATIC, AttentionViewBase
 from .encoding import float32_bytes, uint32_bytes
 from .grid_counts import DEFAULT_FLOOR, StrongPairIndex
@@ -37,8 +39,8 @@ _CACHED_THRESHOLDS = 64
 class HeadGrid(AttentionViewBase):
     """Every head of the model as a tile; click one to show it.
 
-    Hover shows e.g. ``"3-5: 12.3% (n=94)"`` (1-based layer-head, the share, the
-    number of strong pairs it is based on).
+    Hover shows e.g. ``"2-7: 15.8% on contacts (9 of 57 strong pairs, 95% CI 7.5-27.9%)"``
+    (1-based layer-head, the share, the strong pairs it rests on, its exact interval).
 
     Parameters
     ----------
@@ -64,6 +66,7 @@ class HeadGrid(AttentionViewBase):
 
     _values = Bytes(b"").tag(sync=True)
     _counts = Bytes(b"").tag(sync=True)
+    _ci = Bytes(b"").tag(sync=True)
     statistic_name = Unicode("").tag(sync=True)
     min_total = Int(10).tag(sync=True)
     value_format = CaselessStrEnum(("percent", "number"), default_value="percent").tag(sync=True)
@@ -132,11 +135,14 @@ class HeadGrid(AttentionViewBase):
         if self._given is not None:
             self._values = float32_bytes(self._given)
             self._counts = b""
+            self._ci = b""
             self.caption = self.statistic_name
             return
         acc = self.accumulator = self.contact_accumulator()
         self._values = float32_bytes(acc.share)
         self._counts = uint32_bytes(acc.total)
+        low, high = clopper_pearson(acc.hits, acc.total)
+        self._ci = float32_bytes(np.concatenate([low.ravel(), high.ravel()]))
         self.statistic_name = "attention on 3D contacts"
         self.caption = (f"share of attention \u2265 {self.threshold:.2f} on contacts "
                         f"(background {acc.background:.1%})")

@@ -186,12 +186,17 @@ function pickHead(model, layer, head) {
 function headLabel(layer, head) {
   return `${layer + 1}-${head + 1}`;
 }
-function headTooltip(layer, head, value, n, format = "percent") {
+function headTooltip(layer, head, value, n, format = "percent", ci = null) {
   let shown;
   if (value == null || Number.isNaN(value)) shown = "no value";
   else if (format === "percent") shown = `${(value * 100).toFixed(1)}%`;
   else shown = Number(value).toPrecision(3);
-  const count = n == null ? "" : ` (n=${n})`;
+  let count = n == null ? "" : ` (n=${n})`;
+  if (n != null && ci && value != null && !Number.isNaN(value)) {
+    const hits = Math.round(value * n);
+    const pct = (x) => (x * 100).toFixed(1);
+    count = ` (${hits} of ${n} strong pairs, 95% CI ${pct(ci[0])}-${pct(ci[1])}%)`;
+  }
   return `${headLabel(layer, head)}: ${shown}${count}`;
 }
 
@@ -389,12 +394,15 @@ function render({ model, el }) {
       const k = tile.layer * layout.nHeads + tile.head;
       const values = float32s(model.get("_values"));
       const counts = uint32s(model.get("_counts"));
+      const ci = float32s(model.get("_ci"));
+      const bounds = ci.length === 2 * values.length ? [ci[k], ci[values.length + k]] : null;
       const text = headTooltip(
         tile.layer,
         tile.head,
         values[k],
         counts.length > k ? counts[k] : null,
-        model.get("value_format")
+        model.get("value_format"),
+        bounds
       );
       showCanvasTooltip(tip, root, canvas, p, text);
     }
