@@ -153,7 +153,8 @@
     stage.signals.hovered.add(onHover);
     drawLegend();
     // The view was loaded without nglview's default representation, hence without its autoView.
-    component.autoView(model_sele);
+    // A view not laid out yet (no size) would frame nothing: the resize observer frames it later.
+    frame();
     redraw();
   }
 
@@ -286,9 +287,9 @@
     parent.appendChild(d);
     return d;
   }
-  const label = box("protattn-label", "bottom:6px;left:8px;right:170px;pointer-events:none;" + panel);
+  const label = box("protattn-label", "bottom:6px;left:8px;right:8px;pointer-events:none;" + panel);
   const chainLegend = box("protattn-chain-legend", "top:6px;left:8px;pointer-events:none;line-height:1.5;" + panel);
-  const edgeLegend = box("protattn-edge-legend", "bottom:6px;right:8px;pointer-events:none;width:150px;" + panel);
+  const edgeLegend = box("protattn-edge-legend", "bottom:32px;right:8px;pointer-events:none;width:150px;" + panel);
   const toolbar = box("protattn-toolbar", "top:6px;right:8px;display:flex;gap:4px;");
   const tooltip = box("protattn-ngl-tooltip", "display:none;pointer-events:none;z-index:20;max-width:320px;" +
     "background:rgba(255,255,255,0.95);border:1px solid #bbb;border-radius:3px;padding:2px 6px;white-space:nowrap;");
@@ -319,6 +320,14 @@
     if (!state.component || !atoms.length) return;
     state.component.autoView("@" + atoms.join(","), 400);
     state.centred = (state.centred || 0) + 1;
+  }
+  function cameraKey() {
+    // Rotation, position and zoom of the camera (not the canvas size).
+    return stage.viewerControls ? Array.from(stage.viewerControls.getOrientation().elements).join(",") : "";
+  }
+  function frame() {
+    state.component.autoView(state.modelSele);
+    state.framedAt = cameraKey();
   }
   function resetView() {
     if (!state.component) return;
@@ -433,16 +442,27 @@
     state.hovers = (state.hovers || 0) + 1;
   }
 
-  // The user may resize the view (CSS resize on its box): NGL follows.
+  // The user may resize the view (CSS resize on the explorer's `.protattn-structure-box`, or
+  // the page's box): the view takes the box's height and NGL follows.
   if (typeof ResizeObserver !== "undefined") {
+    const frame = el.closest ? el.closest(".protattn-structure-box") : null;
     let size = "";
     new ResizeObserver(() => {
+      if (frame && frame.clientHeight > 0) {
+        // nglview fixes its height on the view and on the stage's container: both follow the box.
+        const h = `${frame.clientHeight}px`;
+        for (const node of new Set([el, host, stage.viewer.container])) {
+          if (node && node.style && node.style.height !== h) node.style.height = h;
+        }
+      }
       const now = `${el.clientWidth}x${el.clientHeight}`;
       if (now !== size && el.clientWidth > 0 && el.clientHeight > 0) {
         size = now;
         stage.handleResize();
+        // Until the user turns or zooms, a new size frames the structure again.
+        if (state.component && state.framedAt === cameraKey()) frame();
       }
-    }).observe(el);
+    }).observe(frame || el);
   }
 
   function redraw(changed) {

@@ -255,10 +255,12 @@ class AttentionExplorer(SharedStateChecks, ipywidgets.VBox):
         from .structure_view import StructureAttentionView
 
         view = StructureAttentionView(self.structure, attention, selected_residue=self.selected_residue,
+                                      height=f"{int(STRUCTURE_HEIGHT[:-2]) - 2}px",
                                       layout=ipywidgets.Layout(width="100%"), **shared)
-        # nglview sizes its canvas from its parent's width when first shown, which is 0 inside a
-        # box that is still being laid out: give it its width.
-        view.ngl._view_width = STRUCTURE_WIDTH
+        # nglview sizes its canvas from its parent's width when first shown: the box has an
+        # explicit width and height (never 0), and NGL fills it, also once the user resizes it
+        # (js/ngl_attention.js follows a `.protattn-structure-box` around it).
+        view.ngl._view_width = "100%"
         return view
 
     def _link_structure_view(self) -> None:
