@@ -448,11 +448,14 @@
     const frame = el.closest ? el.closest(".protattn-structure-box") : null;
     let size = "";
     new ResizeObserver(() => {
-      if (frame && frame.clientHeight > 0) {
-        // nglview fixes its height on the view and on the stage's container: both follow the box.
-        const h = `${frame.clientHeight}px`;
+      if (frame && frame.clientHeight > 0 && frame.clientWidth > 0) {
+        // nglview fixes its size on the view and on the stage's container: both follow the box.
+        // (Pixel sizes, never "100%": an NGL viewer that starts 0 px wide never picks again.)
+        const w = `${frame.clientWidth}px`, h = `${frame.clientHeight}px`;
         for (const node of new Set([el, host, stage.viewer.container])) {
-          if (node && node.style && node.style.height !== h) node.style.height = h;
+          if (!node || !node.style) continue;
+          if (node.style.height !== h) node.style.height = h;
+          if (node.style.width !== w) node.style.width = w;
         }
       }
       const now = `${el.clientWidth}x${el.clientHeight}`;
