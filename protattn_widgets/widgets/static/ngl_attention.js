@@ -291,8 +291,8 @@
   const chainLegend = box("protattn-chain-legend", "top:6px;left:8px;pointer-events:none;line-height:1.5;" + panel);
   const edgeLegend = box("protattn-edge-legend", "bottom:32px;right:8px;pointer-events:none;width:150px;" + panel);
   const toolbar = box("protattn-toolbar", "top:6px;right:8px;display:flex;gap:4px;");
-  const tooltip = box("protattn-ngl-tooltip", "display:none;pointer-events:none;z-index:20;max-width:320px;" +
-    "background:rgba(255,255,255,0.95);border:1px solid #bbb;border-radius:3px;padding:2px 6px;white-space:nowrap;");
+  const tooltip = box("protattn-ngl-tooltip", "display:none;pointer-events:none;z-index:20;max-width:min(300px,calc(100% - 16px));" +
+    "background:rgba(255,255,255,0.95);border:1px solid #bbb;border-radius:3px;padding:2px 6px;");
   function button(name, text, title, onClick) {
     const b = document.createElement("button");
     b.type = "button";
