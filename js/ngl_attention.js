@@ -141,7 +141,7 @@
     state.selectedLabel = component.addRepresentation("label", {
       name: "protattn-selected-label", sele: "NONE", labelType: "text", labelText: {},
       color: "#111111", showBackground: true, backgroundColor: "#ffffff", backgroundOpacity: 0.85,
-      fixedSize: true, radiusType: "size", radiusSize: 14, zOffset: 8, attachment: "bottom-center",
+      fixedSize: true, radiusType: "size", radiusSize: 2.6, zOffset: 8, attachment: "bottom-center",
       fontWeight: "bold", depthWrite: false,
     });
     // Picking selects without moving the camera, and NGL's own atom tooltip gives way to ours.
@@ -445,13 +445,13 @@
   // The user may resize the view (CSS resize on the explorer's `.protattn-structure-box`, or
   // the page's box): the view takes the box's height and NGL follows.
   if (typeof ResizeObserver !== "undefined") {
-    const frame = el.closest ? el.closest(".protattn-structure-box") : null;
+    const box = el.closest ? el.closest(".protattn-structure-box") : null;
     let size = "";
     new ResizeObserver(() => {
-      if (frame && frame.clientHeight > 0 && frame.clientWidth > 0) {
+      if (box && box.clientHeight > 0 && box.clientWidth > 0) {
         // nglview fixes its size on the view and on the stage's container: both follow the box.
         // (Pixel sizes, never "100%": an NGL viewer that starts 0 px wide never picks again.)
-        const w = `${frame.clientWidth}px`, h = `${frame.clientHeight}px`;
+        const w = `${box.clientWidth}px`, h = `${box.clientHeight}px`;
         for (const node of new Set([el, host, stage.viewer.container])) {
           if (!node || !node.style) continue;
           if (node.style.height !== h) node.style.height = h;
@@ -465,7 +465,7 @@
         // Until the user turns or zooms, a new size frames the structure again.
         if (state.component && state.framedAt === cameraKey()) frame();
       }
-    }).observe(frame || el);
+    }).observe(box || el);
   }
 
   function redraw(changed) {
