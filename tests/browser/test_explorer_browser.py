@@ -408,7 +408,18 @@ def test_3d_legend_hover_pick_focus_centre_and_reset(lab):
     lab.wait_for_python("print(ex.structure_view.focus)", "True")
     state = lab.wait_for_ngl_frame(NGL_VIEW, f"s.focus && s.edges === {touching}")
     assert 0 < touching < n_all, (touching, n_all)
+    # For the README: focus on the residue with most edges at 0.1, centred, the pointer away.
+    hub = int(lab.run_python("ex.threshold = 0.1\nimport numpy as _np\n"
+                             "print(_np.bincount(ex.structure_view.edges[:, :2].astype(int).ravel()).argmax())"))
+    lab.run_python(f"ex.selected_residue = {hub}")
+    lab.wait_for_ngl_frame(NGL_VIEW, f"s.selected === {hub} && s.focus")
+    lab.page.mouse.move(0, 0)
+    lab.page.locator(".protattn-centre").first.click()
+    lab.page.wait_for_timeout(700)
+    lab.wait_for_ngl_frame(NGL_VIEW)
     lab.page.locator(".protattn-structure-box").first.screenshot(path=str(DOCS / "explorer_3d_focus.png"))
+    lab.run_python(f"ex.threshold = 0.05\nex.selected_residue = {picked}")
+    lab.wait_for_ngl_frame(NGL_VIEW, f"s.selected === {picked} && s.edges === {touching}")
     lab.page.locator(".protattn-focus").first.click()
     lab.wait_for_python("print(ex.structure_view.focus)", "False")
     lab.wait_for_ngl_frame(NGL_VIEW, f"!s.focus && s.edges === {n_all}")
