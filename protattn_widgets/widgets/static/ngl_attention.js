@@ -318,7 +318,14 @@
     const i = model.get("_pa_selected");
     const atoms = i >= 0 && i < state.atomsOf.length ? state.atomsOf[i] : [];
     if (!state.component || !atoms.length) return;
-    state.component.autoView("@" + atoms.join(","), 400);
+    // Move the camera's centre onto the residue, keeping the zoom and the orientation.
+    const c = state.component;
+    const centre = c.getCenter ? c.getCenter(new N.Selection("@" + atoms.join(","))) : null;
+    if (centre && stage.animationControls && stage.animationControls.move) {
+      stage.animationControls.move(centre.applyMatrix4(c.matrix), 400);
+    } else {
+      c.autoView("@" + atoms.join(","), 400);
+    }
     state.centred = (state.centred || 0) + 1;
   }
   function cameraKey() {
