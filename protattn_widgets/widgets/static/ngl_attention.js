@@ -318,14 +318,17 @@
     const i = model.get("_pa_selected");
     const atoms = i >= 0 && i < state.atomsOf.length ? state.atomsOf[i] : [];
     if (!state.component || !atoms.length) return;
-    // Move the camera's centre onto the residue, keeping the zoom and the orientation.
-    const c = state.component;
-    const centre = c.getCenter ? c.getCenter(new N.Selection("@" + atoms.join(","))) : null;
-    if (centre && stage.animationControls && stage.animationControls.move) {
-      stage.animationControls.move(centre.applyMatrix4(c.matrix), 400);
-    } else {
-      c.autoView("@" + atoms.join(","), 400);
+    // Frame the residue with its edge partners (or its sequence neighbours): centred, and not
+    // zoomed in on one residue.
+    const pairs = new Uint16Array(bytesOf(model.get("_pa_edges")).slice().buffer);
+    const around = new Set([i]);
+    for (let d = -4; d <= 4; d++) if (i + d >= 0 && i + d < state.atomsOf.length) around.add(i + d);
+    for (let e = 0; e + 1 < pairs.length; e += 2) {
+      if (pairs[e] === i) around.add(pairs[e + 1]);
+      else if (pairs[e + 1] === i) around.add(pairs[e]);
     }
+    const sele = [...around].flatMap((r) => state.atomsOf[r] || []);
+    state.component.autoView("@" + sele.join(","), 400);
     state.centred = (state.centred || 0) + 1;
   }
   function cameraKey() {
@@ -533,7 +536,8 @@
         tooltip: tooltip.style.display === "block" ? tooltip.textContent : null,
         legend: chainLegend.textContent, edgeLegend: edgeLegend.textContent,
         selectedLabelVisible: !!(state.selectedLabel && state.selectedLabel.getVisibility()),
-        cameraPosition: stage.viewerControls ? stage.viewerControls.position.toArray() : null,
+        // The camera as NGL's orientation matrix (rotation, centre and zoom), for "did it move".
+        cameraPosition: stage.viewerControls ? Array.from(stage.viewerControls.getOrientation().elements) : null,
       };
     },
   };
