@@ -512,6 +512,26 @@ def test_notebook7_keyboard_layout_and_default_head(jupyter_server, browser):
         page.close()
 
 
+def test_notebook7_without_the_key_guard_arrow_keys_leak(jupyter_server, browser):
+    """Negative control: with js/lib/keys.js's guard switched off, Notebook 7 takes the arrow
+    keys (its cell cursor moves, the head does not change), which the tests above would catch."""
+    page = LabPage(jupyter_server, browser, "explorer_nb7_noguard.ipynb", SETUP_CELLS, app="notebook")
+    try:
+        page.page.evaluate("() => { window.__protattnKeyGuard = true; }")  # as if already installed
+        page.run_all(timeout_s=300)
+        page.page.wait_for_function(
+            f"() => {{ const e = ({VIEW})('heatmap'); return e && e.protattnView.draws > 0; }}", timeout=120_000)
+        command_mode_on_cell(page)
+        before = page.page.evaluate(ACTIVE_CELL)
+        heatmap = page.page.locator(HEATMAP_CANVAS).first
+        heatmap.focus()
+        heatmap.press("ArrowDown")
+        page.page.wait_for_timeout(1500)
+        assert page.page.evaluate(ACTIVE_CELL) != before, "the notebook did not take the key: no leak to guard"
+        assert page.run_python("print(ex.layer, ex.head)").strip() == "3 5"
+    finally:
+        page.close()
+
 def test_no_errors_in_the_browser_console(lab):
     assert lab.errors() == [], "\n".join(lab.errors())
     assert lab.page.locator(".protattn-error").count() == 0, lab.page.locator(".protattn-error").all_inner_texts()
