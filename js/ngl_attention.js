@@ -141,7 +141,7 @@
     state.selectedLabel = component.addRepresentation("label", {
       name: "protattn-selected-label", sele: "NONE", labelType: "text", labelText: {},
       color: "#111111", showBackground: true, backgroundColor: "#ffffff", backgroundOpacity: 0.85,
-      fixedSize: true, radiusType: "size", radiusSize: 14, zOffset: 8, attachment: "bottom-center",
+      fixedSize: true, radiusType: "size", radiusSize: 2.6, zOffset: 8, attachment: "bottom-center",
       fontWeight: "bold", depthWrite: false,
     });
     // Picking selects without moving the camera, and NGL's own atom tooltip gives way to ours.
@@ -153,7 +153,8 @@
     stage.signals.hovered.add(onHover);
     drawLegend();
     // The view was loaded without nglview's default representation, hence without its autoView.
-    component.autoView(model_sele);
+    // A view not laid out yet (no size) would frame nothing: the resize observer frames it later.
+    frame();
     redraw();
   }
 
@@ -286,12 +287,12 @@
     parent.appendChild(d);
     return d;
   }
-  const label = box("protattn-label", "bottom:6px;left:8px;right:170px;pointer-events:none;" + panel);
+  const label = box("protattn-label", "bottom:6px;left:8px;right:8px;pointer-events:none;" + panel);
   const chainLegend = box("protattn-chain-legend", "top:6px;left:8px;pointer-events:none;line-height:1.5;" + panel);
-  const edgeLegend = box("protattn-edge-legend", "bottom:6px;right:8px;pointer-events:none;width:150px;" + panel);
+  const edgeLegend = box("protattn-edge-legend", "bottom:32px;right:8px;pointer-events:none;width:150px;" + panel);
   const toolbar = box("protattn-toolbar", "top:6px;right:8px;display:flex;gap:4px;");
-  const tooltip = box("protattn-ngl-tooltip", "display:none;pointer-events:none;z-index:20;max-width:320px;" +
-    "background:rgba(255,255,255,0.95);border:1px solid #bbb;border-radius:3px;padding:2px 6px;white-space:nowrap;");
+  const tooltip = box("protattn-ngl-tooltip", "display:none;pointer-events:none;z-index:20;max-width:min(300px,calc(100% - 16px));" +
+    "background:rgba(255,255,255,0.95);border:1px solid #bbb;border-radius:3px;padding:2px 6px;");
   function button(name, text, title, onClick) {
     const b = document.createElement("button");
     b.type = "button";
@@ -317,8 +318,26 @@
     const i = model.get("_pa_selected");
     const atoms = i >= 0 && i < state.atomsOf.length ? state.atomsOf[i] : [];
     if (!state.component || !atoms.length) return;
-    state.component.autoView("@" + atoms.join(","), 400);
+    // Frame the residue with its edge partners (or its sequence neighbours): centred, and not
+    // zoomed in on one residue.
+    const pairs = new Uint16Array(bytesOf(model.get("_pa_edges")).slice().buffer);
+    const around = new Set([i]);
+    for (let d = -4; d <= 4; d++) if (i + d >= 0 && i + d < state.atomsOf.length) around.add(i + d);
+    for (let e = 0; e + 1 < pairs.length; e += 2) {
+      if (pairs[e] === i) around.add(pairs[e + 1]);
+      else if (pairs[e + 1] === i) around.add(pairs[e]);
+    }
+    const sele = [...around].flatMap((r) => state.atomsOf[r] || []);
+    state.component.autoView("@" + sele.join(","), 400);
     state.centred = (state.centred || 0) + 1;
+  }
+  function cameraKey() {
+    // Rotation, position and zoom of the camera (not the canvas size).
+    return stage.viewerControls ? Array.from(stage.viewerControls.getOrientation().elements).join(",") : "";
+  }
+  function frame() {
+    state.component.autoView(state.modelSele);
+    state.framedAt = cameraKey();
   }
   function resetView() {
     if (!state.component) return;
@@ -433,16 +452,30 @@
     state.hovers = (state.hovers || 0) + 1;
   }
 
-  // The user may resize the view (CSS resize on its box): NGL follows.
+  // The user may resize the view (CSS resize on the explorer's `.protattn-structure-box`, or
+  // the page's box): the view takes the box's height and NGL follows.
   if (typeof ResizeObserver !== "undefined") {
+    const box = el.closest ? el.closest(".protattn-structure-box") : null;
     let size = "";
     new ResizeObserver(() => {
+      if (box && box.clientHeight > 0 && box.clientWidth > 0) {
+        // nglview fixes its size on the view and on the stage's container: both follow the box.
+        // (Pixel sizes, never "100%": an NGL viewer that starts 0 px wide never picks again.)
+        const w = `${box.clientWidth}px`, h = `${box.clientHeight}px`;
+        for (const node of new Set([el, host, stage.viewer.container])) {
+          if (!node || !node.style) continue;
+          if (node.style.height !== h) node.style.height = h;
+          if (node.style.width !== w) node.style.width = w;
+        }
+      }
       const now = `${el.clientWidth}x${el.clientHeight}`;
       if (now !== size && el.clientWidth > 0 && el.clientHeight > 0) {
         size = now;
         stage.handleResize();
+        // Until the user turns or zooms, a new size frames the structure again.
+        if (state.component && state.framedAt === cameraKey()) frame();
       }
-    }).observe(el);
+    }).observe(box || el);
   }
 
   function redraw(changed) {
@@ -503,7 +536,8 @@
         tooltip: tooltip.style.display === "block" ? tooltip.textContent : null,
         legend: chainLegend.textContent, edgeLegend: edgeLegend.textContent,
         selectedLabelVisible: !!(state.selectedLabel && state.selectedLabel.getVisibility()),
-        cameraPosition: stage.viewerControls ? stage.viewerControls.position.toArray() : null,
+        // The camera as NGL's orientation matrix (rotation, centre and zoom), for "did it move".
+        cameraPosition: stage.viewerControls ? Array.from(stage.viewerControls.getOrientation().elements) : null,
       };
     },
   };

@@ -34,7 +34,8 @@ body { margin: 12px; font: 13px sans-serif; color: #222; }
 .pa-page .pa-controls input[type=range] { width: 180px; }
 .pa-page .pa-readout { font-weight: 600; min-width: 3em; display: inline-block; }
 .pa-page .pa-row { display: flex; flex-wrap: wrap; gap: 12px; align-items: flex-start; }
-.pa-page .pa-structure { position: relative; width: 520px; height: 420px; border: 1px solid #ddd; }
+.pa-page .pa-structure { position: relative; width: clamp(340px, calc(100% - 476px), 620px); height: 470px;
+  border: 1px solid #ddd; box-sizing: border-box; resize: both; overflow: hidden; min-width: 300px; min-height: 260px; }
 .pa-page .pa-status { color: #a00; min-height: 1.2em; margin-top: 6px; }
 .pa-page .pa-note { color: #666; font-size: 12px; margin-top: 8px; }
 `;
@@ -277,9 +278,11 @@ export class StandaloneExplorer {
 
     const row = element("div", "pa-row", page);
     this.el = { status: null };
-    if (this.models.ngl) this.el.structure = element("div", "pa-structure", row);
-    this.el.grid = element("div", "pa-grid-host", row);
+    // The notebook explorer's design: 3D view and heatmap side by side, the grid beside them
+    // when there is room, else below (explorer.py EXPLORER_CSS).
+    if (this.models.ngl) this.el.structure = element("div", "pa-structure protattn-structure-box", row);
     this.el.heatmap = element("div", "pa-heatmap-host", row);
+    this.el.grid = element("div", "pa-grid-host", row);
     this.el.sequence = element("div", "pa-sequence-host", page);
     this.el.status = element("div", "pa-status", page);
     element("div", "pa-note", page, d.note);
@@ -319,7 +322,7 @@ export class StandaloneExplorer {
       const i = el.protattn.residueOfAtom(picked.atom.index);
       if (i >= 0) this.update({ selected_residue: i });
     });
-    window.addEventListener("resize", () => stage.handleResize());
+    window.addEventListener("resize", () => stage.handleResize());  // the box's own resizes: ngl_attention.js
   }
 }
 

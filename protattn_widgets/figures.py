@@ -279,22 +279,52 @@ def _strongest_edges(attention: Attention, layer: int, head: int, top_k: int, th
     return edges[drawable[i] & drawable[j]][:top_k]  # filter first, so up to top_k edges are drawn
 
 
+#: The 3D panels' view: nearly down the narrowest principal axis (the protein's broad face),
+#: tilted a little so that depth still reads.
+_VIEW_ELEV, _VIEW_AZIM = 72.0, -90.0
+
+
+def _view_depth(points: np.ndarray) -> np.ndarray:
+    """Nearness to the viewer of ``points`` (shape (n, 3)), scaled to [0, 1] (1 = nearest)."""
+    elev, azim = np.radians(_VIEW_ELEV), np.radians(_VIEW_AZIM)
+    eye = np.array([np.cos(elev) * np.cos(azim), np.cos(elev) * np.sin(azim), np.sin(elev)])
+    depth = points @ eye
+    if not np.isfinite(depth).any():
+        return np.zeros(len(points))
+    low, high = np.nanmin(depth), np.nanmax(depth)
+    return np.clip((depth - low) / max(high - low, 1e-9), 0.0, 1.0)
+
+
+def _fade(rgba: np.ndarray, nearness: np.ndarray, far: float = 0.55) -> np.ndarray:
+    """Mix colours (shape (n, 4)) towards white the further away they are (a fog depth cue)."""
+    mix = (1.0 - nearness)[:, None] * far
+    out = np.array(rgba, dtype=float, copy=True)
+    out[:, :3] = out[:, :3] * (1.0 - mix) + mix
+    return out
+
+
 def _draw_structure_edges(fig: Figure, ax, chain, attention: Attention, layer: int, head: int,
                           top_k: int, threshold: float | None, mode: str = "max",
-                          head_title: bool = True) -> None:
+                          head_title: bool = True, n_labels: int = 4, cax=None) -> None:
+    """Draw on 3D ``ax``; with ``cax`` (the standalone figure) the title, legend and colour bar
+    go to the figure and ``cax`` instead of around ``ax``, so that ``ax`` may overhang the figure."""
     attention.check_chain(chain)
     ca = np.asarray(chain.ca, dtype=float)
     has_ca = ~np.isnan(ca).any(axis=1)
     if not has_ca.any():
         raise ValueError(f"chain {chain.chain_id} has no CA coordinates to draw")
     ca = _principal_frame(ca, has_ca)
+    near = np.nan_to_num(_view_depth(ca))
 
-    # Backbone trace: consecutive residues, both with CA, not across a chain break.
+    # Backbone trace: consecutive residues, both with CA, not across a chain break; darker and
+    # thicker the nearer it is (depth cue).
     with np.errstate(invalid="ignore"):
         bonded = np.linalg.norm(ca[1:] - ca[:-1], axis=1) < _CA_BOND_MAX
     trace = np.stack([ca[:-1], ca[1:]], axis=1)[bonded]
-    ax.add_collection3d(Line3DCollection(trace, colors="0.72", linewidths=1.3, gid="ca-trace"))
-    ax.scatter(*ca[has_ca].T, s=4, color="0.65", depthshade=False)
+    trace_near = ((near[:-1] + near[1:]) / 2)[bonded]
+    grey = np.repeat((0.82 - 0.5 * trace_near)[:, None], 3, axis=1)
+    ax.add_collection3d(Line3DCollection(trace, colors=np.c_[grey, np.ones(len(grey))],
+                                         linewidths=0.8 + 1.6 * trace_near, gid="ca-trace", zorder=1))
 
     edges = _strongest_edges(attention, layer, head, top_k, threshold, mode, has_ca)
     i, j, weight = edges[:, 0].astype(int), edges[:, 1].astype(int), edges[:, 2]
@@ -303,31 +333,66 @@ def _draw_structure_edges(fig: Figure, ax, chain, attention: Attention, layer: i
     if len(weight) and norm.vmax - norm.vmin < 1e-6:
         norm = Normalize(0.0, norm.vmax)
     mappable = ScalarMappable(norm=norm, cmap=EDGE_CMAP)
+    n_contacts = 0
     if len(weight):
         # Weakest first so the strongest edges are drawn on top.
         order = np.argsort(weight, kind="stable")
         i, j, weight = i[order], j[order], weight[order]
+        contact = np.asarray(chain.contact_map())[i, j]
+        n_contacts = int(contact.sum())
         segments = np.stack([ca[i], ca[j]], axis=1)
-        ax.add_collection3d(Line3DCollection(segments, colors=mappable.to_rgba(weight),
-                                             linewidths=0.8 + 3.2 * norm(weight), gid="attention-edges"))
+        colours = _fade(mappable.to_rgba(weight), (near[i] + near[j]) / 2, far=0.45)
+        # 3D contacts solid, pairs not in contact dashed: what the paper's statistic counts.
+        styles = ["solid" if c else (0, (3.0, 2.0)) for c in contact]
+        ax.add_collection3d(Line3DCollection(segments, colors=colours, linewidths=0.9 + 3.4 * norm(weight),
+                                             linestyles=styles, gid="attention-edges", zorder=3))
         ends = np.unique(np.concatenate([i, j]))
-        ax.scatter(*ca[ends].T, s=14, color=mappable.to_rgba(weight[-1]), edgecolors="white",
-                   linewidths=0.4, depthshade=False)
-        # Name the residues of the strongest edge, in author numbering.
-        for k in (i[-1], j[-1]):
-            ax.text(*ca[k], f" {chain.sequence[k]}{chain.residue_ids[k]}", fontsize=7, color="0.1")
+        dots = _fade(np.tile(mappable.to_rgba(weight[-1]), (len(ends), 1)), near[ends])
+        ax.scatter(*ca[ends].T, s=10 + 10 * near[ends], c=dots, edgecolors="white", linewidths=0.4,
+                   depthshade=False, zorder=4)
+        _label_residues(ax, chain, ca, i[::-1], j[::-1], n_labels)
     first, last = np.flatnonzero(has_ca)[[0, -1]]
     for k, end in ((first, "N"), (last, "C")):
-        ax.text(*ca[k], f" {end}", fontsize=8, color="0.35", fontweight="bold")
+        ax.text(*ca[k], f" {end}", fontsize=8, color="0.3", fontweight="bold", zorder=9)
 
     _set_equal_aspect(ax, ca[has_ca])
     ax.set_axis_off()
     what = f"strongest {len(weight)} edges" + ("" if threshold is None else f" ≥ {threshold:g}")
-    title = f"{what} on the CA trace"
-    ax.set_title(f"{_head_title(attention, layer, head)}\n{title}" if head_title else title, fontsize=10)
-    cbar = fig.colorbar(mappable, ax=ax, shrink=0.6, pad=-0.02)
+    title = f"{what} on the CA trace, {n_contacts} in 3D contact"
+    title = f"{_head_title(attention, layer, head)}\n{title}" if head_title else title
+    handles = [Line2D([], [], color="0.25", lw=2.0, label="in 3D contact (CB < 8 Å)"),
+               Line2D([], [], color="0.25", lw=2.0, ls=(0, (3.0, 2.0)), label="not in contact"),
+               Line2D([], [], color="0.3", lw=1.6, label="CA trace, darker = nearer")]
+    legend = dict(handles=handles, ncol=3, fontsize=7, frameon=False, handlelength=2.6, columnspacing=1.2)
+    if cax is None:
+        ax.set_title(title, fontsize=10, pad=0)
+        ax.legend(loc="lower center", borderaxespad=0.0, bbox_to_anchor=(0.5, -0.02), **legend)
+        cbar = fig.colorbar(mappable, ax=ax, shrink=0.55, pad=0.0, fraction=0.04)
+    else:
+        fig.text(0.5, 0.985, title, ha="center", va="top", fontsize=10)
+        fig.legend(loc="lower center", bbox_to_anchor=(0.46, 0.0), **legend)
+        cbar = fig.colorbar(mappable, cax=cax)
     cbar.set_label("attention", fontsize=8)
     cbar.ax.tick_params(labelsize=7)
+
+
+def _label_residues(ax, chain, ca: np.ndarray, i: np.ndarray, j: np.ndarray, n_labels: int) -> None:
+    """Name the residues of the strongest edges (``i``, ``j`` strongest first), at most
+    ``n_labels``, on white boxes drawn above everything: the hub (in most edges) first, then by
+    strength, skipping one right next to a label."""
+    ends = np.stack([i, j], axis=1).ravel()
+    first_seen = {int(k): n for n, k in reversed(list(enumerate(ends)))}
+    degree = np.bincount(ends, minlength=len(ca))
+    placed: list[np.ndarray] = []
+    for k in sorted(first_seen, key=lambda k: (-degree[k], first_seen[k])):
+        if len(placed) >= n_labels:
+            break
+        if any(np.linalg.norm(ca[k] - p) < 4.0 for p in placed):
+            continue
+        placed.append(ca[k])
+        ax.text(*ca[k], f"{chain.residue_names[k].title()}{chain.residue_ids[k]}", fontsize=8, color="0.05",
+                ha="left", va="bottom", zorder=10, gid="residue-label",
+                bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="0.6", lw=0.4, alpha=0.88))
 
 
 def _principal_frame(points: np.ndarray, valid: np.ndarray) -> np.ndarray:
@@ -346,14 +411,30 @@ def _principal_frame(points: np.ndarray, valid: np.ndarray) -> np.ndarray:
 
 
 def _set_equal_aspect(ax, points: np.ndarray) -> None:
-    """Equal scale on all three axes, centred on ``points`` (shape (n, 3))."""
+    """One scale on all three axes, each fitted to ``points`` (shape (n, 3)): no empty margins."""
     low, high = points.min(axis=0), points.max(axis=0)
-    centre, radius = (low + high) / 2, max(float((high - low).max()) / 2, 1.0)
-    ax.set_xlim(centre[0] - radius, centre[0] + radius)
-    ax.set_ylim(centre[1] - radius, centre[1] + radius)
-    ax.set_zlim(centre[2] - radius, centre[2] + radius)
-    ax.set_box_aspect((1, 1, 1), zoom=1.35)
-    ax.view_init(elev=50, azim=-90)
+    spans = np.maximum(high - low, 2.0) + 2.0
+    centre = (low + high) / 2
+    ax.set_xlim(centre[0] - spans[0] / 2, centre[0] + spans[0] / 2)
+    ax.set_ylim(centre[1] - spans[1] / 2, centre[1] + spans[1] / 2)
+    ax.set_zlim(centre[2] - spans[2] / 2, centre[2] + spans[2] / 2)
+    ax.set_box_aspect(tuple(spans), zoom=1.3)
+    ax.view_init(elev=_VIEW_ELEV, azim=_VIEW_AZIM)
+    ax.set_proj_type("persp", focal_length=0.6)
+
+
+def _structure_figsize(chain, width: float = 6.4) -> tuple[float, float]:
+    """A figure size whose drawing area has the shape of the chain seen from the view: no
+    empty bands above and below (room for the title, legend and colour bar added)."""
+    ca = np.asarray(chain.ca, dtype=float)
+    valid = ~np.isnan(ca).any(axis=1)
+    if valid.sum() < 3:
+        return width, 0.8 * width
+    spans = np.ptp(_principal_frame(ca, valid)[valid], axis=0) + 2.0
+    elev = np.radians(_VIEW_ELEV)
+    seen_h = spans[1] * np.sin(elev) + spans[2] * np.cos(elev)
+    drawing_w = width - 0.9
+    return width, float(np.clip(0.8 * drawing_w * seen_h / spans[0], 2.2, 1.2 * width)) + 0.85
 
 
 def structure_edges_3d(chain, attention: Attention, layer: int, head: int, *,
@@ -380,9 +461,18 @@ def structure_edges_3d(chain, attention: Attention, layer: int, head: int, *,
     Figure
         Edge colour and width grow with attention; a colour bar gives the scale.
     """
-    fig = Figure(figsize=(6.4, 5.4), layout="constrained")
-    ax = fig.add_subplot(projection="3d")
-    _draw_structure_edges(fig, ax, chain, attention, layer, head, top_k, threshold, mode)
+    width, height = _structure_figsize(chain)
+    fig = Figure(figsize=(width, height))
+    # mplot3d fits its box into a square of the axes: an axes taller than the figure (its empty
+    # top and bottom cut off) lets the protein fill the width.  Title, legend, colour bar: the figure's.
+    drawing = width - 0.9
+    top, bottom = 0.55 / height, 0.3 / height
+    visible = 1.0 - top - bottom
+    overhang = max(drawing / height - visible, 0.0) / 2
+    ax = fig.add_axes((0.0, bottom - overhang, drawing / width, visible + 2 * overhang),
+                      projection="3d", computed_zorder=False)
+    cax = fig.add_axes((1.0 - 0.62 / width, 0.5 - 0.3 * visible, 0.14 / width, 0.6 * visible))
+    _draw_structure_edges(fig, ax, chain, attention, layer, head, top_k, threshold, mode, cax=cax)
     return fig
 
 
@@ -415,7 +505,7 @@ def head_figure(chain, attention: Attention, layer: int, head: int, *,
         contacts = chain.contact_map()
     fig = Figure(figsize=(13.0, 6.0), layout="constrained")
     ax_matrix = fig.add_subplot(1, 2, 1)
-    ax_3d = fig.add_subplot(1, 2, 2, projection="3d")
+    ax_3d = fig.add_subplot(1, 2, 2, projection="3d", computed_zorder=False)
     _draw_attention_matrix(fig, ax_matrix, attention, layer, head, contacts,
                            title="attention matrix (3D contacts circled)")
     _draw_structure_edges(fig, ax_3d, chain, attention, layer, head, top_k, threshold, mode, head_title=False)

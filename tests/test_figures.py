@@ -147,10 +147,47 @@ def test_structure_edges_draw_the_strongest_edges_by_weight(attention, heavy):
     # Drawn weakest first, so widths (which grow with weight) never shrink.
     assert np.all(np.diff(widths) >= -1e-9) and widths[-1] > widths[0]
     assert len(_by_gid(ax, "ca-trace").get_linewidths()) >= 1
-    assert "2-7" in ax.get_title()
-    # Equal aspect: the three axis ranges are the same length.
-    spans = [np.ptp(lim) for lim in (ax.get_xlim(), ax.get_ylim(), ax.get_zlim())]
-    np.testing.assert_allclose(spans, spans[0])
+    assert "2-7" in fig.texts[0].get_text()  # the title is the figure's (the 3D axes overhang it)
+    # One scale on all three axes: the box's sides are in the ratio of the axis ranges.
+    spans = np.array([np.ptp(lim) for lim in (ax.get_xlim(), ax.get_ylim(), ax.get_zlim())])
+    box = np.asarray(ax.get_box_aspect())
+    np.testing.assert_allclose(box / box[0], spans / spans[0], rtol=1e-6)
+
+
+def test_structure_figure_tells_contacts_depth_and_names_the_hub(attention, heavy):
+    fig = structure_edges_3d(heavy, attention, 1, 6, top_k=30)
+    _render(fig)
+    ax = fig.axes[0]
+    edges = _by_gid(ax, "attention-edges")
+    strongest = attention.edges(1, 6, threshold=0.0, mode="max")[:30]
+    order = np.argsort(strongest[:, 2], kind="stable")  # drawn weakest first
+    i, j = strongest[order, 0].astype(int), strongest[order, 1].astype(int)
+    in_contact = heavy.contact_map()[i, j]
+    dashed = np.array([style[1] is not None for style in edges.get_linestyles()])
+    assert len(dashed) == 30 and (dashed == ~in_contact).all()  # contacts solid, others dashed
+    assert 0 < in_contact.sum() < 30, "pick a head with both kinds of edges"
+    assert f"{int(in_contact.sum())} in 3D contact" in fig.texts[0].get_text()
+    # Depth cue: the trace is darker (and wider) where it is nearer the viewer.
+    trace = _by_gid(ax, "ca-trace")
+    grey, widths = np.asarray(trace.get_colors())[:, 0], np.asarray(trace.get_linewidths())
+    assert np.ptp(grey) > 0.3 and np.corrcoef(grey, widths)[0, 1] < -0.99
+    # The hub (the residue in most of the top edges) is named, on a box that stays readable.
+    labels = [t for t in ax.texts if t.get_gid() == "residue-label"]
+    hub = int(np.bincount(strongest[:, :2].astype(int).ravel()).argmax())
+    assert f"{heavy.residue_names[hub].title()}{heavy.residue_ids[hub]}" in {t.get_text() for t in labels}
+    assert all(t.get_bbox_patch() is not None and t.get_zorder() > edges.get_zorder() for t in labels)
+    assert 1 <= len(labels) <= 4
+    # Tight: the CA trace fills most of the figure (the old one left ~40 % empty).
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from mpl_toolkits.mplot3d import proj3d
+
+    FigureCanvasAgg(fig).draw()
+    points = np.concatenate(trace.get_segments()) if hasattr(trace, "get_segments") else None
+    x, y, _ = proj3d.proj_transform(*np.asarray(trace._segments3d).reshape(-1, 3).T, ax.get_proj())
+    px = ax.transData.transform(np.c_[x, y])
+    w, h = fig.get_size_inches() * fig.dpi
+    assert np.ptp(px[:, 0]) > 0.7 * w and np.ptp(px[:, 1]) > 0.6 * h, (np.ptp(px, axis=0), w, h)
+    assert points is not None
 
 
 def test_structure_edges_threshold_limits_the_edges(attention, heavy):

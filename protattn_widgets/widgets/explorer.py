@@ -55,6 +55,7 @@ _HEAD = ("layer", "head")
 #: 1280 px with the file browser open); narrower, the heatmap wraps below.  Resizable.
 STRUCTURE_WIDTH = "clamp(340px, calc(100% - 476px), 620px)"
 STRUCTURE_HEIGHT = "470px"
+STRUCTURE_START_WIDTH = "400px"
 #: One design for the notebook and the standalone page (js/standalone.js uses the same rules).
 EXPLORER_CSS = """
 .protattn-explorer .protattn-views { display: flex; flex-flow: row wrap; gap: 12px; align-items: flex-start; }
@@ -262,10 +263,13 @@ class AttentionExplorer(SharedStateChecks, ipywidgets.VBox):
         from .structure_view import StructureAttentionView
 
         view = StructureAttentionView(self.structure, attention, selected_residue=self.selected_residue,
+                                      height=f"{int(STRUCTURE_HEIGHT[:-2]) - 2}px",
                                       layout=ipywidgets.Layout(width="100%"), **shared)
-        # nglview sizes its canvas from its parent's width when first shown, which is 0 inside a
-        # box that is still being laid out: give it its width.
-        view.ngl._view_width = STRUCTURE_WIDTH
+        # nglview sizes its canvas from its parent's width when first shown: the box has an
+        # explicit width and height (never 0); NGL starts at a pixel width (a viewer that starts
+        # 0 px wide never picks atoms) and js/ngl_attention.js then fits it to the
+        # `.protattn-structure-box` around it, also when the user resizes the box.
+        view.ngl._view_width = STRUCTURE_START_WIDTH
         return view
 
     def _link_structure_view(self) -> None:

@@ -12,10 +12,11 @@ from __future__ import annotations
 import json
 import os
 import statistics
+from pathlib import Path
 
 import pytest
 
-from browser_harness import LabPage, changed_fraction, distinct_colors, wait_for_pixels
+from browser_harness import LabPage, changed_fraction, distinct_colors, wait_for_pixels, wait_until_pixels
 
 STRUCTURE = os.environ.get("PROTATTN_BENCH_STRUCTURE")
 CHAIN = os.environ.get("PROTATTN_BENCH_CHAIN", "B")
@@ -24,7 +25,10 @@ SOURCE = repr(STRUCTURE) if STRUCTURE else 'paw.example_path("1vfb_complex")'
 SETUP_CELLS = [
     "import protattn_widgets as paw\nfrom protattn_widgets.widgets.explorer import AttentionExplorer",
     f"ex = AttentionExplorer({SOURCE}, model='antiberty', chain={CHAIN!r}, layer=3, head=5, threshold=0.3)\nex",
+    "1 + 1  # a cell after the explorer: arrow keys that leak would move the notebook's cursor here",
 ]
+#: Screenshots for the README, taken by these tests.
+DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 #: The anywidget views' API (js/lib/dom.js `stamp`): kind -> the element holding it.
 VIEW = """(kind) => [...document.querySelectorAll('.protattn-heatmap, .protattn-grid, .protattn-track')]
@@ -91,7 +95,7 @@ def test_views_draw(lab):
     assert lab.page.locator(".protattn-error").count() == 0
     structure = ngl_pixels(lab)
     assert structure.shape[0] > 200 and structure.shape[1] > 200
-    assert distinct_colors(structure) > 200, "the NGL canvas is (nearly) blank"
+    assert distinct_colors(structure) > 200 and structure_drawn(structure), "the NGL canvas is (nearly) blank"
     state = lab.ngl_summary(NGL_VIEW)
     assert state["mappedResidues"] == 116 and state["edges"] > 0, state
 
@@ -237,6 +241,296 @@ def test_redraw_time(lab):
     assert summary["frame"] <= REDRAW_MEDIAN_BOUND_MS, summary
     assert summary["painted"] <= PAINTED_MEDIAN_BOUND_MS, summary
 
+
+# -- issue 10: keyboard, layout, 3D selection / hover / legends, busy state, export ------------
+
+ACTIVE_CELL = "() => window.jupyterapp.shell.currentWidget.content.activeCellIndex"
+
+
+def command_mode_on_cell(lab: LabPage, index: int = 1) -> None:
+    """The notebook in command mode with cell ``index`` active: where arrow keys move the cursor."""
+    lab.page.evaluate(f"""() => {{ const nb = window.jupyterapp.shell.currentWidget.content;
+                                   nb.activeCellIndex = {index}; nb.mode = 'command'; }}""")
+
+
+def press_keys_and_check(lab: LabPage, focus, keys: list[str], expected: list[str]) -> None:
+    """Focus ``focus`` (a locator), press each key and wait for the kernel's ``layer head``
+    to become each ``expected``; the notebook's active cell must not move."""
+    command_mode_on_cell(lab)
+    before = lab.page.evaluate(ACTIVE_CELL)
+    focus.focus()
+    for key, want in zip(keys, expected):
+        focus.press(key)
+        lab.wait_for_python("print(ex.layer, ex.head)", want)
+        assert lab.page.evaluate(ACTIVE_CELL) == before, f"{key} moved the notebook's cell cursor"
+    assert lab.page.evaluate("() => document.activeElement") is not None
+
+
+def check_keyboard(lab: LabPage) -> None:
+    """Arrow keys on the head slider, the head grid and the heatmap reach the explorer only."""
+    lab.run_python("ex.layer, ex.head = 3, 5")
+    wait_for_head(lab, "heatmap", 3, 5)
+    handle = lab.page.locator(".protattn-explorer .widget-hslider", has_text="head").first.locator(".noUi-handle").first
+    press_keys_and_check(lab, handle, ["ArrowLeft", "ArrowRight", "ArrowDown", "ArrowUp"],
+                         ["3 4", "3 5", "3 4", "3 5"])  # the slider steps the head (down = one less)
+    grid = lab.page.locator(".protattn-grid canvas").first
+    press_keys_and_check(lab, grid, ["ArrowUp", "ArrowDown", "ArrowLeft", "ArrowRight"],
+                         ["2 5", "3 5", "3 4", "3 5"])
+    heatmap = lab.page.locator(HEATMAP_CANVAS).first
+    press_keys_and_check(lab, heatmap, ["ArrowDown", "ArrowUp", "ArrowLeft", "ArrowRight"],
+                         ["4 5", "3 5", "3 4", "3 5"])
+
+
+def test_arrow_keys_reach_the_views_not_the_notebook_in_jupyterlab(lab):
+    check_keyboard(lab)
+
+
+def test_structure_and_heatmap_side_by_side_at_1280_with_the_file_browser(lab):
+    lab.page.set_viewport_size({"width": 1280, "height": 800})
+    lab.page.evaluate("() => { window.jupyterapp.shell.activateById('filebrowser'); }")
+    lab.page.wait_for_function("() => { const fb = document.getElementById('filebrowser');"
+                               " return fb && fb.offsetWidth > 150; }")
+    box = lab.page.locator(".protattn-structure-box").first
+    heatmap = lab.page.locator(".protattn-heatmap").first
+    lab.page.wait_for_timeout(500)  # the panel's width settles
+    s, h = box.bounding_box(), heatmap.bounding_box()
+    assert s["width"] >= 340 and h["x"] >= s["x"] + s["width"] - 1, (s, h)  # beside it, not under it
+    assert h["y"] < s["y"] + s["height"], (s, h)
+    # NGL fills its box (the canvas follows the box, also after a resize below)
+    lab.wait_for_ngl_frame(NGL_VIEW)
+    canvas = lab.page.evaluate_handle(f"() => ({NGL_VIEW})().querySelector('canvas')").as_element()
+    c = canvas.bounding_box()
+    assert abs(c["width"] - s["width"]) < 6 and c["height"] > 300, (c, s)
+    wait_until_pixels(lambda: ngl_pixels(lab), structure_drawn, what="the structure at 1280 px with the file browser")
+    screenshot_explorer(lab, DOCS / "explorer.png")
+    # Resizable: drag the box's corner; NGL's canvas follows.
+    s = box.bounding_box()
+    lab.page.mouse.move(s["x"] + s["width"] - 3, s["y"] + s["height"] - 3)
+    lab.page.mouse.down()
+    lab.page.mouse.move(s["x"] + s["width"] - 63, s["y"] + s["height"] + 57, steps=5)
+    lab.page.mouse.up()
+    grown = box.bounding_box()
+    assert abs(grown["height"] - s["height"] - 60) < 4 and abs(grown["width"] - s["width"] + 60) < 4, (s, grown)
+    try:
+        lab.page.wait_for_function(
+            f"() => Math.abs(({NGL_VIEW})().querySelector('canvas').getBoundingClientRect().height"
+            f" - {grown['height']}) < 6", timeout=10_000)
+    except Exception:
+        raise AssertionError(("canvas", lab.page.evaluate(
+            f"() => {{ const e = ({NGL_VIEW})(); const r = e.querySelector('canvas').getBoundingClientRect();"
+            f" return [r.width, r.height, e.style.height, e.clientHeight]; }}"), grown))
+    lab.page.evaluate("() => window.jupyterapp.shell.collapseLeft()")
+    lab.page.set_viewport_size({"width": 1280, "height": 1000})
+
+
+def structure_drawn(pixels) -> bool:
+    """The middle of the NGL canvas (away from the overlay's legends and caption) shows a
+    structure: more than 5 % of it is not background white."""
+    h, w = pixels.shape[:2]
+    middle = pixels[int(0.25 * h): int(0.7 * h), int(0.2 * w): int(0.8 * w)]
+    return float((middle.min(axis=-1) < 235).mean()) > 0.05
+
+
+def screenshot_explorer(lab: LabPage, path: Path, width: int = 1280) -> None:
+    """The whole explorer on one screenshot (a viewport tall enough for it), no pop-ups."""
+    lab.page.add_style_tag(content=".Toastify { display: none !important; }")
+    height = lab.page.evaluate("() => document.querySelector('.protattn-explorer').offsetHeight")
+    lab.page.set_viewport_size({"width": width, "height": int(height) + 260})
+    explorer = lab.page.locator(".protattn-explorer").first
+    explorer.scroll_into_view_if_needed()
+    lab.page.evaluate(f"() => ({NGL_VIEW})().protattn.stage.viewer.requestRender()")
+    wait_until_pixels(lambda: ngl_pixels(lab), structure_drawn, what="the structure")
+    explorer.screenshot(path=str(path))
+
+
+def ngl_point(lab: LabPage, i: int) -> dict:
+    canvas = lab.page.evaluate_handle(f"() => ({NGL_VIEW})().querySelector('canvas')").as_element()
+    box = canvas.bounding_box()
+    x, y = lab.page.evaluate(f"() => ({NGL_VIEW})().protattn.screenPosition({i})")
+    return {"x": box["x"] + x, "y": box["y"] + y, "box": box}
+
+
+def front_residue(lab: LabPage) -> int:
+    """A residue whose CA NGL projects nearest the canvas centre."""
+    return lab.page.evaluate(f"""() => {{
+        const e = ({NGL_VIEW})(); const api = e.protattn; const c = e.querySelector('canvas');
+        let best = null;
+        for (let i = 0; i < 116; i++) {{
+          const p = api.screenPosition(i); if (!p) continue;
+          const d = Math.hypot(p[0] - c.clientWidth / 2, p[1] - c.clientHeight / 2);
+          if (!best || d < best.d) best = {{i, d}};
+        }}
+        return best.i; }}""")
+
+
+def test_3d_legend_hover_pick_focus_centre_and_reset(lab):
+    lab.run_python("ex.layer, ex.head, ex.threshold, ex.mode, ex.selected_residue = 3, 5, 0.3, 'max', None")
+    state = lab.wait_for_ngl_frame(NGL_VIEW, "s.selected === -1")
+    # Chains named and coloured, the attention chain marked.
+    assert state["legend"] == "A: light chainB: attention chain (heavy chain)C: antigen", state["legend"]
+    assert "edge weight" in state["edgeLegend"] and "0.30" in state["edgeLegend"]
+    lab.page.locator(".protattn-structure-box").first.scroll_into_view_if_needed()
+    # Hover: residue, chain, author id and the attention it receives / gives in this head.
+    i = front_residue(lab)
+    p = ngl_point(lab, i)
+    lab.page.mouse.move(p["x"] - 8, p["y"] - 8)
+    lab.page.mouse.move(p["x"], p["y"], steps=3)
+    lab.page.wait_for_function(f"() => ({NGL_VIEW})().protattn.summary().tooltip !== null", timeout=15_000)
+    tip = lab.ngl_summary(NGL_VIEW)["tooltip"]
+    expected = lab.run_python(
+        "import numpy as _np\nc = ex.chain_obj\nm = ex.attention.head(ex.layer, ex.head)\n"
+        "print(repr({i: (f'{c.chain_id} {c.residue_names[i]} {c.residue_ids[i]} ', "
+        "f'receives {m[:, i].sum():.2f}') for i in range(len(c))}))")
+    table = eval(expected)  # noqa: S307 - our own kernel's repr of a dict of strings
+    hovered = [k for k, (head, _) in table.items() if tip.startswith(head)]
+    assert hovered, tip
+    assert table[hovered[0]][1] in tip and "gives most to B " in tip and "author id" in tip, tip
+    tip_box = lab.page.locator(".protattn-ngl-tooltip").first.bounding_box()
+    # by the pointer: just below it, and across its x (not in a corner of the page)
+    assert tip_box["x"] - 30 <= p["x"] <= tip_box["x"] + tip_box["width"] + 30, (tip_box, p)
+    assert 0 <= tip_box["y"] - p["y"] <= 40, (tip_box, p)
+    # Picking selects without moving the camera; no "Atom: ..." text is left behind.
+    camera = lab.ngl_summary(NGL_VIEW)["cameraPosition"]
+    lab.page.mouse.click(p["x"], p["y"])
+    lab.page.wait_for_function(f"() => ({NGL_VIEW})().protattn.summary().selected >= 0", timeout=15_000)
+    picked = int(lab.run_python("print(ex.selected_residue)"))
+    state = lab.wait_for_ngl_frame(NGL_VIEW, f"s.selected === {picked}")
+    lab.page.wait_for_timeout(500)
+    assert lab.ngl_summary(NGL_VIEW)["cameraPosition"] == camera, "picking moved the camera"
+    assert lab.page.get_by_text("Atom:").filter(visible=True).count() == 0
+    assert state["selectedLabelVisible"] and lab.run_python("print(ex.heatmap.selected_residue)").strip() == str(picked)
+    # Focus: only the selected residue's edges.
+    lab.run_python("ex.threshold = 0.05")
+    n_all, _ = lab.kernel_edges("ex.structure_view")
+    touching = int(lab.run_python(f"e = ex.structure_view.edges\nprint(int(((e[:, 0] == {picked}) | (e[:, 1] == {picked})).sum()))"))
+    lab.wait_for_ngl_frame(NGL_VIEW, f"s.edges === {n_all}")
+    lab.page.locator(".protattn-focus").first.click()
+    lab.wait_for_python("print(ex.structure_view.focus)", "True")
+    state = lab.wait_for_ngl_frame(NGL_VIEW, f"s.focus && s.edges === {touching}")
+    assert 0 < touching < n_all, (touching, n_all)
+    # For the README: focus on the residue with most edges at 0.1, centred, the pointer away.
+    hub = int(lab.run_python("ex.threshold = 0.1\nimport numpy as _np\n"
+                             "print(_np.bincount(ex.structure_view.edges[:, :2].astype(int).ravel()).argmax())"))
+    lab.run_python(f"ex.selected_residue = {hub}")
+    lab.wait_for_ngl_frame(NGL_VIEW, f"s.selected === {hub} && s.focus")
+    lab.page.mouse.move(0, 0)
+    lab.page.locator(".protattn-centre").first.click()
+    lab.page.wait_for_timeout(700)
+    lab.wait_for_ngl_frame(NGL_VIEW)
+    lab.page.locator(".protattn-structure-box").first.screenshot(path=str(DOCS / "explorer_3d_focus.png"))
+    lab.run_python(f"ex.threshold = 0.05\nex.selected_residue = {picked}")
+    lab.wait_for_ngl_frame(NGL_VIEW, f"s.selected === {picked} && s.edges === {touching}")
+    lab.page.locator(".protattn-focus").first.click()
+    lab.wait_for_python("print(ex.structure_view.focus)", "False")
+    lab.wait_for_ngl_frame(NGL_VIEW, f"!s.focus && s.edges === {n_all}")
+    # Centre on the selection, then reset the view: the camera moves each time.
+    lab.page.locator(".protattn-centre").first.click()
+    lab.page.wait_for_function(f"() => ({NGL_VIEW})().protattn.summary().centred > 0")
+    lab.page.wait_for_timeout(700)  # the 400 ms animation
+    centred = lab.ngl_summary(NGL_VIEW)["cameraPosition"]
+    assert centred != camera
+    lab.page.locator(".protattn-reset").first.click()
+    lab.page.wait_for_timeout(600)
+    assert lab.ngl_summary(NGL_VIEW)["cameraPosition"] != centred
+    lab.run_python("ex.threshold = 0.3")
+
+
+def test_directed_mode_draws_arrows_and_an_empty_head_says_lower_the_threshold(lab):
+    lab.run_python("ex.mode = 'directed'")
+    n, checksum = lab.kernel_edges("ex.structure_view")
+    state = lab.wait_for_ngl_frame(NGL_VIEW, f"s.arrows === {n} && s.edges === {n}")
+    assert state["edgeChecksum"] == checksum and n > 0 and "i attends to j" in state["edgeLegend"]
+    lab.run_python("ex.mode = 'max'")
+    lab.wait_for_ngl_frame(NGL_VIEW, "s.arrows === 0")
+    lab.run_python("ex.selected_residue = None\nex.threshold = 1.0")
+    lab.wait_for_ngl_frame(NGL_VIEW, "s.edges === 0 && s.selected === -1")
+    label = lab.page.locator(".protattn-label").first.text_content()
+    assert label.endswith("0 edges \u2265 1.00: lower the threshold"), label
+    lab.run_python("ex.threshold = 0.3")
+
+
+def test_export_buttons_write_figure_and_page(lab):
+    lab.run_python("import tempfile, pathlib\nex.export_dir = pathlib.Path(tempfile.mkdtemp())")
+    for fmt in ("PNG", "SVG", "HTML"):
+        lab.page.locator(".protattn-explorer button", has_text=fmt).first.click()
+        name = lab.run_python(f"print(ex.export_name({fmt.lower()!r}).name)").strip()
+        lab.page.locator(".protattn-export-link", has_text=name).first.wait_for(timeout=60_000)
+        assert lab.run_python(f"print(ex.export_name({fmt.lower()!r}).stat().st_size > 1000)").strip() == "True"
+
+
+def chain_select(lab: LabPage):
+    return lab.page.locator(".protattn-explorer .widget-dropdown", has_text="chain").first.locator("select")
+
+
+def test_chain_switch_shows_a_busy_state_then_the_new_chain(lab):
+    # Record the explorer's status and stale marks as the page sees them.
+    lab.page.evaluate("""() => { window.__paSeen = [];
+        const root = document.querySelector('.protattn-explorer');
+        new MutationObserver(() => {
+          const views = root.querySelector('.protattn-views');
+          window.__paSeen.push([root.querySelector('.protattn-status').textContent,
+                                views.classList.contains('protattn-stale')]);
+        }).observe(root, {subtree: true, childList: true, characterData: true, attributes: true,
+                          attributeFilter: ['class']}); }""")
+    chain_select(lab).select_option("A")
+    lab.wait_for_python("print(ex.chain, ex.heatmap.chain_id)", "A A")
+    lab.page.wait_for_function(f"() => ({VIEW})('heatmap').protattnView.summary().n === 107")
+    seen = lab.page.evaluate("() => window.__paSeen")
+    assert ["computing attention for chain A ...", True] in seen, seen
+    assert lab.page.locator(".protattn-stale").count() == 0
+    chain_select(lab).select_option("B")
+    lab.wait_for_python("print(ex.chain, ex.heatmap.chain_id)", "B B")
+    lab.page.wait_for_function(f"() => ({VIEW})('heatmap').protattnView.summary().n === 116")
+    lab.wait_for_ngl_view(NGL_VIEW)
+
+
+def test_notebook7_keyboard_layout_and_default_head(jupyter_server, browser):
+    """Notebook 7: arrow keys reach slider, grid and heatmap; the default head has edges."""
+    cells = [SETUP_CELLS[0],
+             f"ex = AttentionExplorer({SOURCE}, model='antiberty', chain={CHAIN!r}, threshold=0.3)\nex",
+             SETUP_CELLS[2]]
+    page = LabPage(jupyter_server, browser, "explorer_nb7.ipynb", cells, app="notebook")
+    try:
+        page.run_all(timeout_s=300)
+        for kind in ("heatmap", "head_grid"):
+            page.page.wait_for_function(
+                f"() => {{ const e = ({VIEW})('{kind}'); return e && e.protattnView.draws > 0; }}", timeout=120_000)
+        page.wait_for_ngl_view(NGL_VIEW)
+        best = page.run_python("print(*ex.grid.best_heads(1)[0], len(ex.structure_view.edges) > 0)").split()
+        assert best[2] == "True" and page.run_python("print(ex.layer, ex.head)").split() == best[:2]
+        check_keyboard(page)
+        page.page.set_viewport_size({"width": 1280, "height": 800})
+        page.page.wait_for_timeout(500)
+        s = page.page.locator(".protattn-structure-box").first.bounding_box()
+        h = page.page.locator(".protattn-heatmap").first.bounding_box()
+        assert h["x"] >= s["x"] + s["width"] - 1 and h["y"] < s["y"] + s["height"], (s, h)
+        page.wait_for_ngl_frame(NGL_VIEW)
+        assert structure_drawn(ngl_pixels(page))
+        screenshot_explorer(page, DOCS / "explorer_notebook7.png")
+        assert page.errors() == [], "\n".join(page.errors())
+    finally:
+        page.close()
+
+
+def test_notebook7_without_the_key_guard_arrow_keys_leak(jupyter_server, browser):
+    """Negative control: with js/lib/keys.js's guard switched off, Notebook 7 takes the arrow
+    keys (its cell cursor moves, the head does not change), which the tests above would catch."""
+    page = LabPage(jupyter_server, browser, "explorer_nb7_noguard.ipynb", SETUP_CELLS, app="notebook")
+    try:
+        page.page.evaluate("() => { window.__protattnKeyGuard = true; }")  # as if already installed
+        page.run_all(timeout_s=300)
+        page.page.wait_for_function(
+            f"() => {{ const e = ({VIEW})('heatmap'); return e && e.protattnView.draws > 0; }}", timeout=120_000)
+        command_mode_on_cell(page)
+        before = page.page.evaluate(ACTIVE_CELL)
+        heatmap = page.page.locator(HEATMAP_CANVAS).first
+        heatmap.focus()
+        heatmap.press("ArrowDown")
+        page.page.wait_for_timeout(1500)
+        assert page.page.evaluate(ACTIVE_CELL) != before, "the notebook did not take the key: no leak to guard"
+        assert page.run_python("print(ex.layer, ex.head)").strip() == "3 5"
+    finally:
+        page.close()
 
 def test_no_errors_in_the_browser_console(lab):
     assert lab.errors() == [], "\n".join(lab.errors())

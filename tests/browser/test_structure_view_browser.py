@@ -96,6 +96,7 @@ def test_selected_residue_from_the_kernel_is_highlighted(lab):
         lambda now: changed_fraction(before, now) > 0.0002 and highlight_pixels(now) > highlight_pixels(before) + 10,
         what="the highlight colour of the selected residue")
     assert distinct_colors(after) > 200
+    assert summary(lab)["selectedLabelVisible"]  # the residue's name is drawn next to it
 
 
 def test_clicking_an_atom_selects_its_residue(lab):
@@ -143,6 +144,36 @@ def test_notebook7_draws_the_view(jupyter_server, browser):
         outputs = page.page.locator(".jp-OutputArea-output").all_inner_texts()
         assert not any(bad in text for text in outputs for bad in BROKEN_WIDGET_TEXTS), outputs
         assert distinct_colors(page.canvas_pixels()) > 200
+        assert page.errors() == [], "\n".join(page.errors())
+    finally:
+        page.close()
+
+
+def test_ligands_are_spheres_and_an_empty_head_says_so_1hzh(jupyter_server, browser):
+    """1hzh (IgG1 with glycans): ligands are slate spheres (not sticks like edges), named in the
+    legend; a head with no edge at the threshold says to lower it."""
+    from pathlib import Path
+
+    pdb = Path(__file__).resolve().parents[1] / "data" / "1hzh.pdb.gz"
+    cells = [SETUP_CELLS[0],
+             f"view = StructureAttentionView.from_model({str(pdb)!r}, 'H', layer=0, head=0, threshold=0.3)\nview"]
+    page = LabPage(jupyter_server, browser, "structure_view_1hzh.ipynb", cells)
+    try:
+        page.run_all(timeout_s=300)
+        state = page.wait_for_ngl_view(FIND_VIEW)
+        assert "ligands" in state["legend"] and "H: attention chain (heavy chain)" in state["legend"], state
+        reprs = page.page.evaluate(f"""() => ({FIND_VIEW})().protattn.stage.compList[0].reprList
+            .map(r => [r.name, r.repr.type, r.repr.structureView ? r.repr.structureView.atomCount : -1])""")
+        ligands = [r for r in reprs if r[0] == "protattn-ligands"]
+        assert ligands and ligands[0][1] == "spacefill" and ligands[0][2] > 50, reprs
+        page.run_python("view.threshold = 1.0")
+        state = page.wait_for_ngl_frame(FIND_VIEW, "s.edges === 0")
+        label = page.page.locator(".protattn-label").first.text_content()
+        assert label.endswith(": lower the threshold"), label
+        page.run_python("view.threshold = 0.3")
+        page.wait_for_ngl_frame(FIND_VIEW)
+        page.page.locator(".jp-OutputArea-output").last.screenshot(
+            path=str(Path(__file__).resolve().parents[2] / "docs" / "structure_view_1hzh.png"))
         assert page.errors() == [], "\n".join(page.errors())
     finally:
         page.close()
