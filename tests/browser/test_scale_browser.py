@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from browser_harness import changed_fraction
-from test_standalone_html import HEATMAP_CANVAS, StandalonePage
+from test_standalone_html import HEATMAP_CANVAS, VIEW, StandalonePage
 from test_widgets_scale import GivenAttention, long_chain, random_attention
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
@@ -44,6 +44,8 @@ def test_big_grid_is_readable_and_clickable(big_page):
     assert grid["layout"]["nLayers"] == 36 and grid["layout"]["nHeads"] == 40
     tile = grid["layout"]["tile"]
     assert 8 <= tile <= 14 and 40 * tile <= 450  # sized from the count: fits beside the heatmap
+    # At 1280 px the grid wraps under the 3D view and heatmap: scroll to it as a person would.
+    page.page.evaluate(f"() => ({VIEW})('head_grid').scrollIntoView({{block: 'center'}})")
     point = page.view("head_grid", "tileCenter(20, 33)")
     page.page.mouse.click(point["x"], point["y"])
     page.page.wait_for_function("() => window.protattnPage.state.head === 33")
