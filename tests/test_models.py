@@ -384,3 +384,22 @@ def test_model_input_length_is_checked_on_the_model_sequence(antiberty):
         antiberty.attention(chain)
     with pytest.raises(paw.InvalidSequenceError, match="strictly increasing"):
         antiberty.attention(FakeChain(VH[:40], np.r_[5, 3, 10:40]))
+
+
+@pytest.mark.parametrize("save", [tiny_models.save_protbert, tiny_models.save_tape_bert, tiny_models.save_esm,
+                                  lambda d: tiny_models.save_esm(d, rotary=False), tiny_models.save_protalbert],
+                         ids=["protbert", "tape", "esm2", "esm1b", "albert"])
+def test_layer_by_layer_capture_equals_eager_output_attentions(tiny_dir, save):
+    """The capture function sees every layer of every family and computes exactly eager attention."""
+    directory = save(tiny_dir / f"capture_{len(list(tiny_dir.iterdir()))}")
+    model = paw.load_model(str(directory), cache=AttentionCache())
+    sequence = "MKTAYIAKQRQISFVKSHFSRQ"
+    values = model.attention(sequence).values
+    inputs, positions = model.encode(sequence)
+    with torch.no_grad():
+        output = model.module(**inputs, output_attentions=True)
+    expected = torch.stack(output.attentions)[:, 0][:, :, positions][:, :, :, positions].numpy()
+    np.testing.assert_array_equal(values, expected)
+    assert model.module.config._attn_implementation == "eager"  # restored after the capture
+    streamed = np.stack([layer for _, layer in model.iter_layer_attention(sequence)])
+    np.testing.assert_array_equal(streamed, expected)
