@@ -16,7 +16,8 @@ time, and reports same-run numbers:
 * ``stored``: how the cache keeps it (dtype, memory or memory-mapped spill);
 * ``2nd call``: ``model.attention(seq)`` again (must not run the model);
 * ``head``: reading one head (``attn.head``) from the stored array;
-* ``analysis``: ``analyze`` on 3 proteins of that length (amino_acid property),
+* ``extract/forward CPU``: the same ratio in process CPU time (less sensitive to other jobs);
+* ``analysis``: ``analyze`` on 3 (L = 1,022: 2) proteins of that length (amino_acid property),
   proteins/s and peak extra memory.
 
 ``python bench/bench_scale.py`` writes ``bench/results_scale.md``;
@@ -119,23 +120,33 @@ def measure_one(model_name: str, length: int, workdir: Path) -> dict:
     sequence = random_sequence(length)
     f32_bytes = 4 * model.n_layers * model.n_heads * length * length
     inputs, _ = model.encode(sequence)
-    forwards, extracts, memories = [], [], []
+    forwards, extracts, forward_cpu, extract_cpu = [], [], [], []
     with torch.inference_mode():
         model.module(**inputs)  # warm-up
+    # Memory first, before timing runs leave freed (still resident) memory for malloc to reuse.
+    gc.collect()
+    with torch.inference_mode(), PeakMemory() as forward_memory:
+        model.module(**inputs)
+    gc.collect()
+    with PeakMemory() as memory:
+        model.attention(sequence)
+    model.cache.clear()
     for _ in range(3 if length <= 500 else 2):  # interleaved, best of each: the machine is shared
         gc.collect()
-        with torch.inference_mode(), PeakMemory() as forward_memory:
-            start = time.perf_counter()
+        with torch.inference_mode():
+            start, cpu = time.perf_counter(), time.process_time()
             model.module(**inputs)
             forwards.append(time.perf_counter() - start)
+            forward_cpu.append(time.process_time() - cpu)
         model.cache.clear()
         gc.collect()
-        with PeakMemory() as memory:
-            start = time.perf_counter()
-            attn = model.attention(sequence)
-            extracts.append(time.perf_counter() - start)
-        memories.append(memory)
-    forward, extract, memory = min(forwards), min(extracts), memories[-1]
+        start, cpu = time.perf_counter(), time.process_time()
+        model.attention(sequence)
+        extracts.append(time.perf_counter() - start)
+        extract_cpu.append(time.process_time() - cpu)
+        model.cache.clear()
+    forward, extract = min(forwards), min(extracts)
+    attn = model.attention(sequence)
     runs = model.forward_count
     start = time.perf_counter()
     again = model.attention(sequence)
@@ -149,7 +160,7 @@ def measure_one(model_name: str, length: int, workdir: Path) -> dict:
     model.cache.clear()
     gc.collect()
     records = [ProteinRecord(f"p{i}", random_sequence(length, seed=i + 1),
-                             tuple(map(str, range(1, length + 1)))) for i in range(3)]
+                             tuple(map(str, range(1, length + 1)))) for i in range(3 if length <= 500 else 2)]
     with PeakMemory() as analysis_memory:
         start = time.perf_counter()
         analyze(model, records, ["amino_acid"], max_length=length, progress=False, min_total=1)
@@ -157,6 +168,7 @@ def measure_one(model_name: str, length: int, workdir: Path) -> dict:
     return {
         "layers x heads": f"{model.n_layers}x{model.n_heads}", "float32 MiB": f32_bytes / 2**20,
         "forward s": forward, "extract s": extract, "extract/forward": extract / forward,
+        "extract/forward CPU": min(extract_cpu) / min(forward_cpu),
         "forward peak/f32": forward_memory.extra_anon / f32_bytes,
         "extract peak/f32": memory.extra_anon / f32_bytes, "file MiB": memory.extra_file / 2**20,
         "stored": stored, "2nd call ms": second * 1e3, "head ms": head * 1e3,
@@ -203,7 +215,8 @@ def main() -> None:
 def write_markdown(rows, path: Path) -> None:
     import torch
 
-    columns = ["layers x heads", "float32 MiB", "forward s", "extract s", "extract/forward", "forward peak/f32",
+    columns = ["layers x heads", "float32 MiB", "forward s", "extract s", "extract/forward", "extract/forward CPU",
+               "forward peak/f32",
                "extract peak/f32", "file MiB", "stored", "2nd call ms", "head ms", "analysis proteins/s",
                "analysis peak MiB"]
     lines = [
