@@ -8,8 +8,8 @@ published checkpoints.  Each (model, L) runs in its own subprocess, one at a
 time, and reports same-run numbers:
 
 * ``forward``: an eager forward pass without attention output (the reference);
-* ``extract``: ``model.attention(seq)`` on a cold cache, and its ratio to ``forward``
-  (forward and extraction interleaved 2-3 times, best of each);
+* ``extract``: ``model.attention(seq)`` on a cold cache (best time), and its ratio to
+  ``forward``: the median over 5 (L = 1,022: 2) back-to-back (forward, extraction) pairs;
 * ``peak/f32``: peak extra anonymous memory (RssAnon, sampled every 2 ms)
   during extraction, over the float32 size of the attention tensor; file-backed
   pages of a spill file are reported separately (``file MiB``);
@@ -100,6 +100,7 @@ def measure_one(model_name: str, length: int, workdir: Path) -> dict:
     """Everything for one (model, L), in this process."""
     import gc
 
+    import numpy as np
     import torch
 
     import protattn_widgets as paw
@@ -131,7 +132,7 @@ def measure_one(model_name: str, length: int, workdir: Path) -> dict:
     with PeakMemory() as memory:
         model.attention(sequence)
     model.cache.clear()
-    for _ in range(3 if length <= 500 else 2):  # interleaved, best of each: the machine is shared
+    for _ in range(5 if length <= 500 else 2):  # interleaved pairs: the machine is shared
         gc.collect()
         with torch.inference_mode():
             start, cpu = time.perf_counter(), time.process_time()
@@ -167,8 +168,9 @@ def measure_one(model_name: str, length: int, workdir: Path) -> dict:
         analysis = time.perf_counter() - start
     return {
         "layers x heads": f"{model.n_layers}x{model.n_heads}", "float32 MiB": f32_bytes / 2**20,
-        "forward s": forward, "extract s": extract, "extract/forward": extract / forward,
-        "extract/forward CPU": min(extract_cpu) / min(forward_cpu),
+        "forward s": forward, "extract s": extract,
+        "extract/forward": float(np.median(np.divide(extracts, forwards))),
+        "extract/forward CPU": float(np.median(np.divide(extract_cpu, forward_cpu))),
         "forward peak/f32": forward_memory.extra_anon / f32_bytes,
         "extract peak/f32": memory.extra_anon / f32_bytes, "file MiB": memory.extra_file / 2**20,
         "stored": stored, "2nd call ms": second * 1e3, "head ms": head * 1e3,
