@@ -255,3 +255,13 @@ def test_tokenizer_model_max_length_is_not_reduced_twice(tmp_path):
     model = paw.load_model(directory)
     assert model.tokenizer.model_max_length == 1024 and model.module.config.max_position_embeddings == 1026
     assert model.max_length == 1022
+
+
+def test_analyze_streams_each_protein_and_keeps_nothing():
+    from protattn_widgets.analysis import ProteinRecord, analyze
+
+    model = paw.load_model("antiberty", cache=AttentionCache())
+    records = [ProteinRecord(f"p{i}", VH[i:i + 60], tuple(map(str, range(1, 61)))) for i in range(4)]
+    result = analyze(model, records, ["amino_acid"], progress=False, min_total=1)
+    assert result.proteins == 4 and model.forward_count == 4
+    assert model.cache.nbytes == 0 and model.cache.mapped_nbytes == 0  # memory does not grow per protein
