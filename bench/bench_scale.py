@@ -96,7 +96,7 @@ def random_sequence(length: int, seed: int = 0) -> str:
     return "".join(np.random.default_rng(seed).choice(list(AMINO), length))
 
 
-def measure_one(model_name: str, length: int, workdir: Path) -> dict:
+def measure_one(model_name: str, length: int, workdir: Path, hidden: int | None = None) -> dict:
     """Everything for one (model, L), in this process."""
     import gc
 
@@ -112,9 +112,9 @@ def measure_one(model_name: str, length: int, workdir: Path) -> dict:
         model = paw.load_model("antiberty", cache=paw.AttentionCache())
     else:
         family, layers, heads = shape
-        directory = workdir / f"{family}-{layers}x{heads}"
+        directory = workdir / f"{family}-{layers}x{heads}-h{hidden or 2 * heads}"
         if not (directory / "config.json").exists():
-            tiny_models.save_shaped(directory, family, layers, heads)
+            tiny_models.save_shaped(directory, family, layers, heads, hidden_size=hidden)
         model = paw.load_model(directory, cache=paw.AttentionCache())
     if length > model.max_length:
         return {"skipped": f"{model.name} accepts at most {model.max_length} residues"}
@@ -181,7 +181,7 @@ def measure_one(model_name: str, length: int, workdir: Path) -> dict:
 def _one(args) -> None:
     workdir = Path(args.workdir)
     os.environ["PROTATTN_CACHE_DIR"] = str(workdir / "cache")  # spill files go here, deleted at exit
-    print(json.dumps(measure_one(args.model, args.length, workdir)))
+    print(json.dumps(measure_one(args.model, args.length, workdir, args.hidden)))
 
 
 def main() -> None:
@@ -189,6 +189,8 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="L = 250 only")
     parser.add_argument("--lengths", default=None, help="comma-separated lengths")
     parser.add_argument("--models", default=None, help="comma-separated substrings of model names")
+    parser.add_argument("--hidden", type=int, default=None,
+                        help="hidden size of the shaped models (default 2 x heads; the issue's runs used 320)")
     parser.add_argument("--one", nargs=2, metavar=("MODEL", "L"), help=argparse.SUPPRESS)
     parser.add_argument("--workdir", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--output", default=str(BENCH_DIR / "results_scale.md"))
@@ -203,7 +205,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench_scale-") as workdir:
         for model in models:
             for length in lengths:  # one at a time: the biggest need several GB
-                result = subprocess.run([sys.executable, __file__, "--one", model, str(length), "--workdir", workdir],
+                hidden = ["--hidden", str(args.hidden)] if args.hidden else []
+                result = subprocess.run([sys.executable, __file__, "--one", model, str(length), "--workdir", workdir,
+                                         *hidden],
                                         capture_output=True, text=True, env=env)
                 if result.returncode != 0:
                     row = {"skipped": f"failed: {result.stderr.strip().splitlines()[-1][:120]}"}
@@ -211,10 +215,10 @@ def main() -> None:
                     row = json.loads(result.stdout.strip().splitlines()[-1])
                 rows.append((model, length, row))
                 print(model, length, row, flush=True)
-    write_markdown(rows, Path(args.output))
+    write_markdown(rows, Path(args.output), args.hidden)
 
 
-def write_markdown(rows, path: Path) -> None:
+def write_markdown(rows, path: Path, hidden: int | None = None) -> None:
     import torch
 
     columns = ["layers x heads", "float32 MiB", "forward s", "extract s", "extract/forward", "extract/forward CPU",
@@ -224,7 +228,7 @@ def write_markdown(rows, path: Path) -> None:
     lines = [
         "# Attention at real model sizes (bench_scale.py)", "",
         f"{datetime.date.today()}, {platform.platform()}, {os.cpu_count()} CPUs, torch {torch.__version__}, "
-        "device cpu. Shaped models: random weights, hidden size 2 x heads. Ratios are same-run.", "",
+        f"device cpu. Shaped models: random weights, hidden size {hidden or '2 x heads'}. Ratios are same-run.", "",
         "| model | L | " + " | ".join(columns) + " |", "|---|---|" + "---|" * len(columns),
     ]
     for model, length, row in rows:

@@ -403,3 +403,11 @@ def test_layer_by_layer_capture_equals_eager_output_attentions(tiny_dir, save):
     assert model.module.config._attn_implementation == "eager"  # restored after the capture
     streamed = np.stack([layer for _, layer in model.iter_layer_attention(sequence)])
     np.testing.assert_array_equal(streamed, expected)
+
+
+def test_sequence_argument_needs_a_source_with_model_input(antiberty):
+    with pytest.raises(paw.InvalidSequenceError, match="model_input"):
+        antiberty.attention(VH[:20], sequence=VH[:30])
+    chain = FakeChain(VH[:40], np.arange(5, 40))
+    attn = antiberty.attention(chain, sequence=VH[:45])  # a user sequence: positions still index it
+    assert attn.sequence_source == "user" and attn.model_sequence == VH[:45] and len(attn) == 35
