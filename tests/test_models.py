@@ -84,7 +84,8 @@ def test_damaged_disk_cache_is_recomputed(tmp_path):
     expected = writer.attention(VH[:40]).values
     next(tmp_path.glob("*.npy")).write_bytes(b"not an array")
     reader = paw.load_model("antiberty", cache=AttentionCache(directory=tmp_path))
-    np.testing.assert_array_equal(reader.attention(VH[:40]).values, expected)
+    with pytest.warns(UserWarning, match="damaged"):
+        np.testing.assert_array_equal(reader.attention(VH[:40]).values, expected)
     assert reader.forward_count == 1
 
 
