@@ -412,3 +412,12 @@ def test_sequence_argument_needs_a_source_with_model_input(antiberty):
     chain = FakeChain(VH[:40], np.arange(5, 40))
     attn = antiberty.attention(chain, sequence=VH[:45])  # a user sequence: positions still index it
     assert attn.sequence_source == "user" and attn.model_sequence == VH[:45] and len(attn) == 35
+
+
+def test_a_model_whose_attention_bypasses_the_interface_still_gives_attention(tiny_dir, monkeypatch):
+    from protattn_widgets.models import capture
+
+    model = paw.load_model(str(tiny_models.save_protbert(tiny_dir / "protbert_bypass")), cache=AttentionCache())
+    expected = model.attention("MKTAYIAK", use_cache=False).values
+    monkeypatch.setattr(capture, "CAPTURE_IMPLEMENTATION", "eager")  # the model's own eager code runs: no sink
+    np.testing.assert_array_equal(model.attention("MKTAYIAK", use_cache=False).values, expected)

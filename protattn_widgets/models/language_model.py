@@ -262,9 +262,16 @@ class ProteinLanguageModel:
             sink(layer, block)
             layer += 1
 
-        with self._lock, torch.inference_mode(), capturing(self.module, on_layer):
-            self.module(**inputs)
+        with self._lock, torch.inference_mode():
+            with capturing(self.module, on_layer):
+                self.module(**inputs)
             self.forward_count += 1
+            if layer == 0:  # its attention bypasses AttentionInterface: ask for the weights the old way
+                output = self.module(**inputs, output_attentions=True)
+                self.forward_count += 1
+                for weights in output.attentions or ():
+                    on_layer(weights)
+                del output
         if layer != self.n_layers:
             raise ModelLoadError(f"{self.name} ran {layer} attention layers through the capture, expected "
                                  f"{self.n_layers} (does its attention use transformers' AttentionInterface?)")
