@@ -8,15 +8,16 @@ published checkpoints.  Each (model, L) runs in its own subprocess, one at a
 time, and reports same-run numbers:
 
 * ``forward``: an eager forward pass without attention output (the reference);
-* ``extract``: ``model.attention(seq)`` on a cold cache, and its ratio to ``forward``
-  (forward and extraction interleaved 2-3 times, best of each);
+* ``extract``: ``model.attention(seq)`` on a cold cache (best time), and its ratio to
+  ``forward``: the median over 5 (L = 1,022: 2) back-to-back (forward, extraction) pairs;
 * ``peak/f32``: peak extra anonymous memory (RssAnon, sampled every 2 ms)
   during extraction, over the float32 size of the attention tensor; file-backed
   pages of a spill file are reported separately (``file MiB``);
 * ``stored``: how the cache keeps it (dtype, memory or memory-mapped spill);
 * ``2nd call``: ``model.attention(seq)`` again (must not run the model);
 * ``head``: reading one head (``attn.head``) from the stored array;
-* ``analysis``: ``analyze`` on 3 proteins of that length (amino_acid property),
+* ``extract/forward CPU``: the same ratio in process CPU time (less sensitive to other jobs);
+* ``analysis``: ``analyze`` on 3 (L = 1,022: 2) proteins of that length (amino_acid property),
   proteins/s and peak extra memory.
 
 ``python bench/bench_scale.py`` writes ``bench/results_scale.md``;
@@ -95,10 +96,11 @@ def random_sequence(length: int, seed: int = 0) -> str:
     return "".join(np.random.default_rng(seed).choice(list(AMINO), length))
 
 
-def measure_one(model_name: str, length: int, workdir: Path) -> dict:
+def measure_one(model_name: str, length: int, workdir: Path, hidden: int | None = None) -> dict:
     """Everything for one (model, L), in this process."""
     import gc
 
+    import numpy as np
     import torch
 
     import protattn_widgets as paw
@@ -110,32 +112,42 @@ def measure_one(model_name: str, length: int, workdir: Path) -> dict:
         model = paw.load_model("antiberty", cache=paw.AttentionCache())
     else:
         family, layers, heads = shape
-        directory = workdir / f"{family}-{layers}x{heads}"
+        directory = workdir / f"{family}-{layers}x{heads}-h{hidden or 2 * heads}"
         if not (directory / "config.json").exists():
-            tiny_models.save_shaped(directory, family, layers, heads)
+            tiny_models.save_shaped(directory, family, layers, heads, hidden_size=hidden)
         model = paw.load_model(directory, cache=paw.AttentionCache())
     if length > model.max_length:
         return {"skipped": f"{model.name} accepts at most {model.max_length} residues"}
     sequence = random_sequence(length)
     f32_bytes = 4 * model.n_layers * model.n_heads * length * length
     inputs, _ = model.encode(sequence)
-    forwards, extracts, memories = [], [], []
+    forwards, extracts, forward_cpu, extract_cpu = [], [], [], []
     with torch.inference_mode():
         model.module(**inputs)  # warm-up
-    for _ in range(3 if length <= 500 else 2):  # interleaved, best of each: the machine is shared
+    # Memory first, before timing runs leave freed (still resident) memory for malloc to reuse.
+    gc.collect()
+    with torch.inference_mode(), PeakMemory() as forward_memory:
+        model.module(**inputs)
+    gc.collect()
+    with PeakMemory() as memory:
+        model.attention(sequence)
+    model.cache.clear()
+    for _ in range(5 if length <= 500 else 2):  # interleaved pairs: the machine is shared
         gc.collect()
-        with torch.inference_mode(), PeakMemory() as forward_memory:
-            start = time.perf_counter()
+        with torch.inference_mode():
+            start, cpu = time.perf_counter(), time.process_time()
             model.module(**inputs)
             forwards.append(time.perf_counter() - start)
+            forward_cpu.append(time.process_time() - cpu)
         model.cache.clear()
         gc.collect()
-        with PeakMemory() as memory:
-            start = time.perf_counter()
-            attn = model.attention(sequence)
-            extracts.append(time.perf_counter() - start)
-        memories.append(memory)
-    forward, extract, memory = min(forwards), min(extracts), memories[-1]
+        start, cpu = time.perf_counter(), time.process_time()
+        model.attention(sequence)
+        extracts.append(time.perf_counter() - start)
+        extract_cpu.append(time.process_time() - cpu)
+        model.cache.clear()
+    forward, extract = min(forwards), min(extracts)
+    attn = model.attention(sequence)
     runs = model.forward_count
     start = time.perf_counter()
     again = model.attention(sequence)
@@ -149,14 +161,16 @@ def measure_one(model_name: str, length: int, workdir: Path) -> dict:
     model.cache.clear()
     gc.collect()
     records = [ProteinRecord(f"p{i}", random_sequence(length, seed=i + 1),
-                             tuple(map(str, range(1, length + 1)))) for i in range(3)]
+                             tuple(map(str, range(1, length + 1)))) for i in range(3 if length <= 500 else 2)]
     with PeakMemory() as analysis_memory:
         start = time.perf_counter()
         analyze(model, records, ["amino_acid"], max_length=length, progress=False, min_total=1)
         analysis = time.perf_counter() - start
     return {
         "layers x heads": f"{model.n_layers}x{model.n_heads}", "float32 MiB": f32_bytes / 2**20,
-        "forward s": forward, "extract s": extract, "extract/forward": extract / forward,
+        "forward s": forward, "extract s": extract,
+        "extract/forward": float(np.median(np.divide(extracts, forwards))),
+        "extract/forward CPU": float(np.median(np.divide(extract_cpu, forward_cpu))),
         "forward peak/f32": forward_memory.extra_anon / f32_bytes,
         "extract peak/f32": memory.extra_anon / f32_bytes, "file MiB": memory.extra_file / 2**20,
         "stored": stored, "2nd call ms": second * 1e3, "head ms": head * 1e3,
@@ -167,7 +181,7 @@ def measure_one(model_name: str, length: int, workdir: Path) -> dict:
 def _one(args) -> None:
     workdir = Path(args.workdir)
     os.environ["PROTATTN_CACHE_DIR"] = str(workdir / "cache")  # spill files go here, deleted at exit
-    print(json.dumps(measure_one(args.model, args.length, workdir)))
+    print(json.dumps(measure_one(args.model, args.length, workdir, args.hidden)))
 
 
 def main() -> None:
@@ -175,6 +189,8 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="L = 250 only")
     parser.add_argument("--lengths", default=None, help="comma-separated lengths")
     parser.add_argument("--models", default=None, help="comma-separated substrings of model names")
+    parser.add_argument("--hidden", type=int, default=None,
+                        help="hidden size of the shaped models (default 2 x heads; the issue's runs used 320)")
     parser.add_argument("--one", nargs=2, metavar=("MODEL", "L"), help=argparse.SUPPRESS)
     parser.add_argument("--workdir", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--output", default=str(BENCH_DIR / "results_scale.md"))
@@ -189,7 +205,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench_scale-") as workdir:
         for model in models:
             for length in lengths:  # one at a time: the biggest need several GB
-                result = subprocess.run([sys.executable, __file__, "--one", model, str(length), "--workdir", workdir],
+                hidden = ["--hidden", str(args.hidden)] if args.hidden else []
+                result = subprocess.run([sys.executable, __file__, "--one", model, str(length), "--workdir", workdir,
+                                         *hidden],
                                         capture_output=True, text=True, env=env)
                 if result.returncode != 0:
                     row = {"skipped": f"failed: {result.stderr.strip().splitlines()[-1][:120]}"}
@@ -197,19 +215,20 @@ def main() -> None:
                     row = json.loads(result.stdout.strip().splitlines()[-1])
                 rows.append((model, length, row))
                 print(model, length, row, flush=True)
-    write_markdown(rows, Path(args.output))
+    write_markdown(rows, Path(args.output), args.hidden)
 
 
-def write_markdown(rows, path: Path) -> None:
+def write_markdown(rows, path: Path, hidden: int | None = None) -> None:
     import torch
 
-    columns = ["layers x heads", "float32 MiB", "forward s", "extract s", "extract/forward", "forward peak/f32",
+    columns = ["layers x heads", "float32 MiB", "forward s", "extract s", "extract/forward", "extract/forward CPU",
+               "forward peak/f32",
                "extract peak/f32", "file MiB", "stored", "2nd call ms", "head ms", "analysis proteins/s",
                "analysis peak MiB"]
     lines = [
         "# Attention at real model sizes (bench_scale.py)", "",
         f"{datetime.date.today()}, {platform.platform()}, {os.cpu_count()} CPUs, torch {torch.__version__}, "
-        "device cpu. Shaped models: random weights, hidden size 2 x heads. Ratios are same-run.", "",
+        f"device cpu. Shaped models: random weights, hidden size {hidden or '2 x heads'}. Ratios are same-run.", "",
         "| model | L | " + " | ".join(columns) + " |", "|---|---|" + "---|" * len(columns),
     ]
     for model, length, row in rows:

@@ -174,6 +174,7 @@ class AttentionCache:
             return np.empty(shape, dtype=dtype)
         path = self._spill_path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
+        _remove_orphans(path.parent)
         return np.lib.format.open_memmap(path, mode="w+", dtype=dtype, shape=tuple(shape))
 
     def discard(self, buffer: np.ndarray) -> None:
@@ -346,6 +347,20 @@ class AttentionCache:
         # The sidecar is written last: an array without it is never read.
         _atomic_write(array_path, lambda f: np.save(f, values, allow_pickle=False))
         _atomic_write(meta_path, lambda f: f.write(json.dumps(meta).encode()))
+
+
+def _remove_orphans(directory: Path) -> None:
+    """Delete spill files left by processes that no longer run (killed before they could clean up)."""
+    if os.name != "posix":
+        return
+    for path in directory.glob("*-*-*.npy"):
+        try:
+            pid = int(path.stem.split("-")[1])
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            path.unlink(missing_ok=True)
+        except (ValueError, IndexError, PermissionError, OSError):
+            continue  # not ours to judge: a live process of another user, or another file
 
 
 def _remove_files(paths: set[Path]) -> None:

@@ -255,3 +255,26 @@ def test_tokenizer_model_max_length_is_not_reduced_twice(tmp_path):
     model = paw.load_model(directory)
     assert model.tokenizer.model_max_length == 1024 and model.module.config.max_position_embeddings == 1026
     assert model.max_length == 1022
+
+
+def test_analyze_streams_each_protein_and_keeps_nothing():
+    from protattn_widgets.analysis import ProteinRecord, analyze
+
+    model = paw.load_model("antiberty", cache=AttentionCache())
+    records = [ProteinRecord(f"p{i}", VH[i:i + 60], tuple(map(str, range(1, 61)))) for i in range(4)]
+    result = analyze(model, records, ["amino_acid"], progress=False, min_total=1)
+    assert result.proteins == 4 and model.forward_count == 4
+    assert model.cache.nbytes == 0 and model.cache.mapped_nbytes == 0  # memory does not grow per protein
+
+
+def test_spill_files_of_dead_processes_are_removed(tmp_path):
+    spill = tmp_path / "spill"
+    spill.mkdir()
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    orphan = spill / f"{'0' * 32}-{int(dead.stdout)}-abc.npy"
+    orphan.write_bytes(b"left by a killed process")
+    live = spill / f"{'1' * 32}-{os.getpid()}-abc.npy"
+    live.write_bytes(b"still in use")
+    cache = AttentionCache(max_bytes=10, spill_directory=spill)
+    cache.put(_key("S"), np.zeros(100, dtype=np.float32))
+    assert not orphan.exists() and live.exists()

@@ -84,7 +84,8 @@ def test_damaged_disk_cache_is_recomputed(tmp_path):
     expected = writer.attention(VH[:40]).values
     next(tmp_path.glob("*.npy")).write_bytes(b"not an array")
     reader = paw.load_model("antiberty", cache=AttentionCache(directory=tmp_path))
-    np.testing.assert_array_equal(reader.attention(VH[:40]).values, expected)
+    with pytest.warns(UserWarning, match="damaged"):
+        np.testing.assert_array_equal(reader.attention(VH[:40]).values, expected)
     assert reader.forward_count == 1
 
 
@@ -384,3 +385,39 @@ def test_model_input_length_is_checked_on_the_model_sequence(antiberty):
         antiberty.attention(chain)
     with pytest.raises(paw.InvalidSequenceError, match="strictly increasing"):
         antiberty.attention(FakeChain(VH[:40], np.r_[5, 3, 10:40]))
+
+
+@pytest.mark.parametrize("save", [tiny_models.save_protbert, tiny_models.save_tape_bert, tiny_models.save_esm,
+                                  lambda d: tiny_models.save_esm(d, rotary=False), tiny_models.save_protalbert],
+                         ids=["protbert", "tape", "esm2", "esm1b", "albert"])
+def test_layer_by_layer_capture_equals_eager_output_attentions(tiny_dir, save):
+    """The capture function sees every layer of every family and computes exactly eager attention."""
+    directory = save(tiny_dir / f"capture_{len(list(tiny_dir.iterdir()))}")
+    model = paw.load_model(str(directory), cache=AttentionCache())
+    sequence = "MKTAYIAKQRQISFVKSHFSRQ"
+    values = model.attention(sequence).values
+    inputs, positions = model.encode(sequence)
+    with torch.no_grad():
+        output = model.module(**inputs, output_attentions=True)
+    expected = torch.stack(output.attentions)[:, 0][:, :, positions][:, :, :, positions].numpy()
+    np.testing.assert_array_equal(values, expected)
+    assert model.module.config._attn_implementation == "eager"  # restored after the capture
+    streamed = np.stack([layer for _, layer in model.iter_layer_attention(sequence)])
+    np.testing.assert_array_equal(streamed, expected)
+
+
+def test_sequence_argument_needs_a_source_with_model_input(antiberty):
+    with pytest.raises(paw.InvalidSequenceError, match="model_input"):
+        antiberty.attention(VH[:20], sequence=VH[:30])
+    chain = FakeChain(VH[:40], np.arange(5, 40))
+    attn = antiberty.attention(chain, sequence=VH[:45])  # a user sequence: positions still index it
+    assert attn.sequence_source == "user" and attn.model_sequence == VH[:45] and len(attn) == 35
+
+
+def test_a_model_whose_attention_bypasses_the_interface_still_gives_attention(tiny_dir, monkeypatch):
+    from protattn_widgets.models import capture
+
+    model = paw.load_model(str(tiny_models.save_protbert(tiny_dir / "protbert_bypass")), cache=AttentionCache())
+    expected = model.attention("MKTAYIAK", use_cache=False).values
+    monkeypatch.setattr(capture, "CAPTURE_IMPLEMENTATION", "eager")  # the model's own eager code runs: no sink
+    np.testing.assert_array_equal(model.attention("MKTAYIAK", use_cache=False).values, expected)

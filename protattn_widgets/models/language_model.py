@@ -181,10 +181,11 @@ class ProteinLanguageModel:
 
     def _job(self, source: str | ChainLike, sequence: str | None) -> _Job:
         """What to run: the model sequence, the observed residues' positions in it, the cache key."""
+        model_input = getattr(source, "model_input", None)
+        if sequence is not None and not callable(model_input):
+            raise InvalidSequenceError("sequence= applies to a chain or record that has model_input(); for a bare "
+                                       "sequence pass the sequence itself")
         if isinstance(source, str) or not hasattr(source, "sequence"):
-            if sequence is not None:
-                raise InvalidSequenceError("sequence= applies to a chain or record (its model_input), not to a "
-                                           "bare sequence: pass the sequence itself")
             observed = clean_sequence(source)
             residue_ids = tuple(map(str, range(1, len(observed) + 1)))
             chain_id = structure_name = None
@@ -193,7 +194,6 @@ class ProteinLanguageModel:
             residue_ids = tuple(source.residue_ids)
             chain_id = getattr(source, "chain_id", None)
             structure_name = getattr(source, "structure_name", None)
-        model_input = getattr(source, "model_input", None)
         if callable(model_input):
             given = model_input(sequence)
             model_sequence = clean_sequence(given.sequence)
@@ -262,9 +262,16 @@ class ProteinLanguageModel:
             sink(layer, block)
             layer += 1
 
-        with self._lock, torch.inference_mode(), capturing(self.module, on_layer):
-            self.module(**inputs)
+        with self._lock, torch.inference_mode():
+            with capturing(self.module, on_layer):
+                self.module(**inputs)
             self.forward_count += 1
+            if layer == 0:  # its attention bypasses AttentionInterface: ask for the weights the old way
+                output = self.module(**inputs, output_attentions=True)
+                self.forward_count += 1
+                for weights in output.attentions or ():
+                    on_layer(weights)
+                del output
         if layer != self.n_layers:
             raise ModelLoadError(f"{self.name} ran {layer} attention layers through the capture, expected "
                                  f"{self.n_layers} (does its attention use transformers' AttentionInterface?)")
