@@ -312,3 +312,24 @@ def test_mmcif_site_records_are_read_too(tmp_path):
     assert set(sites) == {s for s, m in expected.items() if m.any()}
     for site_id, mask in sites.items():
         np.testing.assert_array_equal(mask, expected[site_id])
+
+
+def test_a_record_whose_residues_do_not_map_onto_its_seqres_is_skipped_with_a_note(antiberty, tmp_path):
+    """A SEQRES that disagrees with the ATOM records is never a silent shift: that protein is left out, and said so."""
+    import warnings
+
+    from protattn_widgets import example_path
+    from protattn_widgets.analysis import analyze
+    from protattn_widgets.analysis.datasets import records_from_structure
+
+    text = example_path("1crn").read_text()
+    broken = "\n".join(line[:19] + " ".join(["TRP"] * 13) if line.startswith("SEQRES") else line
+                       for line in text.splitlines())
+    (tmp_path / "1crn_bad_seqres.pdb").write_text(broken + "\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        bad = records_from_structure(tmp_path / "1crn_bad_seqres.pdb")
+    good = records_from_structure(example_path("1ubq"))
+    result = analyze(antiberty, bad + good, ["contact"], min_total=1, progress=False)
+    assert result.proteins == len(good)
+    assert any("skipped" in note and bad[0].id in note for note in result.notes)

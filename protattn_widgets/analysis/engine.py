@@ -15,7 +15,7 @@ import os
 import sys
 from typing import Iterable
 
-from ..errors import AnalysisInputError, SequenceTooLongError
+from ..errors import AnalysisInputError, SequenceTooLongError, StructureError
 from .concentration import count_concentration, record_labels
 from .counting import count_protein_layers
 from .datasets import ProteinRecord, load_dataset
@@ -111,7 +111,10 @@ def count_records(model, records: Iterable[ProteinRecord], props, *, threshold: 
                 labelled.append((prop, *found))
         if not labelled:
             continue
-        layers = _concentrated(_layers_of(model, record, use_cache, result), result, labelled, record_labels(record))
+        layers = _layers_of(model, record, use_cache, result)
+        if layers is None:
+            continue
+        layers = _concentrated(layers, result, labelled, record_labels(record))
         for feature, counts in count_protein_layers(layers, model.n_layers, result.threshold, labelled).items():
             result.accumulators[feature].add_counts(counts.hits, counts.total, counts.background_hits,
                                                     counts.background_total)
@@ -138,6 +141,9 @@ def _layers_of(model, record: ProteinRecord, use_cache: bool, result: AnalysisRe
         except SequenceTooLongError:
             result.add_note(f"{record.id}: its model sequence exceeds {model.max_length} residues; "
                             "the model read the observed residues only")
+        except StructureError as error:  # observed residues that do not map onto the deposited sequence
+            result.add_note(f"{record.id} skipped: {error}")
+            return None
     return model.iter_layer_attention(record.sequence, use_cache=use_cache)
 
 
