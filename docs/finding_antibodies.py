@@ -165,9 +165,11 @@ def _changes(facts) -> list[str]:
         f"{', '.join(f'{r.label} {_pct(r.share)}' for r in paratope.head(3).itertuples())}, "
         f"{int(paratope['significant'].sum())} of {len(paratope)} past Bonferroni; centre of gravity "
         f"{facts['centers']['paratope']:.2f}; {_then_and_now(paratope, PREVIOUS['paratope_heads'])}.",
-        "The model read each chain's observed residues before. If the model input has changed since (issue 9: "
-        "the deposited sequence, modified residues read as their parent), the differences above combine that "
-        "change with the two new structures.",
+        "Model input: before, the model read each chain's observed residues glued together; now it reads the "
+        "chain's deposited sequence (PDB SEQRES / mmCIF _pdbx_poly_seq_scheme, so disordered loops such as "
+        "1a0q H 126-134 are read too) with modified residues as their parent amino acid, and the attention is "
+        "restricted to the observed residues. The differences above combine that change with the two new "
+        "structures.",
         f"New: each head's concentration on single residues. {facts['contact']['column']} of "
         f"{facts['contact']['ranked']} ranked contact heads and {facts['paratope']['column']} of "
         f"{facts['paratope']['ranked']} paratope heads are column heads.",
