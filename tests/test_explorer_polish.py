@@ -45,6 +45,29 @@ def test_chain_switch_shows_busy_and_stale_then_clears(explorer):
     explorer.controls.chain_dropdown.value = "B"
 
 
+def test_model_attention_reports_progress_layer_by_layer(antiberty):
+    calls = []
+    antiberty.attention("EVQLVESGGGLVQPGGSLRLSCAAS", use_cache=False, progress=lambda *a: calls.append(a))
+    assert calls == [(k, antiberty.n_layers) for k in range(1, antiberty.n_layers + 1)]
+
+
+def test_chain_switch_shows_a_progress_bar_while_the_model_runs(explorer, antiberty, monkeypatch):
+    from protattn_widgets.cache import AttentionCache
+
+    monkeypatch.setattr(antiberty, "cache", AttentionCache())  # chain A is not cached: the model runs
+    seen = []
+    explorer.status.observe(lambda c: seen.append(c["new"]), "value")
+    try:
+        explorer.controls.chain_dropdown.value = "A"
+        bars = [value for value in seen if "<progress" in value]
+        assert len(bars) == antiberty.n_layers
+        assert bars[-1].endswith(f'<progress value="{antiberty.n_layers}" max="{antiberty.n_layers}"></progress> '
+                                 f"layer {antiberty.n_layers} of {antiberty.n_layers}")
+        assert "computing attention for chain A" in bars[0] and seen[-1] == ""
+    finally:
+        explorer.controls.chain_dropdown.value = "B"
+
+
 def test_antiberty_on_an_antigen_warns_and_says_so_in_the_explorer(explorer, antiberty, complex_1vfb):
     with pytest.warns(OutOfDomainWarning, match="chain C .* does not look like an antibody chain"):
         AttentionExplorer(complex_1vfb, model=antiberty, chain="C", structure_view=False)

@@ -6,7 +6,7 @@ import hashlib
 import queue
 import threading
 from dataclasses import dataclass
-from typing import Any, Iterator, Protocol
+from typing import Any, Callable, Iterator, Protocol
 
 import numpy as np
 
@@ -99,7 +99,7 @@ class ProteinLanguageModel:
                 f"{self.n_heads} heads, max_length={self.max_length}, device={self.device!r})")
 
     def attention(self, source: str | ChainLike, *, sequence: str | None = None,
-                  use_cache: bool = True) -> Attention:
+                  use_cache: bool = True, progress: Callable[[int, int], None] | None = None) -> Attention:
         """Residue-level attention of every layer and head, computed once per process.
 
         Parameters
@@ -115,6 +115,10 @@ class ProteinLanguageModel:
             Passed to ``source.model_input`` (a user-supplied model sequence).
         use_cache : bool
             Look up and store the result in the attention cache.
+        progress : callable, optional
+            Called as ``progress(layers_done, n_layers)`` after each layer is
+            captured (only when the model runs; a cache hit calls nothing).
+            The explorer uses it for its progress bar.
 
         Returns
         -------
@@ -130,13 +134,13 @@ class ProteinLanguageModel:
             if use_cache:
                 buffer = self.cache.allocate(job.key, shape)  # float16 / memmap by the cache's rule, filled in place
                 try:
-                    self._compute_attention(job, buffer)
+                    self._compute_attention(job, buffer, progress)
                 except BaseException:
                     self.cache.discard(buffer)
                     raise
                 values = self.cache.put(job.key, buffer)
             else:
-                values = _read_only(self._compute_attention(job, np.empty(shape, dtype=np.float32)))
+                values = _read_only(self._compute_attention(job, np.empty(shape, dtype=np.float32), progress))
         return Attention(values, job.observed, job.residue_ids, self.name, job.chain_id, job.structure_name,
                          model_sequence=job.model_sequence, model_positions=job.positions,
                          sequence_source=job.source_kind)
@@ -208,9 +212,9 @@ class ProteinLanguageModel:
             model_sequence, positions, source_kind = observed, np.arange(len(observed)), "observed"
         if len(model_sequence) > self.max_length:
             raise SequenceTooLongError(
-                f"the sequence has {len(model_sequence)} residues but {self.name} accepts at most "
-                f"{self.max_length}. Take a window of it, e.g. chain[:{self.max_length}] or "
-                f"sequence[:{self.max_length}]."
+                f"the sequence the model reads has {len(model_sequence)} residues but {self.name} accepts at "
+                f"most {self.max_length}. Take a window of it, e.g. chain.truncate({self.max_length}) (counts "
+                f"unobserved loops too) or sequence[:{self.max_length}]."
             )
         positions.setflags(write=False)
         full = len(positions) == len(model_sequence)  # every residue observed: positions are arange
@@ -276,12 +280,15 @@ class ProteinLanguageModel:
             raise ModelLoadError(f"{self.name} ran {layer} attention layers through the capture, expected "
                                  f"{self.n_layers} (does its attention use transformers' AttentionInterface?)")
 
-    def _compute_attention(self, job: _Job, out: np.ndarray) -> np.ndarray:
+    def _compute_attention(self, job: _Job, out: np.ndarray,
+                           progress: Callable[[int, int], None] | None = None) -> np.ndarray:
         """Fill ``out`` (n_layers, n_heads, L, L), any float dtype, possibly a memmap, layer by layer."""
         import torch
 
         def store(layer: int, block) -> None:
             torch.from_numpy(out[layer]).copy_(block)  # converts dtype and moves device -> host in one copy
+            if progress is not None:
+                progress(layer + 1, self.n_layers)
 
         self._run_capture(job, store)
         return out

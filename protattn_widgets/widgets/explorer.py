@@ -154,8 +154,8 @@ class AttentionExplorer(SharedStateChecks, ipywidgets.VBox):
             model = load_model(model)
         chain_id = structure.chain_ids[0] if chain is None else chain
         chain_obj = structure[chain_id]  # ChainNotFoundError lists the protein chains
-        with _busy_note(f"computing attention for chain {chain_id} ..."):
-            attention = self._attention_of(model, chain_obj, structure)
+        with _busy_note(f"computing attention for chain {chain_id} ...") as progress:
+            attention = self._attention_of(model, chain_obj, structure, progress)
         pick_best = layer is None and head is None
         layer, head = attention.check_head(0 if layer is None else layer, 0 if head is None else head)
 
@@ -237,16 +237,18 @@ class AttentionExplorer(SharedStateChecks, ipywidgets.VBox):
     # -- construction helpers ---------------------------------------------------------------
 
     @staticmethod
-    def _attention_of(model, chain: Chain, structure: Structure) -> Attention:
+    def _attention_of(model, chain: Chain, structure: Structure, progress=None) -> Attention:
         max_length = getattr(model, "max_length", None)
         if max_length is not None and len(chain) > max_length:
             raise SequenceTooLongError(
                 f"chain {chain.chain_id!r} of {structure.name} has {len(chain)} residues but {model.name} "
                 f"accepts at most {max_length}; choose another chain ({_chain_list(structure)}) or a "
-                f"window of it: model.attention(structure[{chain.chain_id!r}][:{max_length}])")
+                f"window of it: model.attention(structure[{chain.chain_id!r}].truncate({max_length}))")
         note = _domain_note(model, chain, structure)
         if note:
             warnings.warn(note, OutOfDomainWarning, stacklevel=4)
+        if progress is not None and _takes_progress(model):
+            return model.attention(chain, progress=progress)
         return model.attention(chain)
 
     def _default_head(self, attention: Attention, threshold: float, mode: str) -> tuple[int, int]:
@@ -332,7 +334,7 @@ class AttentionExplorer(SharedStateChecks, ipywidgets.VBox):
         chain_obj = self.structure[chain_id]  # raises ChainNotFoundError with the list of chains
         if getattr(self, "_live", False):
             # Fetch (cached) now, so that a chain the model cannot take leaves everything as it was.
-            self._next_attention = self._attention_of(self.model, chain_obj, self.structure)
+            self._next_attention = self._attention_of(self.model, chain_obj, self.structure, self._show_progress)
         return chain_id
 
     # -- changing chain -----------------------------------------------------------------------
@@ -389,6 +391,13 @@ class AttentionExplorer(SharedStateChecks, ipywidgets.VBox):
             self._views.add_class("protattn-stale")
             self.sequence.add_class("protattn-stale")
             self.status.value = f'<span class="protattn-busy">{html.escape(text)}</span>'
+
+    def _show_progress(self, done: int, total: int) -> None:
+        """A progress bar beside the busy note while the model runs, layer by layer."""
+        if not self.busy:
+            return
+        note = self.status.value.split(" <progress", 1)[0]
+        self.status.value = f'{note} <progress value="{done}" max="{total}"></progress> layer {done} of {total}'
 
     @property
     def busy(self) -> bool:
@@ -522,12 +531,28 @@ def _busy_note(text: str):
     if shell is None or not hasattr(shell, "kernel"):
         yield
         return
-    handle = display(HTML(f'<div class="protattn-busy-note" style="color:#555;font-style:italic">'
-                          f"{html.escape(text)}</div>"), display_id=True)
+    note = (f'<div class="protattn-busy-note" style="color:#555;font-style:italic">{html.escape(text)}'
+            "{bar}</div>")
+    handle = display(HTML(note.replace("{bar}", "")), display_id=True)
+
+    def progress(done: int, total: int) -> None:
+        bar = f' <progress value="{done}" max="{total}"></progress> layer {done} of {total}'
+        handle.update(HTML(note.replace("{bar}", bar)))
+
     try:
-        yield
+        yield progress
     finally:
         handle.update(HTML(""))
+
+
+def _takes_progress(model) -> bool:
+    """Whether ``model.attention`` accepts ``progress=`` (a ProteinLanguageModel does; a stand-in may not)."""
+    import inspect
+
+    try:
+        return "progress" in inspect.signature(model.attention).parameters
+    except (TypeError, ValueError):
+        return False
 
 
 def _domain_note(model, chain: Chain, structure: Structure) -> str:
