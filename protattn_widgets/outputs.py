@@ -90,10 +90,8 @@ def replace_folder(path: str | os.PathLike) -> Iterator[Path]:
     was.  Both renames stay on one filesystem, so the switch is immediate.
     """
     target = Path(path)
-    check_output_folder(target)
-    parent = target.absolute().parent
-    parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=parent, prefix=f".{target.name}.", suffix=".partial"))
+    tmp = _partial_sibling(target)
+    parent = tmp.parent
     try:
         yield tmp
         old = None
@@ -123,10 +121,7 @@ def files_into_folder(path: str | os.PathLike) -> Iterator[Path]:
     the temporary folder is deleted, so no half-written set of files appears.
     """
     target = Path(path)
-    check_output_folder(target)
-    parent = target.absolute().parent
-    parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=parent, prefix=f".{target.name}.", suffix=".partial"))
+    tmp = _partial_sibling(target)
     try:
         yield tmp
         target.mkdir(exist_ok=True)
@@ -159,3 +154,10 @@ def write_file_atomic(path: str | os.PathLike, write, what: str = "file") -> Pat
         raise
     return path
 
+
+def _partial_sibling(target: Path) -> Path:
+    """Check ``target`` as an output folder and make an empty hidden ``.partial`` folder beside it."""
+    check_output_folder(target)
+    parent = target.absolute().parent
+    parent.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(dir=parent, prefix=f".{target.name}.", suffix=".partial"))
