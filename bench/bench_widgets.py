@@ -16,6 +16,14 @@ For one chain of L = 500 residues (default) on the embedded AntiBERTy:
   sets the head and the page times, with ``performance.now()``, until the
   heatmap has redrawn (see that test).
 
+* **build vs extraction** (``--pages-only``, or with the other sections): a randomly initialised
+  ESM-shaped checkpoint (``--build``, default 33 x 20 at L = 1,022, hidden size 320), timed in one
+  run: ``model.attention(chain)`` on a cold cache, then ``AttentionExplorer`` on the warm cache.
+* **page vs bertviz** (same flag): ``to_html`` next to bertviz's ``head_view`` page for the same
+  real AntiBERTy attention (1VFB chain B, L = 116; 1HZH chain H, L = 457), bertviz in a child
+  process with a time limit; "bertviz not installed" when it is absent (it is not a dependency).
+  ``--pages-only`` updates just these two sections of ``--output``.
+
 The 500-residue chain is 1HZH's heavy chain H (457 residues) followed by the
 first 43 residues of its light chain L, renumbered as one chain (a bench input,
 not a molecule).  Run ``python bench/bench_widgets.py [--browser] [--quick]``;
@@ -268,6 +276,156 @@ def scale_lines(results: list[dict]) -> list[str]:
     return lines + [""]
 
 
+def build_vs_extraction(n_layers: int, n_heads: int, length: int, directory: Path, hidden: int = 320) -> dict:
+    """Explorer build next to the attention extraction it needs, one run, a real (randomly
+    initialised) ESM-shaped checkpoint (``tests/tiny_models.save_shaped``) on a ``length``-residue chain:
+    ``model.attention(chain)`` on a cold cache, then ``AttentionExplorer`` (cache warm: the views only)."""
+    import gc
+
+    import ipywidgets
+    import protattn_widgets as paw
+    from protattn_widgets.widgets.explorer import AttentionExplorer
+
+    sys.path.insert(0, str(REPO_ROOT / "tests"))
+    import tiny_models
+
+    checkpoint = directory / f"esm-{n_layers}x{n_heads}-h{hidden}"
+    tiny_models.save_shaped(checkpoint, "esm", n_layers, n_heads, hidden_size=hidden)
+    model = paw.load_model(checkpoint)
+    structure = paw.load_structure(long_chain_pdb(length, directory))
+    chain = structure["H"]
+    model.attention("ACDEFGHIKL")  # warm-up (threads, first-call costs), another sequence: cache stays cold
+    gc.collect()
+    start, cpu = time.perf_counter(), time.process_time()
+    attention = model.attention(chain)
+    extract_s, extract_cpu = time.perf_counter() - start, time.process_time() - cpu
+    forwards = model.forward_count
+    gc.collect()
+    start, cpu = time.perf_counter(), time.process_time()
+    ex = AttentionExplorer(structure, model=model, chain="H")
+    build_s, build_cpu = time.perf_counter() - start, time.process_time() - cpu
+    reran = model.forward_count != forwards  # the cache's copy: a new Attention object, not a new forward
+    ipywidgets.Widget.close_all()
+    del ex
+    gc.collect()
+    start, cpu = time.perf_counter(), time.process_time()  # again: without first-use imports (scipy, matplotlib)
+    ex = AttentionExplorer(structure, model=model, chain="H")
+    again_s, again_cpu = time.perf_counter() - start, time.process_time() - cpu
+    reran = reran or model.forward_count != forwards
+    ipywidgets.Widget.close_all()
+    return {"shape": f"{n_layers} x {n_heads}", "hidden": hidden, "L": len(attention), "extract_s": extract_s,
+            "extract_cpu": extract_cpu, "build_s": build_s, "build_cpu": build_cpu, "reran": reran,
+            "again_s": again_s, "again_cpu": again_cpu}
+
+
+def build_lines(rows: list[dict]) -> list[str]:
+    lines = ["## Explorer build vs attention extraction (one run, real shaped checkpoint)", "",
+             "`tests/tiny_models.save_shaped(dir, \"esm\", layers, heads, hidden_size=...)` loaded with "
+             "`paw.load_model`; the chain is 1HZH's H, L, K, M renumbered as one.  Extraction: "
+             "`model.attention(chain)` on a cold cache.  Build: `AttentionExplorer(structure, model=model, "
+             "chain=...)` right after (cache warm, so the build is the views), then a second explorer in the same "
+             "process (the first one includes one-time imports of scipy.stats and matplotlib, about 1 s).  "
+             "Target: build <= 20 % of the extraction.", "",
+             "| heads | hidden | L | extraction s (CPU s) | explorer build s (CPU s) | build / extraction | "
+             "second build s (CPU s) | second / extraction | model re-run by a build |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---|"]
+    for r in rows:
+        lines.append(f"| {r['shape']} | {r['hidden']} | {r['L']} | {r['extract_s']:.1f} ({r['extract_cpu']:.1f}) | "
+                     f"{r['build_s']:.2f} ({r['build_cpu']:.2f}) | {100 * r['build_s'] / r['extract_s']:.0f} % "
+                     f"(CPU {100 * r['build_cpu'] / r['extract_cpu']:.0f} %) | "
+                     f"{r['again_s']:.2f} ({r['again_cpu']:.2f}) | {100 * r['again_s'] / r['extract_s']:.0f} % "
+                     f"(CPU {100 * r['again_cpu'] / r['extract_cpu']:.0f} %) | "
+                     f"{'yes' if r['reran'] else 'no'} |")
+    return lines + [""]
+
+
+def _bertviz_bytes(attention, timeout_s: float) -> tuple[int | None, float, str]:
+    """Size of bertviz's ``head_view`` page for ``attention`` (all layers and heads), in a child process
+    killed after ``timeout_s``: (bytes or None, seconds, note)."""
+    import importlib.util
+
+    if importlib.util.find_spec("bertviz") is None:
+        return None, 0.0, "bertviz not installed"
+    import numpy as np
+
+    with tempfile.TemporaryDirectory() as tmp:
+        values = Path(tmp) / "attention.npy"
+        np.save(values, np.asarray(attention.values, dtype=np.float32))
+        (Path(tmp) / "tokens.json").write_text(json.dumps(list(attention.sequence)))
+        code = ("import json, sys, numpy as np, torch, bertviz; d = sys.argv[1]; "
+                "v = np.load(d + '/attention.npy', mmap_mode='r'); "
+                "page = bertviz.head_view(attention=tuple(torch.from_numpy(np.array(v[k]))[None] for k in range(len(v))), "
+                "tokens=json.load(open(d + '/tokens.json')), html_action='return'); "
+                "print(len(page.data.encode('utf-8')))")
+        start = time.perf_counter()
+        try:
+            done = subprocess.run([sys.executable, "-c", code, tmp], capture_output=True, text=True, timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            return None, time.perf_counter() - start, f"not built within {timeout_s:.0f} s"
+        seconds = time.perf_counter() - start
+        if done.returncode != 0:
+            return None, seconds, f"failed: {(done.stderr.strip().splitlines() or ['?'])[-1][:100]}"
+        return int(done.stdout.strip().splitlines()[-1]), seconds, ""
+
+
+def page_vs_bertviz(cases: list[tuple[str, str, str]], timeout_s: float = 150.0) -> list[dict]:
+    """Our ``to_html`` (all heads) next to bertviz's ``head_view`` page for the same attention:
+    ``cases`` are (model, structure, chain) on real AntiBERTy."""
+    import ipywidgets
+    import protattn_widgets as paw
+    from protattn_widgets.widgets.explorer import AttentionExplorer
+
+    model = paw.load_model("antiberty")
+    rows = []
+    for model_name, source, chain_id in cases:
+        structure = paw.load_structure(source)
+        ex = AttentionExplorer(structure, model=model, chain=chain_id)
+        with tempfile.TemporaryDirectory() as tmp:
+            start = time.perf_counter()
+            ours = ex.to_html(Path(tmp) / "page.html").stat().st_size
+            ours_s = time.perf_counter() - start
+        theirs, theirs_s, note = _bertviz_bytes(ex.attention, timeout_s)
+        attention = ex.attention
+        rows.append({"source": f"{Path(str(source)).name}:{chain_id}", "model": model_name, "L": len(attention),
+                     "heads": f"{attention.n_layers} x {attention.n_heads}", "ours": ours, "ours_s": ours_s,
+                     "bertviz": theirs, "bertviz_s": theirs_s, "note": note})
+        ipywidgets.Widget.close_all()
+    return rows
+
+
+def bertviz_lines(rows: list[dict]) -> list[str]:
+    lines = ["## Page size vs bertviz (same attention, all heads)", "",
+             "Ours: `AttentionExplorer.to_html(path)` (heads=\"all\"; up to L = 256 every head is embedded "
+             "whole, as uint8 codes; longer chains block-max pooled to 256 cells a side plus the pairs >= 0.05, "
+             "so at L = 457 ours is lossy where bertviz's is not).  bertviz: `bertviz.head_view(attention=..., tokens=..., "
+             "html_action=\"return\").data` for the same float32 attention (every layer and head), "
+             "built in a child process with a time limit.", "",
+             "| chain | model | heads | L | ours MB | ours s | bertviz MB | bertviz s | bertviz / ours |",
+             "|---|---|---|---:|---:|---:|---:|---:|---:|"]
+    for r in rows:
+        if r["bertviz"] is None:
+            theirs, ratio = f"— ({r['note']})", "—"
+        else:
+            theirs, ratio = f"{r['bertviz'] / 1e6:.1f}", f"{r['bertviz'] / r['ours']:.0f}x"
+        lines.append(f"| {r['source']} | {r['model']} | {r['heads']} | {r['L']} | {r['ours'] / 1e6:.2f} | "
+                     f"{r['ours_s']:.1f} | {theirs} | {r['bertviz_s']:.1f} | {ratio} |")
+    return lines + [""]
+
+
+def replace_section(path: Path, lines: list[str]) -> None:
+    """Put ``lines`` (starting with a ``## `` heading) into ``path`` in place of the section of that
+    heading (up to the next ``## ``), or at the end."""
+    text = path.read_text().splitlines() if path.exists() else []
+    heading = lines[0]
+    if heading in text:
+        start = text.index(heading)
+        end = next((k for k in range(start + 1, len(text)) if text[k].startswith("## ")), len(text))
+        text[start:end] = lines
+    else:
+        text += [""] + lines if text and text[-1] else lines
+    path.write_text("\n".join(text).rstrip("\n") + "\n")
+
+
 def provis_baseline(path: Path, chain: str, rounds: int) -> dict:
     """Per view update: load the model again, recompute attention (no cache), compute edges."""
     import protattn_widgets as paw
@@ -316,6 +474,26 @@ def machine() -> str:
             f"{datetime.date.today()}")
 
 
+def build_and_pages(args) -> None:
+    """The build-vs-extraction and page-vs-bertviz sections, updated in ``args.output``."""
+    with tempfile.TemporaryDirectory() as tmp:
+        builds = []
+        for spec in filter(None, args.build.split(",")):
+            shape, length = spec.split("@")
+            n_layers, n_heads = (int(x) for x in shape.split("x"))
+            builds.append(build_vs_extraction(n_layers, n_heads, int(length), Path(tmp)))
+            print("\n".join(build_lines(builds[-1:])), flush=True)
+    pages = page_vs_bertviz(BERTVIZ_CASES, args.bertviz_timeout)
+    print("\n".join(bertviz_lines(pages)), flush=True)
+    if builds:
+        replace_section(args.output, build_lines(builds))
+    replace_section(args.output, bertviz_lines(pages))
+
+
+#: (model, structure, chain) for the bertviz comparison: 1VFB's VH (L = 116) and 1HZH's heavy chain (457).
+BERTVIZ_CASES = [("AntiBERTy", str(REPO_ROOT / "protattn_widgets/data/structures/1vfb_complex.pdb"), "B"), ("AntiBERTy", str(REPO_ROOT / "protattn_widgets/data/antibodies/1hzh.pdb.gz"), "H")]
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--length", type=int, default=500)
@@ -327,7 +505,14 @@ def main(argv=None) -> None:
     parser.add_argument("--scale", default="33x20@1022,36x40@1022",
                         help="real-size shapes, LAYERSxHEADS@L, comma-separated ('' for none)")
     parser.add_argument("--scale-only", action="store_true", help="only the real-size section")
+    parser.add_argument("--build", default="33x20@1022",
+                        help="explorer build vs extraction on shaped ESM checkpoints, LAYERSxHEADS@L ('' for none)")
+    parser.add_argument("--pages-only", action="store_true",
+                        help="only the build-vs-extraction and page-vs-bertviz sections (updated in --output)")
+    parser.add_argument("--bertviz-timeout", type=float, default=150.0)
     args = parser.parse_args(argv)
+    if args.pages_only:
+        return build_and_pages(args)
     if args.quick:
         args.rounds, args.baseline_rounds = 5, 1
 
@@ -371,6 +556,7 @@ def main(argv=None) -> None:
     text = "\n".join(lines + scale_lines(scale) if scale else lines)
     print(text)
     args.output.write_text(text + "\n")
+    build_and_pages(args)
 
 
 if __name__ == "__main__":

@@ -118,3 +118,27 @@ def test_reading_something_else_fails_clearly(tmp_path):
     other.write_text("<html><body>hello</body></html>")
     with pytest.raises(StandalonePageError, match="not a protattn standalone page"):
         read_standalone_data(other)
+
+
+def test_batched_pooling_and_quantisation_match_one_head_at_a_time():
+    from protattn_widgets.widgets.encoding import quantize
+    from protattn_widgets.widgets.heatmap import block_max
+
+    rng = np.random.default_rng(3)
+    heads = (rng.random((4, 23, 23)) ** 6).astype(np.float32)
+    heads[2] = 0.0  # a head with nothing to scale by encodes as zeros
+    pooled = block_max(heads, 4)
+    assert pooled.shape == (4, 6, 6)
+    for k in range(4):
+        assert np.array_equal(pooled[k], block_max(heads[k], 4))
+    scales = standalone._scales(pooled.reshape(4, -1))
+    codes = standalone._quantize_heads(pooled, scales)
+    for k in range(4):
+        expected, scale = quantize(pooled[k])
+        assert codes[k].tobytes() == expected and scales[k] == scale
+    flat = np.flatnonzero(heads >= 0.05)
+    head = flat // (23 * 23)
+    per_value = standalone._quantize_heads(heads.reshape(-1)[flat], scales, head)
+    for k in range(4):
+        assert per_value[head == k].tobytes() == quantize(heads.reshape(4, -1)[k][flat[head == k] % (23 * 23)],
+                                                          scales[k])[0]

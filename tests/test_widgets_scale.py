@@ -87,6 +87,10 @@ def test_grid_index_counts_exactly_what_the_accumulator_counts(hzh_heavy, dtype)
         np.testing.assert_array_equal(hits, acc.hits)
         assert total.sum() > 0 or threshold == 1.0
     assert index.kept_per_head().sum() == index.keys.size
+    # float16 is indexed on its bit patterns, float32 by value: the same index either way
+    same = StrongPairIndex(reference, hzh_heavy, floor=0.05)
+    for name in ("keys", "offsets", "contact_before", "received"):
+        np.testing.assert_array_equal(getattr(index, name), getattr(same, name))
 
 
 def test_block_max_keeps_the_strongest_pair_of_each_block():
@@ -186,3 +190,15 @@ def test_views_read_a_read_only_memory_map(hzh_heavy, tmp_path):
     assert np.abs(ex.heatmap.matrix - reference.head(1, 2)).max() <= max_quantization_error(ex.heatmap._scale) + 1e-6
     data = read_standalone_data(ex.to_html(tmp_path / "page.html", heads="current"))
     assert data["arrays"]["matrices"][0].tobytes() == ex.heatmap._matrix
+
+
+@pytest.mark.parametrize("threshold", [0.0, 0.05, 0.3, 1 / 3, 1.0])
+def test_pairs_at_least_counts_what_the_float_comparison_counts(threshold):
+    from protattn_widgets.widgets.grid_counts import pairs_at_least
+
+    rng = np.random.default_rng(5)
+    values = (rng.random((3, 4, 9, 9)) ** 2).astype(np.float16)
+    values.flat[:6] = [np.nan, np.inf, -0.5, -0.0, np.float16(1 / 3), np.float16(0.05)]
+    for array in (values, values.astype(np.float32)):
+        expected = (array >= np.asarray(threshold, dtype=array.dtype)).sum(axis=(2, 3))
+        assert np.array_equal(pairs_at_least(array, threshold), expected)

@@ -40,6 +40,7 @@ from ..structures import Chain, Structure, load_structure
 from ._base import DEFAULT_THRESHOLD
 from ._checks import EdgeModeTrait, SharedStateChecks, check_mode
 from .controls import Controls
+from .grid_counts import pairs_at_least
 from .head_grid import HeadGrid
 from .heatmap import AttentionHeatmap
 from .sequence_track import SequenceTrack
@@ -257,7 +258,7 @@ class AttentionExplorer(SharedStateChecks, ipywidgets.VBox):
         best = self.grid.best_heads(1)
         if best:
             return tuple(int(v) for v in best[0])
-        strong = (np.asarray(attention.values) >= threshold).sum(axis=(2, 3))
+        strong = pairs_at_least(attention.values, threshold)
         layer, head = np.unravel_index(int(np.argmax(strong)), strong.shape)
         return int(layer), int(head)
 

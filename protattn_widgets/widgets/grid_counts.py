@@ -22,7 +22,7 @@ from ..attention import Attention, check_threshold
 from ..structures import Chain
 from .encoding import as_float32
 
-__all__ = ["StrongPairIndex", "DEFAULT_FLOOR"]
+__all__ = ["StrongPairIndex", "DEFAULT_FLOOR", "pairs_at_least"]
 
 #: Attention below this is not indexed; thresholds under it are counted by a full pass.
 DEFAULT_FLOOR = 0.05
@@ -123,3 +123,28 @@ class StrongPairIndex:
     def kept_per_head(self) -> np.ndarray:
         """Indexed pairs per head, shape=(n_layers, n_heads)."""
         return np.diff(self.offsets).reshape(self.n_layers, self.n_heads)
+
+
+def pairs_at_least(values: np.ndarray, threshold: float) -> np.ndarray:
+    """How many pairs of each head have ``a_ij >= threshold``, int64 shape=(n_layers, n_heads).
+
+    Exactly ``(values >= threshold).sum(axis=(2, 3))`` (numpy compares in the array's dtype), one layer at a time (no tensor-sized
+    temporary).  Float16 heads are compared on their bit patterns (for float16 values from
+    ``+0`` to ``+inf`` the order of the bits is the order of the values; NaN and negative
+    values lie above ``+inf``'s bits and are excluded, as the float comparison does), which
+    is several times faster than numpy's float16 comparison.
+    """
+    values = np.asarray(values)
+    t = float(threshold)
+    out = np.zeros(values.shape[:2], dtype=np.int64)
+    low = None
+    if values.dtype == np.float16 and np.float16(t) > 0:  # numpy compares in float16 (threshold rounded)
+        low = int(np.asarray(t, dtype=np.float16).view(np.uint16))
+    for layer in range(values.shape[0]):
+        chunk = values[layer]
+        if low is not None:
+            keys = chunk.view(np.uint16)
+            out[layer] = np.count_nonzero((keys >= low) & (keys <= 0x7C00), axis=(1, 2))
+        else:
+            out[layer] = np.count_nonzero(chunk >= np.asarray(t, dtype=chunk.dtype), axis=(1, 2))
+    return out

@@ -39,7 +39,8 @@ def block_size(length: int, max_cells: int) -> int:
 
 
 def block_max(matrix: np.ndarray, block: int) -> np.ndarray:
-    """Block-max pooling of a square matrix, shape=(ceil(L / block),) * 2.
+    """Block-max pooling of a square matrix (or of a stack of them: the last two axes),
+    shape=(..., ceil(L / block), ceil(L / block)).
 
     Each cell holds the largest value of its ``block x block`` block (the last
     blocks are smaller when ``block`` does not divide ``L``): a strong pair never
@@ -47,11 +48,11 @@ def block_max(matrix: np.ndarray, block: int) -> np.ndarray:
     """
     if block <= 1:
         return matrix
-    out = matrix[::block, ::block].copy()  # every block has its top-left element
+    out = matrix[..., ::block, ::block].copy()  # every block has its top-left element
     for di in range(block):
         for dj in range(block):
-            part = matrix[di::block, dj::block]
-            view = out[:part.shape[0], :part.shape[1]]
+            part = matrix[..., di::block, dj::block]
+            view = out[..., :part.shape[-2], :part.shape[-1]]
             np.maximum(view, part, out=view)  # b*b strided passes: no padded copy, no slow axis reduce
     return out
 
