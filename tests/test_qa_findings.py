@@ -20,3 +20,23 @@ def test_bundled_example_name_loads_like_in_the_cli():
 def test_unknown_name_is_still_a_clean_error():
     with pytest.raises(StructureError, match="not an existing file"):
         paw.load_structure("1vfb_complexx")
+
+
+def test_antibody_variable_domains_keep_every_residue_up_to_the_j_motif():
+    # 1a0q misses residues before the end of its variable domains: the domain end (counted in
+    # observed residues) was used as a model-input length, cutting 5 residues off 1a0q:H and 1 off
+    # 1a0q:L, and `analyze` then reported them as "truncated to their first 510 residues".
+    from protattn_widgets.analysis.antibodies import ANTIBODY_STRUCTURES, antibody_dataset, variable_domain_end
+    from protattn_widgets.analysis.datasets import records_from_structure
+
+    entry = ANTIBODY_STRUCTURES["1a0q"]
+    roles = {**{c: "heavy" for c in entry.heavy}, **{c: "light" for c in entry.light}}
+    full = {r.chain.chain_id: r for r in records_from_structure(paw.load_structure(entry.path), roles)}
+    cut = {r.chain.chain_id: r for r in antibody_dataset(["1a0q"])}
+    assert any(full[c].chain.gaps_after for c in full)  # the case: missing residues in the chain
+    for chain_id, record in cut.items():
+        end = variable_domain_end(full[chain_id].sequence, roles[chain_id])
+        assert end < len(full[chain_id])
+        assert record.sequence == full[chain_id].sequence[:end]
+        assert not record.truncated
+    assert not any(r.truncated for r in antibody_dataset())
