@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 import protattn_widgets as paw
@@ -40,3 +41,17 @@ def test_antibody_variable_domains_keep_every_residue_up_to_the_j_motif():
         assert record.sequence == full[chain_id].sequence[:end]
         assert not record.truncated
     assert not any(r.truncated for r in antibody_dataset())
+
+
+def test_heatmap_caption_of_a_flat_head_states_its_largest_weight():
+    # A random ESM-2-shaped model on a 1,000-residue chain: every weight ~0.001, the caption read "largest 0.00".
+    from protattn_widgets.attention import Attention
+    from protattn_widgets.widgets.heatmap import AttentionHeatmap
+
+    chain = paw.load_structure("1vfb_complex")["B"]
+    n = len(chain)
+    values = np.full((1, 1, n, n), 1.0 / n, dtype=np.float32)
+    attention = Attention(values, chain.sequence, tuple(chain.residue_ids), "flat", chain.chain_id, chain.structure_name)
+    heatmap = AttentionHeatmap(attention, chain, layer=0, head=0)
+    assert f"largest {1 / n:.2g})" in heatmap.caption, heatmap.caption
+    assert "largest 0.00)" not in heatmap.caption

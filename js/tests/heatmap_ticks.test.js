@@ -12,3 +12,10 @@ test("colour-bar ticks stay distinct when the largest weight is small (a long ch
   assert.equal(fmt(0.079), "0.079");
   assert.equal(fmt(1), "1.00");
 });
+
+test("the standalone page's caption states a small largest weight, not 0.00", async () => {
+  const { formatLargest } = await import("../lib/format.js");
+  assert.equal(formatLargest(0.0011), "0.0011");
+  assert.equal(formatLargest(0.16), "0.16");
+  assert.equal(formatLargest(0), "0.00");
+});
