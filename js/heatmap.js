@@ -513,7 +513,9 @@ function render({ model, el }) {
   return () => { clearTimeout(requestTimer); stop(); };
 }
 
-function fmt(x) {
+/** A colour-bar tick or weight: 2 decimals, 3 below 0.1, 2 significant digits below 0.01 (ticks stay distinct). */
+export function fmt(x) {
+  if (x > 0 && x < 0.01) return x.toPrecision(2);
   return x >= 0.995 ? x.toFixed(2) : x.toFixed(x < 0.1 ? 3 : 2);
 }
 

@@ -18,7 +18,7 @@ import headGridView from "./head_grid.js";
 import heatmapView from "./heatmap.js";
 import { csrPairs, residueStats, sparseEdges, strongEdges } from "./lib/edges.js";
 import { element, showError } from "./lib/dom.js";
-import { headLabel } from "./lib/format.js";
+import { formatLargest, headLabel } from "./lib/format.js";
 import { decodeArrays } from "./lib/page_data.js";
 import { PageModel } from "./lib/page_model.js";
 import sequenceView from "./sequence_track.js";
@@ -168,7 +168,7 @@ export class StandaloneExplorer {
 
     const heatmap = { ...shared };
     if (headData) Object.assign(heatmap, { _matrix: matrix.codes, _scale: matrix.scale, _block: this.data.block || 1,
-                                           caption: `${this._title()} · attention weights (largest ${fmt2(matrix.scale)})` });
+                                           caption: `${this._title()} · attention weights (largest ${formatLargest(matrix.scale)})` });
     const sequence = { ...shared };
     if (headData) Object.assign(sequence, { _received: received.codes, _received_scale: received.scale,
                                             caption: `${this._title()} · attention received (max ${fmt2(received.scale)})` });

@@ -502,7 +502,9 @@ def load_structure(source: PathOrText | bytes, *, model: int = 0,
     source : str, PathLike or bytes
         A path to a ``.pdb``/``.ent``/``.cif``/``.mmcif`` file (optionally
         ``.gz``), the text of such a file (a string with line breaks, or its
-        bytes), or a 4-character PDB id such as ``"1ABC"``.
+        bytes), a 4-character PDB id such as ``"1ABC"``, or the name of a
+        bundled example that is not a PDB id (``"1vfb_complex"``; see
+        :data:`~protattn_widgets.examples.EXAMPLES`).
     model : int
         Index of the model to read (NMR ensembles hold several).
     cache_dir : str or PathLike, optional
@@ -559,6 +561,11 @@ def load_structure(source: PathOrText | bytes, *, model: int = 0,
             _discard(folder / f"{pdb_id.lower()}.cif", "cannot be parsed")
             text, _ = _fetch_pdb(pdb_id, folder)
             return _parse(text, "cif", pdb_id, f"PDB entry {pdb_id}", model)
+    if isinstance(source, str):
+        from .examples import EXAMPLES, example_path
+
+        if source.strip().lower().removesuffix(".pdb") in EXAMPLES:  # a bundled example's name
+            return load_structure(example_path(source.strip()), model=model)
     shown = str(source) if len(str(source)) <= 80 else f"{str(source)[:60]}... ({len(str(source))} characters)"
     if len(str(source)) > 255:
         raise StructureError(

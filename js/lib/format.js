@@ -10,6 +10,12 @@ export function residueLabel(chainId, names, ids, i) {
 }
 
 /** An attention weight with the digits it deserves: "0.34", "0.004", "0". */
+/** A head's largest weight: 2 decimals, 2 significant digits below 0.01 (a flat head is not "0.00"). */
+export function formatLargest(value) {
+  const v = Number(value);
+  return v > 0 && v < 0.01 ? v.toPrecision(2) : v.toFixed(2);
+}
+
 export function formatWeight(value) {
   if (!(value > 0)) return "0";
   if (value >= 0.995) return value.toFixed(2);

@@ -105,6 +105,10 @@ def antibody_dataset(names: list[str] | None = None, *, variable_domains: bool =
                                                                         cutoff))
             if variable_domains:
                 end = variable_domain_end(record.sequence, roles[chain_id])
-                record = replace(record.truncate(end), length_before_truncation=end)
+                if end < len(record):
+                    # ``end`` counts observed residues; truncate() counts the residues the model reads,
+                    # which include missing ones: cut just after the domain's last observed residue.
+                    cut = int(record.model_input().positions[end - 1]) + 1
+                    record = replace(record.truncate(cut), length_before_truncation=end)
             records.append(record)
     return records

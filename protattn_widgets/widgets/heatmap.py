@@ -152,7 +152,8 @@ class AttentionHeatmap(AttentionViewBase):
         scale = float(pooled.max()) if pooled.size else 0.0  # the head's maximum: pooling keeps it
         codes, scale = quantize(pooled, scale)
         self._matrix, self._scale, self._block = codes, scale, block
-        self.caption = f"{self._title()} · attention weights (largest {scale:.2f})"
+        largest = f"{scale:.2g}" if 0 < scale < 0.01 else f"{scale:.2f}"  # a flat head is not "0.00"
+        self.caption = f"{self._title()} · attention weights (largest {largest})"
         self._send_detail(matrix)
 
     @observe("zoom")

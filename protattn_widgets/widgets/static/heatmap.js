@@ -765,12 +765,14 @@ function render({ model, el }) {
   };
 }
 function fmt(x) {
+  if (x > 0 && x < 0.01) return x.toPrecision(2);
   return x >= 0.995 ? x.toFixed(2) : x.toFixed(x < 0.1 ? 3 : 2);
 }
 var heatmap_default = { render };
 export {
   SQRT_INDEX,
   heatmap_default as default,
+  fmt,
   paintMatrix,
   paintWindow,
   poolBits

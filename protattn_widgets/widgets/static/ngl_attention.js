@@ -463,7 +463,7 @@
         // (Pixel sizes, never "100%": an NGL viewer that starts 0 px wide never picks again.)
         const w = `${box.clientWidth}px`, h = `${box.clientHeight}px`;
         for (const node of new Set([el, host, stage.viewer.container])) {
-          if (!node || !node.style) continue;
+          if (!node || !node.style || node === box) continue;  // the box itself: clientWidth excludes its border, a shrinking loop
           if (node.style.height !== h) node.style.height = h;
           if (node.style.width !== w) node.style.width = w;
         }
