@@ -89,7 +89,9 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     print(f"top heads (1-based layer-head), share of strong attention on contacts; "
           f"background {summary['background_contact_rate']:.1%}:")
     for row in summary["top_heads"][:5]:
-        print(f"  {row['label']:>5}  {row['share']:6.1%}  ({row['strong_edges']} strong edges)")
+        column = "  column head" if row.get("column_head") else ""
+        print(f"  {row['label']:>5}  {row['share']:6.1%}  ({row['contact_edges']} of {row['strong_edges']} strong "
+              f"edges, 95% CI {row['ci_low']:.1%}-{row['ci_high']:.1%}){column}")
     print(summary["sentence"])
     return 0
 

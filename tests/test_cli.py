@@ -104,6 +104,10 @@ def test_demo_summary_text_names_the_top_head(demo):
     rows = [line.split() for line in text.splitlines() if line.strip()[:2].strip().isdigit()]
     assert [(r[0], r[1]) for r in rows] == [(str(h["rank"]), h["label"]) for h in summary["top_heads"]]
     assert label in out
+    # The terminal's top heads state their evidence too: hits of strong edges and the 95% CI.
+    top = summary["top_heads"][0]
+    assert (f"({top['contact_edges']} of {top['strong_edges']} strong edges, "
+            f"95% CI {top['ci_low']:.1%}-{top['ci_high']:.1%})") in out
 
 
 def test_figure_command_writes_an_svg(tmp_path, antiberty):
