@@ -56,21 +56,7 @@ export function paintMatrix(rgba, codes, n, table, opts) {
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < n; j++) {
       const k = i * n + j;
-      const q = codes[k];
-      let strong;
-      if (mode === "max") strong = Math.max(q, codes[j * n + i]) >= thresholdQ;
-      else if (mode === "mean") strong = (q + codes[j * n + i]) / 2 >= thresholdQ;
-      else strong = q >= thresholdQ;
-      const c = SQRT_INDEX[q] * 3;
-      let r = table[c], g = table[c + 1], b = table[c + 2];
-      if (!strong) {
-        r += (255 - r) * FADE; g += (255 - g) * FADE; b += (255 - b) * FADE;
-      }
-      if (contacts && contacts[k]) {
-        r += (CONTACT[0] - r) * CONTACT_MIX; g += (CONTACT[1] - g) * CONTACT_MIX; b += (CONTACT[2] - b) * CONTACT_MIX;
-      }
-      const o = k * 4;
-      rgba[o] = r; rgba[o + 1] = g; rgba[o + 2] = b; rgba[o + 3] = 255;
+      paintCell(rgba, k, codes[k], codes[j * n + i], table, thresholdQ, mode, contacts && contacts[k]);
     }
   }
 }
@@ -80,17 +66,21 @@ export function paintWindow(rgba, codes, partner, w, h, table, opts) {
   const { thresholdQ = 0, mode = "directed", contacts = null } = opts;
   for (let k = 0; k < w * h; k++) {
     const q = codes[k];
-    const p = partner ? partner[k] : q;
-    const strong = mode === "max" ? Math.max(q, p) >= thresholdQ : mode === "mean" ? (q + p) / 2 >= thresholdQ : q >= thresholdQ;
-    const c = SQRT_INDEX[q] * 3;
-    let r = table[c], g = table[c + 1], b = table[c + 2];
-    if (!strong) { r += (255 - r) * FADE; g += (255 - g) * FADE; b += (255 - b) * FADE; }
-    if (contacts && contacts[k]) {
-      r += (CONTACT[0] - r) * CONTACT_MIX; g += (CONTACT[1] - g) * CONTACT_MIX; b += (CONTACT[2] - b) * CONTACT_MIX;
-    }
-    const o = k * 4;
-    rgba[o] = r; rgba[o + 1] = g; rgba[o + 2] = b; rgba[o + 3] = 255;
+    paintCell(rgba, k, q, partner ? partner[k] : q, table, thresholdQ, mode, contacts && contacts[k]);
   }
+}
+
+/** One cell: code ``q`` (its transposed partner ``p``) coloured, faded below the threshold, tinted on a contact. */
+function paintCell(rgba, k, q, p, table, thresholdQ, mode, contact) {
+  const strong = mode === "max" ? Math.max(q, p) >= thresholdQ : mode === "mean" ? (q + p) / 2 >= thresholdQ : q >= thresholdQ;
+  const c = SQRT_INDEX[q] * 3;
+  let r = table[c], g = table[c + 1], b = table[c + 2];
+  if (!strong) { r += (255 - r) * FADE; g += (255 - g) * FADE; b += (255 - b) * FADE; }
+  if (contact) {
+    r += (CONTACT[0] - r) * CONTACT_MIX; g += (CONTACT[1] - g) * CONTACT_MIX; b += (CONTACT[2] - b) * CONTACT_MIX;
+  }
+  const o = k * 4;
+  rgba[o] = r; rgba[o + 1] = g; rgba[o + 2] = b; rgba[o + 3] = 255;
 }
 
 /** Overlay bits of an n x n matrix pooled like the codes: cell (I, J) is set when any pair of its block is. */
