@@ -182,28 +182,40 @@ class AttentionCache:
         if isinstance(buffer, np.memmap) and buffer.filename and Path(buffer.filename).parent == self.spill_directory:
             Path(buffer.filename).unlink(missing_ok=True)
 
-    def get(self, key: CacheKey) -> np.ndarray | None:
-        """Return the array for ``key`` (read-only) or ``None``."""
+    def get(self, key: CacheKey, *, count: bool = True) -> np.ndarray | None:
+        """Return the array for ``key`` (read-only) or ``None``.
+
+        ``count=False`` leaves ``hits``/``misses`` alone (for companions of an
+        attention entry, such as its strong pairs).
+        """
         with self._lock:
             for store in (self._entries, self._mapped):
                 if key in store:
                     store.move_to_end(key)
-                    self.hits += 1
+                    self.hits += count
                     return self._entries[key] if store is self._entries else self._mapped[key][0]
         values = self._read_disk(key)
         with self._lock:
             if values is None:
-                self.misses += 1
+                self.misses += count
                 return None
-            self.disk_hits += 1
+            self.disk_hits += count
             if isinstance(values, np.memmap):
                 self._remember_mapped(key, values, None)  # the disk cache's own file: not ours to delete
             else:
                 self._remember(key, values)
             return values
 
-    def put(self, key: CacheKey, values: np.ndarray) -> np.ndarray:
-        """Store ``values`` under ``key``; return the stored array (read-only; a memmap when spilled)."""
+    def put(self, key: CacheKey, values: np.ndarray, *, spill: bool = True) -> np.ndarray:
+        """Store ``values`` under ``key``; return the stored array (read-only; a memmap when spilled).
+
+        ``spill=False`` (for what can be rebuilt from an entry, such as its strong
+        pairs): an array over the memory budget is returned but not kept.
+        """
+        if not spill and not isinstance(values, np.memmap) and np.asarray(values).nbytes > self.max_bytes:
+            stored = np.asarray(values)
+            stored.setflags(write=False)
+            return stored
         if isinstance(values, np.memmap) and values.filename:
             values.flush()
             path = Path(values.filename)
@@ -318,7 +330,7 @@ class AttentionCache:
             raise CacheEntryError("sidecar is for another model or sequence")
         shape, dtype, digest = meta.get("shape"), meta.get("dtype"), meta.get("sha256")
         if not (isinstance(shape, list) and all(isinstance(n, int) and n >= 0 for n in shape)
-                and dtype in ("float32", "float16") and isinstance(digest, str)):
+                and dtype in ("float32", "float16", "float64") and isinstance(digest, str)):
             raise CacheEntryError("sidecar lacks a valid shape, dtype or sha256")
         with open(array_path, "rb") as handle:
             version = np.lib.format.read_magic(handle)

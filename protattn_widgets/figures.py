@@ -30,6 +30,7 @@ from matplotlib.ticker import MaxNLocator, PercentFormatter
 from mpl_toolkits.mplot3d.art3d import Line3DCollection
 
 from .attention import Attention
+from .models.adapters import model_display_name
 
 __all__ = [
     "FIGURE_FORMATS",
@@ -53,14 +54,6 @@ MASKED_COLOR = "0.88"
 _PNG_DPI = 150
 _MAX_RESIDUE_TICKS = 12
 _CA_BOND_MAX = 4.3            # Å: consecutive CA atoms further apart are a chain break
-
-_DISPLAY_NAMES = {"antiberty": "AntiBERTy"}
-
-
-def model_display_name(name: str) -> str:
-    """The name a person reads: ``"antiberty"`` -> ``"AntiBERTy"``, hub ids lose their org."""
-    return _DISPLAY_NAMES.get(name.lower(), name.rstrip("/").rsplit("/", 1)[-1])
-
 
 def _head_title(attention: Attention, layer: int, head: int) -> str:
     """E.g. ``"AntiBERTy 3-5 · 1vfb_complex:B"`` (1-based label)."""

@@ -76,13 +76,14 @@ def test_disk_cache_serves_a_new_process_without_running_the_model(tmp_path):
     got = reader.attention(VH[:50])
     assert reader.forward_count == 0 and reader.cache.disk_hits == 1
     np.testing.assert_array_equal(got.values, expected)
-    assert sorted(p.suffix for p in tmp_path.iterdir()) == [".json", ".npy"]
+    # the attention and its companion (the strong pairs), each an .npy with a .json sidecar
+    assert sorted(p.suffix for p in tmp_path.iterdir()) == [".json"] * 2 + [".npy"] * 2
 
 
 def test_damaged_disk_cache_is_recomputed(tmp_path):
     writer = paw.load_model("antiberty", cache=AttentionCache(directory=tmp_path))
     expected = writer.attention(VH[:40]).values
-    next(tmp_path.glob("*.npy")).write_bytes(b"not an array")
+    max(tmp_path.glob("*.npy"), key=lambda p: p.stat().st_size).write_bytes(b"not an array")  # the attention
     reader = paw.load_model("antiberty", cache=AttentionCache(directory=tmp_path))
     with pytest.warns(UserWarning, match="damaged"):
         np.testing.assert_array_equal(reader.attention(VH[:40]).values, expected)
@@ -388,10 +389,12 @@ def test_model_input_length_is_checked_on_the_model_sequence(antiberty):
 
 
 @pytest.mark.parametrize("save", [tiny_models.save_protbert, tiny_models.save_tape_bert, tiny_models.save_esm,
-                                  lambda d: tiny_models.save_esm(d, rotary=False), tiny_models.save_protalbert],
-                         ids=["protbert", "tape", "esm2", "esm1b", "albert"])
+                                  lambda d: tiny_models.save_esm(d, rotary=False), tiny_models.save_protalbert,
+                                  lambda d: tiny_models.save_shaped(d, "protbert", 2, 4, hidden_size=64)],
+                         ids=["protbert", "tape", "esm2", "esm1b", "albert", "head-size-16"])
 def test_layer_by_layer_capture_equals_eager_output_attentions(tiny_dir, save):
-    """The capture function sees every layer of every family and computes exactly eager attention."""
+    """The capture function sees every layer of every family and computes exactly eager attention
+    (head size 8 scales the scores; head size 16, a power-of-two scaling, scales the query instead)."""
     directory = save(tiny_dir / f"capture_{len(list(tiny_dir.iterdir()))}")
     model = paw.load_model(str(directory), cache=AttentionCache())
     sequence = "MKTAYIAKQRQISFVKSHFSRQ"

@@ -12,13 +12,14 @@ from pathlib import Path
 
 from ..cache import AttentionCache, attention_cache
 from ..errors import ModelLoadError
-from .adapters import ADAPTERS, HUB_ALIASES, ModelAdapter, adapter_for, canonical_name, register_adapter
+from .adapters import (ADAPTERS, HUB_ALIASES, ModelAdapter, adapter_for, canonical_name, model_display_name,
+                       register_adapter)
 from .antiberty import AntiBERTyAdapter
 from .language_model import ProteinLanguageModel
 
 __all__ = [
     "load_model", "clear_model_cache", "default_device", "ProteinLanguageModel",
-    "ModelAdapter", "register_adapter", "ADAPTERS", "HUB_ALIASES", "AntiBERTyAdapter",
+    "ModelAdapter", "register_adapter", "model_display_name", "ADAPTERS", "HUB_ALIASES", "AntiBERTyAdapter",
 ]
 
 _MODELS: dict[tuple, ProteinLanguageModel] = {}

@@ -28,7 +28,8 @@ from typing import Any, ClassVar
 
 from ..errors import ModelLoadError
 
-__all__ = ["ModelAdapter", "LoadedModel", "register_adapter", "adapter_for", "canonical_name", "directory_fingerprint", "ADAPTERS", "HUB_ALIASES"]
+__all__ = ["ModelAdapter", "LoadedModel", "register_adapter", "adapter_for", "canonical_name", "model_display_name",
+           "directory_fingerprint", "ADAPTERS", "HUB_ALIASES"]
 
 #: Short names for well-known hub checkpoints.
 HUB_ALIASES: dict[str, str] = {
@@ -154,6 +155,14 @@ class EsmAdapter(ModelAdapter):
     model_types = ("esm",)
     # ESM position ids start after the padding index: 1026 positions hold 1024 tokens.
     reserved_positions = 2
+
+
+_DISPLAY_NAMES = {"antiberty": "AntiBERTy"}
+
+
+def model_display_name(name: str) -> str:
+    """The name a person reads: ``"antiberty"`` -> ``"AntiBERTy"``, hub ids lose their org."""
+    return _DISPLAY_NAMES.get(name.lower(), name.rstrip("/").rsplit("/", 1)[-1])
 
 
 def canonical_name(name: str) -> str:

@@ -11,6 +11,7 @@ weights exist on the device beyond the model's own working set.
 
 from __future__ import annotations
 
+import math
 import threading
 from contextlib import contextmanager
 from typing import Any, Callable
@@ -30,8 +31,13 @@ def _capture_attention(module: Any, query, key, value, attention_mask, scaling: 
 
     if scaling is None:
         scaling = query.size(-1) ** -0.5
+    if scaling != 1.0 and math.frexp(scaling)[0] == 0.5:
+        # A power of two (head size 4, 16, 64, 256): scaling the (T, d) query instead of the
+        # (T, T) scores gives the same bits (only the exponent changes) and saves a pass over T x T.
+        query, scaling = query * scaling, 1.0
     weights = torch.matmul(query, key.transpose(2, 3))
-    weights.mul_(scaling)  # in place: one (T, T) block per head at a time, not two
+    if scaling != 1.0:  # ESM scales its query itself and passes 1.0: nothing to do
+        weights.mul_(scaling)  # in place: one (T, T) block per head at a time, not two
     if attention_mask is not None:
         weights.add_(attention_mask)
     weights = torch.nn.functional.softmax(weights, dim=-1)

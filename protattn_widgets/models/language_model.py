@@ -14,8 +14,10 @@ from ..attention import Attention
 from ..cache import AttentionCache, CacheKey
 from ..errors import InvalidSequenceError, ModelLoadError, SequenceTooLongError, TokenizationError
 from ..sequences import ALLOWED_RESIDUES, STANDARD_RESIDUES, clean_sequence
+from ..strong_pairs import DEFAULT_FLOOR, StrongPairCollector, StrongPairs
 from .adapters import LoadedModel, ModelAdapter
 from .capture import capturing
+from .prefault import LayerPrefaulter
 
 __all__ = ["ProteinLanguageModel", "ChainLike"]
 
@@ -128,22 +130,32 @@ class ProteinLanguageModel:
             memmap) by the cache's size rule, see :class:`Attention`.
         """
         job = self._job(source, sequence)
+        # A companion of the entry, captured in the same pass from the float32 weights.
+        pairs_key = CacheKey(f"{job.key.model}:strong-pairs@{DEFAULT_FLOOR}", job.key.revision, job.key.sequence)
         values = self.cache.get(job.key) if use_cache else None
         if values is None:
             shape = (self.n_layers, self.n_heads, job.length, job.length)
+            collector = StrongPairCollector(self.n_heads, job.length, DEFAULT_FLOOR)
             if use_cache:
                 buffer = self.cache.allocate(job.key, shape)  # float16 / memmap by the cache's rule, filled in place
                 try:
-                    self._compute_attention(job, buffer, progress)
+                    self._compute_attention(job, buffer, progress, collector)
                 except BaseException:
                     self.cache.discard(buffer)
                     raise
                 values = self.cache.put(job.key, buffer)
+                strong = collector.result()
+                self.cache.put(pairs_key, strong.to_array(), spill=False)
             else:
-                values = _read_only(self._compute_attention(job, np.empty(shape, dtype=np.float32), progress))
+                buffer = np.empty(shape, dtype=np.float32)
+                values = _read_only(self._compute_attention(job, buffer, progress, collector))
+                strong = collector.result()
+        else:  # the companion may have been evicted alone: the grid then counts from values
+            stored = self.cache.get(pairs_key, count=False)
+            strong = None if stored is None else StrongPairs.from_array(stored, DEFAULT_FLOOR)
         return Attention(values, job.observed, job.residue_ids, self.name, job.chain_id, job.structure_name,
                          model_sequence=job.model_sequence, model_positions=job.positions,
-                         sequence_source=job.source_kind)
+                         sequence_source=job.source_kind, strong_pairs=strong)
 
     def iter_layer_attention(self, source: str | ChainLike, sequence: str | None = None, *,
                              use_cache: bool = True) -> Iterator[tuple[int, np.ndarray]]:
@@ -280,17 +292,22 @@ class ProteinLanguageModel:
             raise ModelLoadError(f"{self.name} ran {layer} attention layers through the capture, expected "
                                  f"{self.n_layers} (does its attention use transformers' AttentionInterface?)")
 
-    def _compute_attention(self, job: _Job, out: np.ndarray,
-                           progress: Callable[[int, int], None] | None = None) -> np.ndarray:
-        """Fill ``out`` (n_layers, n_heads, L, L), any float dtype, possibly a memmap, layer by layer."""
+    def _compute_attention(self, job: _Job, out: np.ndarray, progress: Callable[[int, int], None] | None = None,
+                           collector: StrongPairCollector | None = None) -> np.ndarray:
+        """Fill ``out`` (n_layers, n_heads, L, L), any float dtype, possibly a memmap, layer by layer
+        (and ``collector`` with each layer's strong pairs, from the float32 weights)."""
         import torch
 
         def store(layer: int, block) -> None:
+            prefaulter.wait(layer)
             torch.from_numpy(out[layer]).copy_(block)  # converts dtype and moves device -> host in one copy
+            if collector is not None:
+                collector.add(layer, block, out[layer])
             if progress is not None:
                 progress(layer + 1, self.n_layers)
 
-        self._run_capture(job, store)
+        with LayerPrefaulter(out) as prefaulter:  # the buffer's page faults, off the forward pass
+            self._run_capture(job, store)
         return out
 
     def _stream_layers(self, job: _Job) -> Iterator[tuple[int, np.ndarray]]:

@@ -156,7 +156,7 @@ class AttentionViewBase(SharedStateChecks, anywidget.AnyWidget):
         pass
 
     def _title(self) -> str:
-        from ..figures import model_display_name
+        from ..models import model_display_name
 
         source = f"{self.attention.structure_name or ''}:{self.chain_id}" if self.chain_id else "sequence"
         return f"{model_display_name(self.attention.model_name)} {self.attention.label(self.layer, self.head)} · {source}"

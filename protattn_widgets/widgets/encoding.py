@@ -22,26 +22,12 @@ from pathlib import Path
 
 import numpy as np
 
+from ..attention import as_float32
+
 __all__ = [
     "as_float32", "quantize", "dequantize", "max_quantization_error", "pack_bits", "unpack_bits",
     "float32_bytes", "uint32_bytes", "write_js_fixture",
 ]
-
-
-_FLOAT16_TO_32 = np.arange(65536, dtype=np.uint16).view(np.float16).astype(np.float32)
-
-
-def as_float32(values: np.ndarray) -> np.ndarray:
-    """One head (or any array) as float32; float16 through a 65,536-entry table.
-
-    Exactly ``values.astype(np.float32)``, but a float16 head is converted about
-    4x faster (numpy's float16 cast is not vectorised on many CPUs).  Works on
-    read-only arrays and memory maps (nothing is written).
-    """
-    array = np.asarray(values)
-    if array.dtype == np.float16:
-        return np.take(_FLOAT16_TO_32, array.view(np.uint16))
-    return np.asarray(array, dtype=np.float32)
 
 
 def quantize(values: np.ndarray, scale: float | None = None) -> tuple[bytes, float]:

@@ -254,11 +254,14 @@ class AttentionExplorer(SharedStateChecks, ipywidgets.VBox):
 
     def _default_head(self, attention: Attention, threshold: float, mode: str) -> tuple[int, int]:
         """The head shown when none was asked for: the grid's best, else the one with most
-        pairs at the threshold (no head has ``min_total`` of them)."""
+        counted pairs at the threshold (no head has ``min_total`` of them)."""
         best = self.grid.best_heads(1)
         if best:
             return tuple(int(v) for v in best[0])
-        strong = pairs_at_least(attention.values, threshold)
+        if self.grid.counts_contacts:  # the grid's index has them: no pass over the attention
+            strong = self.grid.contact_accumulator(threshold).total
+        else:
+            strong = pairs_at_least(attention.values, threshold)
         layer, head = np.unravel_index(int(np.argmax(strong)), strong.shape)
         return int(layer), int(head)
 

@@ -1,12 +1,16 @@
-"""The head grid's contact statistic at any threshold, from one pass over the attention.
+"""The head grid's contact statistic at any threshold, without a pass over the attention.
 
-:class:`StrongPairIndex` reads every head once (converted to float32 one head at
-a time, so float16 or memory-mapped attention is never copied whole) and keeps,
-per head, the counted pairs whose attention is at least ``floor``, sorted, with a
-running count of those that are 3D contacts.  The statistic at a threshold
-``t >= floor`` is then one vectorised ``searchsorted`` over all heads: exact, the
-same integers as :func:`~protattn_widgets.analysis.contact_accumulator` on float32
-values.  Below the floor each head is read again (exact, slower).
+:class:`StrongPairIndex` takes the attention's strong pairs (every pair with
+``a_ij >= floor`` in exact float32, captured while the model ran, see
+:mod:`protattn_widgets.strong_pairs`), keeps those that count for the chain
+(both residues have a CB), in order, with a running count of those that are 3D
+contacts.  The statistic at a threshold ``t >= floor`` is then one vectorised
+``searchsorted`` over all heads: exact, the same integers as
+:func:`~protattn_widgets.analysis.contact_accumulator` on the model's float32
+weights, even when the stored copy is float16.  Below the floor each head is
+read again (from the stored copy).  Attention made without a capture (e.g. an
+``Attention`` built by hand) has its strong pairs rebuilt from its values, one
+head at a time.
 
 Memory: 12 bytes per kept pair.  Rows of attention sum to at most 1, so a head
 keeps at most ``L / floor`` pairs (20 L at the default 0.05); real heads keep far
@@ -19,13 +23,11 @@ import numpy as np
 
 from ..analysis.accumulator import PropertyAccumulator
 from ..attention import Attention, check_threshold
+from ..strong_pairs import DEFAULT_FLOOR, strong_pairs_of
 from ..structures import Chain
 from .encoding import as_float32
 
 __all__ = ["StrongPairIndex", "DEFAULT_FLOOR", "pairs_at_least"]
-
-#: Attention below this is not indexed; thresholds under it are counted by a full pass.
-DEFAULT_FLOOR = 0.05
 
 
 class StrongPairIndex:
@@ -38,7 +40,7 @@ class StrongPairIndex:
     chain : Chain
         Supplies the contact map and the pairs that count (both residues have a CB).
     floor : float
-        Pairs weaker than this are not indexed.
+        Pairs weaker than this are not indexed (> 0).
     cutoff, min_separation : float, int
         The contact definition.
 
@@ -51,8 +53,9 @@ class StrongPairIndex:
         Head ``k``'s pairs are ``keys[offsets[k]:offsets[k + 1]]``.
     contact_before : ndarray of int64, shape=(N + 1,)
         ``contact_before[n]``: contacts among the first ``n`` kept pairs.
-    received : ndarray of float32, shape=(n_layers, n_heads, L)
-        Attention each residue receives (column sums), from the same pass.
+    exact : bool
+        Whether the values are the model's float32 weights (``False`` only for
+        float16 attention that was not captured by this package).
     """
 
     def __init__(self, attention: Attention, chain: Chain, *, floor: float = DEFAULT_FLOOR,
@@ -60,28 +63,31 @@ class StrongPairIndex:
         attention.check_chain(chain)
         self.attention = attention
         self.floor = check_threshold(floor)
+        if self.floor <= 0:
+            raise ValueError("the index floor must be above 0 (thresholds below it are counted by a full pass)")
         self.n_layers, self.n_heads = attention.n_layers, attention.n_heads
         counted = np.asarray(chain.pair_mask("cb"), dtype=bool)
         self._counted = counted.ravel()
         self._labels = (np.asarray(chain.contact_map(cutoff, min_separation), dtype=bool) & counted).ravel()
         self.background_hits = int(self._labels.sum())
         self.background_total = int(self._counted.sum())
-        floor32 = np.float32(self.floor)
-        keys, contact, offsets = [], [], [0]
-        length = len(attention)
-        self.received = np.empty((self.n_layers, self.n_heads, length), dtype=np.float32)
-        for flat in range(self.n_layers * self.n_heads):
-            values = self._head32(flat)
-            self.received[divmod(flat, self.n_heads)] = values.reshape(length, length).sum(axis=0)
-            kept = np.flatnonzero((values >= floor32) & self._counted)
-            v = values[kept]
-            order = np.argsort(v, kind="stable")
-            keys.append(v[order].astype(np.float64) + flat)  # exact: flat < 2**20, v has 24 bits
-            contact.append(self._labels[kept[order]])
-            offsets.append(offsets[-1] + kept.size)
-        self.keys = np.concatenate(keys) if keys else np.zeros(0)
-        self.offsets = np.asarray(offsets, dtype=np.int64)
-        self.contact_before = np.concatenate([[0], np.cumsum(np.concatenate(contact), dtype=np.int64)])
+        strong = attention.strong_pairs
+        if strong is None or strong.floor > self.floor:
+            strong = strong_pairs_of(attention.values, self.floor)
+        self.exact = strong.exact
+        keys, pairs = strong.keys, strong.pairs
+        if strong.floor < self.floor:
+            keep = keys - _head_of(keys, self._n_flat, strong.floor) >= np.float32(self.floor)
+            keys, pairs = keys[keep], pairs[keep]
+        keep = self._counted[pairs]
+        self.keys = keys[keep]
+        self.contact_before = np.concatenate([[0], np.cumsum(self._labels[pairs[keep]], dtype=np.int64)])
+        starts = np.searchsorted(self.keys, np.arange(self._n_flat) + self.floor / 2, side="left")
+        self.offsets = np.append(starts, self.keys.size).astype(np.int64)
+
+    @property
+    def _n_flat(self) -> int:
+        return self.n_layers * self.n_heads
 
     def _head32(self, flat: int) -> np.ndarray:
         layer, head = divmod(flat, self.n_heads)
@@ -89,7 +95,7 @@ class StrongPairIndex:
 
     @property
     def nbytes(self) -> int:
-        return int(self.keys.nbytes + self.offsets.nbytes + self.contact_before.nbytes + self.received.nbytes)
+        return int(self.keys.nbytes + self.offsets.nbytes + self.contact_before.nbytes)
 
     def counts(self, threshold: float) -> tuple[np.ndarray, np.ndarray]:
         """``(hits, total)`` per head, int64 shape=(n_layers, n_heads): counted pairs
@@ -123,6 +129,12 @@ class StrongPairIndex:
     def kept_per_head(self) -> np.ndarray:
         """Indexed pairs per head, shape=(n_layers, n_heads)."""
         return np.diff(self.offsets).reshape(self.n_layers, self.n_heads)
+
+
+def _head_of(keys: np.ndarray, n_flat: int, floor: float) -> np.ndarray:
+    """The flat head of each key ``head + a`` with ``floor <= a <= 1`` (``a = 1`` is not the next head)."""
+    starts = np.searchsorted(keys, np.arange(n_flat) + floor / 2, side="left")
+    return (np.searchsorted(starts, np.arange(keys.size), side="right") - 1).astype(np.float64)
 
 
 def pairs_at_least(values: np.ndarray, threshold: float) -> np.ndarray:

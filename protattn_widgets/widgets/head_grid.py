@@ -96,6 +96,11 @@ class HeadGrid(AttentionViewBase):
         self._index = None
 
     @property
+    def counts_contacts(self) -> bool:
+        """Whether the grid shows its own contact statistic (not a ``statistic=`` it was given)."""
+        return self._given is None
+
+    @property
     def pair_index(self) -> StrongPairIndex:
         """The chain's sorted strong pairs (built on first use, one pass over the attention)."""
         if self._index is None:

@@ -227,7 +227,7 @@ def _thresholds(current: float, floor: float = 0.0) -> list[float]:
 
 def page_data(explorer: "AttentionExplorer", heads: str = "all", title: str | None = None) -> dict:
     """The JSON the page embeds (see the module docstring), for the explorer's current chain and state."""
-    from ..figures import model_display_name
+    from ..models import model_display_name
     from .structure_view import ngl_structure_text
 
     attention, chain, structure = explorer.attention, explorer.chain_obj, explorer.structure
@@ -238,8 +238,8 @@ def page_data(explorer: "AttentionExplorer", heads: str = "all", title: str | No
     grid = explorer.grid
     block = block_size(length, PAGE_CELLS[heads])
     floor = grid.floor if block > 1 else 0.0
-    sums = grid.pair_index.received  # column sums, from the grid's one pass over the heads
-    sums = np.asarray(sums, dtype=np.float32).reshape(n_layers * n_heads, length)
+    # Column sums of every head, one head at a time (a float16 copy is never converted whole).
+    sums = np.stack([attention.received(layer, head) for layer in range(n_layers) for head in range(n_heads)])
     received_scales = _scales(sums)
     received = _quantize_heads(sums, received_scales)
     matrices, matrix_scales, pairs, pair_codes, offsets, row_counts = [], [], [], [], [0], []

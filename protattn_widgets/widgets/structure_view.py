@@ -353,7 +353,7 @@ class StructureAttentionView(SharedStateChecks, ipywidgets.VBox):
         Says when the ``max_edges`` cap applies (``"2000 strongest of 5123 edges"``) and,
         for a head with no edge at the threshold, to lower it.
         """
-        from ..figures import model_display_name
+        from ..models import model_display_name
 
         shown, total = len(self.edges), self.n_edges_above_threshold
         head = (f"{model_display_name(self.attention.model_name)} "
