@@ -38,7 +38,9 @@ const FADE = 0.6; // how far cells below the threshold are pulled toward white
 export const SQRT_INDEX = Uint8Array.from({ length: 256 }, (_, q) => Math.round(255 * Math.sqrt(q / 255)));
 
 const CSS = `
-.protattn-heatmap { position: relative; font: 12px sans-serif; color: #222; display: inline-block; }
+/* min-content: as wide as the canvas; a long caption wraps instead of widening the view (which would
+   push it under the 3D view in a ~850 px notebook column). */
+.protattn-heatmap { position: relative; font: 12px sans-serif; color: #222; display: inline-block; width: min-content; }
 .protattn-heatmap canvas { display: block; outline: none; cursor: crosshair; touch-action: none; }
 .protattn-heatmap .pa-zoom { color: #555; }
 .protattn-heatmap button { font: 11px sans-serif; padding: 0 6px; }

@@ -156,6 +156,8 @@ def test_clicking_a_heatmap_cell_selects_the_residue_everywhere(lab):
 
 
 def test_clicking_a_head_tile_and_arrow_keys_pick_the_head(lab):
+    # as a user would: scroll to the grid first (below the views, it may sit under the status bar)
+    lab.page.evaluate(f"() => ({VIEW})('head_grid').scrollIntoView({{block: 'center'}})")
     point = api(lab, "head_grid", "tileCenter(1, 2)")
     lab.page.mouse.click(point["x"], point["y"])
     lab.wait_for_python("print(ex.layer, ex.head)", "1 2")
