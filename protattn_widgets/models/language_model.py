@@ -17,6 +17,7 @@ from ..sequences import ALLOWED_RESIDUES, STANDARD_RESIDUES, clean_sequence
 from ..strong_pairs import DEFAULT_FLOOR, StrongPairCollector, StrongPairs
 from .adapters import LoadedModel, ModelAdapter
 from .capture import capturing
+from .dtypes import dtype_name
 from .prefault import LayerPrefaulter
 
 __all__ = ["ProteinLanguageModel", "ChainLike"]
@@ -74,17 +75,21 @@ class ProteinLanguageModel:
         Most residues one sequence may have (specials excluded).
     device : str
         ``"cuda"`` when available, else ``"cpu"``.
+    dtype : str
+        What the forward pass runs in (``"float32"``, ``"bfloat16"``, ...);
+        part of the cache key unless float32.
     forward_count : int
         Forward passes run so far (cache hits do not count).
     """
 
     def __init__(self, name: str, adapter: ModelAdapter, loaded: LoadedModel, device: str,
-                 cache: AttentionCache):
+                 cache: AttentionCache, dtype=None):
         self.name = name
         self.adapter = adapter
         self.family = adapter.family
         self.revision = loaded.revision
-        self.module = loaded.module.to(device).eval()
+        self.module = loaded.module.to(device=device, dtype=dtype).eval()
+        self.dtype = dtype_name(next(self.module.parameters()).dtype)
         self.tokenizer = loaded.tokenizer
         self.device = device
         self.cache = cache
@@ -98,7 +103,7 @@ class ProteinLanguageModel:
 
     def __repr__(self) -> str:
         return (f"ProteinLanguageModel({self.name!r}, family={self.family!r}, {self.n_layers} layers x "
-                f"{self.n_heads} heads, max_length={self.max_length}, device={self.device!r})")
+                f"{self.n_heads} heads, max_length={self.max_length}, device={self.device!r}, dtype={self.dtype!r})")
 
     def attention(self, source: str | ChainLike, *, sequence: str | None = None,
                   use_cache: bool = True, progress: Callable[[int, int], None] | None = None) -> Attention:
@@ -232,8 +237,10 @@ class ProteinLanguageModel:
         full = len(positions) == len(model_sequence)  # every residue observed: positions are arange
         key_sequence = model_sequence if full else (
             f"{model_sequence}@{hashlib.sha256(positions.astype('<i8').tobytes()).hexdigest()[:16]}")
-        # The family is part of the key: two adapters may tokenise one checkpoint differently.
-        key = CacheKey(f"{self.family}:{self.name}", self.revision, key_sequence)
+        # The family is part of the key: two adapters may tokenise one checkpoint differently;
+        # so is a dtype other than float32: half-precision attention never serves a float32 request.
+        model_key = f"{self.family}:{self.name}" + ("" if self.dtype == "float32" else f"@{self.dtype}")
+        key = CacheKey(model_key, self.revision, key_sequence)
         return _Job(observed, residue_ids, chain_id, structure_name, model_sequence, positions, source_kind, key)
 
     def encode(self, sequence: str) -> tuple[dict[str, Any], np.ndarray]:
