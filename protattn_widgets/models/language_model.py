@@ -98,7 +98,8 @@ class ProteinLanguageModel:
         config = self.module.config
         self.n_layers = int(config.num_hidden_layers)
         self.n_heads = int(config.num_attention_heads)
-        self.max_length = adapter.max_tokens(config, self.tokenizer) - self._special_token_count()
+        self.n_special_tokens = self._special_token_count()
+        self.max_length = adapter.max_tokens(config, self.tokenizer) - self.n_special_tokens
         self._residue_token_ids = self._residue_vocabulary()
 
     def __repr__(self) -> str:
@@ -200,6 +201,10 @@ class ProteinLanguageModel:
             values = self.cache.put(key, values) if use_cache else _read_only(values)
         return values
 
+    def job(self, source: str | ChainLike, sequence: str | None = None) -> _Job:
+        """Resolve ``source`` once (what :meth:`iter_layer_attention_batch` accepts); bad input raises here."""
+        return self._job(source, sequence)
+
     def _job(self, source: str | ChainLike, sequence: str | None) -> _Job:
         """What to run: the model sequence, the observed residues' positions in it, the cache key."""
         model_input = getattr(source, "model_input", None)
@@ -274,26 +279,29 @@ class ProteinLanguageModel:
 
     def _run_capture(self, job: _Job, sink) -> None:
         """One forward pass; ``sink(layer, block)`` gets each layer's ``(n_heads, L, L)`` residue block."""
+        inputs, rows = self._tokens_of(job)
+        self._capture(inputs, lambda layer, weights: sink(layer, _residue_block(weights[0], rows)))
+
+    def _capture(self, inputs: dict[str, Any], on_layer: Callable[[int, Any], None]) -> None:
+        """One forward pass of ``inputs``; ``on_layer(layer, weights)`` gets each layer's ``(batch, heads, T, T)``."""
         import torch
 
-        inputs, rows = self._tokens_of(job)
         layer = 0
 
-        def on_layer(weights) -> None:
+        def sink(weights) -> None:
             nonlocal layer
-            block = weights[0][:, rows, rows] if isinstance(rows, slice) else weights[0][:, rows][:, :, rows]
-            sink(layer, block)
+            on_layer(layer, weights)
             layer += 1
 
         with self._lock, torch.inference_mode():
-            with capturing(self.module, on_layer):
+            with capturing(self.module, sink):
                 self.module(**inputs)
             self.forward_count += 1
             if layer == 0:  # its attention bypasses AttentionInterface: ask for the weights the old way
                 output = self.module(**inputs, output_attentions=True)
                 self.forward_count += 1
                 for weights in output.attentions or ():
-                    on_layer(weights)
+                    sink(weights)
                 del output
         if layer != self.n_layers:
             raise ModelLoadError(f"{self.name} ran {layer} attention layers through the capture, expected "
@@ -318,9 +326,62 @@ class ProteinLanguageModel:
         return out
 
     def _stream_layers(self, job: _Job) -> Iterator[tuple[int, np.ndarray]]:
-        """Run the forward pass in a thread that hands each layer over and waits for the next request."""
+        """One protein's layers, each copied to the host as float32 while the forward pass waits."""
+        return self._stream(lambda put: self._run_capture(job, lambda layer, block: put((layer, _to_host(block)))))
+
+    def iter_layer_attention_batch(self, sources, *, use_cache: bool = True
+                                   ) -> Iterator[tuple[int, list[np.ndarray]]]:
+        """Yield ``(layer, [values_i])`` for several proteins from ONE padded forward pass.
+
+        ``sources`` are what :meth:`iter_layer_attention` takes (sequences,
+        chains, records) or jobs from :meth:`job`; ``values_i`` is protein
+        ``i``'s float32 ``(n_heads, L_i, L_i)`` over its observed residues,
+        as :meth:`iter_layer_attention` gives it (up to float rounding: the
+        padded keys get zero attention, but the sums run over a longer row).
+        Proteins are right-padded to the longest and masked.  One layer of the
+        batch is on the device at a time (the capture's), its residue blocks
+        copied to the host before the next layer runs; the forward pass waits
+        for the consumer.  Proteins the cache holds in float32 are served
+        from there and do not run.
+        """
+        jobs = [source if isinstance(source, _Job) else self._job(source, None) for source in sources]
+        cached: dict[int, np.ndarray] = {}
+        if use_cache:
+            for index, job in enumerate(jobs):
+                stored = self.cache.get(job.key) if job.key in self.cache else None
+                if stored is not None and stored.dtype == np.float32:
+                    cached[index] = stored
+        run = [index for index in range(len(jobs)) if index not in cached]
+        if not run:
+            return ((layer, [np.asarray(cached[i][layer]) for i in range(len(jobs))]) for layer in range(self.n_layers))
+        stream = self._stream(lambda put: self._run_capture_batch([jobs[i] for i in run], put))
+        return _merge_cached(stream, run, cached, len(jobs))
+
+    def _run_capture_batch(self, jobs: list[_Job], put: Callable[[Any], None]) -> None:
+        """One padded forward pass; ``put((layer, [host block of each job]))`` per layer."""
+        inputs, rows = self._batch_tokens(jobs)
+        self._capture(inputs, lambda layer, weights: put(
+            (layer, [_to_host(_residue_block(weights[b], r)) for b, r in enumerate(rows)])))
+
+    def _batch_tokens(self, jobs: list[_Job]) -> tuple[dict[str, Any], list]:
+        """Model inputs of the jobs right-padded to the longest (attention mask 0 on padding), and each one's rows."""
         import torch
 
+        encoded = [self._tokens_of(job) for job in jobs]
+        width = max(inputs["input_ids"].shape[1] for inputs, _ in encoded)
+        pad_id = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else 0
+        batch: dict[str, Any] = {}
+        for name in encoded[0][0]:
+            value = pad_id if name == "input_ids" else 0
+            batch[name] = torch.cat([torch.nn.functional.pad(inputs[name], (0, width - inputs[name].shape[1]),
+                                                             value=value) for inputs, _ in encoded])
+        if "attention_mask" not in batch:
+            batch["attention_mask"] = torch.cat([torch.nn.functional.pad(
+                torch.ones_like(inputs["input_ids"]), (0, width - inputs["input_ids"].shape[1])) for inputs, _ in encoded])
+        return batch, [rows for _, rows in encoded]
+
+    def _stream(self, produce: Callable[[Callable[[Any], None]], None]) -> Iterator[Any]:
+        """Run ``produce(put)`` (a forward pass) in a thread that hands each item over and waits for the next request."""
         handoff: queue.Queue = queue.Queue(maxsize=1)
         stop = threading.Event()
 
@@ -333,14 +394,9 @@ class ProteinLanguageModel:
                     continue
             raise _Stopped
 
-        def store(layer: int, block) -> None:
-            host = np.empty(tuple(block.shape), dtype=np.float32)
-            torch.from_numpy(host).copy_(block)
-            put((layer, host))
-
         def run() -> None:
             try:
-                self._run_capture(job, store)
+                produce(put)
                 put(_DONE)
             except _Stopped:
                 pass
@@ -402,6 +458,31 @@ class ProteinLanguageModel:
                 raise TokenizationError(f"{self.name}'s tokenizer maps residue {letter!r} to token {token!r}")
             lookup[ord(letter)] = ids[0]
         return lookup
+
+
+def _residue_block(weights, rows):
+    """``weights[:, rows][:, :, rows]`` of one protein's ``(heads, T, T)`` (a view when ``rows`` is a slice)."""
+    return weights[:, rows, rows] if isinstance(rows, slice) else weights[:, rows][:, :, rows]
+
+
+def _to_host(block) -> np.ndarray:
+    """A float32 host copy of a device tensor (one copy: converts dtype and moves device -> host)."""
+    import torch
+
+    host = np.empty(tuple(block.shape), dtype=np.float32)
+    torch.from_numpy(host).copy_(block)
+    return host
+
+
+def _merge_cached(stream, run: list[int], cached: dict[int, np.ndarray], n: int):
+    """Interleave the cache's layers with those a batched forward pass yields, in the jobs' order."""
+    for layer, blocks in stream:
+        values: list = [None] * n
+        for index, block in zip(run, blocks):
+            values[index] = block
+        for index, stored in cached.items():
+            values[index] = np.asarray(stored[layer])
+        yield layer, values
 
 
 def _read_only(values: np.ndarray) -> np.ndarray:
