@@ -368,6 +368,8 @@ class ProteinLanguageModel:
         import torch
 
         encoded = [self._tokens_of(job) for job in jobs]
+        for inputs, _ in encoded:  # padding is told apart by the mask
+            inputs.setdefault("attention_mask", torch.ones_like(inputs["input_ids"]))
         width = max(inputs["input_ids"].shape[1] for inputs, _ in encoded)
         pad_id = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else 0
         batch: dict[str, Any] = {}
@@ -375,13 +377,11 @@ class ProteinLanguageModel:
             value = pad_id if name == "input_ids" else 0
             batch[name] = torch.cat([torch.nn.functional.pad(inputs[name], (0, width - inputs[name].shape[1]),
                                                              value=value) for inputs, _ in encoded])
-        if "attention_mask" not in batch:
-            batch["attention_mask"] = torch.cat([torch.nn.functional.pad(
-                torch.ones_like(inputs["input_ids"]), (0, width - inputs["input_ids"].shape[1])) for inputs, _ in encoded])
         return batch, [rows for _, rows in encoded]
 
     def _stream(self, produce: Callable[[Callable[[Any], None]], None]) -> Iterator[Any]:
-        """Run ``produce(put)`` (a forward pass) in a thread that hands each item over and waits for the next request."""
+        """Run ``produce(put)`` (a forward pass) in a thread that hands each item over and waits for the next
+        request."""
         handoff: queue.Queue = queue.Queue(maxsize=1)
         stop = threading.Event()
 
