@@ -133,7 +133,8 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     client = Client(args.scheduler) if args.scheduler else None
     try:
         result = analyze(args.model, records, args.property, threshold=args.threshold, min_total=args.min_total,
-                         max_length=args.max_length, progress=not args.quiet, client=client)
+                         max_length=args.max_length, progress=not args.quiet, client=client,
+                         batch_size=args.batch_size)
     finally:
         if client is not None:
             client.close()
@@ -227,6 +228,9 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("--limit", type=_positive_int, default=None,
                          help="read at most this many records from each label file")
     analyze.add_argument("--top-k", type=_positive_int, default=10, help="rows per feature in top_heads.csv")
+    analyze.add_argument("--batch-size", type=_positive_int, default=None, metavar="N",
+                         help="proteins per forward pass, grouped by length (default: 1 on the CPU, automatic "
+                              "on a GPU: one layer's attention of the batch within 1 GiB, at most 32)")
     analyze.add_argument("--scheduler", default=None, metavar="ADDRESS",
                          help="run on a Dask cluster, e.g. tcp://host:8786 (each worker loads the model itself)")
     analyze.add_argument("--no-figures", action="store_true", help="tables and summary only")

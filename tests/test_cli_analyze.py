@@ -71,3 +71,21 @@ def test_unknown_property_lists_the_valid_ones(tmp_path):
     code, _, err = _run(["analyze", "--data", str(paw.example_path("1crn")), "--property", "contacts",
                          "-o", str(tmp_path / "r")])
     assert code == 2 and err.startswith("error: ") and "valid properties: contact, binding_site" in err
+
+
+def test_batch_size_option_gives_the_unbatched_counts(tmp_path, antiberty):
+    from protattn_widgets.analysis import analyze, load_dataset
+
+    data = [str(paw.example_path("1vfb_complex")), str(DATA / "binding_sites_valid_head30.jsonl")]
+    code, _, err = _run(["analyze", "--data", *data, "--limit", "2", "--property", "contact", "binding_site",
+                         "--min-total", "1", "--batch-size", "3", "--no-figures", "-o", str(tmp_path / "r"), "-q"])
+    assert code == 0, err
+    batched = AnalysisResult.load(tmp_path / "r" / "result")
+    unbatched = analyze(antiberty, load_dataset(data, limit=2), ["contact", "binding_site"], min_total=1,
+                        progress=False)
+    assert batched.proteins == unbatched.proteins == 5
+    for feature in unbatched:
+        np.testing.assert_array_equal(batched[feature].hits, unbatched[feature].hits)
+        np.testing.assert_array_equal(batched[feature].total, unbatched[feature].total)
+    code, _, err = _run(["analyze", "--data", data[0], "--batch-size", "0", "-o", str(tmp_path / "bad")])
+    assert code == 2 and "--batch-size" in err and "must be at least 1" in err

@@ -208,17 +208,21 @@ class TargetConcentration:
         return self
 
     def __add__(self, other: "TargetConcentration") -> "TargetConcentration":
+        merged = TargetConcentration(self.n_layers, self.n_heads, self.threshold)
+        return merged.merge(self).merge(other)
+
+    def merge(self, other: "TargetConcentration") -> "TargetConcentration":
+        """Add ``other``'s proteins in place, as if counted after this one's (a tie keeps this one's top target)."""
         if (other.n_layers, other.n_heads, other.threshold) != (self.n_layers, self.n_heads, self.threshold):
             raise ValueError("can only merge concentrations with the same shape and threshold")
-        merged = TargetConcentration(self.n_layers, self.n_heads, self.threshold)
         better = other.top_edges > self.top_edges
-        merged.total = self.total + other.total
-        merged.targets = self.targets + other.targets
-        merged.column_edges = self.column_edges + other.column_edges
-        merged.top_edges = np.where(better, other.top_edges, self.top_edges)
-        merged.top_target = np.where(better, other.top_target, self.top_target)
-        merged.proteins = self.proteins + other.proteins
-        return merged
+        self.total = self.total + other.total
+        self.targets = self.targets + other.targets
+        self.column_edges = self.column_edges + other.column_edges
+        self.top_edges = np.where(better, other.top_edges, self.top_edges)
+        self.top_target = np.where(better, other.top_target, self.top_target)
+        self.proteins += other.proteins
+        return self
 
     # ------------------------------------------------------------------ reading
 

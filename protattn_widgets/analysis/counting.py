@@ -20,8 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["FeatureCounts", "count_protein", "count_protein_layers", "threshold_attention", "count_targets",
-           "count_pairs"]
+__all__ = ["FeatureCounts", "LayerCounter", "count_protein", "count_protein_layers", "threshold_attention",
+           "count_targets", "count_pairs"]
 
 
 @dataclass(frozen=True)
@@ -80,18 +80,35 @@ def count_protein_layers(layers, n_layers: int, threshold: float, labelled: list
     dict of feature name -> FeatureCounts, exactly as :func:`count_protein`
     on the stacked tensor.
     """
-    hits: dict[str, np.ndarray] = {}
-    totals: dict[str, np.ndarray] = {}
-    background: dict[str, tuple[int, int]] = {}
+    counter = LayerCounter(n_layers, threshold, labelled)
     for layer, values in layers:
-        for feature, counts in count_protein(np.asarray(values)[None], threshold, labelled).items():
-            if feature not in hits:
-                hits[feature] = np.zeros((n_layers, counts.hits.shape[1]), dtype=np.int64)
-                totals[feature] = np.zeros_like(hits[feature])
-                background[feature] = (counts.background_hits, counts.background_total)
-            hits[feature][layer] = counts.hits[0]
-            totals[feature][layer] = counts.total[0]
-    return {feature: FeatureCounts(hits[feature], totals[feature], *background[feature]) for feature in hits}
+        counter.add(layer, values)
+    return counter.result()
+
+
+class LayerCounter:
+    """One protein's counts, filled one layer at a time (in any order; the batched engine interleaves proteins)."""
+
+    def __init__(self, n_layers: int, threshold: float, labelled: list):
+        self.n_layers, self.threshold, self.labelled = int(n_layers), threshold, labelled
+        self._hits: dict[str, np.ndarray] = {}
+        self._totals: dict[str, np.ndarray] = {}
+        self._background: dict[str, tuple[int, int]] = {}
+
+    def add(self, layer: int, values: np.ndarray) -> None:
+        """Count layer ``layer``'s ``(n_heads, L, L)`` attention."""
+        for feature, counts in count_protein(np.asarray(values)[None], self.threshold, self.labelled).items():
+            if feature not in self._hits:
+                self._hits[feature] = np.zeros((self.n_layers, counts.hits.shape[1]), dtype=np.int64)
+                self._totals[feature] = np.zeros_like(self._hits[feature])
+                self._background[feature] = (counts.background_hits, counts.background_total)
+            self._hits[feature][layer] = counts.hits[0]
+            self._totals[feature][layer] = counts.total[0]
+
+    def result(self) -> dict[str, FeatureCounts]:
+        """Feature name -> FeatureCounts, as :func:`count_protein` on the stacked layers."""
+        return {feature: FeatureCounts(self._hits[feature], self._totals[feature], *self._background[feature])
+                for feature in self._hits}
 
 
 def threshold_attention(values: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -26,7 +26,8 @@ __all__ = ["analyze_on_cluster"]
 
 
 def analyze_on_cluster(client, model, records: list, properties: list[str], *, threshold: float = 0.3,
-                       min_total: int = 100, max_length: int = 512, n_shards: int | None = None) -> AnalysisResult:
+                       min_total: int = 100, max_length: int = 512, n_shards: int | None = None,
+                       batch_size: int | None = None) -> AnalysisResult:
     """Count ``records`` on ``client``'s workers in shards and merge the counts.
 
     Parameters
@@ -37,6 +38,8 @@ def analyze_on_cluster(client, model, records: list, properties: list[str], *, t
     records : list of ProteinRecord
     n_shards : int, optional
         Default: twice the cluster's worker threads, at most one per record.
+    batch_size : int, optional
+        Proteins per forward pass on each worker (``None``: by the worker's device).
     """
     spec = _model_spec(model)
     resolve_properties(properties)  # fail here, not on a worker
@@ -45,7 +48,7 @@ def analyze_on_cluster(client, model, records: list, properties: list[str], *, t
     n_shards = max(1, min(int(n_shards), len(records)))
     shards = [records[i::n_shards] for i in range(n_shards)]
     futures = [client.submit(_count_shard, spec, shard, list(properties), threshold, min_total, max_length,
-                             pure=False) for shard in shards]
+                             batch_size, pure=False) for shard in shards]
     results = client.gather(futures)
     merged = results[0]
     for part in results[1:]:
@@ -56,14 +59,15 @@ def analyze_on_cluster(client, model, records: list, properties: list[str], *, t
 def _model_spec(model) -> dict:
     if isinstance(model, str):
         return {"name": model}
-    return {"name": model.name, "family": model.family, "revision": model.revision}
+    return {"name": model.name, "family": model.family, "revision": model.revision,
+            "dtype": getattr(model, "dtype", None)}
 
 
 def _count_shard(spec: dict, records: list, properties: list[str], threshold: float, min_total: int,
-                 max_length: int) -> AnalysisResult:
+                 max_length: int, batch_size: int | None = None) -> AnalysisResult:
     from ..models import load_model
     from .engine import count_records
 
     model = load_model(**spec)  # once per worker process: load_model keeps loaded models
     return count_records(model, records, resolve_properties(properties), threshold=threshold,
-                         min_total=min_total, max_length=max_length, progress=False)
+                         min_total=min_total, max_length=max_length, progress=False, batch_size=batch_size)

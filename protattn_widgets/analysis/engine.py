@@ -7,6 +7,11 @@ the forward pass yields them, in full float32 precision
 one layer's attention held at a time, so memory does not grow with the
 model's depth or the number of proteins), add to one accumulator per feature.  With a Dask ``client`` the same happens
 on shards of the dataset on the cluster's workers (:mod:`.distributed`).
+
+With ``batch_size > 1`` (automatic on CUDA) proteins of similar length share
+one padded forward pass (``model.iter_layer_attention_batch``, still one layer
+of the batch at a time); each protein's own residue block of each layer is
+counted exactly as unbatched, and concentrations are merged in input order.
 """
 
 from __future__ import annotations
@@ -16,8 +21,9 @@ import sys
 from typing import Iterable
 
 from ..errors import AnalysisInputError, SequenceTooLongError, StructureError
-from .concentration import count_concentration, record_labels
-from .counting import count_protein_layers
+from .batching import WINDOW_BATCHES, length_batches, resolve_batch_size
+from .concentration import TargetConcentration, count_concentration, record_labels
+from .counting import LayerCounter, count_protein_layers
 from .datasets import ProteinRecord, load_dataset
 from .properties import resolve_properties
 from .results import AnalysisResult
@@ -31,7 +37,7 @@ DEFAULT_MAX_LENGTH = 512
 def analyze(model, dataset, properties: Iterable[str] | str = ("contact", "binding_site"), *,
             threshold: float = 0.3, min_total: int = 100, max_length: int = DEFAULT_MAX_LENGTH,
             progress: bool = True, use_cache: bool = True, client=None,
-            n_shards: int | None = None) -> AnalysisResult:
+            n_shards: int | None = None, batch_size: int | None = None) -> AnalysisResult:
     """Share of each head's strong attention that has each property, over a dataset.
 
     Parameters
@@ -58,12 +64,20 @@ def analyze(model, dataset, properties: Iterable[str] | str = ("contact", "bindi
         Run on this Dask cluster instead (see :func:`.distributed.analyze_on_cluster`).
     n_shards : int, optional
         Shards for the cluster (default: twice the number of worker threads).
+    batch_size : int, optional
+        Proteins per forward pass, grouped by length and padded.  ``None``:
+        1 on the CPU; on CUDA as many as one layer's float32 attention of the
+        batch fits in 1 GiB, at most 32 (:mod:`.batching`).  Counts equal
+        the unbatched ones (padding gets zero attention).  With a ``client``
+        it applies on every worker (``None``: by each worker's device).
 
     Returns
     -------
     AnalysisResult
     """
     props = resolve_properties(properties)
+    if batch_size is not None:
+        resolve_batch_size(batch_size, None, 0)  # a bad value fails before any work
     if isinstance(dataset, (str, os.PathLike)) or (
             isinstance(dataset, (list, tuple)) and dataset and isinstance(dataset[0], (str, os.PathLike))):
         dataset = load_dataset(dataset)
@@ -72,58 +86,129 @@ def analyze(model, dataset, properties: Iterable[str] | str = ("contact", "bindi
         from .distributed import analyze_on_cluster
 
         result = analyze_on_cluster(client, model, list(dataset), [p.name for p in props], threshold=threshold,
-                                    min_total=min_total, max_length=max_length, n_shards=n_shards)
+                                    min_total=min_total, max_length=max_length, n_shards=n_shards,
+                                    batch_size=batch_size)
     else:
         if isinstance(model, str):
             from ..models import load_model
 
             model = load_model(model)
         result = count_records(model, dataset, props, threshold=threshold, min_total=min_total,
-                               max_length=max_length, progress=progress, use_cache=use_cache)
+                               max_length=max_length, progress=progress, use_cache=use_cache,
+                               batch_size=batch_size)
     for note in notes:
         result.add_note(note)
     return check_counted(result, props)
 
 
 def count_records(model, records: Iterable[ProteinRecord], props, *, threshold: float, min_total: int,
-                  max_length: int, progress: bool = False, use_cache: bool = True) -> AnalysisResult:
+                  max_length: int, progress: bool = False, use_cache: bool = True,
+                  batch_size: int | None = None) -> AnalysisResult:
     """The local loop behind :func:`analyze` (also what each Dask shard runs; it may count nothing)."""
     from tqdm.auto import tqdm
 
     if int(max_length) < 1:
         raise AnalysisInputError(f"max_length must be at least 1, got {max_length}")
     length = min(int(max_length), model.max_length)
+    size = resolve_batch_size(batch_size, model, length)
     result = AnalysisResult(model.name, model.n_layers, model.n_heads, threshold, min_total, length,
                             {p.name: list(p.features) for p in props})
     total = len(records) if hasattr(records, "__len__") else None
     # tqdm shows rate and ETA whenever the dataset's length is known.
-    for record in tqdm(records, total=total, desc=f"analyze ({model.name})", unit="protein",
-                       disable=not progress, file=sys.stderr, dynamic_ncols=True):
-        if not isinstance(record, ProteinRecord):
-            raise AnalysisInputError(f"dataset items must be ProteinRecord, got {type(record).__name__}")
-        record = record.truncate(length)
-        labelled = []
-        for prop in props:
-            found = prop.labels(record)
-            if found is None:
-                result.skipped[prop.name] = result.skipped.get(prop.name, 0) + 1
-            else:
-                labelled.append((prop, *found))
-        if not labelled:
-            continue
-        layers = _layers_of(model, record, use_cache, result)
-        if layers is None:
-            continue
-        layers = _concentrated(layers, result, labelled, record_labels(record))
-        for feature, counts in count_protein_layers(layers, model.n_layers, result.threshold, labelled).items():
-            result.accumulators[feature].add_counts(counts.hits, counts.total, counts.background_hits,
-                                                    counts.background_total)
-        result.proteins += 1
-        result.truncated += record.truncated
+    bar = tqdm(total=total, desc=f"analyze ({model.name})", unit="protein", disable=not progress,
+               file=sys.stderr, dynamic_ncols=True)
+    try:
+        if size == 1:
+            _count_one_by_one(model, records, props, length, use_cache, result, bar)
+        else:
+            _count_batched(model, records, props, length, use_cache, result, bar, size)
+    finally:
+        bar.close()
     if length < int(max_length):
         result.add_note(f"max_length lowered from {max_length} to {length} residues, the most {model.name} "
                         "accepts")
     return result
+
+
+def _count_one_by_one(model, records, props, length: int, use_cache: bool, result: AnalysisResult, bar) -> None:
+    """One forward pass per protein, its layers counted as they come."""
+    for record in records:
+        _count_one(model, record, props, length, use_cache, result)
+        bar.update(1)
+
+
+def _count_one(model, record, props, length: int, use_cache: bool, result: AnalysisResult) -> None:
+    prepared = _labelled(record, props, length, result)
+    if prepared is None:
+        return
+    record, labelled = prepared
+    layers = _layers_of(model, record, use_cache, result)
+    if layers is None:
+        return
+    layers = _concentrated(layers, result, labelled, record_labels(record))
+    _add_counts(result, record, count_protein_layers(layers, model.n_layers, result.threshold, labelled))
+
+
+def _count_batched(model, records, props, length: int, use_cache: bool, result: AnalysisResult, bar,
+                   size: int) -> None:
+    """Windows of ``WINDOW_BATCHES * size`` records, sorted by length into batches of ``size``."""
+    window: list = []
+    for record in records:
+        prepared = _labelled(record, props, length, result)
+        job = None if prepared is None else _job_of(model, prepared[0], result)
+        if job is None:
+            bar.update(1)
+            continue
+        window.append((*prepared, job))
+        if len(window) == WINDOW_BATCHES * size:
+            _count_window(model, window, use_cache, result, bar, size)
+            window = []
+    if window:
+        _count_window(model, window, use_cache, result, bar, size)
+
+
+def _count_window(model, window: list, use_cache: bool, result: AnalysisResult, bar, size: int) -> None:
+    """Count a window's proteins batch by batch; add them to ``result`` in input order."""
+    concentrations: list = [None] * len(window)
+    for batch in length_batches([len(job.model_sequence) for _, _, job in window], size):
+        counters = {i: LayerCounter(model.n_layers, result.threshold, window[i][1]) for i in batch}
+        names = {i: record_labels(window[i][0]) for i in batch}
+        for i in batch:  # per protein: its top targets must be merged in input order, as unbatched
+            concentrations[i] = {name: TargetConcentration(model.n_layers, model.n_heads, result.threshold)
+                                 for name in result.concentrations}
+        for layer, blocks in model.iter_layer_attention_batch([window[i][2] for i in batch], use_cache=use_cache):
+            for i, values in zip(batch, blocks):
+                count_concentration(values, result.threshold, window[i][1], concentrations[i], names[i], layer=layer)
+                counters[i].add(layer, values)
+        for i in batch:
+            _add_counts(result, window[i][0], counters[i].result())
+        bar.update(len(batch))
+    for own in concentrations:
+        for name, concentration in own.items():
+            result.concentrations[name].merge(concentration)
+
+
+def _labelled(record, props, length: int, result: AnalysisResult):
+    """``(truncated record, [(prop, labels, mask)])``, or None when it supplies no property (counted as skipped)."""
+    if not isinstance(record, ProteinRecord):
+        raise AnalysisInputError(f"dataset items must be ProteinRecord, got {type(record).__name__}")
+    record = record.truncate(length)
+    labelled = []
+    for prop in props:
+        found = prop.labels(record)
+        if found is None:
+            result.skipped[prop.name] = result.skipped.get(prop.name, 0) + 1
+        else:
+            labelled.append((prop, *found))
+    return (record, labelled) if labelled else None
+
+
+def _add_counts(result: AnalysisResult, record: ProteinRecord, counts: dict) -> None:
+    for feature, feature_counts in counts.items():
+        result.accumulators[feature].add_counts(feature_counts.hits, feature_counts.total,
+                                                feature_counts.background_hits, feature_counts.background_total)
+    result.proteins += 1
+    result.truncated += record.truncated
 
 
 def _concentrated(layers, result: AnalysisResult, labelled: list, labels: list[str]):
@@ -145,6 +230,20 @@ def _layers_of(model, record: ProteinRecord, use_cache: bool, result: AnalysisRe
             result.add_note(f"{record.id} skipped: {error}")
             return None
     return model.iter_layer_attention(record.sequence, use_cache=use_cache)
+
+
+def _job_of(model, record: ProteinRecord, result: AnalysisResult):
+    """What :func:`_layers_of` would run, resolved for a batch (same fallbacks and notes), or None to skip."""
+    if hasattr(record, "model_input"):
+        try:
+            return model.job(record)
+        except SequenceTooLongError:
+            result.add_note(f"{record.id}: its model sequence exceeds {model.max_length} residues; "
+                            "the model read the observed residues only")
+        except StructureError as error:
+            result.add_note(f"{record.id} skipped: {error}")
+            return None
+    return model.job(record.sequence)
 
 
 def check_counted(result: AnalysisResult, props) -> AnalysisResult:

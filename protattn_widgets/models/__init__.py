@@ -15,11 +15,12 @@ from ..errors import ModelLoadError
 from .adapters import (ADAPTERS, HUB_ALIASES, ModelAdapter, adapter_for, canonical_name, model_display_name,
                        register_adapter)
 from .antiberty import AntiBERTyAdapter
+from .dtypes import DTYPES, dtype_name, resolve_dtype
 from .language_model import ProteinLanguageModel
 
 __all__ = [
     "load_model", "clear_model_cache", "default_device", "ProteinLanguageModel",
-    "ModelAdapter", "register_adapter", "model_display_name", "ADAPTERS", "HUB_ALIASES", "AntiBERTyAdapter",
+    "ModelAdapter", "register_adapter", "model_display_name", "ADAPTERS", "HUB_ALIASES", "AntiBERTyAdapter", "DTYPES",
 ]
 
 _MODELS: dict[tuple, ProteinLanguageModel] = {}
@@ -35,7 +36,7 @@ def default_device() -> str:
 
 def load_model(name: str | os.PathLike = "antiberty", *, family: str | None = None,
                revision: str | None = None, device: str | None = None,
-               cache: AttentionCache | None = None) -> ProteinLanguageModel:
+               cache: AttentionCache | None = None, dtype=None) -> ProteinLanguageModel:
     """Load a protein language model, or return the one already loaded.
 
     Parameters
@@ -52,6 +53,11 @@ def load_model(name: str | os.PathLike = "antiberty", *, family: str | None = No
         Defaults to :func:`default_device`.
     cache : AttentionCache, optional
         Defaults to the process-wide ``attention_cache``.
+    dtype : {None, "float32", "float16", "bfloat16"} or torch.dtype
+        What the forward pass runs in.  ``None`` keeps the checkpoint's dtype
+        as loaded.  In half precision each layer's softmax is still computed
+        in float32 and the attention handed on is float32; its cache entries
+        are kept apart from float32 ones.
 
     Raises
     ------
@@ -65,13 +71,14 @@ def load_model(name: str | os.PathLike = "antiberty", *, family: str | None = No
         if not Path(source).is_dir():
             raise ModelLoadError(f"model directory {source!r} does not exist")
     device = device or default_device()
-    key = (source, family, revision, device, id(cache))
+    torch_dtype = resolve_dtype(dtype)  # bad names fail before anything loads
+    key = (source, family, revision, device, None if torch_dtype is None else dtype_name(torch_dtype), id(cache))
     with _MODELS_LOCK:
         model = _MODELS.get(key)
         if model is None:
             adapter = adapter_for(source, family, revision)
             loaded = adapter.load(source, revision)
-            model = ProteinLanguageModel(source, adapter, loaded, device, cache or attention_cache)
+            model = ProteinLanguageModel(source, adapter, loaded, device, cache or attention_cache, torch_dtype)
             _MODELS[key] = model
     return model
 

@@ -7,6 +7,11 @@ handed to a *sink* (which copies what it needs, e.g. the residue rows and
 columns, to the host) and are **not** returned to the model output.  So no
 stacked tuple of every layer's weights is ever held: at most one layer's
 weights exist on the device beyond the model's own working set.
+
+A half-precision model (float16, bfloat16) computes its scores in its own
+dtype but the softmax in float32: the sink always gets float32 weights (rows
+that sum to 1 to float32 precision), and the output matmul uses them cast
+back to the value's dtype.
 """
 
 from __future__ import annotations
@@ -40,11 +45,14 @@ def _capture_attention(module: Any, query, key, value, attention_mask, scaling: 
         weights.mul_(scaling)  # in place: one (T, T) block per head at a time, not two
     if attention_mask is not None:
         weights.add_(attention_mask)
-    weights = torch.nn.functional.softmax(weights, dim=-1)
+    half = weights.dtype in (torch.float16, torch.bfloat16)
+    weights = torch.nn.functional.softmax(weights, dim=-1, dtype=torch.float32 if half else None)
     weights = torch.nn.functional.dropout(weights, p=dropout, training=module.training)
     sink = getattr(_state, "sink", None)
     if sink is not None:
         sink(weights)
+    if half:
+        weights = weights.to(value.dtype)
     output = torch.matmul(weights, value).transpose(1, 2).contiguous()
     return output, None
 

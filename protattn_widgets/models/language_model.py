@@ -17,6 +17,7 @@ from ..sequences import ALLOWED_RESIDUES, STANDARD_RESIDUES, clean_sequence
 from ..strong_pairs import DEFAULT_FLOOR, StrongPairCollector, StrongPairs
 from .adapters import LoadedModel, ModelAdapter
 from .capture import capturing
+from .dtypes import dtype_name
 from .prefault import LayerPrefaulter
 
 __all__ = ["ProteinLanguageModel", "ChainLike"]
@@ -74,17 +75,21 @@ class ProteinLanguageModel:
         Most residues one sequence may have (specials excluded).
     device : str
         ``"cuda"`` when available, else ``"cpu"``.
+    dtype : str
+        What the forward pass runs in (``"float32"``, ``"bfloat16"``, ...);
+        part of the cache key unless float32.
     forward_count : int
         Forward passes run so far (cache hits do not count).
     """
 
     def __init__(self, name: str, adapter: ModelAdapter, loaded: LoadedModel, device: str,
-                 cache: AttentionCache):
+                 cache: AttentionCache, dtype=None):
         self.name = name
         self.adapter = adapter
         self.family = adapter.family
         self.revision = loaded.revision
-        self.module = loaded.module.to(device).eval()
+        self.module = loaded.module.to(device=device, dtype=dtype).eval()
+        self.dtype = dtype_name(next(self.module.parameters()).dtype)
         self.tokenizer = loaded.tokenizer
         self.device = device
         self.cache = cache
@@ -93,12 +98,13 @@ class ProteinLanguageModel:
         config = self.module.config
         self.n_layers = int(config.num_hidden_layers)
         self.n_heads = int(config.num_attention_heads)
-        self.max_length = adapter.max_tokens(config, self.tokenizer) - self._special_token_count()
+        self.n_special_tokens = self._special_token_count()
+        self.max_length = adapter.max_tokens(config, self.tokenizer) - self.n_special_tokens
         self._residue_token_ids = self._residue_vocabulary()
 
     def __repr__(self) -> str:
         return (f"ProteinLanguageModel({self.name!r}, family={self.family!r}, {self.n_layers} layers x "
-                f"{self.n_heads} heads, max_length={self.max_length}, device={self.device!r})")
+                f"{self.n_heads} heads, max_length={self.max_length}, device={self.device!r}, dtype={self.dtype!r})")
 
     def attention(self, source: str | ChainLike, *, sequence: str | None = None,
                   use_cache: bool = True, progress: Callable[[int, int], None] | None = None) -> Attention:
@@ -195,6 +201,10 @@ class ProteinLanguageModel:
             values = self.cache.put(key, values) if use_cache else _read_only(values)
         return values
 
+    def job(self, source: str | ChainLike, sequence: str | None = None) -> _Job:
+        """Resolve ``source`` once (what :meth:`iter_layer_attention_batch` accepts); bad input raises here."""
+        return self._job(source, sequence)
+
     def _job(self, source: str | ChainLike, sequence: str | None) -> _Job:
         """What to run: the model sequence, the observed residues' positions in it, the cache key."""
         model_input = getattr(source, "model_input", None)
@@ -232,8 +242,10 @@ class ProteinLanguageModel:
         full = len(positions) == len(model_sequence)  # every residue observed: positions are arange
         key_sequence = model_sequence if full else (
             f"{model_sequence}@{hashlib.sha256(positions.astype('<i8').tobytes()).hexdigest()[:16]}")
-        # The family is part of the key: two adapters may tokenise one checkpoint differently.
-        key = CacheKey(f"{self.family}:{self.name}", self.revision, key_sequence)
+        # The family is part of the key: two adapters may tokenise one checkpoint differently;
+        # so is a dtype other than float32: half-precision attention never serves a float32 request.
+        model_key = f"{self.family}:{self.name}" + ("" if self.dtype == "float32" else f"@{self.dtype}")
+        key = CacheKey(model_key, self.revision, key_sequence)
         return _Job(observed, residue_ids, chain_id, structure_name, model_sequence, positions, source_kind, key)
 
     def encode(self, sequence: str) -> tuple[dict[str, Any], np.ndarray]:
@@ -267,26 +279,29 @@ class ProteinLanguageModel:
 
     def _run_capture(self, job: _Job, sink) -> None:
         """One forward pass; ``sink(layer, block)`` gets each layer's ``(n_heads, L, L)`` residue block."""
+        inputs, rows = self._tokens_of(job)
+        self._capture(inputs, lambda layer, weights: sink(layer, _residue_block(weights[0], rows)))
+
+    def _capture(self, inputs: dict[str, Any], on_layer: Callable[[int, Any], None]) -> None:
+        """One forward pass of ``inputs``; ``on_layer(layer, weights)`` gets each layer's ``(batch, heads, T, T)``."""
         import torch
 
-        inputs, rows = self._tokens_of(job)
         layer = 0
 
-        def on_layer(weights) -> None:
+        def sink(weights) -> None:
             nonlocal layer
-            block = weights[0][:, rows, rows] if isinstance(rows, slice) else weights[0][:, rows][:, :, rows]
-            sink(layer, block)
+            on_layer(layer, weights)
             layer += 1
 
         with self._lock, torch.inference_mode():
-            with capturing(self.module, on_layer):
+            with capturing(self.module, sink):
                 self.module(**inputs)
             self.forward_count += 1
             if layer == 0:  # its attention bypasses AttentionInterface: ask for the weights the old way
                 output = self.module(**inputs, output_attentions=True)
                 self.forward_count += 1
                 for weights in output.attentions or ():
-                    on_layer(weights)
+                    sink(weights)
                 del output
         if layer != self.n_layers:
             raise ModelLoadError(f"{self.name} ran {layer} attention layers through the capture, expected "
@@ -311,9 +326,62 @@ class ProteinLanguageModel:
         return out
 
     def _stream_layers(self, job: _Job) -> Iterator[tuple[int, np.ndarray]]:
-        """Run the forward pass in a thread that hands each layer over and waits for the next request."""
+        """One protein's layers, each copied to the host as float32 while the forward pass waits."""
+        return self._stream(lambda put: self._run_capture(job, lambda layer, block: put((layer, _to_host(block)))))
+
+    def iter_layer_attention_batch(self, sources, *, use_cache: bool = True
+                                   ) -> Iterator[tuple[int, list[np.ndarray]]]:
+        """Yield ``(layer, [values_i])`` for several proteins from ONE padded forward pass.
+
+        ``sources`` are what :meth:`iter_layer_attention` takes (sequences,
+        chains, records) or jobs from :meth:`job`; ``values_i`` is protein
+        ``i``'s float32 ``(n_heads, L_i, L_i)`` over its observed residues,
+        as :meth:`iter_layer_attention` gives it (up to float rounding: the
+        padded keys get zero attention, but the sums run over a longer row).
+        Proteins are right-padded to the longest and masked.  One layer of the
+        batch is on the device at a time (the capture's), its residue blocks
+        copied to the host before the next layer runs; the forward pass waits
+        for the consumer.  Proteins the cache holds in float32 are served
+        from there and do not run.
+        """
+        jobs = [source if isinstance(source, _Job) else self._job(source, None) for source in sources]
+        cached: dict[int, np.ndarray] = {}
+        if use_cache:
+            for index, job in enumerate(jobs):
+                stored = self.cache.get(job.key) if job.key in self.cache else None
+                if stored is not None and stored.dtype == np.float32:
+                    cached[index] = stored
+        run = [index for index in range(len(jobs)) if index not in cached]
+        if not run:
+            return ((layer, [np.asarray(cached[i][layer]) for i in range(len(jobs))]) for layer in range(self.n_layers))
+        stream = self._stream(lambda put: self._run_capture_batch([jobs[i] for i in run], put))
+        return _merge_cached(stream, run, cached, len(jobs))
+
+    def _run_capture_batch(self, jobs: list[_Job], put: Callable[[Any], None]) -> None:
+        """One padded forward pass; ``put((layer, [host block of each job]))`` per layer."""
+        inputs, rows = self._batch_tokens(jobs)
+        self._capture(inputs, lambda layer, weights: put(
+            (layer, [_to_host(_residue_block(weights[b], r)) for b, r in enumerate(rows)])))
+
+    def _batch_tokens(self, jobs: list[_Job]) -> tuple[dict[str, Any], list]:
+        """Model inputs of the jobs right-padded to the longest (attention mask 0 on padding), and each one's rows."""
         import torch
 
+        encoded = [self._tokens_of(job) for job in jobs]
+        for inputs, _ in encoded:  # padding is told apart by the mask
+            inputs.setdefault("attention_mask", torch.ones_like(inputs["input_ids"]))
+        width = max(inputs["input_ids"].shape[1] for inputs, _ in encoded)
+        pad_id = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else 0
+        batch: dict[str, Any] = {}
+        for name in encoded[0][0]:
+            value = pad_id if name == "input_ids" else 0
+            batch[name] = torch.cat([torch.nn.functional.pad(inputs[name], (0, width - inputs[name].shape[1]),
+                                                             value=value) for inputs, _ in encoded])
+        return batch, [rows for _, rows in encoded]
+
+    def _stream(self, produce: Callable[[Callable[[Any], None]], None]) -> Iterator[Any]:
+        """Run ``produce(put)`` (a forward pass) in a thread that hands each item over and waits for the next
+        request."""
         handoff: queue.Queue = queue.Queue(maxsize=1)
         stop = threading.Event()
 
@@ -326,14 +394,9 @@ class ProteinLanguageModel:
                     continue
             raise _Stopped
 
-        def store(layer: int, block) -> None:
-            host = np.empty(tuple(block.shape), dtype=np.float32)
-            torch.from_numpy(host).copy_(block)
-            put((layer, host))
-
         def run() -> None:
             try:
-                self._run_capture(job, store)
+                produce(put)
                 put(_DONE)
             except _Stopped:
                 pass
@@ -395,6 +458,31 @@ class ProteinLanguageModel:
                 raise TokenizationError(f"{self.name}'s tokenizer maps residue {letter!r} to token {token!r}")
             lookup[ord(letter)] = ids[0]
         return lookup
+
+
+def _residue_block(weights, rows):
+    """``weights[:, rows][:, :, rows]`` of one protein's ``(heads, T, T)`` (a view when ``rows`` is a slice)."""
+    return weights[:, rows, rows] if isinstance(rows, slice) else weights[:, rows][:, :, rows]
+
+
+def _to_host(block) -> np.ndarray:
+    """A float32 host copy of a device tensor (one copy: converts dtype and moves device -> host)."""
+    import torch
+
+    host = np.empty(tuple(block.shape), dtype=np.float32)
+    torch.from_numpy(host).copy_(block)
+    return host
+
+
+def _merge_cached(stream, run: list[int], cached: dict[int, np.ndarray], n: int):
+    """Interleave the cache's layers with those a batched forward pass yields, in the jobs' order."""
+    for layer, blocks in stream:
+        values: list = [None] * n
+        for index, block in zip(run, blocks):
+            values[index] = block
+        for index, stored in cached.items():
+            values[index] = np.asarray(stored[layer])
+        yield layer, values
 
 
 def _read_only(values: np.ndarray) -> np.ndarray:
