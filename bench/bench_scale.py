@@ -9,7 +9,7 @@ time, and reports same-run numbers:
 
 * ``forward``: an eager forward pass without attention output (the reference);
 * ``extract``: ``model.attention(seq)`` on a cold cache (best time), and its ratio to
-  ``forward``: the median over 5 (L = 1,022: 2) back-to-back (forward, extraction) pairs;
+  ``forward``: the median over 9 (L = 1,022: 3) back-to-back (forward, extraction) pairs;
 * ``peak/f32``: peak extra anonymous memory (RssAnon, sampled every 2 ms)
   during extraction, over the float32 size of the attention tensor; file-backed
   pages of a spill file are reported separately (``file MiB``);
@@ -50,6 +50,8 @@ MODELS = {  # name: (family, layers, heads); None = the real embedded AntiBERTy
     "ESM-2-3B-shaped 36x40": ("esm", 36, 40),
 }
 LENGTHS = (250, 500, 1022)
+#: Interleaved (forward, extraction) pairs; single pairs vary by +-40 % on a 2-core VM.
+PAIRS, PAIRS_LONG = 9, 3
 AMINO = "ACDEFGHIKLMNPQRSTVWY"
 
 
@@ -132,7 +134,7 @@ def measure_one(model_name: str, length: int, workdir: Path, hidden: int | None 
     with PeakMemory() as memory:
         model.attention(sequence)
     model.cache.clear()
-    for _ in range(5 if length <= 500 else 2):  # interleaved pairs: the machine is shared
+    for _ in range(PAIRS if length <= 500 else PAIRS_LONG):  # interleaved pairs: the machine is shared
         gc.collect()
         with torch.inference_mode():
             start, cpu = time.perf_counter(), time.process_time()

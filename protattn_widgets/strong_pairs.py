@@ -10,14 +10,13 @@ stored tensor (:class:`~protattn_widgets.widgets.grid_counts.StrongPairIndex`).
 
 Cost per layer: one comparison and one ``flatnonzero`` over the stored copy
 (float16 bit patterns, half the bytes of float32) and a gather of the
-candidates from the float32 weights; a few percent of the forward pass.
+candidates from the float32 weights; the sort by head and value waits for the
+first reader (the head grid), off the forward pass.
 Memory: 16 bytes per kept pair; rows sum to 1, so at most ``L / floor`` pairs
 per head (20 L at the default floor), in practice far fewer.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -29,7 +28,6 @@ __all__ = ["StrongPairs", "StrongPairCollector", "DEFAULT_FLOOR", "strong_pairs_
 DEFAULT_FLOOR = 0.05
 
 
-@dataclass(frozen=True, eq=False)
 class StrongPairs:
     """The pairs of every head with attention ``>= floor``, sorted by head, then value.
 
@@ -45,27 +43,49 @@ class StrongPairs:
     exact : bool
         Whether the values are the model's float32 weights (``False`` when
         rebuilt from a float16 copy, see :func:`strong_pairs_of`).
+
+    The capture hands its pairs over unsorted (sorting is off the forward pass):
+    they are sorted on the first read of ``keys`` or ``pairs``.
     """
 
-    floor: float
-    keys: np.ndarray
-    pairs: np.ndarray
-    exact: bool = True
+    def __init__(self, floor: float, keys: np.ndarray, pairs: np.ndarray, exact: bool = True, *,
+                 ordered: bool = True) -> None:
+        self.floor, self.exact = float(floor), bool(exact)
+        self._keys, self._pairs = np.asarray(keys, dtype=np.float64), np.asarray(pairs, dtype=np.int64)
+        if self._keys.shape != self._pairs.shape or self._keys.ndim != 1:
+            raise ValueError(f"keys and pairs must be two 1-D arrays of one length, got {self._keys.shape} "
+                             f"and {self._pairs.shape}")
+        self._ordered = ordered
+
+    def _order(self) -> None:
+        if not self._ordered:
+            order = np.argsort(self._keys, kind="stable")
+            self._keys, self._pairs, self._ordered = self._keys[order], self._pairs[order], True
+
+    @property
+    def keys(self) -> np.ndarray:
+        self._order()
+        return self._keys
+
+    @property
+    def pairs(self) -> np.ndarray:
+        self._order()
+        return self._pairs
 
     @property
     def nbytes(self) -> int:
-        return int(self.keys.nbytes + self.pairs.nbytes)
+        return int(self._keys.nbytes + self._pairs.nbytes)
 
     def to_array(self) -> np.ndarray:
-        """``(2, N)`` float64 (keys, pairs): one plain array for the attention cache."""
-        return np.stack([self.keys, self.pairs.astype(np.float64)])
+        """``(2, N)`` float64 (keys, pairs; sorted or not): one plain array for the attention cache."""
+        return np.stack([self._keys, self._pairs.astype(np.float64)])
 
     @classmethod
     def from_array(cls, array: np.ndarray, floor: float) -> "StrongPairs":
         array = np.asarray(array, dtype=np.float64)
         if array.ndim != 2 or array.shape[0] != 2:
             raise ValueError(f"strong pairs must have shape (2, N), got {array.shape}")
-        return cls(float(floor), array[0], array[1].astype(np.int64))
+        return cls(float(floor), array[0], array[1].astype(np.int64), ordered=False)
 
 
 class StrongPairCollector:
@@ -83,6 +103,13 @@ class StrongPairCollector:
         self._floor16_bits = int(np.asarray(self.floor, dtype=np.float16).view(np.uint16))
         self._keys: list[np.ndarray] = []
         self._pairs: list[np.ndarray] = []
+        self._mask: np.ndarray | None = None
+
+    def _scratch(self, size: int) -> np.ndarray:
+        """One layer's comparison mask, reused (a fresh 4-40 MB array per layer costs its page faults)."""
+        if self._mask is None or self._mask.size != size:
+            self._mask = np.empty(size, dtype=bool)
+        return self._mask
 
     def add(self, layer: int, weights, stored: np.ndarray) -> None:
         import torch
@@ -92,26 +119,25 @@ class StrongPairCollector:
             # Rounding is monotone: a_ij >= floor implies float16(a_ij) >= float16(floor), and the bit
             # patterns of non-negative float16 values sort as the values.  NaN and negative values
             # (patterns above 0x7C00) become candidates too; the float32 comparison drops them.
-            candidates = np.flatnonzero(flat.view(np.uint16) >= self._floor16_bits)
-            head, pair = np.divmod(candidates, self.length * self.length)
-            row, col = np.divmod(pair, self.length)
-            index = [torch.as_tensor(a, device=weights.device) for a in (head, row, col)]
-            values = weights[index[0], index[1], index[2]].float().cpu().numpy()
+            candidates = np.flatnonzero(np.greater_equal(flat.view(np.uint16), self._floor16_bits,
+                                                         out=self._scratch(flat.size)))
+            # torch.take indexes the (strided) block as if it were flat: one gather, no copy of the block
+            values = torch.take(weights, torch.as_tensor(candidates, device=weights.device)).float().cpu().numpy()
             keep = values >= self._floor32
-            head, pair, values = head[keep], pair[keep], values[keep]
+            head, pair = np.divmod(candidates[keep], self.length * self.length)
+            values = values[keep]
         else:
-            candidates = np.flatnonzero(flat >= self._floor32)
+            candidates = np.flatnonzero(np.greater_equal(flat, self._floor32, out=self._scratch(flat.size)))
             head, pair = np.divmod(candidates, self.length * self.length)
             values = np.asarray(flat[candidates], dtype=np.float32)
-        keys = (layer * self.n_heads + head) + values.astype(np.float64)
-        order = np.argsort(keys, kind="stable")
-        self._keys.append(keys[order])
-        self._pairs.append(pair[order])
+        self._keys.append((layer * self.n_heads + head) + values.astype(np.float64))
+        self._pairs.append(pair)
 
     def result(self) -> StrongPairs:
+        """Every layer's pairs so far (sorted when first read, not here: this runs inside the extraction)."""
         keys = np.concatenate(self._keys) if self._keys else np.zeros(0)
         pairs = np.concatenate(self._pairs) if self._pairs else np.zeros(0, dtype=np.int64)
-        return StrongPairs(self.floor, keys, pairs.astype(np.int64, copy=False))
+        return StrongPairs(self.floor, keys, pairs, ordered=False)
 
 
 def strong_pairs_of(values: np.ndarray, floor: float = DEFAULT_FLOOR) -> StrongPairs:
