@@ -10,8 +10,8 @@ time, and reports same-run numbers:
 * ``forward``: an eager forward pass without attention output (the reference);
 * ``extract``: ``model.attention(seq)`` on a cold cache (best time), and its ratio to
   ``forward``: the median over 9 (L = 1,022: 3) back-to-back (forward, extraction) pairs;
-* ``peak/f32``: peak extra anonymous memory (RssAnon, sampled every 2 ms)
-  during extraction, over the float32 size of the attention tensor; file-backed
+* ``peak/f32``: peak extra anonymous memory (RssAnon sampled every 2 ms, and exact from
+  ``smaps_rollup`` before and after) during extraction, over the float32 size of the attention tensor; file-backed
   pages of a spill file are reported separately (``file MiB``);
 * ``stored``: how the cache keeps it (dtype, memory or memory-mapped spill);
 * ``2nd call``: ``model.attention(seq)`` again (must not run the model);
@@ -55,6 +55,19 @@ PAIRS, PAIRS_LONG = 9, 3
 AMINO = "ACDEFGHIKLMNPQRSTVWY"
 
 
+def _exact_anon_file() -> tuple[int, int]:
+    """Anonymous and file-backed resident bytes from /proc/self/smaps_rollup (a page-table walk: exact,
+    but too slow to sample often; /proc/self/status's counters are approximate per-CPU sums, which miss
+    pages a short-lived thread faulted in, e.g. the layer prefaulter's)."""
+    values = {}
+    with open("/proc/self/smaps_rollup") as handle:
+        for line in handle:
+            name, _, rest = line.partition(":")
+            if name in ("Rss", "Anonymous"):
+                values[name] = int(rest.split()[0]) * 1024
+    return values["Anonymous"], values["Rss"] - values["Anonymous"]
+
+
 def _rss_anon_file() -> tuple[int, int]:
     anon = file = 0
     with open("/proc/self/status") as handle:
@@ -70,7 +83,7 @@ class PeakMemory:
     """Peak RssAnon / RssFile above the level at entry, sampled in a thread."""
 
     def __enter__(self):
-        self.base_anon, self.base_file = _rss_anon_file()
+        self.base_anon, self.base_file = _exact_anon_file()
         self.peak_anon, self.peak_file = self.base_anon, self.base_file
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
@@ -86,7 +99,7 @@ class PeakMemory:
     def __exit__(self, *exc):
         self._stop.set()
         self._thread.join()
-        anon, file = _rss_anon_file()
+        anon, file = _exact_anon_file()
         self.peak_anon, self.peak_file = max(self.peak_anon, anon), max(self.peak_file, file)
         self.extra_anon = self.peak_anon - self.base_anon
         self.extra_file = self.peak_file - self.base_file

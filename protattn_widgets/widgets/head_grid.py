@@ -4,7 +4,8 @@ The default statistic is the paper's, for one protein: of the attention pairs
 ``a_ij >= threshold``, the share that are 3D contacts, computed by
 :class:`~.grid_counts.StrongPairIndex`, which gives the same integers as
 :func:`protattn_widgets.analysis.contact_accumulator` (the function the dataset
-analysis uses) from one pass over the heads, then a ``searchsorted`` per
+analysis uses) from the strong pairs captured with the attention (no pass over
+the heads; :mod:`protattn_widgets.strong_pairs`), then a ``searchsorted`` per
 threshold: only the threshold in use is computed (heads with fewer than
 ``min_total`` such pairs have no value and are drawn grey).
 
@@ -102,7 +103,7 @@ class HeadGrid(AttentionViewBase):
 
     @property
     def pair_index(self) -> StrongPairIndex:
-        """The chain's sorted strong pairs (built on first use, one pass over the attention)."""
+        """The chain's sorted strong pairs (built on first use from ``attention.strong_pairs``)."""
         if self._index is None:
             self._index = StrongPairIndex(self.attention, self.chain, floor=self.floor,
                                           cutoff=self.contact_cutoff, min_separation=self.min_separation)
