@@ -111,6 +111,24 @@ def random_sequence(length: int, seed: int = 0) -> str:
     return "".join(np.random.default_rng(seed).choice(list(AMINO), length))
 
 
+def _checkpoint_dir(model_name: str, workdir: Path, hidden: int | None) -> Path | None:
+    """Where the shaped checkpoint of ``model_name`` lives (None for the real AntiBERTy)."""
+    shape = MODELS[model_name]
+    if shape is None:
+        return None
+    family, layers, heads = shape
+    return workdir / f"{family}-{layers}x{heads}-h{hidden or 2 * heads}"
+
+
+def _save_checkpoint(model_name: str, workdir: Path, hidden: int | None) -> None:
+    import tiny_models
+
+    directory = _checkpoint_dir(model_name, workdir, hidden)
+    if directory is not None and not (directory / "config.json").exists():
+        family, layers, heads = MODELS[model_name]
+        tiny_models.save_shaped(directory, family, layers, heads, hidden_size=hidden)
+
+
 def measure_one(model_name: str, length: int, workdir: Path, hidden: int | None = None) -> dict:
     """Everything for one (model, L), in this process."""
     import gc
@@ -119,17 +137,13 @@ def measure_one(model_name: str, length: int, workdir: Path, hidden: int | None 
     import torch
 
     import protattn_widgets as paw
-    import tiny_models
     from protattn_widgets.analysis import ProteinRecord, analyze
 
-    shape = MODELS[model_name]
-    if shape is None:
+    directory = _checkpoint_dir(model_name, workdir, hidden)
+    if directory is None:
         model = paw.load_model("antiberty", cache=paw.AttentionCache())
     else:
-        family, layers, heads = shape
-        directory = workdir / f"{family}-{layers}x{heads}-h{hidden or 2 * heads}"
-        if not (directory / "config.json").exists():
-            tiny_models.save_shaped(directory, family, layers, heads, hidden_size=hidden)
+        _save_checkpoint(model_name, workdir, hidden)  # normally saved by the parent already
         model = paw.load_model(directory, cache=paw.AttentionCache())
     if length > model.max_length:
         return {"skipped": f"{model.name} accepts at most {model.max_length} residues"}
@@ -219,6 +233,8 @@ def main() -> None:
     rows = []
     with tempfile.TemporaryDirectory(prefix="bench_scale-") as workdir:
         for model in models:
+            # Saved here, not in the child: the memory saving frees would be reused there and hide its peak.
+            _save_checkpoint(model, Path(workdir), args.hidden)
             for length in lengths:  # one at a time: the biggest need several GB
                 hidden = ["--hidden", str(args.hidden)] if args.hidden else []
                 result = subprocess.run([sys.executable, __file__, "--one", model, str(length), "--workdir", workdir,
