@@ -300,7 +300,8 @@ def _draw_structure_edges(fig: Figure, ax, chain, attention: Attention, layer: i
                           top_k: int, threshold: float | None, mode: str = "max",
                           head_title: bool = True, n_labels: int = 4, cax=None) -> None:
     """Draw on 3D ``ax``; with ``cax`` (the standalone figure) the title, legend and colour bar
-    go to the figure and ``cax`` instead of around ``ax``, so that ``ax`` may overhang the figure."""
+    go to the figure and ``cax`` instead of around ``ax``, so that ``ax`` may overhang the figure.
+    Without ``cax`` the drawing stays inside ``ax`` (an elongated chain would run under the colour bar)."""
     attention.check_chain(chain)
     ca = np.asarray(chain.ca, dtype=float)
     has_ca = ~np.isnan(ca).any(axis=1)
@@ -348,7 +349,7 @@ def _draw_structure_edges(fig: Figure, ax, chain, attention: Attention, layer: i
     for k, end in ((first, "N"), (last, "C")):
         ax.text(*ca[k], f" {end}", fontsize=8, color="0.3", fontweight="bold", zorder=9)
 
-    _set_equal_aspect(ax, ca[has_ca])
+    _set_equal_aspect(ax, ca[has_ca], zoom=1.3 if cax is not None else 1.0)
     ax.set_axis_off()
     what = f"strongest {len(weight)} edges" + ("" if threshold is None else f" ≥ {threshold:g}")
     title = f"{what} on the CA trace, {n_contacts} in 3D contact"
@@ -403,15 +404,16 @@ def _principal_frame(points: np.ndarray, valid: np.ndarray) -> np.ndarray:
     return centred @ axes.T
 
 
-def _set_equal_aspect(ax, points: np.ndarray) -> None:
-    """One scale on all three axes, each fitted to ``points`` (shape (n, 3)): no empty margins."""
+def _set_equal_aspect(ax, points: np.ndarray, zoom: float = 1.3) -> None:
+    """One scale on all three axes, each fitted to ``points`` (shape (n, 3)): no empty margins
+    (``zoom`` > 1 lets the drawing overhang the axes box, into the figure's free margins)."""
     low, high = points.min(axis=0), points.max(axis=0)
     spans = np.maximum(high - low, 2.0) + 2.0
     centre = (low + high) / 2
     ax.set_xlim(centre[0] - spans[0] / 2, centre[0] + spans[0] / 2)
     ax.set_ylim(centre[1] - spans[1] / 2, centre[1] + spans[1] / 2)
     ax.set_zlim(centre[2] - spans[2] / 2, centre[2] + spans[2] / 2)
-    ax.set_box_aspect(tuple(spans), zoom=1.3)
+    ax.set_box_aspect(tuple(spans), zoom=zoom)
     ax.view_init(elev=_VIEW_ELEV, azim=_VIEW_AZIM)
     ax.set_proj_type("persp", focal_length=0.6)
 
