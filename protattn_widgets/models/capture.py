@@ -21,6 +21,8 @@ import threading
 from contextlib import contextmanager
 from typing import Any, Callable
 
+from .dtypes import is_half
+
 __all__ = ["CAPTURE_IMPLEMENTATION", "capturing"]
 
 CAPTURE_IMPLEMENTATION = "protattn_capture"
@@ -45,7 +47,7 @@ def _capture_attention(module: Any, query, key, value, attention_mask, scaling: 
         weights.mul_(scaling)  # in place: one (T, T) block per head at a time, not two
     if attention_mask is not None:
         weights.add_(attention_mask)
-    half = weights.dtype in (torch.float16, torch.bfloat16)
+    half = is_half(weights.dtype)
     weights = torch.nn.functional.softmax(weights, dim=-1, dtype=torch.float32 if half else None)
     weights = torch.nn.functional.dropout(weights, p=dropout, training=module.training)
     sink = getattr(_state, "sink", None)

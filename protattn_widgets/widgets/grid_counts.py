@@ -12,9 +12,9 @@ read again (from the stored copy).  Attention made without a capture (e.g. an
 ``Attention`` built by hand) has its strong pairs rebuilt from its values, one
 head at a time.
 
-Memory: 12 bytes per kept pair.  Rows of attention sum to at most 1, so a head
-keeps at most ``L / floor`` pairs (20 L at the default 0.05); real heads keep far
-fewer.
+Memory: 16 bytes per kept pair (its key and running contact count).  Rows of
+attention sum to at most 1, so a head keeps at most ``L / floor`` pairs (20 L at
+the default 0.05); real heads keep far fewer.
 """
 
 from __future__ import annotations
@@ -77,7 +77,7 @@ class StrongPairIndex:
         self.exact = strong.exact
         keys, pairs = strong.keys, strong.pairs
         if strong.floor < self.floor:
-            keep = keys - _head_of(keys, self._n_flat, strong.floor) >= np.float32(self.floor)
+            keep = _weights_of(keys) >= np.float32(self.floor)
             keys, pairs = keys[keep], pairs[keep]
         keep = self._counted[pairs]
         self.keys = keys[keep]
@@ -131,10 +131,12 @@ class StrongPairIndex:
         return np.diff(self.offsets).reshape(self.n_layers, self.n_heads)
 
 
-def _head_of(keys: np.ndarray, n_flat: int, floor: float) -> np.ndarray:
-    """The flat head of each key ``head + a`` with ``floor <= a <= 1`` (``a = 1`` is not the next head)."""
-    starts = np.searchsorted(keys, np.arange(n_flat) + floor / 2, side="left")
-    return (np.searchsorted(starts, np.arange(keys.size), side="right") - 1).astype(np.float64)
+def _weights_of(keys: np.ndarray) -> np.ndarray:
+    """``a`` of each key ``head + a`` (exact): its fractional part, where 0 is ``a = 1`` of the
+    previous head (no kept weight is 0, as the floor is above 0)."""
+    weights = keys - np.floor(keys)
+    weights[weights == 0] = 1.0
+    return weights
 
 
 def pairs_at_least(values: np.ndarray, threshold: float) -> np.ndarray:
