@@ -117,16 +117,18 @@ def test_cached_float32_proteins_are_served_from_the_cache_within_a_batch(tiny_e
 
 
 def test_one_layer_of_the_batch_at_a_time(antiberty, antiberty_records, monkeypatch):
-    """The device holds one layer's (batch, heads, T, T) weights: each is gone before the next layer's
-    exists; and the forward pass waits for the consumer (at most two layers ahead of it)."""
+    """The device holds one layer's (batch, heads, T, T) weights: each is gone (or its memory reused)
+    before the next layer's exists; and the forward pass waits for the consumer (at most two layers ahead)."""
     original = language_model.capturing
     alive: list = []
     events = {"sunk": 0, "ahead": 0, "shapes": []}
 
     def spying(module, sink):
         def spy(weights):
-            assert all(ref() is None for ref in alive), "an earlier layer's attention is still alive"
-            alive.append(weakref.ref(weights))
+            memory = weights.untyped_storage().data_ptr()
+            assert all(ref() is None or address == memory for ref, address in alive), \
+                "an earlier layer's attention is still alive in other memory"
+            alive.append((weakref.ref(weights), memory))
             events["sunk"] += 1
             events["shapes"].append(tuple(weights.shape))
             sink(weights)

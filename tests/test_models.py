@@ -424,3 +424,19 @@ def test_a_model_whose_attention_bypasses_the_interface_still_gives_attention(ti
     expected = model.attention("MKTAYIAK", use_cache=False).values
     monkeypatch.setattr(capture, "CAPTURE_IMPLEMENTATION", "eager")  # the model's own eager code runs: no sink
     np.testing.assert_array_equal(model.attention("MKTAYIAK", use_cache=False).values, expected)
+
+
+def test_the_capture_computes_every_layer_in_one_reused_buffer(tiny_dir, monkeypatch):
+    """Under inference mode the scores of all layers share one (batch, heads, T, T) buffer (no fresh
+    allocation, so no page faults, per layer); outside it (autograd on) each layer gets its own tensor."""
+    from protattn_widgets.models import capture
+
+    model = paw.load_model(str(tiny_models.save_shaped(tiny_dir / "reuse", "esm", 3, 4)), cache=AttentionCache())
+    seen: list[int] = []
+    with torch.inference_mode(), capture.capturing(model.module, lambda w: seen.append(w.data_ptr())):
+        model.module(**model.encode("MKTAYIAKQRQ")[0])
+    assert len(seen) == 3 and len(set(seen)) == 1
+    kept: list = []
+    with torch.enable_grad(), capture.capturing(model.module, kept.append):
+        model.module(**model.encode("MKTAYIAKQRQ")[0])
+    assert len({w.data_ptr() for w in kept}) == 3 and all(w.requires_grad for w in kept)

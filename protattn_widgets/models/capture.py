@@ -12,6 +12,14 @@ A half-precision model (float16, bfloat16) computes its scores in its own
 dtype but the softmax in float32: the sink always gets float32 weights (rows
 that sum to 1 to float32 precision), and the output matmul uses them cast
 back to the value's dtype.
+
+Under ``torch.inference_mode`` (how the model runs it) the scores of every
+layer are computed into one reusable buffer, in place from the matmul to the
+softmax, and an all-zero additive mask (one unpadded sequence) is not added.
+The arithmetic and so the weights are bit for bit those of eager attention,
+but a fresh ``(batch, n_heads, T, T)`` tensor per step costs its page faults
+on the CPU (a 16-170 MB allocation is a fresh ``mmap``): eager attention
+allocates three per layer, the capture none after the first layer.
 """
 
 from __future__ import annotations
@@ -42,13 +50,21 @@ def _capture_attention(module: Any, query, key, value, attention_mask, scaling: 
         # A power of two (head size 4, 16, 64, 256): scaling the (T, d) query instead of the
         # (T, T) scores gives the same bits (only the exponent changes) and saves a pass over T x T.
         query, scaling = query * scaling, 1.0
-    weights = torch.matmul(query, key.transpose(2, 3))
+    shape = (*query.shape[:-1], key.shape[-2])
+    reuse = torch.is_inference_mode_enabled() and not module.training
+    weights = torch.matmul(query, key.transpose(2, 3), out=_scratch("scores", shape, query) if reuse else None)
     if scaling != 1.0:  # ESM scales its query itself and passes 1.0: nothing to do
         weights.mul_(scaling)  # in place: one (T, T) block per head at a time, not two
-    if attention_mask is not None:
+    if attention_mask is not None and not _is_zero_mask(attention_mask):
         weights.add_(attention_mask)
     half = is_half(weights.dtype)
-    weights = torch.nn.functional.softmax(weights, dim=-1, dtype=torch.float32 if half else None)
+    if half:  # scores in the model's dtype, the softmax in float32
+        weights = torch.softmax(weights, dim=-1, dtype=torch.float32,
+                                out=_scratch("softmax", shape, weights, torch.float32) if reuse else None)
+    elif reuse:
+        weights = torch.softmax(weights, dim=-1, out=weights)  # row by row: in place is exact
+    else:
+        weights = torch.nn.functional.softmax(weights, dim=-1)
     weights = torch.nn.functional.dropout(weights, p=dropout, training=module.training)
     sink = getattr(_state, "sink", None)
     if sink is not None:
@@ -57,6 +73,30 @@ def _capture_attention(module: Any, query, key, value, attention_mask, scaling: 
         weights = weights.to(value.dtype)
     output = torch.matmul(weights, value).transpose(1, 2).contiguous()
     return output, None
+
+
+def _scratch(name: str, shape: tuple[int, ...], like, dtype=None):
+    """The capture's reusable ``shape`` buffer called ``name`` (one per forward pass, replaced when the shape changes)."""
+    import torch
+
+    buffers = getattr(_state, "buffers", None)
+    dtype = like.dtype if dtype is None else dtype
+    buffer = None if buffers is None else buffers.get(name)
+    if buffer is None or buffer.shape != shape or buffer.dtype != dtype or buffer.device != like.device:
+        buffer = torch.empty(shape, dtype=dtype, device=like.device)
+        if buffers is not None:
+            buffers[name] = buffer
+    return buffer
+
+
+def _is_zero_mask(mask) -> bool:
+    """Whether the additive mask adds nothing (every entry 0), checked once per mask tensor."""
+    known = getattr(_state, "zero_mask", None)
+    if known is not None and known[0] is mask:
+        return known[1]
+    zero = bool(mask.is_floating_point() and not mask.any())
+    _state.zero_mask = (mask, zero)  # the reference keeps its address from being reused in this pass
+    return zero
 
 
 def _register() -> None:
@@ -84,9 +124,9 @@ def capturing(module: Any, sink: Callable[[Any], None]):
     config = module.config
     previous = config._attn_implementation
     config._attn_implementation = CAPTURE_IMPLEMENTATION
-    _state.sink = sink
+    _state.sink, _state.buffers, _state.zero_mask = sink, {}, None
     try:
         yield
     finally:
         config._attn_implementation = previous
-        _state.sink = None
+        _state.sink, _state.buffers, _state.zero_mask = None, None, None
