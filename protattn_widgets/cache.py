@@ -8,7 +8,8 @@ array lives depends on its size (:meth:`AttentionCache.placement`):
   float32; anything larger is kept in float16 (half the memory; weights
   in [0, 1] keep ~3 significant digits).  Statistics never count from the
   float16 copy (see ``ProteinLanguageModel.iter_layer_attention``).
-* **memory** - arrays that fit ``max_bytes`` (1 GiB) live in a
+* **memory** - arrays that fit ``max_bytes`` (by default an eighth of the
+  machine's physical memory, at least 1 GiB: 3 GiB on 24 GB) live in a
   least-recently-used store bounded by bytes.
 * **spill** - an array larger than the memory budget is never dropped: it is
   written to a memory-mapped ``.npy`` under ``spill_directory``
@@ -40,9 +41,27 @@ import numpy as np
 
 from .config import cache_root
 
-__all__ = ["CacheKey", "AttentionCache", "attention_cache", "DEFAULT_MAX_BYTES", "FLOAT16_ABOVE"]
+__all__ = ["CacheKey", "AttentionCache", "attention_cache", "DEFAULT_MAX_BYTES", "FLOAT16_ABOVE",
+           "default_max_bytes"]
 
-DEFAULT_MAX_BYTES = 1 << 30  # 1 GiB: 16 AntiBERTy proteins of 500 residues
+MIN_DEFAULT_MAX_BYTES = 1 << 30  # 1 GiB: 16 AntiBERTy proteins of 500 residues
+
+
+def default_max_bytes(physical: int | None = None) -> int:
+    """The default memory budget: an eighth of physical memory (``physical`` bytes), at least 1 GiB.
+
+    On 24 GB that keeps ESM-2 3B's float16 attention of 1,022 residues (2.8 GiB)
+    in memory; on 16 GB it is 2 GiB and that array is spilled to disk.
+    """
+    if physical is None:
+        try:
+            physical = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+        except (AttributeError, ValueError, OSError):  # not POSIX (Windows): the floor
+            physical = 0
+    return max(MIN_DEFAULT_MAX_BYTES, int(physical) // 8)
+
+
+DEFAULT_MAX_BYTES = default_max_bytes()
 #: Attention whose float32 size is above this many bytes is stored as float16.
 FLOAT16_ABOVE = 64 << 20
 DEFAULT_MAX_SPILL_BYTES = 64 << 30
@@ -71,7 +90,8 @@ class AttentionCache:
     Parameters
     ----------
     max_bytes : int
-        Memory budget.  Lowering it evicts at once.  An array larger than the
+        Memory budget (default :func:`default_max_bytes`: an eighth of
+        physical memory, at least 1 GiB).  Lowering it evicts at once.  An array larger than the
         budget is spilled to a memory-mapped file, not dropped.
     directory : path or None
         Where to also keep arrays across processes (the disk cache); ``None``

@@ -75,6 +75,14 @@ def test_attention_over_the_memory_budget_is_spilled_to_a_memmap_not_dropped(tmp
     assert first.head(0, 0).shape == (60, 60)  # arrays already handed out stay readable
 
 
+def test_default_budget_is_an_eighth_of_physical_memory_and_at_least_1_gib():
+    from protattn_widgets.cache import DEFAULT_MAX_BYTES, default_max_bytes
+
+    assert default_max_bytes(24 * 10**9) == 3 * 10**9 and default_max_bytes(4 << 30) == 1 << 30
+    physical = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    assert DEFAULT_MAX_BYTES == AttentionCache().max_bytes == max(1 << 30, physical // 8)
+
+
 def test_lowering_max_bytes_evicts_at_once():
     cache = AttentionCache(max_bytes=4000)
     for text in "ABCD":

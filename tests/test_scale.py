@@ -31,7 +31,7 @@ def esm650_shaped(tmp_path_factory):
 def test_33x20_at_1000_residues_is_computed_once_kept_in_float16_and_read_fast(esm650_shaped, tmp_path):
     import threading
 
-    cache = AttentionCache(spill_directory=tmp_path / "spill")  # default 1 GiB budget
+    cache = AttentionCache(max_bytes=1 << 30, spill_directory=tmp_path / "spill")  # a 1 GiB budget
     model = paw.load_model(esm650_shaped, cache=cache)
     assert (model.n_layers, model.n_heads, model.max_length) == (33, 20, 1022)
     sequence = "".join(np.random.default_rng(0).choice(list("ACDEFGHIKLMNPQRSTVWY"), LENGTH))
