@@ -9,7 +9,8 @@ statistic at any threshold ``>= floor`` is then exact and needs no pass over the
 stored tensor (:class:`~protattn_widgets.widgets.grid_counts.StrongPairIndex`).
 
 Cost per layer: one comparison and one ``flatnonzero`` over the stored copy
-(float16 bit patterns, half the bytes of float32) and a gather of the
+(float16 bit patterns, half the bytes of float32; split over the CPU's cores,
+which the waiting forward pass leaves free) and a gather of the
 candidates from the float32 weights; the sort by head and value waits for the
 first reader (the head grid), off the forward pass.
 Memory: 16 bytes per kept pair; rows sum to 1, so at most ``L / floor`` pairs
@@ -17,6 +18,10 @@ per head (20 L at the default floor), in practice far fewer.
 """
 
 from __future__ import annotations
+
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -26,6 +31,8 @@ __all__ = ["StrongPairs", "StrongPairCollector", "DEFAULT_FLOOR", "strong_pairs_
 
 #: Attention below this is not kept; thresholds under it need a pass over the stored values.
 DEFAULT_FLOOR = 0.05
+_CHUNK = 1 << 18  # values compared at a time: the mask (256 kB) stays in the CPU cache
+_PARALLEL_ABOVE = 1 << 21  # a layer this large is searched on every core
 
 
 class StrongPairs:
@@ -103,13 +110,22 @@ class StrongPairCollector:
         self._floor16_bits = int(np.asarray(self.floor, dtype=np.float16).view(np.uint16))
         self._keys: list[np.ndarray] = []
         self._pairs: list[np.ndarray] = []
-        self._mask: np.ndarray | None = None
 
-    def _scratch(self, size: int) -> np.ndarray:
-        """One layer's comparison mask, reused (a fresh 4-40 MB array per layer costs its page faults)."""
-        if self._mask is None or self._mask.size != size:
-            self._mask = np.empty(size, dtype=bool)
-        return self._mask
+    def _candidates(self, values: np.ndarray, floor) -> np.ndarray:
+        """Flat indices of ``values >= floor`` (1-D), split over the CPU's cores.
+
+        The forward pass waits for the sink, so its cores are free; each part is
+        compared a cache-sized chunk at a time (the mask stays in the CPU cache
+        between the compare and ``flatnonzero``; numpy releases the GIL in both).
+        """
+        parts = _workers() if values.size >= _PARALLEL_ABOVE else 1
+        step = -(-values.size // parts // _CHUNK) * _CHUNK or _CHUNK
+        ranges = [(start, min(start + step, values.size)) for start in range(0, values.size, step)]
+        if len(ranges) == 1:
+            found = _find(values, floor, *ranges[0])
+        else:
+            found = [hits for part in _pool().map(lambda r: _find(values, floor, *r), ranges) for hits in part]
+        return np.concatenate(found) if found else np.zeros(0, dtype=np.intp)
 
     def add(self, layer: int, weights, stored: np.ndarray) -> None:
         import torch
@@ -119,15 +135,14 @@ class StrongPairCollector:
             # Rounding is monotone: a_ij >= floor implies float16(a_ij) >= float16(floor), and the bit
             # patterns of non-negative float16 values sort as the values.  NaN and negative values
             # (patterns above 0x7C00) become candidates too; the float32 comparison drops them.
-            candidates = np.flatnonzero(np.greater_equal(flat.view(np.uint16), self._floor16_bits,
-                                                         out=self._scratch(flat.size)))
+            candidates = self._candidates(flat.view(np.uint16), np.uint16(self._floor16_bits))
             # torch.take indexes the (strided) block as if it were flat: one gather, no copy of the block
             values = torch.take(weights, torch.as_tensor(candidates, device=weights.device)).float().cpu().numpy()
             keep = values >= self._floor32
             head, pair = np.divmod(candidates[keep], self.length * self.length)
             values = values[keep]
         else:
-            candidates = np.flatnonzero(np.greater_equal(flat, self._floor32, out=self._scratch(flat.size)))
+            candidates = self._candidates(flat, self._floor32)
             head, pair = np.divmod(candidates, self.length * self.length)
             values = np.asarray(flat[candidates], dtype=np.float32)
         self._keys.append((layer * self.n_heads + head) + values.astype(np.float64))
@@ -138,6 +153,34 @@ class StrongPairCollector:
         keys = np.concatenate(self._keys) if self._keys else np.zeros(0)
         pairs = np.concatenate(self._pairs) if self._pairs else np.zeros(0, dtype=np.int64)
         return StrongPairs(self.floor, keys, pairs, ordered=False)
+
+
+def _find(values: np.ndarray, floor, start: int, stop: int) -> list[np.ndarray]:
+    """Flat indices of ``values[start:stop] >= floor``, chunk by chunk."""
+    mask = np.empty(min(_CHUNK, stop - start), dtype=bool)
+    found = []
+    for first in range(start, stop, _CHUNK):
+        part = values[first:min(first + _CHUNK, stop)]
+        hits = np.flatnonzero(np.greater_equal(part, floor, out=mask[:part.size]))
+        if hits.size:
+            found.append(hits + first)
+    return found
+
+
+def _workers() -> int:
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+_POOL: ThreadPoolExecutor | None = None
+_POOL_LOCK = threading.Lock()
+
+
+def _pool() -> ThreadPoolExecutor:
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is None:
+            _POOL = ThreadPoolExecutor(_workers(), thread_name_prefix="protattn-pairs")
+        return _POOL
 
 
 def strong_pairs_of(values: np.ndarray, floor: float = DEFAULT_FLOOR) -> StrongPairs:
