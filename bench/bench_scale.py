@@ -17,6 +17,11 @@ time, and reports same-run numbers:
 * ``2nd call``: ``model.attention(seq)`` again (must not run the model);
 * ``head``: reading one head (``attn.head``) from the stored array;
 * ``extract/forward CPU``: the same ratio in process CPU time (less sensitive to other jobs);
+* ``sdpa forward`` and ``extract/sdpa forward``: transformers' default attention (fused, no weights
+  at all), timed in the same pairs: what a forward pass costs when nobody asks for attention;
+* ``extract/forward spilled`` (L > 500): the median ratio over 3 pairs with the cache budget
+  set below the array, so that it goes to a memory-mapped spill file (the default budget, an
+  eighth of physical memory, keeps every array here in memory on 24 GB);
 * ``analysis``: ``analyze`` on 3 (L = 1,022: 2) proteins of that length (amino_acid property),
   proteins/s and peak extra memory.
 
@@ -161,13 +166,22 @@ def measure_one(model_name: str, length: int, workdir: Path, hidden: int | None 
     with PeakMemory() as memory:
         model.attention(sequence)
     model.cache.clear()
-    for _ in range(PAIRS if length <= 500 else PAIRS_LONG):  # interleaved pairs: the machine is shared
+    sdpa_forwards: list[float] = []
+    config = model.module.config
+    for _ in range(PAIRS if length <= 500 else PAIRS_LONG):  # interleaved: the machine is shared
         gc.collect()
         with torch.inference_mode():
             start, cpu = time.perf_counter(), time.process_time()
             model.module(**inputs)
             forwards.append(time.perf_counter() - start)
             forward_cpu.append(time.process_time() - cpu)
+            config._attn_implementation = "sdpa"  # transformers' default: no attention weights at all
+            try:
+                start = time.perf_counter()
+                model.module(**inputs)
+                sdpa_forwards.append(time.perf_counter() - start)
+            finally:
+                config._attn_implementation = "eager"
         model.cache.clear()
         gc.collect()
         start, cpu = time.perf_counter(), time.process_time()
@@ -175,6 +189,21 @@ def measure_one(model_name: str, length: int, workdir: Path, hidden: int | None 
         extracts.append(time.perf_counter() - start)
         extract_cpu.append(time.process_time() - cpu)
         model.cache.clear()
+    spilled = []
+    if length > 500:  # the same extraction with the budget below the array: it goes to a spill file
+        budget, model.cache.max_bytes = model.cache.max_bytes, 64 << 20
+        for _ in range(PAIRS_LONG):
+            gc.collect()
+            with torch.inference_mode():
+                start = time.perf_counter()
+                model.module(**inputs)
+                forward_time = time.perf_counter() - start
+            gc.collect()
+            start = time.perf_counter()
+            assert hasattr(model.attention(sequence).values, "filename")
+            spilled.append((time.perf_counter() - start) / forward_time)
+            model.cache.clear()
+        model.cache.max_bytes = budget
     forward, extract = min(forwards), min(extracts)
     attn = model.attention(sequence)
     runs = model.forward_count
@@ -198,7 +227,10 @@ def measure_one(model_name: str, length: int, workdir: Path, hidden: int | None 
     return {
         "layers x heads": f"{model.n_layers}x{model.n_heads}", "float32 MiB": f32_bytes / 2**20,
         "forward s": forward, "extract s": extract,
+        "sdpa forward s": min(sdpa_forwards),
         "extract/forward": float(np.median(np.divide(extracts, forwards))),
+        "extract/sdpa forward": float(np.median(np.divide(extracts, sdpa_forwards))),
+        "extract/forward spilled": float(np.median(spilled)) if spilled else "-",
         "extract/forward CPU": float(np.median(np.divide(extract_cpu, forward_cpu))),
         "forward peak/f32": forward_memory.extra_anon / f32_bytes,
         "extract peak/f32": memory.extra_anon / f32_bytes, "file MiB": memory.extra_file / 2**20,
@@ -252,8 +284,8 @@ def main() -> None:
 def write_markdown(rows, path: Path, hidden: int | None = None) -> None:
     import torch
 
-    columns = ["layers x heads", "float32 MiB", "forward s", "extract s", "extract/forward", "extract/forward CPU",
-               "forward peak/f32",
+    columns = ["layers x heads", "float32 MiB", "forward s", "sdpa forward s", "extract s", "extract/forward",
+               "extract/forward CPU", "extract/sdpa forward", "extract/forward spilled", "forward peak/f32",
                "extract peak/f32", "file MiB", "stored", "2nd call ms", "head ms", "analysis proteins/s",
                "analysis peak MiB"]
     lines = [
