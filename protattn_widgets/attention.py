@@ -18,7 +18,7 @@ so the conventions are stated once, here:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
@@ -132,6 +132,7 @@ class Attention:
     model_positions: np.ndarray | None = None
     sequence_source: str = "observed"
     strong_pairs: StrongPairs | None = None
+    _received: np.ndarray | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.model_sequence is not None and self.model_sequence == self.sequence:
@@ -197,7 +198,25 @@ class Attention:
 
     def received(self, layer: int, head: int) -> np.ndarray:
         """Attention each residue receives (column sums), shape ``(L,)``, float32."""
+        layer, head = self.check_head(layer, head)
+        if self._received is not None:
+            return self._received[layer, head]
         return self.head(layer, head).sum(axis=0)
+
+    def received_all(self) -> np.ndarray:
+        """:meth:`received` of every head, shape ``(n_layers, n_heads, L)``, float32 (read-only).
+
+        Computed once, a layer at a time, summing in float32 straight from the
+        stored copy (no float32 copy of a float16 head is made): the same bits
+        as :meth:`received`.
+        """
+        if self._received is None:
+            sums = np.empty(self.values.shape[:3], dtype=np.float32)
+            for layer in range(self.n_layers):
+                np.add.reduce(self.values[layer], axis=1, dtype=np.float32, out=sums[layer])
+            sums.setflags(write=False)
+            object.__setattr__(self, "_received", sums)
+        return self._received
 
     def combined(self, layer: int, head: int, mode: EdgeMode = "max") -> np.ndarray:
         """The head's matrix with both directions of a pair combined, shape ``(L, L)``.

@@ -85,6 +85,22 @@ def test_received_is_column_sum():
     np.testing.assert_allclose(make_attention(HAND).received(0, 0), np.sum(HAND, axis=0), rtol=1e-6)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float16])
+def test_received_of_every_head_at_once_has_the_bits_of_one_head_at_a_time(dtype):
+    rng = np.random.default_rng(3)
+    values = rng.dirichlet(np.ones(90) * 0.2, size=(3, 4, 90)).astype(dtype)
+    one_by_one = Attention(values, "A" * 90, tuple(map(str, range(1, 91))), "test")
+    expected = np.stack([[one_by_one.received(l, h) for h in range(4)] for l in range(3)])
+    every = Attention(values, "A" * 90, tuple(map(str, range(1, 91))), "test")
+    sums = every.received_all()
+    assert sums.dtype == np.float32 and sums.shape == (3, 4, 90) and not sums.flags.writeable
+    np.testing.assert_array_equal(sums, expected)
+    assert every.received_all() is sums  # computed once
+    np.testing.assert_array_equal(every.received(-1, 2), expected[2, 2])  # then served from it
+    with pytest.raises(paw.LayerHeadIndexError):
+        every.received(3, 0)
+
+
 def test_shape_mismatch_is_rejected():
     with pytest.raises(ValueError, match="residues"):
         Attention(np.zeros((1, 1, 3, 3), np.float32), "AAAA", ("1", "2", "3", "4"), "test")

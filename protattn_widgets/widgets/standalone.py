@@ -238,8 +238,7 @@ def page_data(explorer: "AttentionExplorer", heads: str = "all", title: str | No
     grid = explorer.grid
     block = block_size(length, PAGE_CELLS[heads])
     floor = grid.floor if block > 1 else 0.0
-    # Column sums of every head, one head at a time (a float16 copy is never converted whole).
-    sums = np.stack([attention.received(layer, head) for layer in range(n_layers) for head in range(n_heads)])
+    sums = attention.received_all().reshape(n_layers * n_heads, length)  # column sums, computed once
     received_scales = _scales(sums)
     received = _quantize_heads(sums, received_scales)
     matrices, matrix_scales, pairs, pair_codes, offsets, row_counts = [], [], [], [], [0], []
