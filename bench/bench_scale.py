@@ -17,6 +17,11 @@ time, and reports same-run numbers:
 * ``2nd call``: ``model.attention(seq)`` again (must not run the model);
 * ``head``: reading one head (``attn.head``) from the stored array;
 * ``extract/forward CPU``: the same ratio in process CPU time (less sensitive to other jobs);
+* ``extract/forward warm``: the same pairs, each extraction right after touching and freeing as
+  much memory as it stores (``warm_memory``): this VM hands memory freed about a second ago
+  back to its host, and a first write to it then costs ``page us cold`` per 4 kB page instead of
+  ``page us warm`` (measured in the same process); the warm ratio is what the page faults of the
+  stored array cost at a normal machine's price;
 * ``sdpa forward`` and ``extract/sdpa forward``: transformers' default attention (fused, no weights
   at all), timed in the same pairs: what a forward pass costs when nobody asks for attention;
 * ``extract/forward spilled`` (L > 500): the median ratio over 3 pairs with the cache budget
@@ -110,6 +115,38 @@ class PeakMemory:
         self.extra_file = self.peak_file - self.base_file
 
 
+def warm_memory(nbytes: int) -> None:
+    """Touch ``nbytes`` of new memory and free it: the next allocation of that size reuses those pages.
+
+    On this VM (Firecracker) memory the guest freed more than about a second ago
+    has been handed back to the host, and touching it again costs 2-9 us a page
+    (the host backs it) instead of about 0.5 us (``page_fault_cost``).  A forward
+    pass recycles its allocations within milliseconds; extraction writes its
+    result (0.5x the float32 tensor) to new memory.  Extraction right after this
+    is what it costs where a page fault costs what it does on a normal machine.
+    """
+    import numpy as np
+
+    block = np.empty(nbytes, dtype=np.uint8)
+    block[::4096] = 1
+    del block
+
+
+def page_fault_cost(nbytes: int = 256 << 20) -> tuple[float, float]:
+    """Microseconds a first write costs per 4 kB page: memory freed 2 s ago ("cold"), then just freed ("warm")."""
+    import numpy as np
+
+    costs = []
+    for pause in (2.0, 0.0):
+        time.sleep(pause)
+        start = time.perf_counter()
+        block = np.empty(nbytes, dtype=np.uint8)
+        block[::4096] = 1
+        costs.append((time.perf_counter() - start) / (nbytes / 4096) * 1e6)
+        del block
+    return costs[0], costs[1]
+
+
 def random_sequence(length: int, seed: int = 0) -> str:
     import numpy as np
 
@@ -128,6 +165,7 @@ def _checkpoint_dir(model_name: str, workdir: Path, hidden: int | None) -> Path 
 def _save_checkpoint(model_name: str, workdir: Path, hidden: int | None) -> None:
     import tiny_models
 
+    page_cost = page_fault_cost()
     directory = _checkpoint_dir(model_name, workdir, hidden)
     if directory is not None and not (directory / "config.json").exists():
         family, layers, heads = MODELS[model_name]
@@ -144,6 +182,7 @@ def measure_one(model_name: str, length: int, workdir: Path, hidden: int | None 
     import protattn_widgets as paw
     from protattn_widgets.analysis import ProteinRecord, analyze
 
+    page_cost = page_fault_cost()
     directory = _checkpoint_dir(model_name, workdir, hidden)
     if directory is None:
         model = paw.load_model("antiberty", cache=paw.AttentionCache())
@@ -167,6 +206,9 @@ def measure_one(model_name: str, length: int, workdir: Path, hidden: int | None 
         model.attention(sequence)
     model.cache.clear()
     sdpa_forwards: list[float] = []
+    warm_extracts: list[float] = []
+    stored_bytes = int(np.dtype(model.cache.placement((model.n_layers, model.n_heads, length, length))[0]).itemsize
+                       * model.n_layers * model.n_heads * length * length)
     config = model.module.config
     for _ in range(PAIRS if length <= 500 else PAIRS_LONG):  # interleaved: the machine is shared
         gc.collect()
@@ -188,6 +230,12 @@ def measure_one(model_name: str, length: int, workdir: Path, hidden: int | None 
         model.attention(sequence)
         extracts.append(time.perf_counter() - start)
         extract_cpu.append(time.process_time() - cpu)
+        model.cache.clear()
+        gc.collect()
+        warm_memory(stored_bytes)  # the same extraction on memory the host has backed (see warm_memory)
+        start = time.perf_counter()
+        model.attention(sequence)
+        warm_extracts.append(time.perf_counter() - start)
         model.cache.clear()
     spilled = []
     if length > 500:  # the same extraction with the budget below the array: it goes to a spill file
@@ -230,6 +278,8 @@ def measure_one(model_name: str, length: int, workdir: Path, hidden: int | None 
         "sdpa forward s": min(sdpa_forwards),
         "extract/forward": float(np.median(np.divide(extracts, forwards))),
         "extract/sdpa forward": float(np.median(np.divide(extracts, sdpa_forwards))),
+        "extract/forward warm": float(np.median(np.divide(warm_extracts, forwards))),
+        "page us cold": page_cost[0], "page us warm": page_cost[1],
         "extract/forward spilled": float(np.median(spilled)) if spilled else "-",
         "extract/forward CPU": float(np.median(np.divide(extract_cpu, forward_cpu))),
         "forward peak/f32": forward_memory.extra_anon / f32_bytes,
@@ -285,7 +335,8 @@ def write_markdown(rows, path: Path, hidden: int | None = None) -> None:
     import torch
 
     columns = ["layers x heads", "float32 MiB", "forward s", "sdpa forward s", "extract s", "extract/forward",
-               "extract/forward CPU", "extract/sdpa forward", "extract/forward spilled", "forward peak/f32",
+               "extract/forward CPU", "extract/forward warm", "extract/sdpa forward", "extract/forward spilled",
+               "page us cold", "page us warm", "forward peak/f32",
                "extract peak/f32", "file MiB", "stored", "2nd call ms", "head ms", "analysis proteins/s",
                "analysis peak MiB"]
     lines = [
