@@ -333,3 +333,28 @@ def test_a_record_whose_residues_do_not_map_onto_its_seqres_is_skipped_with_a_no
     result = analyze(antiberty, bad + good, ["contact"], min_total=1, progress=False)
     assert result.proteins == len(good)
     assert any("skipped" in note and bad[0].id in note for note in result.notes)
+
+
+def test_mmcif_sites_read_from_the_category_block_match_a_whole_file_parse_and_the_pdb_file():
+    """Only the _struct_site_gen block is parsed (a whole 1 MB entry took 0.2 s per chain):
+    on the real 3o5r entry it gives what parsing the whole file gives, and what its PDB twin's SITE records give."""
+    import gzip
+    import io
+
+    from Bio.PDB.MMCIF2Dict import MMCIF2Dict
+
+    from protattn_widgets.analysis.properties import _cif_category_block
+
+    text = gzip.decompress((Path(__file__).parent / "data" / "3o5r.cif.gz").read_bytes()).decode()
+    whole = MMCIF2Dict(io.StringIO(text))
+    block = MMCIF2Dict(io.StringIO(_cif_category_block(text, "_struct_site_gen.")))
+    keys = [k for k in whole if k.startswith("_struct_site_gen.")]
+    assert len(keys) > 5 and all(block[k] == whole[k] for k in keys)
+    assert _cif_category_block(text, "_no_such_category.") is None
+
+    cif = paw.load_structure(text)
+    pdb = paw.load_structure(gzip.decompress((Path(__file__).parent / "data" / "3o5r.pdb.gz").read_bytes()).decode())
+    from_cif, from_pdb = analysis.pdb_sites(cif, cif["A"]), analysis.pdb_sites(pdb, pdb["A"])
+    assert from_cif.keys() == from_pdb.keys() and any(m.any() for m in from_cif.values())
+    for site_id in from_cif:
+        np.testing.assert_array_equal(from_cif[site_id], from_pdb[site_id])

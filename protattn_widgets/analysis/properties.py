@@ -128,7 +128,13 @@ def _cif_site_members(text: str) -> dict[str, set[tuple[str, str]]]:
 
     from Bio.PDB.MMCIF2Dict import MMCIF2Dict
 
-    data = MMCIF2Dict(io.StringIO(text))
+    block = _cif_category_block(text, "_struct_site_gen.")
+    if block is None:
+        return {}
+    try:
+        data = MMCIF2Dict(io.StringIO(block))
+    except Exception:  # an odd layout the slice misread: parse the whole file
+        data = MMCIF2Dict(io.StringIO(text))
     site_ids = data.get("_struct_site_gen.site_id", [])
     chains = data.get("_struct_site_gen.auth_asym_id", [])
     numbers = data.get("_struct_site_gen.auth_seq_id", [])
@@ -137,6 +143,27 @@ def _cif_site_members(text: str) -> dict[str, set[tuple[str, str]]]:
     for site_id, chain_id, number, code in zip(site_ids, chains, numbers, codes):
         members.setdefault(site_id, set()).add((chain_id, number + ("" if code in ("?", ".") else code)))
     return members
+
+
+def _cif_category_block(text: str, prefix: str) -> str | None:
+    """One mmCIF category (its ``loop_`` and rows) as a data block of its own, or ``None`` if the
+    file has none: MMCIF2Dict takes 0.2 s on a whole 1 MB entry, microseconds on the block."""
+    first = text.find("\n" + prefix)
+    if first < 0:
+        return None
+    start = first + 1
+    before = text.rfind("\n", 0, first) + 1
+    if text[before:first].strip() == "loop_":
+        start = before
+    end = first + 1
+    while end < len(text):
+        stop = text.find("\n", end)
+        stop = len(text) if stop < 0 else stop + 1
+        line = text[end:stop].lstrip()
+        if line.startswith(("#", "loop_", "data_")) or (line.startswith("_") and not line.startswith(prefix)):
+            break
+        end = stop
+    return "data_block\n" + text[start:end]
 
 
 def site_record_labels(structure, chain) -> np.ndarray | None:
