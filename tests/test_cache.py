@@ -183,6 +183,33 @@ def test_iter_layer_attention_is_float32_from_one_forward_and_counts_match(antib
         np.testing.assert_array_equal(streamed[feature].total, whole[feature].total)
 
 
+def test_visit_layer_attention_is_the_stream_in_the_calling_thread_from_one_forward(antiberty):
+    """What analyze counts from: the same float32 layers as the threaded stream, one forward pass, no thread."""
+    import threading
+
+    model = paw.load_model("antiberty", cache=AttentionCache(float16_above=1 << 10))
+    model.attention(VH)  # cached in float16: not used for counting
+    seen, threads = {}, set()
+
+    def visit(layer, values):
+        threads.add(threading.current_thread())
+        assert values.dtype == np.float32 and not values.flags.writeable
+        seen[layer] = values.copy()  # a view of the capture's buffer: copied to keep
+
+    model.visit_layer_attention(VH, visit)
+    assert model.forward_count == 2 and threads == {threading.current_thread()}
+    np.testing.assert_array_equal(np.stack([seen[layer] for layer in range(8)]),
+                                  antiberty.attention(VH, use_cache=False).values)
+    batches = {}
+    model.visit_layer_attention_batch([VH, VH[:40]], lambda layer, blocks: batches.setdefault(
+        layer, [b.copy() for b in blocks]))
+    streamed = dict(model.iter_layer_attention_batch([VH, VH[:40]]))
+    assert sorted(batches) == list(range(8))
+    for layer in range(8):
+        for got, expected in zip(batches[layer], streamed[layer]):
+            np.testing.assert_array_equal(got, expected)
+
+
 def test_leaving_the_layer_stream_early_stops_the_forward_pass(antiberty):
     model = paw.load_model("antiberty", cache=AttentionCache())
     stream = model.iter_layer_attention(VH[:30])

@@ -3,13 +3,13 @@
 For each protein: truncate to ``max_length``, label it for every property it
 can supply, run the model once and count all properties layer by layer as
 the forward pass yields them, in full float32 precision
-(``model.iter_layer_attention`` and :func:`.counting.count_protein_layers`:
-one layer's attention held at a time, so memory does not grow with the
-model's depth or the number of proteins), add to one accumulator per feature.  With a Dask ``client`` the same happens
+(``model.visit_layer_attention`` into a :class:`.counting.LayerCounter`, in
+this thread: one layer's attention held at a time, so memory does not grow
+with the model's depth or the number of proteins), add to one accumulator per feature.  With a Dask ``client`` the same happens
 on shards of the dataset on the cluster's workers (:mod:`.distributed`).
 
 With ``batch_size > 1`` (automatic on CUDA) proteins of similar length share
-one padded forward pass (``model.iter_layer_attention_batch``, still one layer
+one padded forward pass (``model.visit_layer_attention_batch``, still one layer
 of the batch at a time); each protein's own residue block of each layer is
 counted exactly as unbatched, and concentrations are merged in input order.
 """
@@ -20,10 +20,12 @@ import os
 import sys
 from typing import Iterable
 
+import numpy as np
+
 from ..errors import AnalysisInputError, SequenceTooLongError, StructureError
 from .batching import WINDOW_BATCHES, length_batches, resolve_batch_size
 from .concentration import TargetConcentration, count_concentration, record_labels
-from .counting import LayerCounter, count_protein_layers
+from .counting import LayerCounter
 from .datasets import ProteinRecord, load_dataset
 from .properties import resolve_properties
 from .results import AnalysisResult
@@ -142,11 +144,17 @@ def _count_one(model, record, props, length: int, use_cache: bool, result: Analy
     if prepared is None:
         return
     record, labelled = prepared
-    layers = _layers_of(model, record, use_cache, result)
-    if layers is None:
+    job = _job_of(model, record, result)
+    if job is None:
         return
-    layers = _concentrated(layers, result, labelled, record_labels(record))
-    _add_counts(result, record, count_protein_layers(layers, model.n_layers, result.threshold, labelled))
+    counter, names = LayerCounter(model.n_layers, result.threshold, labelled), record_labels(record)
+
+    def count_layer(layer: int, values: np.ndarray) -> None:
+        count_concentration(values, result.threshold, labelled, result.concentrations, names, layer=layer)
+        counter.add(layer, values)
+
+    model.visit_layer_attention(job, count_layer, use_cache=use_cache)  # in this thread: see its docstring
+    _add_counts(result, record, counter.result())
 
 
 def _count_batched(model, records, props, length: int, use_cache: bool, result: AnalysisResult, bar,
@@ -176,10 +184,13 @@ def _count_window(model, window: list, use_cache: bool, result: AnalysisResult, 
         for i in batch:  # per protein: its top targets must be merged in input order, as unbatched
             concentrations[i] = {name: TargetConcentration(model.n_layers, model.n_heads, result.threshold)
                                  for name in result.concentrations}
-        for layer, blocks in model.iter_layer_attention_batch([window[i][2] for i in batch], use_cache=use_cache):
+
+        def count_layer(layer: int, blocks: list, batch=batch) -> None:
             for i, values in zip(batch, blocks):
                 count_concentration(values, result.threshold, window[i][1], concentrations[i], names[i], layer=layer)
                 counters[i].add(layer, values)
+
+        model.visit_layer_attention_batch([window[i][2] for i in batch], count_layer, use_cache=use_cache)
         for i in batch:
             _add_counts(result, window[i][0], counters[i].result())
         bar.update(len(batch))
@@ -211,29 +222,9 @@ def _add_counts(result: AnalysisResult, record: ProteinRecord, counts: dict) -> 
     result.truncated += record.truncated
 
 
-def _concentrated(layers, result: AnalysisResult, labelled: list, labels: list[str]):
-    """Pass the layers on, counting each one's target concentration on the way (one forward pass in all)."""
-    for layer, values in layers:
-        count_concentration(values, result.threshold, labelled, result.concentrations, labels, layer=layer)
-        yield layer, values
-
-
-def _layers_of(model, record: ProteinRecord, use_cache: bool, result: AnalysisResult):
-    """The record's attention, layer by layer: on its model input (e.g. deposited sequence) when it has one."""
-    if hasattr(record, "model_input"):
-        try:
-            return model.iter_layer_attention(record, use_cache=use_cache)
-        except SequenceTooLongError:
-            result.add_note(f"{record.id}: its model sequence exceeds {model.max_length} residues; "
-                            "the model read the observed residues only")
-        except StructureError as error:  # observed residues that do not map onto the deposited sequence
-            result.add_note(f"{record.id} skipped: {error}")
-            return None
-    return model.iter_layer_attention(record.sequence, use_cache=use_cache)
-
-
 def _job_of(model, record: ProteinRecord, result: AnalysisResult):
-    """What :func:`_layers_of` would run, resolved for a batch (same fallbacks and notes), or None to skip."""
+    """The model input of ``record`` (its deposited sequence when it has one and it fits, else what was
+    observed, with a note), or None to skip it (with a note)."""
     if hasattr(record, "model_input"):
         try:
             return model.job(record)
