@@ -206,14 +206,21 @@ class Attention:
     def received_all(self) -> np.ndarray:
         """:meth:`received` of every head, shape ``(n_layers, n_heads, L)``, float32 (read-only).
 
-        Computed once, a layer at a time, summing in float32 straight from the
-        stored copy (no float32 copy of a float16 head is made): the same bits
-        as :meth:`received`.
+        Computed once, a head at a time through one reused float32 buffer (the
+        same bits as :meth:`received`).  numpy's own float16 -> float32 cast is
+        about 10x slower on subnormal values, which are half of a long
+        protein's attention weights: 6 s instead of 0.8 s for 660 heads at L = 1,022.
         """
         if self._received is None:
             sums = np.empty(self.values.shape[:3], dtype=np.float32)
-            for layer in range(self.n_layers):
-                np.add.reduce(self.values[layer], axis=1, dtype=np.float32, out=sums[layer])
+            if self.values.dtype == np.float16:
+                buffer = np.empty(self.values.shape[2:], dtype=np.float32)
+                for layer, head in np.ndindex(*self.values.shape[:2]):
+                    np.take(_FLOAT16_TO_32, self.values[layer, head].view(np.uint16), out=buffer, mode="clip")
+                    buffer.sum(axis=0, out=sums[layer, head])
+            else:
+                for layer in range(self.n_layers):
+                    np.add.reduce(self.values[layer], axis=1, dtype=np.float32, out=sums[layer])
             sums.setflags(write=False)
             object.__setattr__(self, "_received", sums)
         return self._received
