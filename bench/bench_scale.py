@@ -31,7 +31,8 @@ time, and reports same-run numbers:
   proteins/s and peak extra memory.
 
 ``python bench/bench_scale.py`` writes ``bench/results_scale.md``;
-``--quick`` runs L = 250 only.
+``--quick`` runs L = 250 only; ``--analysis-only`` measures just the analysis columns
+(into ``bench/results_scale_analysis.md``).
 """
 
 from __future__ import annotations
@@ -289,10 +290,35 @@ def measure_one(model_name: str, length: int, workdir: Path, hidden: int | None 
     }
 
 
+def measure_analysis(model_name: str, length: int, workdir: Path, hidden: int | None = None) -> dict:
+    """Only the ``analysis`` columns for one (model, L), in this process (``--analysis-only``)."""
+    import protattn_widgets as paw
+    from protattn_widgets.analysis import ProteinRecord, analyze
+
+    directory = _checkpoint_dir(model_name, workdir, hidden)
+    if directory is None:
+        model = paw.load_model("antiberty", cache=paw.AttentionCache())
+    else:
+        _save_checkpoint(model_name, workdir, hidden)
+        model = paw.load_model(directory, cache=paw.AttentionCache())
+    if length > model.max_length:
+        return {"skipped": f"{model.name} accepts at most {model.max_length} residues"}
+    model.attention(random_sequence(length), use_cache=False)  # warm-up, as measure_one's timing runs are
+    records = [ProteinRecord(f"p{i}", random_sequence(length, seed=i + 1),
+                             tuple(map(str, range(1, length + 1)))) for i in range(3 if length <= 500 else 2)]
+    with PeakMemory() as analysis_memory:
+        start = time.perf_counter()
+        analyze(model, records, ["amino_acid"], max_length=length, progress=False, min_total=1)
+        analysis = time.perf_counter() - start
+    return {"layers x heads": f"{model.n_layers}x{model.n_heads}",
+            "analysis proteins/s": len(records) / analysis, "analysis peak MiB": analysis_memory.extra_anon / 2**20}
+
+
 def _one(args) -> None:
     workdir = Path(args.workdir)
     os.environ["PROTATTN_CACHE_DIR"] = str(workdir / "cache")  # spill files go here, deleted at exit
-    print(json.dumps(measure_one(args.model, args.length, workdir, args.hidden)))
+    measure = measure_analysis if args.analysis_only else measure_one
+    print(json.dumps(measure(args.model, args.length, workdir, args.hidden)))
 
 
 def main() -> None:
@@ -302,10 +328,15 @@ def main() -> None:
     parser.add_argument("--models", default=None, help="comma-separated substrings of model names")
     parser.add_argument("--hidden", type=int, default=None,
                         help="hidden size of the shaped models (default 2 x heads; the issue's runs used 320)")
+    parser.add_argument("--analysis-only", action="store_true",
+                        help="only the analysis columns (writes bench/results_scale_analysis.md by default)")
     parser.add_argument("--one", nargs=2, metavar=("MODEL", "L"), help=argparse.SUPPRESS)
     parser.add_argument("--workdir", default=None, help=argparse.SUPPRESS)
-    parser.add_argument("--output", default=str(BENCH_DIR / "results_scale.md"))
+    parser.add_argument("--output", default=None, help="default bench/results_scale.md "
+                        "(bench/results_scale_analysis.md with --analysis-only)")
     args = parser.parse_args()
+    if args.output is None:
+        args.output = str(BENCH_DIR / ("results_scale_analysis.md" if args.analysis_only else "results_scale.md"))
     if args.one:
         args.model, args.length = args.one[0], int(args.one[1])
         return _one(args)
@@ -319,8 +350,9 @@ def main() -> None:
             _save_checkpoint(model, Path(workdir), args.hidden)
             for length in lengths:  # one at a time: the biggest need several GB
                 hidden = ["--hidden", str(args.hidden)] if args.hidden else []
+                only = ["--analysis-only"] if args.analysis_only else []
                 result = subprocess.run([sys.executable, __file__, "--one", model, str(length), "--workdir", workdir,
-                                         *hidden],
+                                         *hidden, *only],
                                         capture_output=True, text=True, env=env)
                 if result.returncode != 0:
                     row = {"skipped": f"failed: {result.stderr.strip().splitlines()[-1][:120]}"}
@@ -328,21 +360,26 @@ def main() -> None:
                     row = json.loads(result.stdout.strip().splitlines()[-1])
                 rows.append((model, length, row))
                 print(model, length, row, flush=True)
-    write_markdown(rows, Path(args.output), args.hidden)
+    write_markdown(rows, Path(args.output), args.hidden, ANALYSIS_COLUMNS if args.analysis_only else None)
 
 
-def write_markdown(rows, path: Path, hidden: int | None = None) -> None:
+ANALYSIS_COLUMNS = ["layers x heads", "analysis proteins/s", "analysis peak MiB"]
+
+
+def write_markdown(rows, path: Path, hidden: int | None = None, columns: list[str] | None = None) -> None:
     import torch
 
-    columns = ["layers x heads", "float32 MiB", "forward s", "sdpa forward s", "extract s", "extract/forward",
+    columns = columns or ["layers x heads", "float32 MiB", "forward s", "sdpa forward s", "extract s", "extract/forward",
                "extract/forward CPU", "extract/forward warm", "extract/sdpa forward", "extract/forward spilled",
                "page us cold", "page us warm", "forward peak/f32",
                "extract peak/f32", "file MiB", "stored", "2nd call ms", "head ms", "analysis proteins/s",
                "analysis peak MiB"]
     lines = [
-        "# Attention at real model sizes (bench_scale.py)", "",
+        "# " + ("`analyze` at real model sizes (bench_scale.py --analysis-only)" if columns == ANALYSIS_COLUMNS
+                else "Attention at real model sizes (bench_scale.py)"), "",
         f"{datetime.date.today()}, {platform.platform()}, {os.cpu_count()} CPUs, torch {torch.__version__}, "
-        f"device cpu. Shaped models: random weights, hidden size {hidden or '2 x heads'}. Ratios are same-run.", "",
+        f"device cpu. Shaped models: random weights, hidden size {hidden or '2 x heads'}."
+        + ("" if columns == ANALYSIS_COLUMNS else " Ratios are same-run."), "",
         "| model | L | " + " | ".join(columns) + " |", "|---|---|" + "---|" * len(columns),
     ]
     for model, length, row in rows:

@@ -183,7 +183,7 @@ def _float32_heads(attention):
             layer, head = self.check_head(layer, head)
             return as_float32(self.values[layer, head])
 
-    return Float32Heads(**{f.name: getattr(attention, f.name) for f in dataclasses.fields(attention)})
+    return Float32Heads(**{f.name: getattr(attention, f.name) for f in dataclasses.fields(attention) if f.init})
 
 
 def random_attention(chain, n_layers: int, n_heads: int, seed: int = 0):
@@ -525,10 +525,9 @@ def main(argv=None) -> None:
             scale.append(scale_side(scale_path, n_layers, n_heads, min(args.rounds, 10),
                                     pages=(n_layers, n_heads) == (33, 20)))
             print("\n".join(scale_lines(scale[-1:])), flush=True)
-        if args.scale_only:
-            text = "\n".join([f"# Explorer at real model sizes", "", f"Machine: {machine()}.", ""] + scale_lines(scale))
-            print(text)
-            (args.output.with_name("results_widgets_scale.md")).write_text(text + "\n")
+        if args.scale_only:  # just this section of --output, as --pages-only does for its two
+            replace_section(args.output, scale_lines(scale) + ["", f"(This section: `--scale-only`, {machine()}.)", ""])
+            print(f"updated {args.output}")
             return
         path = long_chain_pdb(args.length, Path(tmp))
         kernel = kernel_side(path, "H", args.rounds)
