@@ -172,7 +172,8 @@ def test_a_dna_only_file_named_directly_is_still_an_error(tmp_path):
 # --------------------------------------------------------------------------- Ctrl-C
 
 _INTERRUPTIBLE = textwrap.dedent("""
-    import sys, time
+    import faulthandler, signal, sys, time
+    faulthandler.register(signal.SIGUSR1, all_threads=True)  # the test asks for the stacks if it hangs
     from pathlib import Path
     import protattn_widgets.{module} as target
     ready = Path(sys.argv[1])
@@ -202,7 +203,14 @@ def _interrupt(tmp_path: Path, module: str, function: str, argv: list[str]) -> s
         assert time.monotonic() < deadline, "the command never got to writing"
         time.sleep(0.1)
     process.send_signal(signal.SIGINT)
-    out, err = process.communicate(timeout=60)
+    try:
+        out, err = process.communicate(timeout=60)
+    except subprocess.TimeoutExpired:  # say where it is stuck, not just that it is
+        process.send_signal(signal.SIGUSR1)
+        time.sleep(2)
+        process.kill()
+        out, err = process.communicate()
+        pytest.fail(f"still running 60 s after Ctrl-C; its threads:\n{err}")
     ready.unlink()
     return subprocess.CompletedProcess(process.args, process.returncode, out, err)
 
