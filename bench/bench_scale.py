@@ -166,7 +166,6 @@ def _checkpoint_dir(model_name: str, workdir: Path, hidden: int | None) -> Path 
 def _save_checkpoint(model_name: str, workdir: Path, hidden: int | None) -> None:
     import tiny_models
 
-    page_cost = page_fault_cost()
     directory = _checkpoint_dir(model_name, workdir, hidden)
     if directory is not None and not (directory / "config.json").exists():
         family, layers, heads = MODELS[model_name]
@@ -180,16 +179,8 @@ def measure_one(model_name: str, length: int, workdir: Path, hidden: int | None 
     import numpy as np
     import torch
 
-    import protattn_widgets as paw
-    from protattn_widgets.analysis import ProteinRecord, analyze
-
     page_cost = page_fault_cost()
-    directory = _checkpoint_dir(model_name, workdir, hidden)
-    if directory is None:
-        model = paw.load_model("antiberty", cache=paw.AttentionCache())
-    else:
-        _save_checkpoint(model_name, workdir, hidden)  # normally saved by the parent already
-        model = paw.load_model(directory, cache=paw.AttentionCache())
+    model = load_bench_model(model_name, workdir, hidden)
     if length > model.max_length:
         return {"skipped": f"{model.name} accepts at most {model.max_length} residues"}
     sequence = random_sequence(length)
@@ -267,12 +258,7 @@ def measure_one(model_name: str, length: int, workdir: Path, hidden: int | None 
     del attn, again
     model.cache.clear()
     gc.collect()
-    records = [ProteinRecord(f"p{i}", random_sequence(length, seed=i + 1),
-                             tuple(map(str, range(1, length + 1)))) for i in range(3 if length <= 500 else 2)]
-    with PeakMemory() as analysis_memory:
-        start = time.perf_counter()
-        analyze(model, records, ["amino_acid"], max_length=length, progress=False, min_total=1)
-        analysis = time.perf_counter() - start
+    analysis = time_analysis(model, length)
     return {
         "layers x heads": f"{model.n_layers}x{model.n_heads}", "float32 MiB": f32_bytes / 2**20,
         "forward s": forward, "extract s": extract,
@@ -286,32 +272,41 @@ def measure_one(model_name: str, length: int, workdir: Path, hidden: int | None 
         "forward peak/f32": forward_memory.extra_anon / f32_bytes,
         "extract peak/f32": memory.extra_anon / f32_bytes, "file MiB": memory.extra_file / 2**20,
         "stored": stored, "2nd call ms": second * 1e3, "head ms": head * 1e3,
-        "analysis proteins/s": len(records) / analysis, "analysis peak MiB": analysis_memory.extra_anon / 2**20,
+        **analysis,
     }
+
+
+def time_analysis(model, length: int) -> dict:
+    """``analyze`` on 3 (L > 500: 2) random proteins of ``length``: proteins/s and peak extra memory."""
+    from protattn_widgets.analysis import ProteinRecord, analyze
+
+    records = [ProteinRecord(f"p{i}", random_sequence(length, seed=i + 1),
+                             tuple(map(str, range(1, length + 1)))) for i in range(3 if length <= 500 else 2)]
+    with PeakMemory() as memory:
+        start = time.perf_counter()
+        analyze(model, records, ["amino_acid"], max_length=length, progress=False, min_total=1)
+        seconds = time.perf_counter() - start
+    return {"analysis proteins/s": len(records) / seconds, "analysis peak MiB": memory.extra_anon / 2**20}
+
+
+def load_bench_model(model_name: str, workdir: Path, hidden: int | None):
+    """The real AntiBERTy, or the shaped checkpoint of ``model_name`` (normally saved by the parent already)."""
+    import protattn_widgets as paw
+
+    directory = _checkpoint_dir(model_name, workdir, hidden)
+    if directory is None:
+        return paw.load_model("antiberty", cache=paw.AttentionCache())
+    _save_checkpoint(model_name, workdir, hidden)
+    return paw.load_model(directory, cache=paw.AttentionCache())
 
 
 def measure_analysis(model_name: str, length: int, workdir: Path, hidden: int | None = None) -> dict:
     """Only the ``analysis`` columns for one (model, L), in this process (``--analysis-only``)."""
-    import protattn_widgets as paw
-    from protattn_widgets.analysis import ProteinRecord, analyze
-
-    directory = _checkpoint_dir(model_name, workdir, hidden)
-    if directory is None:
-        model = paw.load_model("antiberty", cache=paw.AttentionCache())
-    else:
-        _save_checkpoint(model_name, workdir, hidden)
-        model = paw.load_model(directory, cache=paw.AttentionCache())
+    model = load_bench_model(model_name, workdir, hidden)
     if length > model.max_length:
         return {"skipped": f"{model.name} accepts at most {model.max_length} residues"}
     model.attention(random_sequence(length), use_cache=False)  # warm-up, as measure_one's timing runs are
-    records = [ProteinRecord(f"p{i}", random_sequence(length, seed=i + 1),
-                             tuple(map(str, range(1, length + 1)))) for i in range(3 if length <= 500 else 2)]
-    with PeakMemory() as analysis_memory:
-        start = time.perf_counter()
-        analyze(model, records, ["amino_acid"], max_length=length, progress=False, min_total=1)
-        analysis = time.perf_counter() - start
-    return {"layers x heads": f"{model.n_layers}x{model.n_heads}",
-            "analysis proteins/s": len(records) / analysis, "analysis peak MiB": analysis_memory.extra_anon / 2**20}
+    return {"layers x heads": f"{model.n_layers}x{model.n_heads}", **time_analysis(model, length)}
 
 
 def _one(args) -> None:
