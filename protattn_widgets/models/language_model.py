@@ -380,15 +380,8 @@ class ProteinLanguageModel:
                 visit(layer, [np.asarray(cached[i][layer]) for i in range(len(jobs))])
             return
 
-        def merged(layer: int, blocks: list) -> None:
-            values: list = [None] * len(jobs)
-            for index, block in zip(run, blocks):
-                values[index] = _host_view(block)
-            for index, stored in cached.items():
-                values[index] = np.asarray(stored[layer])
-            visit(layer, values)
-
-        self._run_capture_batch([jobs[i] for i in run], merged)
+        self._run_capture_batch([jobs[i] for i in run], lambda layer, blocks: visit(
+            layer, _in_job_order(layer, [_host_view(b) for b in blocks], run, cached, len(jobs))))
 
     def _batch_plan(self, sources, use_cache: bool) -> tuple[list[_Job], dict[int, np.ndarray], list[int]]:
         """The jobs, those the cache serves in float32 (by index), and the indices that must run."""
@@ -528,12 +521,17 @@ def _host_view(block) -> np.ndarray:
 def _merge_cached(stream, run: list[int], cached: dict[int, np.ndarray], n: int):
     """Interleave the cache's layers with those a batched forward pass yields, in the jobs' order."""
     for layer, blocks in stream:
-        values: list = [None] * n
-        for index, block in zip(run, blocks):
-            values[index] = block
-        for index, stored in cached.items():
-            values[index] = np.asarray(stored[layer])
-        yield layer, values
+        yield layer, _in_job_order(layer, blocks, run, cached, n)
+
+
+def _in_job_order(layer: int, blocks: list, run: list[int], cached: dict[int, np.ndarray], n: int) -> list:
+    """Layer ``layer`` of all ``n`` jobs: ``blocks`` of those that ran (indices ``run``) and the cache's of the rest."""
+    values: list = [None] * n
+    for index, block in zip(run, blocks):
+        values[index] = block
+    for index, stored in cached.items():
+        values[index] = np.asarray(stored[layer])
+    return values
 
 
 def _read_only(values: np.ndarray) -> np.ndarray:
