@@ -12,28 +12,11 @@ from __future__ import annotations
 
 from .attention import Attention, head_label
 from .cache import AttentionCache, attention_cache
-from .errors import (
-    AnalysisInputError,
-    AnnotationError,
-    AttentionMismatchError,
-    DSSPError,
-    ExampleNotFoundError,
-    InvalidOptionError,
-    OutputPathError,
-    ChainNotFoundError,
-    InvalidSequenceError,
-    LayerHeadIndexError,
-    ModelLoadError,
-    ProtAttnError,
-    ResidueNotFoundError,
-    SequenceTooLongError,
-    StructureDownloadError,
-    StructureError,
-    TokenizationError,
-)
+from . import errors
+from .errors import *  # noqa: F403  (every exception and warning: errors.__all__)
 from .examples import EXAMPLES, example_path
 from .models import ProteinLanguageModel, load_model
-from .structures import Chain, MissingResiduesWarning, ModelInput, Structure, load_structure
+from .structures import Chain, ModelInput, Structure, load_structure
 
 __version__ = "0.1.0"
 
@@ -52,10 +35,7 @@ def __getattr__(name: str):
 __all__ = [
     *_WIDGETS,
     "load_model", "load_structure", "example_path", "EXAMPLES",
-    "ProteinLanguageModel", "Structure", "Chain", "ModelInput", "MissingResiduesWarning", "Attention", "head_label",
-    "AttentionCache", "attention_cache",
-    "ProtAttnError", "InvalidSequenceError", "SequenceTooLongError", "StructureError",
-    "StructureDownloadError", "ChainNotFoundError", "ResidueNotFoundError", "ModelLoadError", "TokenizationError",
-    "LayerHeadIndexError", "AttentionMismatchError", "AnalysisInputError", "InvalidOptionError",
-    "OutputPathError", "AnnotationError", "ExampleNotFoundError", "DSSPError",
+    "ProteinLanguageModel", "Structure", "Chain", "ModelInput", "Attention", "head_label",
+    "AttentionCache", "attention_cache", "errors",
+    *errors.__all__,
 ]

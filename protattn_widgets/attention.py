@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
+from .definitions import DEFAULT_THRESHOLD
 from .errors import AttentionMismatchError, LayerHeadIndexError
 
 if TYPE_CHECKING:
@@ -247,7 +248,7 @@ class Attention:
         raise InvalidOptionError(f"mode must be one of {EDGE_MODES}, got {mode!r}")
 
     def edges(
-        self, layer: int, head: int, threshold: float = 0.1, mode: EdgeMode = "max"
+        self, layer: int, head: int, threshold: float = DEFAULT_THRESHOLD, mode: EdgeMode = "max"
     ) -> np.ndarray:
         """Residue pairs whose attention is at least ``threshold``, strongest first.
 

@@ -22,6 +22,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from .definitions import DEFAULT_THRESHOLD
 from . import __version__
 from .demo import run_demo
 from .errors import LayerHeadIndexError, ProtAttnError
@@ -169,8 +170,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("-o", "--output", default="protattn-demo", metavar="OUTDIR",
                       help="folder to write into (default: ./protattn-demo)")
-    demo.add_argument("--threshold", type=_fraction, default=0.3,
-                      help="attention at or above this is a strong edge (default: 0.3)")
+    demo.add_argument("--threshold", type=_fraction, default=DEFAULT_THRESHOLD,
+                      help="attention at or above this is a strong edge (default: %(default)s)")
     demo.add_argument("--min-total", type=_positive_int, default=20,
                       help="rank only heads with at least this many strong edges (default: 20)")
     demo.add_argument("--structure", default=None, metavar="PATH",
@@ -218,8 +219,8 @@ def build_parser() -> argparse.ArgumentParser:
                          help=f"one or more of: {', '.join(PROPERTIES)} (default: contact)")
     analyze.add_argument("-o", "--output", required=True, metavar="OUTDIR", help="folder to write into")
     analyze.add_argument("--model", default="antiberty", help="model name, hub id or folder (default: antiberty)")
-    analyze.add_argument("--threshold", type=_fraction, default=0.3,
-                         help="attention at or above this is a strong edge (default: 0.3)")
+    analyze.add_argument("--threshold", type=_fraction, default=DEFAULT_THRESHOLD,
+                         help="attention at or above this is a strong edge (default: %(default)s)")
     analyze.add_argument("--min-total", type=_positive_int, default=100,
                          help="rank only heads with at least this many strong edges (default: 100)")
     analyze.add_argument("--max-length", type=_positive_int, default=512,

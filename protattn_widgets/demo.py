@@ -13,7 +13,8 @@ import operator
 import sys
 from pathlib import Path
 
-from .errors import ProtAttnError
+from .definitions import DEFAULT_THRESHOLD
+from .errors import DemoError
 from .examples import resolve_structure
 from .jsonable import finite_or_none
 
@@ -23,10 +24,6 @@ DEFAULT_DEMO_STRUCTURE = "1vfb_complex"
 #: The antibody chains of the bundled 1vfb complex (chain C is lysozyme, the antigen).
 DEFAULT_DEMO_CHAINS: dict[str, str] = {"B": "heavy", "A": "light"}
 TOP_HEADS = 10
-
-
-class DemoError(ProtAttnError, ValueError):
-    """No head qualifies under the demo's threshold and minimum edge count."""
 
 
 def _progress(total: int, enabled: bool):
@@ -41,7 +38,7 @@ def _progress(total: int, enabled: bool):
 
 def run_demo(outdir: str | Path = "protattn-demo", *, model: str = "antiberty",
              structure: str | Path | None = None, chains: list[str] | None = None,
-             threshold: float = 0.3, min_total: int = 20, progress: bool = True) -> dict:
+             threshold: float = DEFAULT_THRESHOLD, min_total: int = 20, progress: bool = True) -> dict:
     """Find the heads that attend to 3D contacts, and write figures and a summary.
 
     Parameters

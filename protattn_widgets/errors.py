@@ -1,10 +1,11 @@
-"""Exceptions raised by protattn-widgets.
+"""Every exception and warning raised by protattn-widgets, in one place.
 
 Every error a user can cause (bad sequence, bad file, missing chain, index out of
 range, unloadable model) is a subclass of :class:`ProtAttnError`, so notebooks
 can catch one type.  Each also derives from the matching built-in exception
 (``ValueError``, ``KeyError``, ``IndexError``, ``OSError``) so generic handlers
-keep working.
+keep working.  Every warning is a subclass of :class:`ProtAttnWarning`
+(a ``UserWarning``).
 """
 
 from __future__ import annotations
@@ -27,6 +28,11 @@ __all__ = [
     "OutputPathError",
     "AnnotationError",
     "ExampleNotFoundError",
+    "StandalonePageError",
+    "DemoError",
+    "ProtAttnWarning",
+    "OutOfDomainWarning",
+    "MissingResiduesWarning",
 ]
 
 
@@ -107,3 +113,26 @@ class ExampleNotFoundError(ProtAttnError, KeyError):
 
     def __str__(self) -> str:
         return str(self.args[0]) if self.args else ""
+
+
+class StandalonePageError(ProtAttnError, ValueError):
+    """A page cannot be written (bad ``heads``) or read (not a standalone page)."""
+
+
+class DemoError(ProtAttnError, ValueError):
+    """No head qualifies under the demo's threshold and minimum edge count."""
+
+
+# --------------------------------------------------------------------------- warnings
+
+
+class ProtAttnWarning(UserWarning):
+    """Base class of every warning issued by this package."""
+
+
+class OutOfDomainWarning(ProtAttnWarning):
+    """A model was used on a chain outside what it was trained on (e.g. AntiBERTy on an antigen)."""
+
+
+class MissingResiduesWarning(ProtAttnWarning):
+    """The model reads the observed residues although the author numbering suggests missing ones."""

@@ -25,12 +25,13 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+from .definitions import STRONG_PAIR_FLOOR
 from .attention import as_float32
 
 __all__ = ["StrongPairs", "StrongPairCollector", "DEFAULT_FLOOR", "strong_pairs_of"]
 
 #: Attention below this is not kept; thresholds under it need a pass over the stored values.
-DEFAULT_FLOOR = 0.05
+DEFAULT_FLOOR = STRONG_PAIR_FLOOR
 _CHUNK = 1 << 18  # values compared at a time: the mask (256 kB) stays in the CPU cache
 _PARALLEL_ABOVE = 1 << 21  # a layer this large is searched on every core
 

@@ -81,10 +81,11 @@ from Bio.PDB import MMCIFParser, PDBParser
 from Bio.PDB.MMCIF2Dict import MMCIF2Dict
 from Bio.PDB.Polypeptide import is_aa
 
+from .definitions import CONTACT_CUTOFF, CONTACT_MIN_SEPARATION
 from .config import cache_root
 from .download import DEFAULT_PDB_URL, download, pdb_url
-from .errors import (ChainNotFoundError, InvalidSequenceError, ResidueNotFoundError, StructureDownloadError,
-                     StructureError)
+from .errors import (ChainNotFoundError, InvalidSequenceError, MissingResiduesWarning, ResidueNotFoundError,
+                     StructureDownloadError, StructureError)
 from .sequences import clean_sequence, map_onto, numbering_gaps
 
 __all__ = [
@@ -137,10 +138,6 @@ def residue_id(number: int, insertion_code: str) -> str:
     if not code:
         return str(number)
     return f"{number}{code}" if code.isalpha() else f"{number}^{code}"
-
-
-class MissingResiduesWarning(UserWarning):
-    """The model reads the observed residues although the author numbering suggests missing ones."""
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -410,7 +407,7 @@ class Chain:
         has = self.coordinate_mask(atom)
         return has[:, None] & has[None, :]
 
-    def contact_map(self, cutoff: float = 8.0, min_separation: int = 6, atom: str = "cb") -> np.ndarray:
+    def contact_map(self, cutoff: float = CONTACT_CUTOFF, min_separation: int = CONTACT_MIN_SEPARATION, atom: str = "cb") -> np.ndarray:
         """Residue pairs closer than ``cutoff`` Å and ``min_separation`` apart in sequence.
 
         Parameters

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..definitions import CONTACT_CUTOFF, CONTACT_MIN_SEPARATION, DEFAULT_THRESHOLD
 from ..attention import check_threshold
 from .concentration import TargetConcentration, received_counts, residue_labels
 from .counting import count_pairs, count_targets, threshold_attention
@@ -50,7 +51,7 @@ class PropertyAccumulator:
         heads); filled by :meth:`add` and by the engine, shown by :meth:`top_heads`.
     """
 
-    def __init__(self, n_layers: int, n_heads: int, threshold: float = 0.3, min_total: int = 100,
+    def __init__(self, n_layers: int, n_heads: int, threshold: float = DEFAULT_THRESHOLD, min_total: int = 100,
                  concentration: TargetConcentration | bool | None = None):
         self.n_layers, self.n_heads = int(n_layers), int(n_heads)
         self.threshold = check_threshold(threshold)
@@ -191,8 +192,8 @@ class PropertyAccumulator:
                               data["proteins"])
 
 
-def contact_accumulator(attention, chain, threshold: float = 0.3, min_total: int = 100,
-                        cutoff: float = 8.0, min_separation: int = 6) -> PropertyAccumulator:
+def contact_accumulator(attention, chain, threshold: float = DEFAULT_THRESHOLD, min_total: int = 100,
+                        cutoff: float = CONTACT_CUTOFF, min_separation: int = CONTACT_MIN_SEPARATION) -> PropertyAccumulator:
     """The contact statistic of one protein: strong edges that are 3D contacts.
 
     Parameters

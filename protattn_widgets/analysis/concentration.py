@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 
+from ..definitions import DEFAULT_THRESHOLD
 from ..attention import check_threshold
 
 if TYPE_CHECKING:
@@ -139,7 +140,7 @@ class TargetConcentration:
     proteins : int
     """
 
-    def __init__(self, n_layers: int, n_heads: int, threshold: float = 0.3):
+    def __init__(self, n_layers: int, n_heads: int, threshold: float = DEFAULT_THRESHOLD):
         self.n_layers, self.n_heads = int(n_layers), int(n_heads)
         self.threshold = check_threshold(threshold)
         shape = (self.n_layers, self.n_heads)

@@ -44,6 +44,7 @@ from typing import Sequence
 
 import numpy as np
 
+from ..definitions import CONTACT_CUTOFF, CONTACT_MIN_SEPARATION
 from ..jsonable import finite_or_none
 
 __all__ = [
@@ -166,8 +167,8 @@ class ContactPredictor:
         ``n_proteins``, ``n_pairs``, ``contact_rate`` of the training set.
     """
 
-    def __init__(self, *, penalty: str = "l1", C: float = 0.15, min_separation: int = 6,
-                 cutoff: float = 8.0, max_iter: int = 1000):
+    def __init__(self, *, penalty: str = "l1", C: float = 0.15, min_separation: int = CONTACT_MIN_SEPARATION,
+                 cutoff: float = CONTACT_CUTOFF, max_iter: int = 1000):
         if penalty not in ("l1", "l2"):
             raise ValueError(f"penalty must be 'l1' or 'l2', got {penalty!r}")
         self.penalty = penalty

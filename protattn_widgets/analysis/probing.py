@@ -28,6 +28,8 @@ from typing import Sequence
 
 import numpy as np
 
+from ..definitions import CONTACT_CUTOFF, CONTACT_MIN_SEPARATION
+
 __all__ = [
     "SS3_CLASSES", "ss3_labels", "layer_embeddings", "attention_received", "pair_embedding_features",
     "pair_attention_features", "contact_pairs", "ProbeResult", "probe_layers", "residue_probe", "contact_probe",
@@ -112,7 +114,7 @@ def pair_attention_features(attention, pairs: np.ndarray) -> np.ndarray:
     return np.concatenate([forward, backward], axis=-1)
 
 
-def contact_pairs(chain, *, min_separation: int = 6, cutoff: float = 8.0, max_pairs: int | None = None,
+def contact_pairs(chain, *, min_separation: int = CONTACT_MIN_SEPARATION, cutoff: float = CONTACT_CUTOFF, max_pairs: int | None = None,
                   seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Residue pairs ``i < j`` of a chain to probe for contacts, and their labels.
 
@@ -273,7 +275,7 @@ def residue_probe(model, train: Sequence[tuple[str, np.ndarray]], test: Sequence
 
 
 def contact_probe(model, train_chains: Sequence, test_chains: Sequence, *, source: str = "attention",
-                  min_separation: int = 6, cutoff: float = 8.0, max_pairs: int | None = 2000, seed: int = 0,
+                  min_separation: int = CONTACT_MIN_SEPARATION, cutoff: float = CONTACT_CUTOFF, max_pairs: int | None = 2000, seed: int = 0,
                   C: float = 0.01) -> ProbeResult:
     """Probe every layer for contacts between residue pairs.
 

@@ -35,6 +35,7 @@ from typing import Callable, Literal
 
 import numpy as np
 
+from ..definitions import CONTACT_CUTOFF, CONTACT_MIN_SEPARATION
 from ..errors import AnalysisInputError
 from ..sequences import STANDARD_RESIDUES
 from .datasets import ProteinRecord
@@ -92,7 +93,7 @@ def _contact(record: ProteinRecord) -> Labels | None:
     chain = record.chain
     if chain is None:
         return None
-    return chain.contact_map(8.0, 6), chain.pair_mask("cb")
+    return chain.contact_map(CONTACT_CUTOFF, CONTACT_MIN_SEPARATION), chain.pair_mask("cb")
 
 
 def pdb_sites(structure, chain) -> dict[str, np.ndarray]:

@@ -17,6 +17,7 @@ import anywidget
 import numpy as np
 from traitlets import Float, Int, List, Unicode, observe
 
+from ..definitions import DEFAULT_THRESHOLD
 from ..attention import Attention
 from ..errors import AnnotationError
 from ..structures import Chain
@@ -26,8 +27,6 @@ __all__ = ["AttentionViewBase", "STATIC", "DEFAULT_THRESHOLD"]
 
 #: Where ``npm run build`` puts the bundled ES modules.
 STATIC = Path(__file__).resolve().parent / "static"
-#: The paper's threshold for "strong" attention.
-DEFAULT_THRESHOLD = 0.3
 
 _THREE_LETTER = {
     "A": "ALA", "R": "ARG", "N": "ASN", "D": "ASP", "C": "CYS", "Q": "GLN", "E": "GLU", "G": "GLY",

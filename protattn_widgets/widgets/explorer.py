@@ -35,7 +35,7 @@ import numpy as np
 from traitlets import Float, Int, Unicode, link, observe, validate
 
 from ..attention import Attention, check_threshold
-from ..errors import ProtAttnError, SequenceTooLongError
+from ..errors import OutOfDomainWarning, ProtAttnError, SequenceTooLongError
 from ..structures import Chain, Structure, load_structure
 from ._base import DEFAULT_THRESHOLD
 from ._checks import EdgeModeTrait, SharedStateChecks, check_mode
@@ -69,10 +69,6 @@ EXPLORER_CSS = """
   animation: protattn-spin 0.8s linear infinite; vertical-align: -1px; }
 @keyframes protattn-spin { to { transform: rotate(360deg); } }
 """
-
-
-class OutOfDomainWarning(UserWarning):
-    """A model was used on a chain outside what it was trained on (e.g. AntiBERTy on an antigen)."""
 
 
 class AttentionExplorer(SharedStateChecks, ipywidgets.VBox):

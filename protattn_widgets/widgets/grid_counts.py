@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..definitions import CONTACT_CUTOFF, CONTACT_MIN_SEPARATION
 from ..analysis.accumulator import PropertyAccumulator
 from ..attention import Attention, check_threshold
 from ..strong_pairs import DEFAULT_FLOOR, strong_pairs_of
@@ -59,7 +60,7 @@ class StrongPairIndex:
     """
 
     def __init__(self, attention: Attention, chain: Chain, *, floor: float = DEFAULT_FLOOR,
-                 cutoff: float = 8.0, min_separation: int = 6) -> None:
+                 cutoff: float = CONTACT_CUTOFF, min_separation: int = CONTACT_MIN_SEPARATION) -> None:
         attention.check_chain(chain)
         self.attention = attention
         self.floor = check_threshold(floor)

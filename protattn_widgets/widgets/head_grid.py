@@ -26,6 +26,7 @@ from collections import OrderedDict
 import numpy as np
 from traitlets import Bytes, CaselessStrEnum, Int, Unicode, observe
 
+from ..definitions import CONTACT_CUTOFF, CONTACT_MIN_SEPARATION
 from ..analysis.accumulator import PropertyAccumulator
 from ..analysis.statistics import clopper_pearson
 from ._base import STATIC, AttentionViewBase
@@ -72,8 +73,8 @@ class HeadGrid(AttentionViewBase):
     min_total = Int(10).tag(sync=True)
     value_format = CaselessStrEnum(("percent", "number"), default_value="percent").tag(sync=True)
 
-    def __init__(self, attention, chain=None, *, min_total: int = 10, contact_cutoff: float = 8.0,
-                 min_separation: int = 6, statistic: np.ndarray | None = None,
+    def __init__(self, attention, chain=None, *, min_total: int = 10, contact_cutoff: float = CONTACT_CUTOFF,
+                 min_separation: int = CONTACT_MIN_SEPARATION, statistic: np.ndarray | None = None,
                  statistic_name: str | None = None, value_format: str | None = None,
                  floor: float = DEFAULT_FLOOR, **kwargs) -> None:
         self.contact_cutoff = float(contact_cutoff)

@@ -27,6 +27,7 @@ from __future__ import annotations
 import numpy as np
 from traitlets import Bool, Bytes, Float, Int, List, Unicode, observe
 
+from ..definitions import CONTACT_CUTOFF
 from ._base import STATIC, AttentionViewBase
 from .encoding import as_float32, dequantize, pack_bits, quantize, unpack_bits
 
@@ -106,7 +107,7 @@ class AttentionHeatmap(AttentionViewBase):
     _detail_window = List(Int(), default_value=[]).tag(sync=True)
 
     def __init__(self, attention, chain=None, *, show_contacts: bool = True, size: int = 420,
-                 contact_cutoff: float = 8.0, max_cells: int = 512, **kwargs) -> None:
+                 contact_cutoff: float = CONTACT_CUTOFF, max_cells: int = 512, **kwargs) -> None:
         self.contact_cutoff = float(contact_cutoff)
         self.max_cells = max(16, int(max_cells))
         super().__init__(attention, chain, show_contacts=show_contacts, size=size, **kwargs)

@@ -68,7 +68,7 @@ import anywidget
 import numpy as np
 
 from ..attention import EDGE_MODES
-from ..errors import ProtAttnError
+from ..errors import StandalonePageError
 from ..jsonable import finite_or_none
 from ._base import STATIC
 from .encoding import as_float32, float32_bytes, quantize, uint32_bytes
@@ -104,10 +104,6 @@ _PER_HEAD = {
 
 # anywidget's per-instance traits: the page bundles the front-end itself.
 _PLUMBING = {"_esm", "_css", "_anywidget_id"}
-
-
-class StandalonePageError(ProtAttnError, ValueError):
-    """A page cannot be written (bad ``heads``) or read (not a standalone page)."""
 
 
 class _Blob:

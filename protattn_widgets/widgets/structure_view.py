@@ -33,6 +33,7 @@ import ipywidgets
 import numpy as np
 from traitlets import Bool, Bytes, Dict, Float, Int, List, Unicode, observe
 
+from ..definitions import DEFAULT_THRESHOLD
 from ..attention import Attention
 from ..structures import Chain, Structure, load_structure
 from ._checks import AttentionMismatchError, EdgeModeTrait, SharedStateChecks, check_attention_chain
@@ -211,13 +212,13 @@ class StructureAttentionView(SharedStateChecks, ipywidgets.VBox):
 
     layer = Int(0)
     head = Int(0)
-    threshold = Float(0.1)
+    threshold = Float(DEFAULT_THRESHOLD)
     mode = EdgeModeTrait("max")
     selected_residue = Int(None, allow_none=True)
     focus = Bool(False)
 
     def __init__(self, structure: Structure | str, attention: Attention, *, layer: int = 0,
-                 head: int = 0, threshold: float = 0.1, mode: str = "max",
+                 head: int = 0, threshold: float = DEFAULT_THRESHOLD, mode: str = "max",
                  selected_residue: int | None = None, max_edges: int = 2000, focus: bool = False,
                  height: str = "420px", **kwargs: Any) -> None:
         if not isinstance(structure, Structure):
