@@ -16,7 +16,7 @@ from . import errors
 from .errors import *  # noqa: F403  (every exception and warning: errors.__all__)
 from .examples import EXAMPLES, example_path
 from .models import ProteinLanguageModel, load_model
-from .structures import Chain, ModelInput, Structure, load_structure
+from .structures import Chain, ModelInput, Structure, example, fetch_pdb, load_structure
 
 __version__ = "0.1.0"
 
@@ -34,7 +34,7 @@ def __getattr__(name: str):
 
 __all__ = [
     *_WIDGETS,
-    "load_model", "load_structure", "example_path", "EXAMPLES",
+    "load_model", "load_structure", "fetch_pdb", "example", "example_path", "EXAMPLES",
     "ProteinLanguageModel", "Structure", "Chain", "ModelInput", "Attention", "head_label",
     "AttentionCache", "attention_cache", "errors",
     *errors.__all__,

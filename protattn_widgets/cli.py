@@ -26,7 +26,8 @@ from .definitions import DEFAULT_THRESHOLD
 from . import __version__
 from .demo import run_demo
 from .errors import LayerHeadIndexError, ProtAttnError
-from .examples import EXAMPLES, resolve_structure
+from .examples import EXAMPLES
+from .structures import load_structure
 from .outputs import check_output_file, check_output_folder
 
 __all__ = ["main", "build_parser"]
@@ -104,7 +105,7 @@ def _cmd_figure(args: argparse.Namespace) -> int:
     output = Path(args.output)
     _check_figure_suffix(output)
     check_output_file(output, "figure")
-    chain = resolve_structure(args.structure)[args.chain]
+    chain = load_structure(args.structure)[args.chain]
     model = load_model(args.model)
     layer = _zero_based(args.layer, model.n_layers, "layer", model.name)
     head = _zero_based(args.head, model.n_heads, "head", model.name)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .definitions import DEFAULT_THRESHOLD
 from .errors import DemoError
-from .examples import resolve_structure
+from .structures import load_structure
 from .jsonable import finite_or_none
 
 __all__ = ["run_demo", "DemoError", "DEFAULT_DEMO_STRUCTURE", "DEFAULT_DEMO_CHAINS"]
@@ -95,7 +95,7 @@ def run_demo(outdir: str | Path = "protattn-demo", *, model: str = "antiberty",
         bar.update()
 
         step("loading structure")
-        struct = resolve_structure(source)
+        struct = load_structure(source)
         if chains is None:
             chains = list(struct.chain_ids)
             bar.total += len(chains) - 1

@@ -1,8 +1,11 @@
 """Protein chains of PDB/mmCIF structures as numpy arrays.
 
-:func:`load_structure` reads a structure (a file path, the text of a file, or a
-4-character PDB id fetched once from RCSB) with Biopython and returns a
-:class:`Structure`, a mapping from chain id to :class:`Chain`.  A chain holds
+:func:`load_structure` reads a structure (a file path, the text or bytes of a
+file, a bundled example name, or a 4-character PDB id fetched once from RCSB,
+resolved in that order: see its docstring) with Biopython and returns a
+:class:`Structure`, a mapping from chain id to :class:`Chain`.
+:func:`example` reads a bundled example and :func:`fetch_pdb` an RCSB entry,
+whatever the name.  A chain holds
 its observed residues as parallel arrays: one letter, one author residue id and
 one CA/CB coordinate per residue, so residue index ``i`` means the same residue
 in ``sequence``, ``residue_ids``, ``ca``, ``cb`` and every ``(L, L)`` map.
@@ -56,6 +59,8 @@ Rules
   and ligand/water-only chains raise a clear error when accessed; a structure
   without any protein chain raises :class:`StructureError` when loaded.
   Chain ids are case-sensitive and never guessed.
+* **Names**: a bundled example's name wins over the PDB id it spells (``"1crn"``
+  is the bundled file, offline); :func:`fetch_pdb` always asks RCSB.
 * **PDB ids** are downloaded as mmCIF from
   ``https://files.rcsb.org/download/{pdb_id}.cif`` (override with the
   ``PROTATTN_PDB_URL`` environment variable, a template with ``{pdb_id}``)
@@ -84,6 +89,7 @@ from Bio.PDB.Polypeptide import is_aa
 from .definitions import CONTACT_CUTOFF, CONTACT_MIN_SEPARATION
 from .config import cache_root
 from .download import DEFAULT_PDB_URL, download, pdb_url
+from .examples import EXAMPLES, close_examples, example_path, is_example
 from .errors import (ChainNotFoundError, InvalidSequenceError, MissingResiduesWarning, ResidueNotFoundError,
                      StructureDownloadError, StructureError)
 from .sequences import clean_sequence, map_onto, numbering_gaps
@@ -96,6 +102,8 @@ __all__ = [
     "residue_letter",
     "residue_id",
     "load_structure",
+    "fetch_pdb",
+    "example",
     "virtual_cb",
     "DEFAULT_PDB_URL",
 ]
@@ -494,14 +502,24 @@ def load_structure(source: PathOrText | bytes, *, model: int = 0,
                    cache_dir: str | os.PathLike[str] | None = None) -> Structure:
     """Read the protein chains of a structure.
 
+    ``source`` is resolved by one rule, the same in Python, the ``protattn``
+    command line, the demo and the widgets:
+
+    1. ``bytes``, or a string with a line break: the content of a PDB/mmCIF
+       file (optionally gzipped, for bytes);
+    2. a path to an existing file (``.pdb``/``.ent``/``.cif``/``.mmcif``,
+       optionally ``.gz``);
+    3. the name of a bundled example (:data:`~protattn_widgets.examples.EXAMPLES`,
+       any case): ``"1vfb_complex"``, and ``"1a0q"``, ``"7hvp"``, ``"1crn"``,
+       ``"1ubq"``, which are also PDB ids but always mean the bundled file, so
+       they work offline (:func:`example`);
+    4. any other 4-character PDB id: downloaded from RCSB once, then read
+       from the cache (:func:`fetch_pdb`; call it directly to get RCSB's
+       entry of a bundled id).
+
     Parameters
     ----------
     source : str, PathLike or bytes
-        A path to a ``.pdb``/``.ent``/``.cif``/``.mmcif`` file (optionally
-        ``.gz``), the text of such a file (a string with line breaks, or its
-        bytes), a 4-character PDB id such as ``"1ABC"``, or the name of a
-        bundled example that is not a PDB id (``"1vfb_complex"``; see
-        :data:`~protattn_widgets.examples.EXAMPLES`).
     model : int
         Index of the model to read (NMR ensembles hold several).
     cache_dir : str or PathLike, optional
@@ -517,16 +535,18 @@ def load_structure(source: PathOrText | bytes, *, model: int = 0,
         Missing, empty, binary or unparsable input, a source of the wrong
         type, no protein chain, bad ``model``.
     StructureDownloadError
-        A PDB id could not be downloaded.
+        A PDB id could not be downloaded (the message names a bundled
+        example the id may have meant, e.g. ``1vfb`` -> ``1vfb_complex``).
     """
+    model = _check_model(model)
     if isinstance(source, (bytes, bytearray, memoryview)):
         text = _decode(bytes(source), "the given bytes")
         fmt = "cif" if _looks_like_cif(text) else "pdb"
         return _parse(text, fmt, "structure", "the given bytes", model)
     if not isinstance(source, (str, os.PathLike)):
         raise StructureError(
-            f"load_structure takes a file path, the text of a PDB/mmCIF file or a 4-character PDB id, "
-            f"not {type(source).__name__}")
+            f"load_structure takes a file path, the text of a PDB/mmCIF file, its bytes, a bundled "
+            f"example name or a 4-character PDB id, not {type(source).__name__}")
     if isinstance(source, str) and ("\n" in source or "\r" in source):
         fmt = "cif" if _looks_like_cif(source) else "pdb"
         return _parse(source, fmt, "structure", "the given text", model)
@@ -536,43 +556,91 @@ def load_structure(source: PathOrText | bytes, *, model: int = 0,
     except (OSError, ValueError):  # a name too long for the file system, a NUL character
         is_file = False
     if is_file:
-        text = _read_text(path)
-        stem = Path(path.name[:-3] if path.name.lower().endswith(".gz") else path.name)
-        ext = stem.suffix.lower()
-        if ext in _CIF_SUFFIXES:
-            fmt = "cif"
-        elif ext in _PDB_SUFFIXES:
-            fmt = "pdb"
-        else:
-            fmt = "cif" if _looks_like_cif(text) else "pdb"
-        return _parse(text, fmt, stem.stem, str(path), model)
+        return _load_file(path, model)
+    if is_example(source):
+        return example(source, model=model)
     if isinstance(source, str) and _PDB_ID.match(source.strip()):
-        pdb_id = source.strip().upper()
-        folder = Path(cache_dir) if cache_dir is not None else cache_root() / "pdb"
-        text, cached = _fetch_pdb(pdb_id, folder)
         try:
-            return _parse(text, "cif", pdb_id, f"PDB entry {pdb_id}", model)
-        except StructureError:
-            if not cached:
+            return fetch_pdb(source, model=model, cache_dir=cache_dir)
+        except StructureDownloadError as exc:
+            close = close_examples(source)
+            if not close:
                 raise
-            _discard(folder / f"{pdb_id.lower()}.cif", "cannot be parsed")
-            text, _ = _fetch_pdb(pdb_id, folder)
-            return _parse(text, "cif", pdb_id, f"PDB entry {pdb_id}", model)
-    if isinstance(source, str):
-        from .examples import EXAMPLES, example_path
-
-        if source.strip().lower().removesuffix(".pdb") in EXAMPLES:  # a bundled example's name
-            return load_structure(example_path(source.strip()), model=model)
+            raise StructureDownloadError(
+                f"{exc}. A bundled example is named {close[0]!r}: load_structure({close[0]!r}) reads it "
+                "offline") from None
     shown = str(source) if len(str(source)) <= 80 else f"{str(source)[:60]}... ({len(str(source))} characters)"
+    close = close_examples(source) if isinstance(source, str) and len(source) <= 80 else []
+    hint = f"; did you mean the bundled example {close[0]!r}?" if close else ""
     if len(str(source)) > 255:
         raise StructureError(
             f"{shown!r} is not an existing file, the text of a PDB/mmCIF file (which has line breaks), "
-            "or a 4-character PDB id")
+            "a bundled example name or a 4-character PDB id")
     if not isinstance(source, str) or path.suffix or os.sep in source:
-        raise StructureError(f"no such file: {shown}")
+        raise StructureError(f"no such file: {shown}{hint}")
     raise StructureError(
-        f"{shown!r} is not an existing file, the text of a PDB/mmCIF file, or a 4-character PDB id"
+        f"{shown!r} is not an existing file, the text of a PDB/mmCIF file, a bundled example name "
+        f"({', '.join(EXAMPLES)}) or a 4-character PDB id{hint}"
     )
+
+
+def example(name: str, *, model: int = 0) -> Structure:
+    """A bundled example structure (:data:`~protattn_widgets.examples.EXAMPLES`), read offline.
+
+    Raises :class:`~protattn_widgets.errors.ExampleNotFoundError` listing the
+    examples for any other name.
+    """
+    return _load_file(example_path(name), _check_model(model))
+
+
+def fetch_pdb(pdb_id: str, *, model: int = 0, cache_dir: str | os.PathLike[str] | None = None) -> Structure:
+    """The RCSB entry ``pdb_id`` as mmCIF: downloaded once into ``cache_dir``, then read from there.
+
+    Unlike :func:`load_structure`, a bundled example's id (``"1crn"``) is
+    fetched from RCSB too.  The URL is ``PROTATTN_PDB_URL`` (a template with
+    ``{pdb_id}``), default :data:`DEFAULT_PDB_URL`.
+
+    Raises
+    ------
+    StructureError
+        ``pdb_id`` is not a 4-character PDB id, or the entry cannot be parsed.
+    StructureDownloadError
+        The entry could not be downloaded.
+    """
+    model = _check_model(model)
+    if not isinstance(pdb_id, str) or not _PDB_ID.match(pdb_id.strip()):
+        raise StructureError(f"{pdb_id!r} is not a PDB id (4 characters, a digit first, e.g. '1crn')")
+    pdb_id = pdb_id.strip().upper()
+    folder = Path(cache_dir) if cache_dir is not None else cache_root() / "pdb"
+    text, cached = _fetch_pdb(pdb_id, folder)
+    try:
+        return _parse(text, "cif", pdb_id, f"PDB entry {pdb_id}", model)
+    except StructureError:
+        if not cached:
+            raise
+        _discard(folder / f"{pdb_id.lower()}.cif", "cannot be parsed")
+        text, _ = _fetch_pdb(pdb_id, folder)
+        return _parse(text, "cif", pdb_id, f"PDB entry {pdb_id}", model)
+
+
+def _check_model(model: object) -> int:
+    """``model`` as an int, or a clean error (``model='0'`` or ``1.5`` is a mistake, not a model)."""
+    if isinstance(model, (bool, np.bool_)) or not isinstance(model, (int, np.integer)):
+        raise StructureError(f"model must be a whole number (0 for the first model), got {model!r}")
+    return int(model)
+
+
+def _load_file(path: Path, model: int) -> Structure:
+    text = _read_text(path)
+    stem = Path(path.name[:-3] if path.name.lower().endswith(".gz") else path.name)
+    ext = stem.suffix.lower()
+    if ext in _CIF_SUFFIXES:
+        fmt = "cif"
+    elif ext in _PDB_SUFFIXES:
+        fmt = "pdb"
+    else:
+        fmt = "cif" if _looks_like_cif(text) else "pdb"
+    return _parse(text, fmt, stem.stem, str(path), model)
 
 
 def _looks_like_cif(text: str) -> bool:

@@ -9,7 +9,7 @@ import time
 import pytest
 
 import protattn_widgets.download as download_module
-from protattn_widgets import example_path, load_structure
+from protattn_widgets import example_path, fetch_pdb, load_structure
 from protattn_widgets.errors import StructureDownloadError
 
 CRN = example_path("1crn")
@@ -69,7 +69,7 @@ def test_a_trickling_server_is_cut_off_at_the_total_timeout(server, tmp_path, mo
     monkeypatch.setattr(download_module, "DOWNLOAD_TIMEOUT_S", 1.0)
     start = time.monotonic()
     with pytest.raises(StructureDownloadError, match=r"'1CRN'.*within 1 s"):
-        load_structure("1crn", cache_dir=tmp_path)
+        fetch_pdb("1crn", cache_dir=tmp_path)
     assert time.monotonic() - start < 3, "each read got under 0.2 s, but the whole download is bounded"
     assert list(tmp_path.iterdir()) == []
 
@@ -77,14 +77,14 @@ def test_a_trickling_server_is_cut_off_at_the_total_timeout(server, tmp_path, mo
 def test_a_body_larger_than_the_cap_is_refused_from_its_length(server, tmp_path, monkeypatch):
     monkeypatch.setenv("PROTATTN_PDB_URL", server + "/huge/{pdb_id}.cif")
     with pytest.raises(StructureDownloadError, match=r"3072 MiB, more than the 512 MiB"):
-        load_structure("1crn", cache_dir=tmp_path)
+        fetch_pdb("1crn", cache_dir=tmp_path)
 
 
 def test_a_body_without_length_is_read_only_up_to_the_cap(server, tmp_path, monkeypatch):
     monkeypatch.setenv("PROTATTN_PDB_URL", server + "/endless/{pdb_id}.cif")
     monkeypatch.setattr(download_module, "DOWNLOAD_MAX_BYTES", 2**20)
     with pytest.raises(StructureDownloadError, match="larger than the 1 MiB accepted"):
-        load_structure("1crn", cache_dir=tmp_path)
+        fetch_pdb("1crn", cache_dir=tmp_path)
     assert list(tmp_path.iterdir()) == []
 
 
@@ -99,10 +99,10 @@ def test_url_template_with_other_braces(server, tmp_path, monkeypatch):
 def test_url_template_without_placeholder(monkeypatch, tmp_path):
     monkeypatch.setenv("PROTATTN_PDB_URL", "https://example.org/{id}.cif")
     with pytest.raises(StructureDownloadError, match=r"no '\{pdb_id\}' placeholder"):
-        load_structure("1crn", cache_dir=tmp_path)
+        fetch_pdb("1crn", cache_dir=tmp_path)
 
 
 def test_malformed_url_is_a_download_error(monkeypatch, tmp_path):
     monkeypatch.setenv("PROTATTN_PDB_URL", "not a url {pdb_id}")
     with pytest.raises(StructureDownloadError, match="could not download"):
-        load_structure("1crn", cache_dir=tmp_path)
+        fetch_pdb("1crn", cache_dir=tmp_path)

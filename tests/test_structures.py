@@ -24,6 +24,7 @@ from protattn_widgets.errors import (
 from protattn_widgets.examples import EXAMPLES, example_path
 from protattn_widgets.structures import (
     Chain,
+    fetch_pdb,
     load_structure,
     virtual_cb,
 )
@@ -432,19 +433,19 @@ def pdb_server(tmp_path, monkeypatch):
 
 def test_download_by_pdb_id_and_cache(tmp_path, pdb_server):
     cache = tmp_path / "cache"
-    structure = load_structure("1crn", cache_dir=cache)
+    structure = fetch_pdb("1crn", cache_dir=cache)
     assert structure.name == "1CRN" and structure.format == "cif"
     assert structure["A"].sequence == load_structure(example_path("1crn"))["A"].sequence
     assert (cache / "1crn.cif").read_text() == structure.text
     assert os.listdir(cache) == ["1crn.cif"]  # no temporary file left behind
     pdb_server()
-    again = load_structure("1CRN", cache_dir=cache)
+    again = fetch_pdb("1CRN", cache_dir=cache)
     np.testing.assert_array_equal(again["A"].ca, structure["A"].ca)
 
 
 def test_download_uses_cache_root_by_default(tmp_path, pdb_server, monkeypatch):
     monkeypatch.setenv("PROTATTN_CACHE_DIR", str(tmp_path / "root"))
-    load_structure("1crn")
+    fetch_pdb("1crn")
     assert (tmp_path / "root" / "pdb" / "1crn.cif").is_file()
 
 
@@ -461,7 +462,7 @@ def test_download_unreachable_server(tmp_path, monkeypatch):
     monkeypatch.setenv("PROTATTN_PDB_URL", f"http://127.0.0.1:{port}/{{pdb_id}}.cif")
     start = time.monotonic()
     with pytest.raises(StructureDownloadError, match="'1CRN'.*offline.*local"):
-        load_structure("1crn", cache_dir=tmp_path / "cache")
+        fetch_pdb("1crn", cache_dir=tmp_path / "cache")
     assert time.monotonic() - start < 5
 
 
