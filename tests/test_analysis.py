@@ -92,7 +92,7 @@ def test_top_heads_table_has_intervals_and_bonferroni_tests():
     acc.background_hits, acc.background_total = 1, 10  # background 10%
     top = acc.top_heads(None)
     assert list(top.columns) == ["label", "layer", "head", "share", "hits", "total", "ci_low", "ci_high",
-                                 "enrichment", "p_value", "significant", "layer_index", "head_index"]
+                                 "enrichment", "p_value", "significant", "flags", "layer_index", "head_index"]
     assert top["label"].tolist() == ["1-1", "1-2", "2-2"]  # 2-1 has 4 < min_total strong edges
     assert ((top["ci_low"] <= top["share"]) & (top["share"] <= top["ci_high"])).all()
     # 60 of 100 against a 10% background is overwhelming; 5 of 100 is below it

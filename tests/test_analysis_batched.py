@@ -27,6 +27,9 @@ def assert_same_result(batched, unbatched):
         np.testing.assert_array_equal(a.hits, b.hits, err_msg=feature)
         np.testing.assert_array_equal(a.total, b.total, err_msg=feature)
         assert (a.background_hits, a.background_total) == (b.background_hits, b.background_total), feature
+        # each protein's own counts too, in input order although batches count them by length
+        assert a.per_protein.equals(b.per_protein), feature
+    np.testing.assert_array_equal(batched.offsets.counts, unbatched.offsets.counts)
     for name, concentration in unbatched.concentrations.items():
         mine = batched.concentrations[name].to_dict()
         for field, value in concentration.to_dict().items():

@@ -23,6 +23,13 @@ def test_dask_counts_equal_local_counts(antiberty):
         np.testing.assert_array_equal(remote[feature].total, local[feature].total, err_msg=feature)
         assert (remote[feature].background_hits, remote[feature].background_total) == (
             local[feature].background_hits, local[feature].background_total)
+        # each protein's own counts: the local ones, in the dataset's order, summing to the dataset counts
+        assert remote[feature].per_protein.equals(local[feature].per_protein), feature
+        sums = remote[feature].per_protein.groupby(["layer_index", "head_index"])[["hits", "total"]].sum()
+        np.testing.assert_array_equal(sums["hits"].to_numpy().reshape(8, 8), remote[feature].hits, err_msg=feature)
+        np.testing.assert_array_equal(sums["total"].to_numpy().reshape(8, 8), remote[feature].total, err_msg=feature)
+    assert list(remote["contact"].per_protein["protein"].unique()) == [r.id for r in records]
+    np.testing.assert_array_equal(remote.offsets.counts, local.offsets.counts)  # positional heads merge exactly
     for prop in properties:  # column-head counts merge exactly too (top target: the larger count wins)
         for name in ("total", "targets", "top_edges", "column_edges"):
             np.testing.assert_array_equal(getattr(remote.concentrations[prop], name),

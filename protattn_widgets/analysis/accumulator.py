@@ -21,6 +21,7 @@ from ..definitions import CONTACT_CUTOFF, CONTACT_MIN_SEPARATION, DEFAULT_THRESH
 from ..attention import check_threshold
 from .concentration import TargetConcentration, received_counts, residue_labels
 from .counting import count_pairs, count_targets, threshold_attention
+from .per_protein import ProteinCounts
 from .statistics import head_table
 
 if TYPE_CHECKING:
@@ -49,6 +50,10 @@ class PropertyAccumulator:
     concentration : TargetConcentration or None
         Per head, how its strong edges spread over target residues (column
         heads); filled by :meth:`add` and by the engine, shown by :meth:`top_heads`.
+    protein_counts : ProteinCounts
+        Each protein's own ``hits`` and ``total``, ``(proteins, n_layers,
+        n_heads)`` int32, summing to :attr:`hits` and :attr:`total` exactly;
+        read as :attr:`per_protein` (a DataFrame) or :meth:`rank_proteins`.
     """
 
     def __init__(self, n_layers: int, n_heads: int, threshold: float = DEFAULT_THRESHOLD, min_total: int = 100,
@@ -64,9 +69,11 @@ class PropertyAccumulator:
         if concentration is True:
             concentration = TargetConcentration(self.n_layers, self.n_heads, self.threshold)
         self.concentration: TargetConcentration | None = concentration or None
+        self.protein_counts = ProteinCounts(self.n_layers, self.n_heads)
+        self.offsets = None  # the analysis's OffsetCounts (positional heads), set by AnalysisResult
 
     def add(self, values: np.ndarray, labels: np.ndarray, mask: np.ndarray | None = None, *,
-            target_labels: list[str] | None = None) -> "PropertyAccumulator":
+            target_labels: list[str] | None = None, protein: str | None = None) -> "PropertyAccumulator":
         """Count one protein.
 
         Parameters
@@ -80,6 +87,8 @@ class PropertyAccumulator:
             Which pairs / targets count at all.
         target_labels : list of str, length L, optional
             Residue names for :attr:`concentration` (``"B MET 50"``).
+        protein : str, optional
+            Its id in :attr:`per_protein` (default ``"protein <n>"``, 1-based).
         """
         values = np.asarray(values)
         labels = np.asarray(labels, dtype=bool)
@@ -98,9 +107,21 @@ class PropertyAccumulator:
             (counts,) = count_targets(received, all_total, labels[:, None], None if mask is None else counted)
         else:
             counts = count_pairs(strong, all_total, labels, None if mask is None else counted)
+        own = TargetConcentration(self.n_layers, self.n_heads, self.threshold)
+        own.add_received(received_counts(strong, mask), labels=target_labels)
         if self.concentration is not None:
-            self.concentration.add_received(received_counts(strong, mask), labels=target_labels)
+            self.concentration.merge(own)
+        self.add_protein(protein or f"protein {self.proteins + 1}", counts.hits, counts.total,
+                         concentration=own, residues=target_labels)
         return self.add_counts(counts.hits, counts.total, counts.background_hits, counts.background_total)
+
+    def add_protein(self, protein: str, hits: np.ndarray, total: np.ndarray, *, position: int | None = None,
+                    concentration: TargetConcentration | None = None, residues=None) -> None:
+        """Record one protein's ``(n_layers, n_heads)`` counts in :attr:`protein_counts` (the dataset
+        counts are added separately, by :meth:`add_counts`); ``concentration``: that protein's alone."""
+        top = {} if concentration is None else {"top_edges": concentration.top_edges,
+                                                "top_index": concentration.top_index}
+        self.protein_counts.add(protein, hits, total, position=position, residues=residues, **top)
 
     def __repr__(self) -> str:
         return (f"PropertyAccumulator({self.n_layers}x{self.n_heads}, threshold={self.threshold:g}, "
@@ -117,6 +138,7 @@ class PropertyAccumulator:
         merged.background_hits = self.background_hits + other.background_hits
         merged.background_total = self.background_total + other.background_total
         merged.proteins = self.proteins + other.proteins
+        merged.protein_counts = self.protein_counts + other.protein_counts
         return merged
 
     @property
@@ -130,6 +152,25 @@ class PropertyAccumulator:
     def background(self) -> float:
         """Share of counted pairs (or targets) that have the property."""
         return self.background_hits / self.background_total if self.background_total else float("nan")
+
+    @property
+    def per_protein(self) -> "pandas.DataFrame":
+        """Each protein's counts per head: the addends of :attr:`hits` and :attr:`total`.
+
+        One row per (protein, head), proteins in input order; columns
+        ``protein``, ``label`` (``"2-7"``), ``layer``, ``head`` (1-based),
+        ``layer_index``, ``head_index`` (0-based), ``hits``, ``total``,
+        ``share``, ``top_residue`` and ``top_residue_edges`` (see
+        :meth:`.per_protein.ProteinCounts.frame`).  Grouped by head and
+        summed over proteins, ``hits`` and ``total`` equal :attr:`hits` and
+        :attr:`total` exactly.
+        """
+        return self.protein_counts.frame()
+
+    def rank_proteins(self, head, k: int | None = None) -> "pandas.DataFrame":
+        """The proteins behind ``head`` (``"2-7"`` or 0-based ``(1, 6)``), most hits first
+        (see :meth:`.per_protein.ProteinCounts.ranking`)."""
+        return self.protein_counts.ranking(head, k)
 
     def add_counts(self, hits: np.ndarray, total: np.ndarray, background_hits: int, background_total: int,
                    proteins: int = 1) -> "PropertyAccumulator":
@@ -165,11 +206,15 @@ class PropertyAccumulator:
             a :attr:`concentration`, ``targets``, ``top_target``,
             ``top_target_edges``, ``top_target_share``,
             ``column_share`` and ``column_head`` (see
-            :mod:`.concentration`); last ``layer_index``, ``head_index``
-            (0-based, for indexing arrays).
+            :mod:`.concentration`); with :attr:`offsets`,
+            ``positional_offset``, ``positional_share`` and
+            ``positional_head`` (see :mod:`.offsets`); ``flags`` (the
+            flags in words, e.g. ``"column; positional (+1)"``, ``""`` for
+            none); last ``layer_index``, ``head_index`` (0-based, for
+            indexing arrays).
         """
         return head_table(self.hits, self.total, self.background, self.min_total, k=k, alpha=alpha,
-                          concentration=self.concentration)
+                          concentration=self.concentration, offsets=self.offsets)
 
     def layer_max(self) -> np.ma.MaskedArray:
         """Highest unmasked share in each layer, shape ``(n_layers,)``."""

@@ -47,7 +47,7 @@ if TYPE_CHECKING:
     import pandas
 
 __all__ = ["TargetConcentration", "COLUMN_SHARE", "COLUMN_MIN_EDGES", "received_counts", "count_concentration",
-           "residue_labels", "record_labels", "format_evidence", "head_evidence",
+           "concentrate_thresholded", "residue_labels", "record_labels", "format_evidence", "head_evidence",
            "evidence_grid"]
 
 #: A head is flagged as a "column head" when at least this share of its strong
@@ -113,13 +113,15 @@ def residue_labels(chain=None, *, sequence: str | None = None, residue_ids: Sequ
     return [f"{lead}{letter} {rid}" for letter, rid in zip(sequence or "", ids)]
 
 
-def record_labels(record) -> list[str]:
-    """Residue labels of a :class:`~.datasets.ProteinRecord`: ``"1vfb_complex:B MET 50"``.
+def record_labels(record, with_id: bool = True) -> list[str]:
+    """Residue labels of a :class:`~.datasets.ProteinRecord`: ``"1vfb_complex:B MET 50"`` (``"MET 50"``
+    without the record's id).
 
     Records without a chain name residues by their one-letter code.
     """
     names = record.chain.residue_names if record.chain is not None else list(record.sequence)
-    return [f"{record.id} {name} {rid}" for name, rid in zip(names, record.residue_ids)]
+    lead = f"{record.id} " if with_id else ""
+    return [f"{lead}{name} {rid}" for name, rid in zip(names, record.residue_ids)]
 
 
 class TargetConcentration:
@@ -149,6 +151,8 @@ class TargetConcentration:
         self.top_edges = np.zeros(shape, dtype=np.int64)
         self.column_edges = np.zeros(shape, dtype=np.int64)
         self.top_target = np.full(shape, "", dtype=object)
+        # Index of the top target among its protein's residues (-1: none); meaningful per protein only.
+        self.top_index = np.full(shape, -1, dtype=np.int64)
         self.proteins = 0
 
     def __repr__(self) -> str:
@@ -204,6 +208,7 @@ class TargetConcentration:
         better = top > self.top_edges[where]
         self.top_edges[where] = np.where(better, top, self.top_edges[where])
         self.top_target[where] = np.where(better, names[best], self.top_target[where])
+        self.top_index[where] = np.where(better, best, self.top_index[where])
         if layer is None or int(layer) == 0:
             self.proteins += 1
         return self
@@ -222,6 +227,7 @@ class TargetConcentration:
         self.column_edges = self.column_edges + other.column_edges
         self.top_edges = np.where(better, other.top_edges, self.top_edges)
         self.top_target = np.where(better, other.top_target, self.top_target)
+        self.top_index = np.where(better, other.top_index, self.top_index)
         self.proteins += other.proteins
         return self
 
@@ -288,7 +294,13 @@ def count_concentration(values: np.ndarray, threshold: float, labelled: list,
     layer's ``(n_heads, L, L)`` with ``layer``.  Thresholds once.
     """
     strong = np.asarray(values) >= threshold
-    received = strong.sum(axis=-2, dtype=np.int64)
+    concentrate_thresholded(strong, strong.sum(axis=-2, dtype=np.int64), labelled, concentrations, labels, layer)
+
+
+def concentrate_thresholded(strong: np.ndarray, received: np.ndarray, labelled: list,
+                            concentrations: dict[str, TargetConcentration], labels: Sequence[str] | None = None,
+                            layer: int | None = None) -> None:
+    """:func:`count_concentration` from strong edges (bool, like ``values``) and their column sums."""
     for prop, _labels, mask in labelled:
         if prop.name not in concentrations:
             continue

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["FeatureCounts", "LayerCounter", "count_protein", "count_protein_layers", "threshold_attention",
+__all__ = ["FeatureCounts", "LayerCounter", "count_protein", "count_thresholded", "count_protein_layers", "threshold_attention",
            "count_targets", "count_pairs"]
 
 
@@ -55,7 +55,12 @@ def count_protein(values: np.ndarray, threshold: float, labelled: list) -> dict[
     -------
     dict of feature name -> FeatureCounts
     """
-    strong, received, all_total = threshold_attention(values, threshold)
+    return count_thresholded(*threshold_attention(values, threshold), labelled)
+
+
+def count_thresholded(strong: np.ndarray, received: np.ndarray, all_total: np.ndarray,
+                      labelled: list) -> dict[str, FeatureCounts]:
+    """:func:`count_protein` from :func:`threshold_attention`'s output (the engine thresholds each layer once)."""
     counts: dict[str, FeatureCounts] = {}
     for prop, labels, mask in labelled:
         if prop.kind == "target":
@@ -97,7 +102,12 @@ class LayerCounter:
 
     def add(self, layer: int, values: np.ndarray) -> None:
         """Count layer ``layer``'s ``(n_heads, L, L)`` attention."""
-        for feature, counts in count_protein(np.asarray(values)[None], self.threshold, self.labelled).items():
+        self.add_thresholded(layer, *threshold_attention(values, self.threshold))
+
+    def add_thresholded(self, layer: int, strong: np.ndarray, received: np.ndarray, all_total: np.ndarray) -> None:
+        """Count layer ``layer`` from :func:`threshold_attention` of its ``(n_heads, L, L)`` attention."""
+        counted = count_thresholded(strong[None], received[None], all_total[None], self.labelled)
+        for feature, counts in counted.items():
             if feature not in self._hits:
                 self._hits[feature] = np.zeros((self.n_layers, counts.hits.shape[1]), dtype=np.int64)
                 self._totals[feature] = np.zeros_like(self._hits[feature])
@@ -114,12 +124,12 @@ class LayerCounter:
 def threshold_attention(values: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The one pass over the float tensor.
 
+    ``values`` has shape ``(..., L, L)``, e.g. ``(n_layers, n_heads, L, L)``.
     Returns ``strong`` (bool, like ``values``), ``received`` (int64,
-    ``(n_layers, n_heads, L)``: strong edges into each target) and their total
-    per head.
+    ``(..., L)``: strong edges into each target) and their total per head.
     """
     strong = np.asarray(values) >= threshold
-    received = strong.sum(axis=2, dtype=np.int64)
+    received = strong.sum(axis=-2, dtype=np.int64)
     return strong, received, received.sum(axis=-1)
 
 

@@ -1,7 +1,8 @@
 """The analysis on a Dask cluster: shards counted on workers, counts merged exactly.
 
 Counts are integers, so merging shards gives exactly the local result,
-whatever the sharding.  Each worker process loads the model once (by name,
+whatever the sharding; each protein's own counts (``result[f].per_protein``)
+come back in the dataset's order.  Each worker process loads the model once (by name,
 from its own model cache and files) and keeps it for later shards.
 
 Pointing it at a real cluster::
@@ -51,6 +52,8 @@ def analyze_on_cluster(client, model, records: list, properties: list[str], *, t
     futures = [client.submit(_count_shard, spec, shard, list(properties), threshold, min_total, max_length,
                              batch_size, pure=False) for shard in shards]
     results = client.gather(futures)
+    for index, part in enumerate(results):  # per-protein rows back in the dataset's order
+        part.remap_positions(lambda local, index=index: index + local * n_shards)
     merged = results[0]
     for part in results[1:]:
         merged = merged + part

@@ -25,8 +25,8 @@ import numpy as np
 from ..definitions import DEFAULT_THRESHOLD
 from ..errors import AnalysisInputError, SequenceTooLongError, StructureError
 from .batching import WINDOW_BATCHES, length_batches, resolve_batch_size
-from .concentration import TargetConcentration, count_concentration, record_labels
-from .counting import LayerCounter
+from .concentration import TargetConcentration, concentrate_thresholded, record_labels
+from .counting import LayerCounter, threshold_attention
 from .datasets import ProteinRecord, load_dataset
 from .properties import resolve_properties
 from .results import AnalysisResult
@@ -135,12 +135,12 @@ def count_records(model, records: Iterable[ProteinRecord], props, *, threshold: 
 
 def _count_one_by_one(model, records, props, length: int, use_cache: bool, result: AnalysisResult, bar) -> None:
     """One forward pass per protein, its layers counted as they come."""
-    for record in records:
-        _count_one(model, record, props, length, use_cache, result)
+    for position, record in enumerate(records):
+        _count_one(model, record, props, length, use_cache, result, position)
         bar.update(1)
 
 
-def _count_one(model, record, props, length: int, use_cache: bool, result: AnalysisResult) -> None:
+def _count_one(model, record, props, length: int, use_cache: bool, result: AnalysisResult, position: int) -> None:
     prepared = _labelled(record, props, length, result)
     if prepared is None:
         return
@@ -149,26 +149,39 @@ def _count_one(model, record, props, length: int, use_cache: bool, result: Analy
     if job is None:
         return
     counter, names = LayerCounter(model.n_layers, result.threshold, labelled), record_labels(record)
+    own = _own_concentrations(model, result)
+    model.visit_layer_attention(job, _layer_counter(result, labelled, counter, own, names),
+                                use_cache=use_cache)  # in this thread: see its docstring
+    _add_counts(result, record, counter.result(), position, own)
 
+
+def _own_concentrations(model, result: AnalysisResult) -> dict:
+    """One protein's own concentrations (its top residues), merged into the result's after counting."""
+    return {name: TargetConcentration(model.n_layers, model.n_heads, result.threshold) for name in result.concentrations}
+
+
+def _layer_counter(result: AnalysisResult, labelled: list, counter: LayerCounter, own: dict, names: list):
+    """The visitor of one protein's layers: thresholds each layer once, then counts everything from it."""
     def count_layer(layer: int, values: np.ndarray) -> None:
-        count_concentration(values, result.threshold, labelled, result.concentrations, names, layer=layer)
-        counter.add(layer, values)
+        strong, received, all_total = threshold_attention(values, result.threshold)
+        concentrate_thresholded(strong, received, labelled, own, names, layer=layer)
+        counter.add_thresholded(layer, strong, received, all_total)
+        result.offsets.add_strong(layer, strong)
 
-    model.visit_layer_attention(job, count_layer, use_cache=use_cache)  # in this thread: see its docstring
-    _add_counts(result, record, counter.result())
+    return count_layer
 
 
 def _count_batched(model, records, props, length: int, use_cache: bool, result: AnalysisResult, bar,
                    size: int) -> None:
     """Windows of ``WINDOW_BATCHES * size`` records, sorted by length into batches of ``size``."""
     window: list = []
-    for record in records:
+    for position, record in enumerate(records):
         prepared = _labelled(record, props, length, result)
         job = None if prepared is None else _job_of(model, prepared[0], result)
         if job is None:
             bar.update(1)
             continue
-        window.append((*prepared, job))
+        window.append((*prepared, job, position))
         if len(window) == WINDOW_BATCHES * size:
             _count_window(model, window, use_cache, result, bar, size)
             window = []
@@ -178,26 +191,24 @@ def _count_batched(model, records, props, length: int, use_cache: bool, result: 
 
 def _count_window(model, window: list, use_cache: bool, result: AnalysisResult, bar, size: int) -> None:
     """Count a window's proteins batch by batch; add them to ``result`` in input order."""
-    concentrations: list = [None] * len(window)
-    for batch in length_batches([len(job.model_sequence) for _, _, job in window], size):
+    counted: list = [None] * len(window)
+    for batch in length_batches([len(job.model_sequence) for _, _, job, _ in window], size):
         counters = {i: LayerCounter(model.n_layers, result.threshold, window[i][1]) for i in batch}
-        names = {i: record_labels(window[i][0]) for i in batch}
-        for i in batch:  # per protein: its top targets must be merged in input order, as unbatched
-            concentrations[i] = {name: TargetConcentration(model.n_layers, model.n_heads, result.threshold)
-                                 for name in result.concentrations}
+        # per protein: its top targets must be merged in input order, as unbatched
+        owns = {i: _own_concentrations(model, result) for i in batch}
+        visitors = {i: _layer_counter(result, window[i][1], counters[i], owns[i], record_labels(window[i][0]))
+                    for i in batch}
 
         def count_layer(layer: int, blocks: list, batch=batch) -> None:
             for i, values in zip(batch, blocks):
-                count_concentration(values, result.threshold, window[i][1], concentrations[i], names[i], layer=layer)
-                counters[i].add(layer, values)
+                visitors[i](layer, values)
 
         model.visit_layer_attention_batch([window[i][2] for i in batch], count_layer, use_cache=use_cache)
         for i in batch:
-            _add_counts(result, window[i][0], counters[i].result())
+            counted[i] = (counters[i].result(), owns[i])
         bar.update(len(batch))
-    for own in concentrations:
-        for name, concentration in own.items():
-            result.concentrations[name].merge(concentration)
+    for (record, _labelled_, _job, position), (counts, own) in zip(window, counted):
+        _add_counts(result, record, counts, position, own)
 
 
 def _labelled(record, props, length: int, result: AnalysisResult):
@@ -215,7 +226,17 @@ def _labelled(record, props, length: int, result: AnalysisResult):
     return (record, labelled) if labelled else None
 
 
-def _add_counts(result: AnalysisResult, record: ProteinRecord, counts: dict) -> None:
+def _add_counts(result: AnalysisResult, record: ProteinRecord, counts: dict, position: int, own: dict) -> None:
+    """Add one protein's counts (and its own concentrations) to the dataset's, and keep them per protein."""
+    residues = record_labels(record, with_id=False)
+    for name, concentration in own.items():
+        result.concentrations[name].merge(concentration)
+    for prop, features in result.properties.items():
+        for feature in features:
+            if feature in counts:
+                result.accumulators[feature].add_protein(record.id, counts[feature].hits, counts[feature].total,
+                                                         position=position, concentration=own.get(prop),
+                                                         residues=residues)
     for feature, feature_counts in counts.items():
         result.accumulators[feature].add_counts(feature_counts.hits, feature_counts.total,
                                                 feature_counts.background_hits, feature_counts.background_total)

@@ -6,6 +6,8 @@ Layout of ``outdir``::
     summary.json                            AnalysisResult.summary(): backgrounds, top heads, layers
     top_heads.csv                           the top k heads of every feature (column "feature")
     heads.csv                               every unmasked head of every feature
+    per_protein.csv                         each protein's hits and strong edges per head and feature
+                                            (rows with strong edges; all rows are in result/counts.npz)
     figures/<feature>.png                   layers x heads heatmap with the per-layer maximum
     figures/blosum62.png, figures/center_of_gravity.png   when analysis_figures provides them
 
@@ -98,7 +100,9 @@ def _write(result: AnalysisResult, outdir: Path, top_k: int, dataset_name: str, 
     every = [result[f].top_heads(None).assign(feature=f, background=result[f].background) for f in result]
     pd.concat(top, ignore_index=True).pipe(_feature_first).to_csv(outdir / "top_heads.csv", index=False)
     pd.concat(every, ignore_index=True).pipe(_feature_first).to_csv(outdir / "heads.csv", index=False)
-    files.update(top_heads="top_heads.csv", heads="heads.csv")
+    per_protein = [result[f].per_protein.query("total > 0").assign(feature=f) for f in result]
+    pd.concat(per_protein, ignore_index=True).pipe(_feature_first).to_csv(outdir / "per_protein.csv", index=False)
+    files.update(top_heads="top_heads.csv", heads="heads.csv", per_protein="per_protein.csv")
     summary = result.summary(top_k)
     summary["dataset"] = dataset_name
     if figures:

@@ -19,6 +19,8 @@ from ..errors import AnalysisInputError
 from ..jsonable import finite_or_none
 from .accumulator import PropertyAccumulator
 from .concentration import TargetConcentration
+from .offsets import OffsetCounts
+from .per_protein import ProteinCounts
 from .statistics import BlosumCorrelation, blosum_correlation, center_of_gravity
 
 __all__ = ["AnalysisResult", "RESULT_JSON", "RESULT_NPZ"]
@@ -26,6 +28,7 @@ __all__ = ["AnalysisResult", "RESULT_JSON", "RESULT_NPZ"]
 RESULT_JSON = "result.json"
 RESULT_NPZ = "counts.npz"
 _FORMAT = "protattn-analysis/1"
+_FORMATS = (_FORMAT, "protattn-analysis/2")  # 2 adds per-protein counts and offset counts
 _CONCENTRATION_FIELDS = ("total", "targets", "top_edges", "column_edges", "top_target")
 
 
@@ -62,6 +65,10 @@ class AnalysisResult:
         Per property, how each head's strong edges (those the property
         counts) spread over target residues; every feature's accumulator
         shares its property's (``result[f].concentration``).
+    offsets : OffsetCounts or None
+        Per head, all strong edges by sequence offset ``j - i`` (positional
+        heads, :mod:`.offsets`); every accumulator shares it (``result[f].offsets``).
+        None for a result saved before it existed.
     """
 
     def __init__(self, model_name: str, n_layers: int, n_heads: int, threshold: float, min_total: int,
@@ -69,7 +76,8 @@ class AnalysisResult:
                  accumulators: dict[str, PropertyAccumulator] | None = None,
                  proteins: int = 0, truncated: int = 0, notes: list[str] | None = None,
                  skipped: dict[str, int] | None = None,
-                 concentrations: dict[str, TargetConcentration] | None = None):
+                 concentrations: dict[str, TargetConcentration] | None = None,
+                 offsets: OffsetCounts | None | bool = True):
         self.model_name = model_name
         self.n_layers, self.n_heads = int(n_layers), int(n_heads)
         self.threshold, self.min_total, self.max_length = float(threshold), int(min_total), int(max_length)
@@ -84,10 +92,14 @@ class AnalysisResult:
         # None: count them from here on; {} (a result saved before they existed): none to show.
         self.concentrations = dict(concentrations) if concentrations is not None else {
             name: TargetConcentration(self.n_layers, self.n_heads, self.threshold) for name in self.properties}
+        self.offsets = OffsetCounts(self.n_layers, self.n_heads, self.max_length) if offsets is True else (
+            offsets or None)
         for name, features in self.properties.items():
             for feature in features:
                 if feature in self.accumulators and name in self.concentrations:
                     self.accumulators[feature].concentration = self.concentrations[name]
+        for accumulator in self.accumulators.values():
+            accumulator.offsets = self.offsets
 
     @property
     def notes(self) -> list[str]:
@@ -163,13 +175,19 @@ class AnalysisResult:
             {name: self.skipped.get(name, 0) + other.skipped.get(name, 0) for name in {**self.skipped, **other.skipped}},
             {name: self.concentrations[name] + other.concentrations[name]
              for name in self.concentrations if name in other.concentrations},
+            self.offsets + other.offsets if self.offsets is not None and other.offsets is not None else None,
         )
+
+    def remap_positions(self, mapping) -> None:
+        """Map every protein's input position (a Dask shard's local position -> the dataset's)."""
+        for accumulator in self.accumulators.values():
+            accumulator.protein_counts.remap_positions(mapping)
 
     # ------------------------------------------------------------------ saving
 
     def _metadata(self) -> dict:
         return {
-            "format": _FORMAT, "model": self.model_name, "n_layers": self.n_layers, "n_heads": self.n_heads,
+            "format": _FORMATS[-1], "model": self.model_name, "n_layers": self.n_layers, "n_heads": self.n_heads,
             "threshold": self.threshold, "min_total": self.min_total, "max_length": self.max_length,
             "properties": self.properties, "features": self.features, "proteins": self.proteins,
             "truncated": self.truncated, "skipped": self.skipped, "notes": self._notes,
@@ -192,6 +210,9 @@ class AnalysisResult:
                                                    for name in self.concentrations])
                for field in _CONCENTRATION_FIELDS if self.concentrations},
             concentration_proteins=np.array([c.proteins for c in self.concentrations.values()], dtype=np.int64),
+            **({"offsets": self.offsets.counts} if self.offsets is not None else {}),
+            **{key: value for index, acc in enumerate(accs)
+               for key, value in acc.protein_counts.to_arrays(f"per_protein_{index}_").items()},
         )
         (directory / RESULT_JSON).write_text(json.dumps(self._metadata(), indent=2) + "\n", encoding="utf-8")
         return directory
@@ -205,14 +226,21 @@ class AnalysisResult:
             arrays = np.load(directory / RESULT_NPZ, allow_pickle=False)
         except (OSError, ValueError) as exc:
             raise AnalysisInputError(f"{directory} holds no saved analysis result: {exc}") from None
-        if meta.get("format") != _FORMAT:
-            raise AnalysisInputError(f"{directory / RESULT_JSON} is not a {_FORMAT} file")
+        if meta.get("format") not in _FORMATS:
+            raise AnalysisInputError(f"{directory / RESULT_JSON} is not a {' or '.join(_FORMATS)} file")
         accumulators = {}
         for index, feature in enumerate(meta["features"]):
             acc = PropertyAccumulator(meta["n_layers"], meta["n_heads"], meta["threshold"], meta["min_total"])
             accumulators[feature] = acc.add_counts(
                 arrays["hits"][index], arrays["total"][index], arrays["background_hits"][index],
                 arrays["background_total"][index], arrays["proteins"][index])
+            if f"per_protein_{index}_proteins" in arrays:
+                acc.protein_counts = ProteinCounts.from_arrays(arrays, f"per_protein_{index}_", meta["n_layers"],
+                                                               meta["n_heads"])
+        offsets = None
+        if "offsets" in arrays:
+            offsets = OffsetCounts(meta["n_layers"], meta["n_heads"], (arrays["offsets"].shape[-1] + 1) // 2)
+            offsets.counts = np.asarray(arrays["offsets"], dtype=np.int64).copy()
         concentrations = {}
         for index, name in enumerate(meta.get("concentrations", [])):
             concentrations[name] = TargetConcentration.from_dict({
@@ -220,7 +248,7 @@ class AnalysisResult:
                 "proteins": arrays["concentration_proteins"][index], "threshold": meta["threshold"]})
         return cls(meta["model"], meta["n_layers"], meta["n_heads"], meta["threshold"], meta["min_total"],
                    meta["max_length"], meta["properties"], accumulators, meta["proteins"], meta["truncated"],
-                   meta["notes"], meta.get("skipped", {}), concentrations)
+                   meta["notes"], meta.get("skipped", {}), concentrations, offsets)
 
     def summary(self, k: int = 10) -> dict:
         """A JSON-ready digest: per feature the background, top ``k`` heads, layer maxima, centre of gravity."""
