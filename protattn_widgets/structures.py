@@ -71,7 +71,6 @@ Rules
 from __future__ import annotations
 
 import dataclasses
-import gzip
 import io
 import os
 import re
@@ -90,9 +89,10 @@ from .definitions import CONTACT_CUTOFF, CONTACT_MIN_SEPARATION
 from .config import cache_root
 from .download import DEFAULT_PDB_URL, download, pdb_url
 from .examples import EXAMPLES, close_examples, example_path, is_example
-from .errors import (ChainNotFoundError, InvalidSequenceError, MissingResiduesWarning, ResidueNotFoundError,
+from .errors import (ChainNotFoundError, InvalidOptionError, InvalidSequenceError, MissingResiduesWarning, ResidueNotFoundError,
                      StructureDownloadError, StructureError)
 from .sequences import clean_sequence, map_onto, numbering_gaps
+from .structure_text import decode, looks_like_cif, read_text
 
 __all__ = [
     "Chain",
@@ -106,6 +106,7 @@ __all__ = [
     "example",
     "virtual_cb",
     "DEFAULT_PDB_URL",
+    "MAX_PAIRWISE_RESIDUES",
 ]
 
 _PDB_ID = re.compile(r"^[0-9][A-Za-z0-9]{3}$")
@@ -275,7 +276,8 @@ class Chain:
         except ValueError:
             raise ResidueNotFoundError(
                 f"residue {key!r} is not an observed residue of chain {self.chain_id!r} of "
-                f"{self.structure_name} (ids run {self.residue_ids[0]}..{self.residue_ids[-1]})"
+                f"{self.structure_name} " + (f"(ids run {self.residue_ids[0]}..{self.residue_ids[-1]})"
+                                             if self.residue_ids else "(it has no residues)")
             ) from None
 
     # ------------------------------------------------------------ model input
@@ -382,8 +384,18 @@ class Chain:
 
     def _coords(self, atom: str) -> np.ndarray:
         if atom not in _ATOMS:
-            raise ValueError(f"atom must be one of {_ATOMS}, not {atom!r}")
+            raise InvalidOptionError(f"atom must be one of {_ATOMS}, not {atom!r}")
         return self.ca if atom == "ca" else self.cb
+
+    def _check_pairwise(self, what: str, itemsize: int) -> None:
+        """Refuse an ``(L, L)`` map of a chain too long for one, before anything is allocated."""
+        n = len(self)
+        if n > MAX_PAIRWISE_RESIDUES:
+            raise StructureError(
+                f"chain {self.chain_id!r} of {self.structure_name} has {n:,} residues: its {what} would be a "
+                f"({n:,}, {n:,}) array of {n * n * itemsize / 2**30:,.0f} GiB. Pairwise maps are built for "
+                f"chains of at most {MAX_PAIRWISE_RESIDUES:,} residues; take a window, e.g. "
+                f"chain[0:{MAX_PAIRWISE_RESIDUES}]")
 
     def coordinate_mask(self, atom: str = "cb") -> np.ndarray:
         """Which residues have an ``atom`` ("cb" or "ca") coordinate.
@@ -403,7 +415,8 @@ class Chain:
             NaN where either residue lacks the coordinate.
         """
         x = self._coords(atom)
-        return np.sqrt(((x[:, None, :] - x[None, :, :]) ** 2).sum(axis=-1))
+        self._check_pairwise("distance map", 8)
+        return _distances(x, x)
 
     def pair_mask(self, atom: str = "cb") -> np.ndarray:
         """Which residue pairs have both ``atom`` coordinates: the pairs a contact statistic can count.
@@ -413,6 +426,7 @@ class Chain:
         ndarray of bool, shape=(L, L)
         """
         has = self.coordinate_mask(atom)
+        self._check_pairwise("pair mask", 1)
         return has[:, None] & has[None, :]
 
     def contact_map(self, cutoff: float = CONTACT_CUTOFF, min_separation: int = CONTACT_MIN_SEPARATION, atom: str = "cb") -> np.ndarray:
@@ -421,9 +435,9 @@ class Chain:
         Parameters
         ----------
         cutoff : float
-            Distance threshold in Å (strict ``<``).
+            Distance threshold in Å (strict ``<``), finite and positive.
         min_separation : int
-            Minimum ``|i - j|`` in observed-residue indices.
+            Minimum ``|i - j|`` in observed-residue indices, ``>= 0``.
         atom : {"cb", "ca"}
 
         Returns
@@ -431,16 +445,59 @@ class Chain:
         ndarray of bool, shape=(L, L)
             Symmetric; False for pairs with a missing coordinate.  Read-only:
             computed once per chain and shared by every caller.
+
+        Raises
+        ------
+        InvalidOptionError
+            ``cutoff`` is not a finite positive number (``"8"``, NaN, -1), or
+            ``min_separation`` not a whole number ``>= 0``.
+        StructureError
+            The chain has more than :data:`MAX_PAIRWISE_RESIDUES` residues.
         """
-        key = ("contacts", float(cutoff), int(min_separation), atom)
+        cutoff = _positive_number(cutoff, "cutoff")
+        min_separation = _whole_number(min_separation, "min_separation")
+        x = self._coords(atom)
+        key = ("contacts", cutoff, min_separation, atom)
         if key not in self._memo:  # views and statistics ask again and again: computed once per chain
-            with np.errstate(invalid="ignore"):
-                close = self.distance_map(atom) < cutoff
-            idx = np.arange(len(self))
-            contacts = close & (np.abs(idx[:, None] - idx[None, :]) >= min_separation)
+            self._check_pairwise("contact map", 1)
+            n = len(self)
+            contacts = np.empty((n, n), dtype=bool)
+            idx = np.arange(n)
+            rows = max(1, _BLOCK_VALUES // max(n, 1))  # a block of rows at a time: no (L, L) float array
+            for start in range(0, n, rows):
+                stop = min(n, start + rows)
+                with np.errstate(invalid="ignore"):
+                    close = _distances(x[start:stop], x) < cutoff
+                contacts[start:stop] = close & (np.abs(idx[start:stop, None] - idx[None, :]) >= min_separation)
             contacts.setflags(write=False)
             self._memo[key] = contacts
         return self._memo[key]
+
+
+#: Chains longer than this get no ``(L, L)`` map (a 20,000-residue bool map is 400 MB, its
+#: distance map 3.2 GB): a clear error instead of a MemoryError asking for hundreds of GiB.
+MAX_PAIRWISE_RESIDUES = 20_000
+_BLOCK_VALUES = 1 << 22  # distances computed at once by contact_map (~100 MB of float64 temporaries)
+
+
+def _distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Euclidean distances, shape=(len(a), len(b)); NaN where a row is NaN."""
+    return np.sqrt(((a[:, None, :] - b[None, :, :]) ** 2).sum(axis=-1))
+
+
+def _positive_number(value: object, name: str) -> float:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise InvalidOptionError(f"{name} must be a number of Å, got {value!r}")
+    value = float(value)
+    if not np.isfinite(value) or value <= 0:
+        raise InvalidOptionError(f"{name} must be a finite positive number of Å, got {value}")
+    return value
+
+
+def _whole_number(value: object, name: str) -> int:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < 0:
+        raise InvalidOptionError(f"{name} must be a whole number >= 0, got {value!r}")
+    return int(value)
 
 
 class Structure:
@@ -540,15 +597,15 @@ def load_structure(source: PathOrText | bytes, *, model: int = 0,
     """
     model = _check_model(model)
     if isinstance(source, (bytes, bytearray, memoryview)):
-        text = _decode(bytes(source), "the given bytes")
-        fmt = "cif" if _looks_like_cif(text) else "pdb"
+        text = decode(bytes(source), "the given bytes")
+        fmt = "cif" if looks_like_cif(text) else "pdb"
         return _parse(text, fmt, "structure", "the given bytes", model)
     if not isinstance(source, (str, os.PathLike)):
         raise StructureError(
             f"load_structure takes a file path, the text of a PDB/mmCIF file, its bytes, a bundled "
             f"example name or a 4-character PDB id, not {type(source).__name__}")
     if isinstance(source, str) and ("\n" in source or "\r" in source):
-        fmt = "cif" if _looks_like_cif(source) else "pdb"
+        fmt = "cif" if looks_like_cif(source) else "pdb"
         return _parse(source, fmt, "structure", "the given text", model)
     path = Path(source)
     try:
@@ -631,7 +688,7 @@ def _check_model(model: object) -> int:
 
 
 def _load_file(path: Path, model: int) -> Structure:
-    text = _read_text(path)
+    text = read_text(path)
     stem = Path(path.name[:-3] if path.name.lower().endswith(".gz") else path.name)
     ext = stem.suffix.lower()
     if ext in _CIF_SUFFIXES:
@@ -639,35 +696,8 @@ def _load_file(path: Path, model: int) -> Structure:
     elif ext in _PDB_SUFFIXES:
         fmt = "pdb"
     else:
-        fmt = "cif" if _looks_like_cif(text) else "pdb"
+        fmt = "cif" if looks_like_cif(text) else "pdb"
     return _parse(text, fmt, stem.stem, str(path), model)
-
-
-def _looks_like_cif(text: str) -> bool:
-    return text.lstrip().startswith("data_") or "_atom_site." in text
-
-
-_CONTROL = re.compile(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
-
-
-def _read_text(path: Path) -> str:
-    data = path.read_bytes()
-    return _decode(data, str(path))
-
-
-def _decode(data: bytes, origin: str) -> str:
-    """Text of a (possibly gzipped) file: UTF-8, else Latin-1; binary data is an error."""
-    if data[:2] == b"\x1f\x8b":
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError) as exc:
-            raise StructureError(f"{origin} is a corrupt gzip file: {exc}") from None
-    if _CONTROL.search(data[:1 << 20]):  # NUL or other control bytes: not a text file
-        raise StructureError(f"{origin} is not a text PDB/mmCIF file (binary data)")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("latin-1")  # e.g. an accented name in a REMARK of an old file
 
 
 def _discard(path: Path, why: str) -> None:
@@ -680,12 +710,12 @@ def _fetch_pdb(pdb_id: str, cache_dir: Path) -> tuple[str, bool]:
     cached = cache_dir / f"{pdb_id.lower()}.cif"
     if cached.is_file():
         try:
-            return _read_text(cached), True
+            return read_text(cached), True
         except StructureError:
             _discard(cached, "is not a text mmCIF file")
     url = pdb_url(pdb_id)  # bounded in total time and size (see download.py)
     data = download(url, f"PDB entry {pdb_id!r}")
-    text = _decode(data, f"the download of {pdb_id} from {url}")
+    text = decode(data, f"the download of {pdb_id} from {url}")
     # Parse before caching so a broken download is never cached.
     _parse(text, "cif", pdb_id, f"PDB entry {pdb_id} from {url}", 0)
     cache_dir.mkdir(parents=True, exist_ok=True)
@@ -718,8 +748,11 @@ def _parse(text: str, fmt: str, name: str, origin: str, model: int) -> Structure
         raise StructureError(
             f"could not parse {origin} as {kind}: a table is incomplete (a row has fewer values than the "
             "table has columns): the file looks truncated") from None
+    except MemoryError:
+        raise StructureError(f"could not parse {origin} as {kind}: out of memory reading its "
+                             f"{len(text) / 2**20:.0f} MiB of text") from None
     except Exception as exc:  # Biopython raises many types on corrupt input
-        raise StructureError(f"could not parse {origin} as {kind}: {exc}") from None
+        raise StructureError(f"could not parse {origin} as {kind}: {exc or type(exc).__name__}") from None
     models = list(bio)
     if not models:
         raise StructureError(f"{origin} has no ATOM/HETATM records (is it a {fmt.upper()} file?)")
