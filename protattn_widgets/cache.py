@@ -16,6 +16,16 @@ array lives depends on its size (:meth:`AttentionCache.placement`):
   (``cache_root()/"attention-spill"``), read back a head at a time in
   milliseconds.  Spill files belong to one process and are deleted when it
   exits (or when the entry is evicted from the ``max_spill_bytes`` budget).
+  When that folder cannot be written (read-only, a file in the way) spills go
+  to a temp folder, with a :class:`~protattn_widgets.errors.CacheLocationWarning`
+  (:func:`~protattn_widgets.config.writable_cache_dir`), and failing that stay
+  in memory.
+
+Leftovers of processes that died without cleaning up (``kill -9`` during a
+disk-cache write leaves ``.tmp-*`` files; SIGTERM or SIGHUP leaves spill
+files) are deleted when a cache first uses a folder.  Every such file is
+named after its process (pid and host): only files of processes of this host
+that no longer run are deleted, never a live process's.
 
 Optionally arrays are also written to a directory (the *disk cache*) as plain
 ``.npy`` files with a ``.json`` sidecar (never pickle): atomic writes, and each
@@ -29,7 +39,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
+import socket
 import tempfile
+import time
 import threading
 import warnings
 import weakref
@@ -39,7 +52,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .config import cache_root
+from .config import cache_root, fallback_root, usable_directory, writable_cache_dir
+from .errors import CacheLocationError, CacheLocationWarning
 
 __all__ = ["CacheKey", "AttentionCache", "attention_cache", "DEFAULT_MAX_BYTES", "FLOAT16_ABOVE",
            "default_max_bytes"]
@@ -121,7 +135,9 @@ class AttentionCache:
         self.hits = 0
         self.disk_hits = 0
         self.misses = 0
+        # Every spill file this cache made (absolute paths), from allocation on: only these are ours to delete.
         self._spill_files: set[Path] = set()
+        self._swept: set[Path] = set()  # folders already cleared of dead processes' leftovers
         # At exit or when the cache is collected: the finalizer holds the set, not the cache.
         weakref.finalize(self, _remove_files, self._spill_files)
 
@@ -165,8 +181,9 @@ class AttentionCache:
             return key in self._entries or key in self._mapped
 
     def enable_disk(self, directory: str | os.PathLike | None = None) -> Path:
-        """Also keep arrays on disk, by default under ``cache_root()/"attention"``."""
-        self.directory = Path(directory) if directory is not None else cache_root() / "attention"
+        """Also keep arrays on disk, by default under ``cache_root()/"attention"``
+        (a temp folder, with a warning, when that cannot be written)."""
+        self.directory = Path(directory) if directory is not None else writable_cache_dir("attention")
         return self.directory
 
     def disable_disk(self) -> None:
@@ -190,17 +207,24 @@ class AttentionCache:
         on disk, so it is never held in memory whole.
         """
         dtype, where = self.placement(shape, dtype)
-        if where == "memory":
+        folder = self._spill_folder() if where == "spill" else None
+        if folder is None:  # fits the budget, or no folder can take a spill file: memory
             return np.empty(shape, dtype=dtype)
-        path = self._spill_path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        _remove_orphans(path.parent)
-        return np.lib.format.open_memmap(path, mode="w+", dtype=dtype, shape=tuple(shape))
+        path = folder / self._spill_name(key)
+        with self._lock:
+            self._spill_files.add(path)  # from now on: deleted at exit, whatever happens to the buffer
+        try:
+            return np.lib.format.open_memmap(path, mode="w+", dtype=dtype, shape=tuple(shape))
+        except BaseException:
+            self._forget_spill_file(path)
+            raise
 
     def discard(self, buffer: np.ndarray) -> None:
         """Give back a buffer from :meth:`allocate` that will not be stored (its spill file is deleted)."""
-        if isinstance(buffer, np.memmap) and buffer.filename and Path(buffer.filename).parent == self.spill_directory:
-            Path(buffer.filename).unlink(missing_ok=True)
+        if isinstance(buffer, np.memmap) and buffer.filename:
+            path = Path(os.path.abspath(buffer.filename))
+            if path in self._spill_files:
+                self._forget_spill_file(path)
 
     def get(self, key: CacheKey, *, count: bool = True) -> np.ndarray | None:
         """Return the array for ``key`` (read-only) or ``None``.
@@ -208,6 +232,7 @@ class AttentionCache:
         ``count=False`` leaves ``hits``/``misses`` alone (for companions of an
         attention entry, such as its strong pairs).
         """
+        self._sweep_leftovers()
         with self._lock:
             for store in (self._entries, self._mapped):
                 if key in store:
@@ -236,12 +261,13 @@ class AttentionCache:
             stored = np.asarray(values)
             stored.setflags(write=False)
             return stored
+        self._sweep_leftovers()
         if isinstance(values, np.memmap) and values.filename:
             values.flush()
-            path = Path(values.filename)
+            path = Path(os.path.abspath(values.filename))
             stored = np.load(path, mmap_mode="r", allow_pickle=False)
             with self._lock:
-                self._remember_mapped(key, stored, path if path.parent == self.spill_directory else None)
+                self._remember_mapped(key, stored, path if path in self._spill_files else None)
         elif np.asarray(values).nbytes > self.max_bytes:
             stored = self._spill(key, np.asarray(values))
         else:
@@ -265,8 +291,9 @@ class AttentionCache:
                 self._drop_mapped()
         if disk and self.directory is not None and self.directory.is_dir():
             for path in self.directory.glob("*.npy"):
-                path.unlink(missing_ok=True)
-                path.with_suffix(".json").unlink(missing_ok=True)
+                for part in (path, path.with_suffix(".json")):
+                    if not part.is_dir():  # a folder there is someone else's
+                        part.unlink(missing_ok=True)
 
     # -- memory and spill stores -------------------------------------------------------------
 
@@ -299,20 +326,64 @@ class AttentionCache:
         values, path = self._mapped.pop(key)
         self._mapped_bytes -= values.nbytes
         if path is not None:  # arrays already handed out stay readable: the mapping outlives the name
-            path.unlink(missing_ok=True)
+            self._forget_spill_file(path)
+
+    def _forget_spill_file(self, path: Path) -> None:
+        path.unlink(missing_ok=True)
+        with self._lock:
             self._spill_files.discard(path)
 
-    def _spill_path(self, key: CacheKey) -> Path:
-        return self.spill_directory / f"{key.digest()[:32]}-{os.getpid()}-{id(self):x}.npy"
+    def _spill_name(self, key: CacheKey) -> str:
+        """``<digest>-<pid>-<cache id>-<host>.npy``: whose file it is, for :func:`_remove_orphans`."""
+        return f"{key.digest()[:32]}-{os.getpid()}-{id(self):x}-{_HOST}.npy"
+
+    def _spill_folder(self) -> Path | None:
+        """The spill directory, created (absolute); a temp folder, with a warning, when it cannot be
+        written; ``None`` (keep in memory, with a warning) when no folder can be."""
+        try:
+            if self._spill_directory is None:
+                folder = writable_cache_dir("attention-spill")
+            else:
+                folder = Path(os.path.abspath(self._spill_directory))
+                problem = usable_directory(folder)
+                if problem is not None:
+                    fallback = fallback_root() / "attention-spill"
+                    if usable_directory(fallback) is not None:
+                        raise CacheLocationError(f"cannot write the spill folder {folder} ({problem})")
+                    warnings.warn(f"cannot write the spill folder {folder} ({problem.strerror or problem}); "
+                                  f"spilling to {fallback}", CacheLocationWarning, stacklevel=4)
+                    folder = fallback
+        except CacheLocationError as error:
+            warnings.warn(f"{error}; the array stays in memory, over the budget", CacheLocationWarning, stacklevel=4)
+            return None
+        self._sweep_folder(folder)
+        return folder
+
+    def _sweep_leftovers(self) -> None:
+        """Once per folder: delete what dead processes left in the spill folder and the disk cache."""
+        nominal = self.spill_directory
+        for folder in (nominal, self.directory):
+            if folder is not None and Path(os.path.abspath(folder)) not in self._swept:
+                self._sweep_folder(Path(os.path.abspath(folder)))
+
+    def _sweep_folder(self, folder: Path) -> None:
+        if folder in self._swept:
+            return
+        self._swept.add(folder)
+        _remove_orphans(folder)
 
     def _spill(self, key: CacheKey, values: np.ndarray) -> np.ndarray:
         buffer = self.allocate(key, values.shape, values.dtype)
-        if not isinstance(buffer, np.memmap):  # fits after all (budget raised meanwhile)
-            buffer[...] = values
-            return self.put(key, buffer)
+        if not isinstance(buffer, np.memmap):
+            if values.nbytes <= self.max_bytes:  # fits after all (budget raised meanwhile)
+                buffer[...] = values
+                return self.put(key, buffer)
+            stored = np.asarray(values)  # no folder takes it (warned): handed back, not kept
+            stored.setflags(write=False)
+            return stored
         buffer[...] = values
         buffer.flush()
-        path = Path(buffer.filename)
+        path = Path(os.path.abspath(buffer.filename))
         del buffer
         stored = np.load(path, mmap_mode="r", allow_pickle=False)
         with self._lock:
@@ -332,13 +403,21 @@ class AttentionCache:
         array_path, meta_path = self._paths(key)
         if not meta_path.exists():  # never stored, or a write interrupted before its sidecar
             return None
+        folders = [path.name for path in (array_path, meta_path) if path.is_dir()]
+        if folders:  # someone's folder where an entry belongs: not ours to delete
+            warnings.warn(f"disk cache entry {' and '.join(folders)} in {self.directory} is a folder, not a file; "
+                          f"left alone, recomputing (and not stored there)", stacklevel=4)
+            return None
         try:
             return self._verified(key, array_path, meta_path)
         except (CacheEntryError, OSError, ValueError, EOFError, MemoryError, TypeError, KeyError) as error:
             warnings.warn(f"disk cache entry {array_path.name} is damaged ({error}); deleted, recomputing",
                           stacklevel=4)
-            array_path.unlink(missing_ok=True)
-            meta_path.unlink(missing_ok=True)
+            for path in (array_path, meta_path):
+                try:
+                    path.unlink(missing_ok=True)
+                except OSError:  # unwritable folder, or it became a folder meanwhile
+                    pass
             return None
 
     def _verified(self, key: CacheKey, array_path: Path, meta_path: Path) -> np.ndarray:
@@ -381,18 +460,54 @@ class AttentionCache:
         _atomic_write(meta_path, lambda f: f.write(json.dumps(meta).encode()))
 
 
+#: This machine's name as it appears in file names (spill and temporary files say whose they are).
+_HOST = re.sub(r"[^A-Za-z0-9_.]", "_", socket.gethostname()) or "localhost"
+_SPILL_NAME = re.compile(r"[0-9a-f]{32}-(?P<pid>\d+)-[0-9a-f]+(?:-(?P<host>[A-Za-z0-9_.]+))?\.npy")
+_TMP_NAME = re.compile(r"\.tmp-(?:(?P<pid>\d+)-(?P<host>[A-Za-z0-9_.]+)-)?[^-]+")
+#: A temporary file named without its process (older versions) is deleted once this old.
+_ANONYMOUS_TMP_AGE = 3600.0
+
+
 def _remove_orphans(directory: Path) -> None:
-    """Delete spill files left by processes that no longer run (killed before they could clean up)."""
-    if os.name != "posix":
+    """Delete spill files and ``.tmp-*`` files of processes that no longer run (killed before they
+    could clean up).  Files of live processes, of other hosts, and anything else are left alone."""
+    try:
+        names = os.listdir(directory)
+    except OSError:
         return
-    for path in directory.glob("*-*-*.npy"):
+    for name in names:
+        spill, tmp = _SPILL_NAME.fullmatch(name), _TMP_NAME.fullmatch(name)
+        match = spill or tmp
+        if match is None:
+            continue
+        path = directory / name
         try:
-            pid = int(path.stem.split("-")[1])
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            path.unlink(missing_ok=True)
-        except (ValueError, IndexError, PermissionError, OSError):
-            continue  # not ours to judge: a live process of another user, or another file
+            if match["pid"] is None:  # an older temporary file: by age
+                if time.time() - path.stat().st_mtime < _ANONYMOUS_TMP_AGE:
+                    continue
+            elif _alive(int(match["pid"]), match["host"]):
+                continue
+            if path.is_file():
+                path.unlink()
+        except OSError:
+            continue  # gone meanwhile, or not ours to delete
+
+
+def _alive(pid: int, host: str | None) -> bool:
+    """Whether process ``pid`` of ``host`` (``None``: this one) may still run."""
+    if host is not None and host != _HOST:
+        return True  # another machine's process: not ours to judge
+    if pid == os.getpid():
+        return True
+    if os.name != "posix":
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # PermissionError: a live process of another user
+        return True
+    return True
 
 
 def _remove_files(paths: set[Path]) -> None:
@@ -412,7 +527,8 @@ def _sha256(values: np.ndarray) -> str:
 
 
 def _atomic_write(path: Path, write) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
+    # Named after this process: a later process deletes it if this one is killed mid-write.
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".tmp-{os.getpid()}-{_HOST}-", suffix=path.suffix)
     try:
         with os.fdopen(fd, "wb") as handle:
             write(handle)

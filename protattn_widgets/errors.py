@@ -26,6 +26,7 @@ __all__ = [
     "AttentionMismatchError",
     "InvalidOptionError",
     "OutputPathError",
+    "CacheLocationError",
     "AnnotationError",
     "ExampleNotFoundError",
     "StandalonePageError",
@@ -33,6 +34,7 @@ __all__ = [
     "ProtAttnWarning",
     "OutOfDomainWarning",
     "MissingResiduesWarning",
+    "CacheLocationWarning",
 ]
 
 
@@ -104,6 +106,10 @@ class OutputPathError(ProtAttnError, OSError):
     wanted, a file where a folder is wanted, or not writable."""
 
 
+class CacheLocationError(ProtAttnError, OSError):
+    """Neither the cache folder (``PROTATTN_CACHE_DIR``) nor the temp-folder fallback can be written."""
+
+
 class AnnotationError(ProtAttnError, ValueError):
     """Annotation tracks given to a view are malformed or name residues the chain lacks."""
 
@@ -136,3 +142,7 @@ class OutOfDomainWarning(ProtAttnWarning):
 
 class MissingResiduesWarning(ProtAttnWarning):
     """The model reads the observed residues although the author numbering suggests missing ones."""
+
+
+class CacheLocationWarning(ProtAttnWarning):
+    """The cache folder (``PROTATTN_CACHE_DIR``) cannot be written; a temp folder is used instead."""

@@ -86,7 +86,7 @@ from Bio.PDB.MMCIF2Dict import MMCIF2Dict
 from Bio.PDB.Polypeptide import is_aa
 
 from .definitions import CONTACT_CUTOFF, CONTACT_MIN_SEPARATION
-from .config import cache_root
+from .config import writable_cache_dir
 from .download import DEFAULT_PDB_URL, download, pdb_url
 from .examples import EXAMPLES, close_examples, example_path, is_example
 from .errors import (ChainNotFoundError, InvalidOptionError, InvalidSequenceError, MissingResiduesWarning, ResidueNotFoundError,
@@ -668,7 +668,7 @@ def fetch_pdb(pdb_id: str, *, model: int = 0, cache_dir: str | os.PathLike[str] 
     if not isinstance(pdb_id, str) or not _PDB_ID.match(pdb_id.strip()):
         raise StructureError(f"{pdb_id!r} is not a PDB id (4 characters, a digit first, e.g. '1crn')")
     pdb_id = pdb_id.strip().upper()
-    folder = Path(cache_dir) if cache_dir is not None else cache_root() / "pdb"
+    folder = Path(cache_dir) if cache_dir is not None else writable_cache_dir("pdb")  # warns and falls back when unwritable
     text, cached = _fetch_pdb(pdb_id, folder)
     try:
         return _parse(text, "cif", pdb_id, f"PDB entry {pdb_id}", model)
