@@ -668,7 +668,7 @@ def fetch_pdb(pdb_id: str, *, model: int = 0, cache_dir: str | os.PathLike[str] 
     if not isinstance(pdb_id, str) or not _PDB_ID.match(pdb_id.strip()):
         raise StructureError(f"{pdb_id!r} is not a PDB id (4 characters, a digit first, e.g. '1crn')")
     pdb_id = pdb_id.strip().upper()
-    folder = Path(cache_dir) if cache_dir is not None else writable_cache_dir("pdb")  # warns and falls back when unwritable
+    folder = Path(cache_dir) if cache_dir is not None else writable_cache_dir("pdb")  # warns, falls back
     text, cached = _fetch_pdb(pdb_id, folder)
     try:
         return _parse(text, "cif", pdb_id, f"PDB entry {pdb_id}", model)
