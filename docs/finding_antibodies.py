@@ -25,6 +25,7 @@ sys.path.insert(0, str(ROOT))
 from protattn_widgets import analysis  # noqa: E402
 from protattn_widgets.analysis.antibodies import ANTIBODY_STRUCTURES, PARATOPE_CUTOFF  # noqa: E402
 from protattn_widgets.analysis.concentration import COLUMN_MIN_EDGES, COLUMN_SHARE  # noqa: E402
+from protattn_widgets.analysis.flags import flag_definitions  # noqa: E402
 from protattn_widgets.analysis.report import top_heads_markdown, write_report  # noqa: E402
 from protattn_widgets.demo import run_demo  # noqa: E402
 
@@ -58,6 +59,7 @@ def main() -> None:
     text = README.read_text(encoding="utf-8")
     text = _replace_block(text, "finding", _readme_finding(facts))
     text = _replace_block(text, "demo", _readme_demo(demo))
+    text = _replace_block(text, "flags", readme_flags())
     README.write_text(text, encoding="utf-8")
     print(f"regenerated docs/finding_antibodies.md, 3 figures and 2 README paragraphs "
           f"in {time.perf_counter() - start:.0f} s")
@@ -296,6 +298,11 @@ def _wrap(text: str, bullet: str = "") -> str:
     text = re.sub(r" (%|Å)", "\u00a0\\1", text)
     return textwrap.fill(text, width=95, initial_indent=bullet, subsequent_indent=" " * len(bullet),
                          break_on_hyphens=False, break_long_words=False).replace("\u00a0", " ")
+
+
+def readme_flags() -> str:
+    """The flags' definitions as README bullets (from :func:`analysis.flags.flag_definitions`)."""
+    return "\n".join(_wrap(line, "- ") for line in flag_definitions())
 
 
 def _readme_demo(demo: dict) -> str:

@@ -70,6 +70,7 @@ def run_demo(outdir: str | Path = "protattn-demo", *, model: str = "antiberty",
         What ``summary.json`` holds.
     """
     from .analysis import contact_accumulator
+    from .analysis.flags import FLAG_MARKS_LEGEND, flag_marks
     from .figures import attention_matrix, head_statistic_heatmap, model_display_name, save_figure, \
         structure_edges_3d
     from .models import load_model
@@ -135,7 +136,7 @@ def run_demo(outdir: str | Path = "protattn-demo", *, model: str = "antiberty",
         step("figures")
         heatmap = head_statistic_heatmap(
             pooled.share, background=pooled.background, totals=pooled.total, min_total=min_total,
-            label="share of strong edges in contact",
+            label="share of strong edges in contact", marks=flag_marks(pooled), marks_label=FLAG_MARKS_LEGEND,
             title=f"{name}: share of strong attention (≥ {threshold:g}) on 3D contacts · "
                   f"{struct.name} chains {chain_names}",
         )

@@ -86,6 +86,8 @@ def head_statistic_heatmap(
     totals: np.ndarray | None = None,
     min_total: int | None = None,
     label: str = "share of strong attention",
+    marks: np.ndarray | None = None,
+    marks_label: str | None = None,
 ) -> Figure:
     """A per-head statistic as a layers x heads heatmap, with each layer's maximum beside it.
 
@@ -108,6 +110,13 @@ def head_statistic_heatmap(
         The threshold that masked heads missed, quoted in the legend.
     label : str
         What the statistic is (colour bar and bar chart axis).
+    marks : ndarray of str, shape=(n_layers, n_heads), optional
+        A short mark per cell (``""`` for none), e.g. the analysis flags
+        (:func:`protattn_widgets.analysis.flags.flag_marks`): written in the
+        cell's top-left corner, and the cell outlined in black (masked cells
+        are not marked).
+    marks_label : str, optional
+        What the marks mean, for the legend.
 
     Returns
     -------
@@ -149,6 +158,21 @@ def head_statistic_heatmap(
             ax.text(c, r, f"{values[r, c]:.0%}\n{int(totals[r, c])}", ha="center", va="center",
                     fontsize=size, color="white" if dark else "0.15", linespacing=0.9)
 
+    marked = np.zeros(values.shape, dtype=bool)
+    if marks is not None:
+        marks = np.asarray(marks, dtype=object)
+        if marks.shape != values.shape:
+            raise ValueError(f"marks must have the shape of share {values.shape}, got {marks.shape}")
+        marked = (marks.astype(str) != "") & ~masked
+        rows, cols = np.nonzero(marked)
+        ax.add_collection(PatchCollection([Rectangle((c - 0.47, r - 0.47), 0.94, 0.94) for r, c in zip(rows, cols)],
+                                          facecolor="none", edgecolor="black", linewidth=1.3, gid="flagged-heads"))
+        mark_size = 5.5 if cell >= 0.45 else 4.5
+        for r, c in zip(rows, cols):
+            ax.text(c - 0.42, r - 0.42, str(marks[r, c]), ha="left", va="top", fontsize=mark_size, color="black",
+                    fontweight="bold", bbox={"boxstyle": "square,pad=0.05", "facecolor": "white", "edgecolor": "none",
+                                             "alpha": 0.8})
+
     head_ticks, layer_ticks = _one_based_ticks(n_heads), _one_based_ticks(n_layers)
     ax.set_xticks(head_ticks, [str(t + 1) for t in head_ticks])
     ax.set_yticks(layer_ticks, [str(t + 1) for t in layer_ticks])
@@ -183,8 +207,11 @@ def head_statistic_heatmap(
         handles.append(Patch(facecolor=MASKED_COLOR, edgecolor="0.6", hatch="///", label=f"masked: {why}"))
     if totals is not None and n_layers <= 16 and n_heads <= 16:
         handles.append(Patch(facecolor="none", edgecolor="none", label="cell: share / strong edges"))
+    if marked.any():
+        handles.append(Patch(facecolor="none", edgecolor="black", linewidth=1.3,
+                             label=marks_label or "outlined: marked heads"))
     if handles:
-        fig.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 3),
+        fig.legend(handles=handles, loc="outside lower center", ncols=2 if marked.any() else min(len(handles), 3),
                    fontsize=8, frameon=False)
 
     cbar = fig.colorbar(image, cax=ax_cbar, format=PercentFormatter(1.0, decimals=0))

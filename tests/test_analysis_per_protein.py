@@ -99,29 +99,3 @@ def test_protein_counts_merge_in_input_order():
     assert merged.frame()["top_residue"].tolist() == ["ALA 1", "GLY 2", "", ""]
     np.testing.assert_array_equal(merged.hits.sum(axis=0), [[1, 1]])
 
-
-def test_a_planted_next_residue_head_is_flagged_positional_with_its_offset():
-    from protattn_widgets.analysis.offsets import OffsetCounts
-
-    length = 40
-    values = np.zeros((2, 3, length, length), dtype=np.float32)
-    values[0, 1, np.arange(length - 1), np.arange(1, length)] = 0.9  # head 1-2: every query on the next residue
-    values[0, 1, 5, 20] = 0.5  # and one elsewhere
-    values[1, 0, np.arange(length), 7] = 0.6  # head 2-1: a column, all offsets
-    values[1, 2, np.arange(length), np.arange(length)] = 0.4  # head 2-3: itself
-    counts = OffsetCounts(2, 3, 50)
-    for layer in range(2):
-        counts.add_strong(layer, values[layer] >= 0.3)
-    assert counts.positional_head.tolist() == [[False, True, False], [False, False, True]]
-    assert counts.positional_offset[0, 1] == 1 and counts.positional_offset[1, 2] == 0
-    assert counts.positional_share[0, 1] == pytest.approx(39 / 40)
-    np.testing.assert_array_equal(counts.total, (values >= 0.3).sum(axis=(2, 3)))
-    merged = counts + OffsetCounts(2, 3, 60)  # a shard that saw longer proteins
-    np.testing.assert_array_equal(merged.positional_offset, counts.positional_offset)
-    np.testing.assert_array_equal(merged.total, counts.total)
-
-    acc = analysis.PropertyAccumulator(2, 3, 0.3, min_total=1, concentration=True)
-    acc.offsets = counts
-    acc.add(values, np.ones((length, length), dtype=bool))
-    flags = acc.top_heads(None).set_index("label")["flags"]
-    assert flags["1-2"] == "positional (+1)" and flags["2-3"] == "positional (0)" and flags["2-1"] == "column"

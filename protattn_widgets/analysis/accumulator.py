@@ -21,7 +21,9 @@ from ..definitions import CONTACT_CUTOFF, CONTACT_MIN_SEPARATION, DEFAULT_THRESH
 from ..attention import check_threshold
 from .concentration import TargetConcentration, received_counts, residue_labels
 from .counting import count_pairs, count_targets, threshold_attention
+from .offsets import OffsetCounts
 from .per_protein import ProteinCounts
+from .sinks import SinkMass
 from .statistics import head_table
 
 if TYPE_CHECKING:
@@ -71,6 +73,7 @@ class PropertyAccumulator:
         self.concentration: TargetConcentration | None = concentration or None
         self.protein_counts = ProteinCounts(self.n_layers, self.n_heads)
         self.offsets = None  # the analysis's OffsetCounts (positional heads), set by AnalysisResult
+        self.sinks = None  # the analysis's SinkMass (sink heads), where the model reports special-token mass
 
     def add(self, values: np.ndarray, labels: np.ndarray, mask: np.ndarray | None = None, *,
             target_labels: list[str] | None = None, protein: str | None = None) -> "PropertyAccumulator":
@@ -107,6 +110,9 @@ class PropertyAccumulator:
             (counts,) = count_targets(received, all_total, labels[:, None], None if mask is None else counted)
         else:
             counts = count_pairs(strong, all_total, labels, None if mask is None else counted)
+        if self.offsets is not None:
+            for layer in range(self.n_layers):
+                self.offsets.add_strong(layer, strong[layer])
         own = TargetConcentration(self.n_layers, self.n_heads, self.threshold)
         own.add_received(received_counts(strong, mask), labels=target_labels)
         if self.concentration is not None:
@@ -139,6 +145,9 @@ class PropertyAccumulator:
         merged.background_total = self.background_total + other.background_total
         merged.proteins = self.proteins + other.proteins
         merged.protein_counts = self.protein_counts + other.protein_counts
+        for name in ("offsets", "sinks"):
+            mine, theirs = getattr(self, name), getattr(other, name)
+            setattr(merged, name, mine + theirs if mine is not None and theirs is not None else None)
         return merged
 
     @property
@@ -208,13 +217,14 @@ class PropertyAccumulator:
             ``column_share`` and ``column_head`` (see
             :mod:`.concentration`); with :attr:`offsets`,
             ``positional_offset``, ``positional_share`` and
-            ``positional_head`` (see :mod:`.offsets`); ``flags`` (the
-            flags in words, e.g. ``"column; positional (+1)"``, ``""`` for
-            none); last ``layer_index``, ``head_index`` (0-based, for
+            ``positional_head`` (see :mod:`.offsets`); with :attr:`sinks`,
+            ``special_token_mass`` and ``sink_head`` (:mod:`.sinks`);
+            ``flags`` (the flags in words, e.g. ``"column; positional
+            (+1)"``, ``""`` for none; :mod:`.flags`); last ``layer_index``, ``head_index`` (0-based, for
             indexing arrays).
         """
         return head_table(self.hits, self.total, self.background, self.min_total, k=k, alpha=alpha,
-                          concentration=self.concentration, offsets=self.offsets)
+                          concentration=self.concentration, offsets=self.offsets, sinks=self.sinks)
 
     def layer_max(self) -> np.ma.MaskedArray:
         """Highest unmasked share in each layer, shape ``(n_layers,)``."""
@@ -250,9 +260,15 @@ def contact_accumulator(attention, chain, threshold: float = DEFAULT_THRESHOLD, 
         Pairs where either residue has no CB (real or virtual) are not counted.
 
     The accumulator has a :attr:`~PropertyAccumulator.concentration` with
-    residue labels ``"<chain> <name> <id>"``.
+    residue labels ``"<chain> <name> <id>"``, :attr:`~PropertyAccumulator.offsets`
+    (positional heads) and, where the attention has ``special_token_mass``,
+    :attr:`~PropertyAccumulator.sinks` (sink heads).
     """
     attention.check_chain(chain)
     accumulator = PropertyAccumulator(attention.n_layers, attention.n_heads, threshold, min_total, concentration=True)
+    accumulator.offsets = OffsetCounts(attention.n_layers, attention.n_heads, len(attention))
+    mass = getattr(attention, "special_token_mass", None)
+    if mass is not None:
+        accumulator.sinks = SinkMass(attention.n_layers, attention.n_heads).add(mass)
     return accumulator.add(attention.values, chain.contact_map(cutoff, min_separation), mask=chain.pair_mask("cb"),
                            target_labels=residue_labels(chain))

@@ -309,20 +309,31 @@ def concentrate_thresholded(strong: np.ndarray, received: np.ndarray, labelled: 
 
 
 def format_evidence(hits: int, total: int, *, what: str = "the property", top_edges: int | None = None,
-                    top_target: str | None = None, column_share: float | None = None, alpha: float = 0.05) -> str:
+                    top_target: str | None = None, column_share: float | None = None, alpha: float = 0.05,
+                    positional_offset: int | None = None, positional_share: float | None = None,
+                    special_token_mass: float | None = None) -> str:
     """A head's evidence in words.
 
     >>> format_evidence(9, 57, what="contacts", top_edges=26, top_target="B MET 50")
     '9 of 57 strong edges on contacts (16 %, 95 % CI 7.5-28 %); 46 % go to one residue (B MET 50)'
 
     ``column_share`` (the share of strong edges on each protein's column), when it reaches
-    :data:`COLUMN_SHARE`, adds ``"; column head"`` with that share.
+    :data:`COLUMN_SHARE`, adds ``"; column head"`` with that share;
+    ``positional_share`` at or above :data:`~.offsets.POSITIONAL_SHARE` adds
+    ``"; positional head (+1: 62 % of strong edges)"``; ``special_token_mass`` at
+    or above :data:`~.sinks.SINK_SHARE` adds ``"; sink head (71 % of attention on
+    special tokens)"`` (:mod:`.flags`).
     """
+    from .offsets import POSITIONAL_SHARE
+    from .sinks import SINK_SHARE
     from .statistics import clopper_pearson
 
     hits, total = int(hits), int(total)
+    sink = ""
+    if special_token_mass is not None and np.isfinite(special_token_mass) and special_token_mass >= SINK_SHARE:
+        sink = f"; sink head ({_percent(special_token_mass)} % of attention on special tokens)"
     if total == 0:
-        return f"no strong edges (0 on {what})"
+        return f"no strong edges (0 on {what})" + sink
     low, high = (float(v[()]) for v in clopper_pearson(np.array(hits), np.array(total), alpha))
     level = round(100 * (1 - alpha))
     text = (f"{hits} of {total} strong edges on {what} ({_percent(hits / total)} %, "
@@ -331,7 +342,10 @@ def format_evidence(hits: int, total: int, *, what: str = "the property", top_ed
         text += f"; {_percent(top_edges / total)} % go to one residue" + (f" ({top_target})" if top_target else "")
     if column_share is not None and np.isfinite(column_share) and column_share >= COLUMN_SHARE:
         text += f"; column head ({_percent(column_share)} % to one residue per protein)"
-    return text
+    if positional_share is not None and np.isfinite(positional_share) and positional_share >= POSITIONAL_SHARE:
+        offset = f"{int(positional_offset):+d}" if positional_offset else "0"
+        text += f"; positional head ({offset}: {_percent(positional_share)} % of strong edges)"
+    return text + sink
 
 
 def head_evidence(accumulator, concentration: TargetConcentration | None, layer: int, head: int, *,
@@ -341,11 +355,18 @@ def head_evidence(accumulator, concentration: TargetConcentration | None, layer:
     This is the text a head-grid tooltip shows.
     """
     hits, total = int(accumulator.hits[layer, head]), int(accumulator.total[layer, head])
+    flags = {}
+    offsets, sinks = getattr(accumulator, "offsets", None), getattr(accumulator, "sinks", None)
+    if offsets is not None:
+        flags.update(positional_offset=int(offsets.positional_offset[layer, head]),
+                     positional_share=float(offsets.positional_share[layer, head]))
+    if sinks is not None:
+        flags["special_token_mass"] = float(sinks.mean_mass[layer, head])
     if concentration is None:
-        return format_evidence(hits, total, what=what, alpha=alpha)
+        return format_evidence(hits, total, what=what, alpha=alpha, **flags)
     return format_evidence(hits, total, what=what, top_edges=int(concentration.top_edges[layer, head]),
                            top_target=str(concentration.top_target[layer, head]) or None,
-                           column_share=float(concentration.column_share[layer, head]), alpha=alpha)
+                           column_share=float(concentration.column_share[layer, head]), alpha=alpha, **flags)
 
 
 def evidence_grid(accumulator, *, what: str = "the property", alpha: float = 0.05) -> list[list[str]]:

@@ -145,6 +145,7 @@ def _feature_first(table):
 def _figures(result: AnalysisResult, outdir: Path, dataset_name: str) -> dict[str, str]:
     from ..figures import head_statistic_heatmap, model_display_name, save_figure
     from ..analysis_figures import blosum_correlation_figure, center_of_gravity_figure
+    from .flags import FLAG_MARKS_LEGEND, flag_marks
 
     name = model_display_name(result.model_name)
     (outdir / "figures").mkdir(exist_ok=True)
@@ -155,6 +156,7 @@ def _figures(result: AnalysisResult, outdir: Path, dataset_name: str) -> dict[st
             continue
         figure = head_statistic_heatmap(
             acc.share, background=acc.background, totals=acc.total, min_total=result.min_total,
+            marks=flag_marks(acc), marks_label=FLAG_MARKS_LEGEND,
             label=f"share of strong edges to {feature_title(feature)}",
             title=f"{name}: attention ≥ {result.threshold:g} to {feature_title(feature)} · {acc.proteins} proteins",
         )

@@ -21,6 +21,7 @@ from .accumulator import PropertyAccumulator
 from .concentration import TargetConcentration
 from .offsets import OffsetCounts
 from .per_protein import ProteinCounts
+from .sinks import SinkMass
 from .statistics import BlosumCorrelation, blosum_correlation, center_of_gravity
 
 __all__ = ["AnalysisResult", "RESULT_JSON", "RESULT_NPZ"]
@@ -69,6 +70,9 @@ class AnalysisResult:
         Per head, all strong edges by sequence offset ``j - i`` (positional
         heads, :mod:`.offsets`); every accumulator shares it (``result[f].offsets``).
         None for a result saved before it existed.
+    sinks : SinkMass or None
+        Per head, the mean attention on special tokens (sink heads,
+        :mod:`.sinks`), where the model reports it; shared like ``offsets``.
     """
 
     def __init__(self, model_name: str, n_layers: int, n_heads: int, threshold: float, min_total: int,
@@ -77,7 +81,7 @@ class AnalysisResult:
                  proteins: int = 0, truncated: int = 0, notes: list[str] | None = None,
                  skipped: dict[str, int] | None = None,
                  concentrations: dict[str, TargetConcentration] | None = None,
-                 offsets: OffsetCounts | None | bool = True):
+                 offsets: OffsetCounts | None | bool = True, sinks: SinkMass | None = None):
         self.model_name = model_name
         self.n_layers, self.n_heads = int(n_layers), int(n_heads)
         self.threshold, self.min_total, self.max_length = float(threshold), int(min_total), int(max_length)
@@ -94,12 +98,13 @@ class AnalysisResult:
             name: TargetConcentration(self.n_layers, self.n_heads, self.threshold) for name in self.properties}
         self.offsets = OffsetCounts(self.n_layers, self.n_heads, self.max_length) if offsets is True else (
             offsets or None)
+        self.sinks = sinks
         for name, features in self.properties.items():
             for feature in features:
                 if feature in self.accumulators and name in self.concentrations:
                     self.accumulators[feature].concentration = self.concentrations[name]
         for accumulator in self.accumulators.values():
-            accumulator.offsets = self.offsets
+            accumulator.offsets, accumulator.sinks = self.offsets, self.sinks
 
     @property
     def notes(self) -> list[str]:
@@ -176,6 +181,7 @@ class AnalysisResult:
             {name: self.concentrations[name] + other.concentrations[name]
              for name in self.concentrations if name in other.concentrations},
             self.offsets + other.offsets if self.offsets is not None and other.offsets is not None else None,
+            self.sinks + other.sinks if self.sinks is not None and other.sinks is not None else None,
         )
 
     def remap_positions(self, mapping) -> None:
@@ -211,6 +217,7 @@ class AnalysisResult:
                for field in _CONCENTRATION_FIELDS if self.concentrations},
             concentration_proteins=np.array([c.proteins for c in self.concentrations.values()], dtype=np.int64),
             **({"offsets": self.offsets.counts} if self.offsets is not None else {}),
+            **({"sink_mass": self.sinks.mass, "sink_queries": self.sinks.queries} if self.sinks is not None else {}),
             **{key: value for index, acc in enumerate(accs)
                for key, value in acc.protein_counts.to_arrays(f"per_protein_{index}_").items()},
         )
@@ -241,6 +248,11 @@ class AnalysisResult:
         if "offsets" in arrays:
             offsets = OffsetCounts(meta["n_layers"], meta["n_heads"], (arrays["offsets"].shape[-1] + 1) // 2)
             offsets.counts = np.asarray(arrays["offsets"], dtype=np.int64).copy()
+        sinks = None
+        if "sink_mass" in arrays:
+            sinks = SinkMass(meta["n_layers"], meta["n_heads"])
+            sinks.mass = np.asarray(arrays["sink_mass"], dtype=np.float64).copy()
+            sinks.queries = np.asarray(arrays["sink_queries"], dtype=np.int64).copy()
         concentrations = {}
         for index, name in enumerate(meta.get("concentrations", [])):
             concentrations[name] = TargetConcentration.from_dict({
@@ -248,11 +260,12 @@ class AnalysisResult:
                 "proteins": arrays["concentration_proteins"][index], "threshold": meta["threshold"]})
         return cls(meta["model"], meta["n_layers"], meta["n_heads"], meta["threshold"], meta["min_total"],
                    meta["max_length"], meta["properties"], accumulators, meta["proteins"], meta["truncated"],
-                   meta["notes"], meta.get("skipped", {}), concentrations, offsets)
+                   meta["notes"], meta.get("skipped", {}), concentrations, offsets, sinks)
 
     def summary(self, k: int = 10) -> dict:
         """A JSON-ready digest: per feature the background, top ``k`` heads, layer maxima, centre of gravity."""
         from .concentration import format_evidence
+        from .flags import flag_grid
         from .report import feature_title
 
         features = {}
@@ -262,15 +275,18 @@ class AnalysisResult:
             for row in rows:
                 row["evidence"] = format_evidence(
                     row["hits"], row["total"], what=feature_title(name), top_edges=row.get("top_target_edges"),
-                    top_target=row.get("top_target"), column_share=row.get("column_share"))
-            column = acc.concentration.column_head & (acc.total >= max(self.min_total, 1)) \
-                if acc.concentration is not None else None
+                    top_target=row.get("top_target"), column_share=row.get("column_share"),
+                    positional_offset=row.get("positional_offset"), positional_share=row.get("positional_share"),
+                    special_token_mass=row.get("special_token_mass"))
+            ranked = acc.total >= max(self.min_total, 1)
+            flags = flag_grid(acc)
             features[name] = {
                 "proteins": acc.proteins,
                 "background": finite_or_none(acc.background),
                 "strong_edges": int(acc.total.sum()),
                 "ranked_heads": int((acc.total >= max(self.min_total, 1)).sum()),
-                "column_heads": None if column is None else int(column.sum()),
+                **{f"{flag}_heads": int((flags[flag] & ranked).sum()) if flag in flags else None
+                   for flag in ("column", "positional", "sink")},
                 "center_of_gravity": finite_or_none(center_of_gravity(acc.share)),
                 "layer_max": [finite_or_none(v) for v in np.ma.filled(acc.layer_max().astype(float), np.nan)],
                 "top_heads": rows,

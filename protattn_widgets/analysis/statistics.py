@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["clopper_pearson", "binomial_p_value", "head_table", "head_flags", "center_of_gravity", "BlosumCorrelation",
+__all__ = ["clopper_pearson", "binomial_p_value", "head_table", "center_of_gravity", "BlosumCorrelation",
            "blosum_correlation", "blosum62"]
 
 
@@ -64,20 +64,23 @@ def binomial_p_value(hits: np.ndarray, total: np.ndarray, background: float) -> 
 
 
 def head_table(hits: np.ndarray, total: np.ndarray, background: float, min_total: int,
-               k: int | None = 10, alpha: float = 0.05, concentration=None, offsets=None):
+               k: int | None = 10, alpha: float = 0.05, concentration=None, offsets=None, sinks=None):
     """Heads ranked by share, as a DataFrame (columns in :meth:`PropertyAccumulator.top_heads`).
 
     ``concentration`` (a :class:`~.concentration.TargetConcentration` over the
     same strong edges) adds its columns (``targets``, ``top_target``,
     ``top_target_edges``, ``top_target_share``, ``column_share``,
     ``column_head``); ``offsets`` (an :class:`~.offsets.OffsetCounts`) adds
-    ``positional_offset``, ``positional_share`` and ``positional_head``; then
-    ``flags`` names the flags raised (:func:`head_flags`).  Heads with fewer
-    than ``min_total`` strong edges are not ranked.
+    ``positional_offset``, ``positional_share`` and ``positional_head``;
+    ``sinks`` (a :class:`~.sinks.SinkMass`) adds ``special_token_mass`` and
+    ``sink_head``; then ``flags`` names the flags raised
+    (:func:`.flags.flag_words`).  Heads with fewer than ``min_total`` strong
+    edges are not ranked.
     """
     import pandas as pd
 
     from ..attention import head_label
+    from .flags import flag_words
 
     hits, total = np.asarray(hits, dtype=np.int64), np.asarray(total, dtype=np.int64)
     n_layers, n_heads = hits.shape
@@ -99,30 +102,13 @@ def head_table(hits: np.ndarray, total: np.ndarray, background: float, min_total
         table = pd.concat([table, concentration.table()], axis=1)
     if offsets is not None:
         table = pd.concat([table, offsets.table()], axis=1)
-    table["flags"] = head_flags(table)
+    if sinks is not None:
+        table = pd.concat([table, sinks.table()], axis=1)
+    table["flags"] = flag_words(table)
     table["layer_index"], table["head_index"] = layer, head
     table = table[flat_total >= max(int(min_total), 1)]
     table = table.sort_values(["share", "total"], ascending=[False, False], kind="stable")
     return (table if k is None else table.head(k)).reset_index(drop=True)
-
-
-def head_flags(table) -> list[str]:
-    """Each row's flags in words: ``"column"``, ``"positional (+1)"``, ``"sink"``, joined by ``"; "``.
-
-    Reads the boolean columns ``column_head``, ``positional_head`` (with
-    ``positional_offset``) and ``sink_head`` where the table has them.
-    """
-    import pandas as pd
-
-    parts = pd.DataFrame(index=table.index)
-    if "column_head" in table:
-        parts["column"] = np.where(table["column_head"], "column", "")
-    if "positional_head" in table:
-        offset = table["positional_offset"].map(lambda d: f"{int(d):+d}" if d else "0")
-        parts["positional"] = np.where(table["positional_head"], "positional (" + offset + ")", "")
-    if "sink_head" in table:
-        parts["sink"] = np.where(table["sink_head"], "sink", "")
-    return ["; ".join(v for v in row if v) for row in parts.itertuples(index=False)]
 
 
 def center_of_gravity(share: np.ma.MaskedArray) -> float:
