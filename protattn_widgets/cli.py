@@ -20,12 +20,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from pathlib import Path
 
 from .definitions import DEFAULT_THRESHOLD
 from . import __version__
 from .demo import run_demo
-from .errors import LayerHeadIndexError, ProtAttnError
+from .errors import LayerHeadIndexError, ProtAttnError, ProtAttnWarning
 from .examples import EXAMPLES
 from .structures import load_structure
 from .outputs import check_output_file, check_output_folder
@@ -100,7 +101,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 def _cmd_figure(args: argparse.Namespace) -> int:
     from .figures import head_figure, save_figure
-    from .models import load_model
+    from .models import load_model, warn_out_of_domain
 
     output = Path(args.output)
     _check_figure_suffix(output)
@@ -109,6 +110,7 @@ def _cmd_figure(args: argparse.Namespace) -> int:
     model = load_model(args.model)
     layer = _zero_based(args.layer, model.n_layers, "layer", model.name)
     head = _zero_based(args.head, model.n_heads, "head", model.name)
+    warn_out_of_domain(model, [chain])
     attention = model.attention(chain)
     figure = head_figure(chain, attention, layer, head, top_k=args.top_k, threshold=args.threshold)
     save_figure(figure, output)
@@ -244,6 +246,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Our warnings as ``warning: ...`` lines (a command has no user's line to point at); others as usual."""
+    if issubclass(category, ProtAttnWarning):
+        print(f"warning: {message}", file=sys.stderr)
+    else:
+        print(warnings.formatwarning(message, category, filename, lineno, line), end="", file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run ``protattn``; returns the exit status (2 for user errors)."""
     parser = build_parser()
@@ -252,7 +262,9 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exit_:  # --help, --version, bad arguments: argparse has printed already
         return exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 2)
     try:
-        return args.run(args)
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_warning
+            return args.run(args)
     except ProtAttnError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

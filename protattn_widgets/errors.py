@@ -10,6 +10,10 @@ keep working.  Every warning is a subclass of :class:`ProtAttnWarning`
 
 from __future__ import annotations
 
+import sys
+import warnings
+from pathlib import Path
+
 __all__ = [
     "ProtAttnError",
     "InvalidSequenceError",
@@ -146,3 +150,35 @@ class MissingResiduesWarning(ProtAttnWarning):
 
 class CacheLocationWarning(ProtAttnWarning):
     """The cache folder (``PROTATTN_CACHE_DIR``) cannot be written; a temp folder is used instead."""
+
+
+# --------------------------------------------------------------------------- issuing warnings
+
+_PACKAGE = str(Path(__file__).resolve().parent)
+#: Widget plumbing between a user's line and our code (``explorer.chain = "A"`` runs through traitlets).
+_PLUMBING = ("traitlets", "ipywidgets", "anywidget", "comm")
+
+
+def _internal(filename: str) -> bool:
+    if filename.startswith(_PACKAGE):
+        return True
+    for name in _PLUMBING:
+        module = sys.modules.get(name)
+        folder = getattr(module, "__file__", None)
+        if folder and filename.startswith(str(Path(folder).resolve().parent)):
+            return True
+    return False
+
+
+def warn(message: str, category: type[Warning] = ProtAttnWarning) -> None:
+    """(Internal, not in ``__all__``.) ``warnings.warn`` pointing at the user's line: the first caller outside this package and the widget plumbing.
+
+    A fixed ``stacklevel`` points into our own code or IPython's whenever the
+    call depth differs (a constructor, a trait change, a command); this walks
+    the stack instead.
+    """
+    frame, level = sys._getframe(0), 1
+    while frame is not None and _internal(str(Path(frame.f_code.co_filename).resolve())
+                                          if not frame.f_code.co_filename.startswith("<") else frame.f_code.co_filename):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, category, stacklevel=level)

@@ -17,7 +17,7 @@ import protattn_widgets as paw
 from protattn_widgets.analysis.counting import count_protein, count_protein_layers
 from protattn_widgets.analysis.properties import resolve_properties
 from protattn_widgets.cache import AttentionCache, CacheKey
-from protattn_widgets.models import adapters
+from protattn_widgets.models import fingerprints
 
 import tiny_models
 
@@ -224,7 +224,7 @@ def test_leaving_the_layer_stream_early_stops_the_forward_pass(antiberty):
 def test_same_name_size_and_mtime_replacement_changes_the_fingerprint(esm_dir, tmp_path):
     copy = tmp_path / "esm"
     shutil.copytree(esm_dir, copy)
-    before = adapters.directory_fingerprint(copy)
+    before = fingerprints.directory_fingerprint(copy)
     weights = copy / "model.safetensors"
     stat = weights.stat()
     data = bytearray(weights.read_bytes())
@@ -232,15 +232,15 @@ def test_same_name_size_and_mtime_replacement_changes_the_fingerprint(esm_dir, t
     weights.write_bytes(bytes(data))
     os.utime(weights, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # what tar / docker layers preserve
     assert weights.stat().st_size == stat.st_size and weights.stat().st_mtime_ns == stat.st_mtime_ns
-    assert adapters.directory_fingerprint(copy) != before
+    assert fingerprints.directory_fingerprint(copy) != before
 
 
 def test_fingerprints_are_memoised_not_rehashed(esm_dir, monkeypatch):
-    adapters.directory_fingerprint(esm_dir)
+    fingerprints.directory_fingerprint(esm_dir)
     opened = []
     real_open = open
     monkeypatch.setattr("builtins.open", lambda path, *a, **k: opened.append(path) or real_open(path, *a, **k))
-    adapters.directory_fingerprint(esm_dir)
+    fingerprints.directory_fingerprint(esm_dir)
     assert not [p for p in opened if str(esm_dir) in str(p)]
 
 

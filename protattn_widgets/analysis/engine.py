@@ -85,6 +85,11 @@ def analyze(model, dataset, properties: Iterable[str] | str = ("contact", "bindi
             isinstance(dataset, (list, tuple)) and dataset and isinstance(dataset[0], (str, os.PathLike))):
         dataset = load_dataset(dataset)
     notes = list(getattr(dataset, "notes", ()))  # files load_dataset skipped
+    if isinstance(dataset, (list, tuple)):
+        from ..models.domain import warn_out_of_domain
+
+        domain_note = warn_out_of_domain(model, dataset)
+        notes += [domain_note] if domain_note else []
     if client is not None:
         from .distributed import analyze_on_cluster
 

@@ -15,12 +15,14 @@ from ..errors import ModelLoadError
 from .adapters import (ADAPTERS, HUB_ALIASES, ModelAdapter, adapter_for, canonical_name, model_display_name,
                        register_adapter)
 from .antiberty import AntiBERTyAdapter
+from .domain import out_of_domain_note, warn_out_of_domain
 from .dtypes import DTYPES, dtype_name, resolve_dtype
 from .language_model import ProteinLanguageModel
 
 __all__ = [
     "load_model", "clear_model_cache", "default_device", "ProteinLanguageModel",
     "ModelAdapter", "register_adapter", "model_display_name", "ADAPTERS", "HUB_ALIASES", "AntiBERTyAdapter", "DTYPES",
+    "out_of_domain_note", "warn_out_of_domain",
 ]
 
 _MODELS: dict[tuple, ProteinLanguageModel] = {}

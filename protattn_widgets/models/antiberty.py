@@ -14,9 +14,11 @@ import importlib.metadata
 import importlib.util
 from collections import OrderedDict
 from pathlib import Path
+from typing import Sequence
 
 from ..errors import ModelLoadError
-from .adapters import BertAdapter, LoadedModel, directory_fingerprint, register_adapter
+from .adapters import BertAdapter, LoadedModel, register_adapter
+from .fingerprints import directory_fingerprint
 
 __all__ = ["AntiBERTyAdapter", "antiberty_checkpoint"]
 
@@ -47,6 +49,16 @@ class AntiBERTyAdapter(BertAdapter):
     family = "antiberty"
     model_types = ()
     aliases = ("antiberty",)
+    display_name = "AntiBERTy"
+    domain = "antibody chains"
+
+    def domain_problems(self, sequences: Sequence[str]) -> list[str | None]:
+        """Chains without an antibody variable domain (ANARCI when installed, else the J-motif rule)."""
+        from ..antibody import number_chains, numbering_available
+
+        how = ("ANARCI finds no antibody variable domain" if numbering_available()
+               else "no antibody J-region motif (WGxG/FGxG) where a variable domain has it")
+        return [how if found is None else None for found in number_chains(sequences)]
 
     def load(self, source: str, revision: str | None) -> LoadedModel:
         import torch

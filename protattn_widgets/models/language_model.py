@@ -230,6 +230,12 @@ class ProteinLanguageModel:
 
     def _job(self, source: str | ChainLike, sequence: str | None) -> _Job:
         """What to run: the model sequence, the observed residues' positions in it, the cache key."""
+        if not hasattr(source, "sequence") and isinstance(getattr(source, "chain_ids", None), list):
+            ids = source.chain_ids
+            raise InvalidSequenceError(
+                f"attention is computed per chain, got the whole structure {getattr(source, 'name', '')!r} (chains "
+                f"{', '.join(ids)}); pass one chain, e.g. model.attention(structure[{ids[0]!r}])"
+                + (f" or structure[{ids[1]!r}]" if len(ids) > 1 else ""))
         model_input = getattr(source, "model_input", None)
         if sequence is not None and not callable(model_input):
             raise InvalidSequenceError("sequence= applies to a chain or record that has model_input(); for a bare "

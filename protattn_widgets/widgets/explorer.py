@@ -36,6 +36,7 @@ from traitlets import Float, Int, Unicode, link, observe, validate
 
 from ..attention import Attention, check_threshold
 from ..errors import OutOfDomainWarning, ProtAttnError, SequenceTooLongError
+from ..models.domain import warn_out_of_domain
 from ..structures import Chain, Structure, load_structure
 from ._base import DEFAULT_THRESHOLD
 from ._checks import EdgeModeTrait, SharedStateChecks, check_mode
@@ -241,9 +242,7 @@ class AttentionExplorer(SharedStateChecks, ipywidgets.VBox):
                 f"chain {chain.chain_id!r} of {structure.name} has {len(chain)} residues but {model.name} "
                 f"accepts at most {max_length}; choose another chain ({_chain_list(structure)}) or a "
                 f"window of it: model.attention(structure[{chain.chain_id!r}].truncate({max_length}))")
-        note = _domain_note(model, chain, structure)
-        if note:
-            warnings.warn(note, OutOfDomainWarning, stacklevel=4)
+        warn_out_of_domain(model, [chain])  # at the user's line; the chain dropdown shows it instead
         if progress is not None and _takes_progress(model):
             return model.attention(chain, progress=progress)
         return model.attention(chain)
@@ -553,17 +552,6 @@ def _takes_progress(model) -> bool:
         return "progress" in inspect.signature(model.attention).parameters
     except (TypeError, ValueError):
         return False
-
-
-def _domain_note(model, chain: Chain, structure: Structure) -> str:
-    """Why ``model`` is out of its domain on ``chain`` (AntiBERTy off antibodies), or ``""``."""
-    from .structure_view import antibody_chain_role
-
-    name = str(getattr(model, "name", "")).lower()
-    if "antiberty" not in name or antibody_chain_role(chain.sequence) is not None:
-        return ""
-    return (f"AntiBERTy is an antibody model, but chain {chain.chain_id} of {structure.name} does not look "
-            f"like an antibody chain (no J-region motif): its attention may mean little.")
 
 
 def _interface_tracks(structure: Structure, chain_id: str) -> dict[str, object]:

@@ -34,6 +34,7 @@ import numpy as np
 from traitlets import Bool, Bytes, Dict, Float, Int, List, Unicode, observe
 
 from ..definitions import DEFAULT_THRESHOLD
+from ..antibody import antibody_chain_role
 from ..attention import Attention
 from ..structures import Chain, Structure, load_structure
 from ._checks import AttentionMismatchError, EdgeModeTrait, SharedStateChecks, check_attention_chain
@@ -48,8 +49,6 @@ RECEIVED_COLORMAP = ("Blues", 0.12, 1.0)
 #: Colours of the chains other than the attention chain, in turn: Paul Tol's colour-blind safe
 #: "muted" set without its blues and reds (the attention chain is blue, the edges yellow to red).
 CHAIN_COLORS = ("#44aa99", "#ddcc77", "#aa4499", "#999933", "#882255", "#bbbbbb")
-#: J-region motifs after CDR3: "WGxG" in heavy chains, "FGxG" in light chains (IMGT J-TRP / J-PHE).
-_J_MOTIFS = (("heavy chain", re.compile(r"WG.G")), ("light chain", re.compile(r"FG.G")))
 _RESIDUE_ID = re.compile(r"^(-?\d+)(?:\^(.+)|(\D*))$")  # "52", "52A", "3^1" (a digit insertion code)
 _PICKED_NAME = re.compile(r"(?:\])?(-?\d+)(?:\^([^:.]+))?:")
 
@@ -62,19 +61,6 @@ def ngl_residue_key(residue_id: str) -> str:
     number, caret_code, letter_code = match.groups()
     insertion = caret_code or letter_code
     return f"{number}^{insertion}" if insertion else number
-
-
-def antibody_chain_role(sequence: str) -> str | None:
-    """``"heavy chain"``, ``"light chain"`` or ``None``: an antibody variable domain's J motif.
-
-    The motif (``WGxG`` / ``FGxG``) closes CDR3 about 95-125 residues into a variable
-    domain; a chain with it there is taken for an antibody chain.  A heuristic: it
-    names chains in a legend and warns when an antibody model meets another protein.
-    """
-    for role, motif in _J_MOTIFS:
-        if any(85 <= m.start() <= 135 for m in motif.finditer(sequence)):
-            return role
-    return None
 
 
 def chain_legend(structure: Structure, attention_chain: str) -> list[dict]:
