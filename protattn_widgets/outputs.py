@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Iterator
 
 from .errors import OutputPathError
+from .path_limits import check_path_limits
 
 _UMASK = os.umask(0o022)
 os.umask(_UMASK)  # read once, at import
@@ -50,7 +51,7 @@ def check_output_file(path: str | os.PathLike, what: str = "file") -> Path:
 
     Nothing is created.  An existing file is fine (it will be replaced) if writable.
     """
-    path = Path(path)
+    path = check_path_limits(path, what)
     if path.is_dir():
         raise OutputPathError(f"cannot write {what} {str(path)!r}: it is a folder; give a file name")
     if path.exists():
@@ -67,7 +68,7 @@ def check_output_folder(path: str | os.PathLike, what: str = "folder") -> Path:
     For a folder that exists, its parent must be writable too (:func:`replace_folder`
     swaps the folder itself).  Nothing is created.
     """
-    path = Path(path)
+    path = check_path_limits(path, what)
     if path.exists() and not path.is_dir():
         raise OutputPathError(f"cannot write {what} {str(path)!r}: it is a file, not a folder")
     if path.is_dir():
@@ -135,7 +136,7 @@ def write_file_atomic(path: str | os.PathLike, write, what: str = "file") -> Pat
     """Create ``path``'s folders, call ``write(handle)`` on a temporary binary file beside it, and
     rename that onto ``path``: an interrupted write leaves the old file (or none), never half a file.
     ``OSError`` s (disk full, permissions) become :class:`OutputPathError`."""
-    path = Path(path)
+    path = check_path_limits(path, what)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")

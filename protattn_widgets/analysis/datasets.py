@@ -37,7 +37,7 @@ from typing import Iterable, Iterator
 
 import numpy as np
 
-from ..errors import AnalysisInputError
+from ..errors import AnalysisInputError, InvalidSequenceError
 from ..sequences import clean_sequence
 
 __all__ = [
@@ -188,9 +188,11 @@ def read_label_file(path: str | os.PathLike, limit: int | None = None) -> list[P
     """Records of a provis label file (JSON Lines), with their ``"sites"`` as labels.
 
     The ``"task"`` field names the property (:data:`LABEL_FILE_TASKS`).  Each
-    line is checked: ``sequence`` is a protein sequence of ``length``
-    residues, ``residue_numbers`` has one entry per residue and every site
-    index lies in ``[0, length)``.
+    line is checked: it is UTF-8 text holding one JSON object, ``sequence`` is
+    a protein sequence of ``length`` residues, ``residue_numbers`` is a list
+    with one entry per residue and ``sites`` a list of whole-number indices in
+    ``[0, length)``.  Anything else is an :class:`AnalysisInputError` naming
+    the file and the line.
 
     Parameters
     ----------
@@ -200,43 +202,78 @@ def read_label_file(path: str | os.PathLike, limit: int | None = None) -> list[P
     """
     path = Path(path)
     records = []
-    for number, line in enumerate(_open_text(path), start=1):
+    for number, raw in _numbered_lines(path):
         if limit is not None and len(records) >= limit:
             break
-        if not line.strip():
-            continue
         where = f"{path.name} line {number}"
         try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise AnalysisInputError(f"{where} is not UTF-8 text (byte 0x{raw[exc.start]:02x} at column "
+                                     f"{exc.start + 1}); label files are UTF-8 JSON Lines") from None
+        if not line.strip():
+            continue
+        try:
             item = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise AnalysisInputError(f"{where} is not JSON: {exc}") from None
-        missing = [k for k in ("id", "task", "sequence", "sites") if k not in item]
-        if missing:
-            raise AnalysisInputError(f"{where} lacks {missing}: not a provis label file (see data/PROVENANCE.md)")
-        task = LABEL_FILE_TASKS.get(item["task"])
-        if task is None:
-            raise AnalysisInputError(f"{where}: unknown task {item['task']!r}; known: {', '.join(LABEL_FILE_TASKS)}")
-        sequence = clean_sequence(item["sequence"])
-        length = len(sequence)
-        if item.get("length", length) != length:
-            raise AnalysisInputError(f"{where} ({item['id']}): length {item['length']} but the sequence has {length}")
-        numbers = item.get("residue_numbers")
-        if numbers is not None and len(numbers) != length:
-            raise AnalysisInputError(
-                f"{where} ({item['id']}): {len(numbers)} residue_numbers for {length} residues")
-        if not all(isinstance(x, int) and not isinstance(x, bool) for x in item["sites"]):
-            raise AnalysisInputError(f"{where} ({item['id']}): sites must be whole-number residue indices, "
-                                     f"got {item['sites'][:5]}")
-        sites = np.asarray(item["sites"], dtype=np.int64)
-        if sites.size and (sites.min() < 0 or sites.max() >= length):
-            raise AnalysisInputError(
-                f"{where} ({item['id']}): site index {int(sites.max() if sites.max() >= length else sites.min())} "
-                f"is outside the {length}-residue sequence (sites are 0-based indices)")
-        labels = np.zeros(length, dtype=bool)
-        labels[sites] = True
-        residue_ids = tuple(str(n) for n in numbers) if numbers is not None else tuple(str(i + 1) for i in range(length))
-        records.append(ProteinRecord(str(item["id"]), sequence, residue_ids, labels={task: labels}))
+        except (json.JSONDecodeError, RecursionError) as exc:
+            reason = exc if isinstance(exc, json.JSONDecodeError) else "nested too deeply"
+            raise AnalysisInputError(f"{where} is not JSON: {reason}") from None
+        records.append(_label_record(item, where))
     return records
+
+
+def _label_record(item, where: str) -> ProteinRecord:
+    """One checked line of a label file (``where``: ``"file line N"``, named in every error)."""
+    if not isinstance(item, dict):
+        raise AnalysisInputError(f"{where} holds a JSON {type(item).__name__}, not an object with id, task, "
+                                 "sequence and sites: not a provis label file (see data/PROVENANCE.md)")
+    missing = [k for k in ("id", "task", "sequence", "sites") if k not in item]
+    if missing:
+        raise AnalysisInputError(f"{where} lacks {missing}: not a provis label file (see data/PROVENANCE.md)")
+    if not isinstance(item["id"], (str, int)) or isinstance(item["id"], bool):
+        raise AnalysisInputError(f"{where}: id must be a string, got {_shown(item['id'])}")
+    where = f"{where} ({item['id']})"
+    task = LABEL_FILE_TASKS.get(item["task"]) if isinstance(item["task"], str) else None
+    if task is None:
+        raise AnalysisInputError(f"{where}: unknown task {_shown(item['task'])}; known: {', '.join(LABEL_FILE_TASKS)}")
+    try:
+        sequence = clean_sequence(item["sequence"])
+    except InvalidSequenceError as exc:
+        raise AnalysisInputError(f"{where}: {exc}") from None
+    length = len(sequence)
+    if "length" in item and not (_whole(item["length"]) and item["length"] == length):
+        what = "" if _whole(item["length"]) else " (not a whole number)"
+        raise AnalysisInputError(f"{where}: length {_shown(item['length'])}{what} but the sequence has {length} "
+                                 "residues")
+    numbers = item.get("residue_numbers")
+    if numbers is not None:
+        if not isinstance(numbers, list) or not all(_whole(n) or isinstance(n, str) for n in numbers):
+            raise AnalysisInputError(f"{where}: residue_numbers must be a list of residue numbers, got "
+                                     f"{_shown(numbers)}")
+        if len(numbers) != length:
+            raise AnalysisInputError(f"{where}: {len(numbers)} residue_numbers for {length} residues")
+    sites = item["sites"]
+    if not isinstance(sites, list) or not all(_whole(x) for x in sites):
+        raise AnalysisInputError(f"{where}: sites must be a list of whole-number residue indices, got "
+                                 f"{_shown(sites)}")
+    outside = [x for x in sites if not 0 <= x < length]
+    if outside:
+        raise AnalysisInputError(f"{where}: site index {_shown(outside[0])} is outside the {length}-residue "
+                                 "sequence (sites are 0-based indices)")
+    labels = np.zeros(length, dtype=bool)
+    labels[np.asarray(sites, dtype=np.int64)] = True
+    residue_ids = tuple(str(n) for n in numbers) if numbers is not None else tuple(str(i + 1) for i in range(length))
+    return ProteinRecord(str(item["id"]), sequence, residue_ids, labels={task: labels})
+
+
+def _whole(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _shown(value, limit: int = 60) -> str:
+    """``repr`` of a JSON value, cut to ``limit`` characters."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}... ({type(value).__name__})"
 
 
 def load_dataset(sources: Iterable[str | os.PathLike] | str | os.PathLike, *,
@@ -301,9 +338,15 @@ def _expand(sources: Iterable[str | os.PathLike]) -> Iterator[tuple[Path, bool]]
             raise AnalysisInputError(f"no such file or folder: {path}")
 
 
-def _open_text(path: Path) -> Iterator[str]:
+def _numbered_lines(path: Path) -> Iterator[tuple[int, bytes]]:
+    """``(line number, bytes)`` of a (possibly gzipped) text file; unreadable files are errors naming it."""
     if not path.is_file():
         raise AnalysisInputError(f"no such file: {path}")
     opener = gzip.open if path.name.lower().endswith(".gz") else open
-    with opener(path, "rt", encoding="utf-8") as handle:
-        yield from handle
+    number = 0
+    try:
+        with opener(path, "rb") as handle:
+            for number, line in enumerate(handle, start=1):
+                yield number, line
+    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        raise AnalysisInputError(f"cannot read {path.name} (after line {number}): {exc}") from None

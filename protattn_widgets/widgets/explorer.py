@@ -41,7 +41,7 @@ from ..structures import Chain, Structure, load_structure
 from ._base import DEFAULT_THRESHOLD
 from ._checks import EdgeModeTrait, SharedStateChecks, check_mode
 from .controls import Controls
-from .grid_counts import pairs_at_least
+from .grid_counts import check_min_total, pairs_at_least
 from .head_grid import HeadGrid
 from .heatmap import AttentionHeatmap
 from .sequence_track import SequenceTrack
@@ -144,6 +144,7 @@ class AttentionExplorer(SharedStateChecks, ipywidgets.VBox):
         # Everything a user can get wrong is checked before any widget exists.
         threshold = check_threshold(threshold)
         mode = check_mode(mode)
+        min_total = check_min_total(min_total)
         if not isinstance(structure, Structure):
             structure = load_structure(structure)
         if isinstance(model, (str, os.PathLike)):

@@ -24,11 +24,21 @@ import numpy as np
 from ..definitions import CONTACT_CUTOFF, CONTACT_MIN_SEPARATION
 from ..analysis.accumulator import PropertyAccumulator
 from ..attention import Attention, check_threshold
+from ..errors import InvalidOptionError
 from ..strong_pairs import DEFAULT_FLOOR, strong_pairs_of
 from ..structures import Chain
 from .encoding import as_float32
 
-__all__ = ["StrongPairIndex", "DEFAULT_FLOOR", "pairs_at_least"]
+__all__ = ["StrongPairIndex", "DEFAULT_FLOOR", "pairs_at_least", "check_min_total"]
+
+
+def check_min_total(min_total) -> int:
+    """``min_total`` (the fewest strong pairs a head needs to get a value) as an int >= 0, else
+    :class:`~protattn_widgets.errors.InvalidOptionError`."""
+    if isinstance(min_total, (bool, np.bool_)) or not isinstance(min_total, (int, np.integer)) or min_total < 0:
+        raise InvalidOptionError(f"min_total must be a whole number >= 0 (the fewest strong pairs a head needs "
+                                 f"to be shown), got {min_total!r}")
+    return int(min_total)
 
 
 class StrongPairIndex:

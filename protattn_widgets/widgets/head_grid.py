@@ -31,7 +31,7 @@ from ..analysis.accumulator import PropertyAccumulator
 from ..analysis.statistics import clopper_pearson
 from ._base import STATIC, AttentionViewBase
 from .encoding import float32_bytes, uint32_bytes
-from .grid_counts import DEFAULT_FLOOR, StrongPairIndex
+from .grid_counts import DEFAULT_FLOOR, StrongPairIndex, check_min_total
 
 __all__ = ["HeadGrid"]
 
@@ -77,6 +77,7 @@ class HeadGrid(AttentionViewBase):
                  min_separation: int = CONTACT_MIN_SEPARATION, statistic: np.ndarray | None = None,
                  statistic_name: str | None = None, value_format: str | None = None,
                  floor: float = DEFAULT_FLOOR, **kwargs) -> None:
+        min_total = check_min_total(min_total)
         self.contact_cutoff = float(contact_cutoff)
         self.min_separation = int(min_separation)
         self._given = None if statistic is None else np.ma.asarray(statistic, dtype=float)
