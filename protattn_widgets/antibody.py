@@ -38,7 +38,8 @@ import numpy as np
 from .errors import InvalidOptionError
 
 __all__ = ["AntibodyChain", "number_chain", "number_chains", "chain_type", "cdr_labels", "cdr_tracks",
-           "antibody_chain_role", "numbering_available", "SCHEMES", "CDR_DEFINITIONS", "CDR_NAMES"]
+           "antibody_chain_role", "variable_domains", "numbering_available", "SCHEMES", "CDR_DEFINITIONS",
+           "CDR_NAMES"]
 
 SCHEMES: tuple[str, ...] = ("imgt", "kabat", "chothia")
 CDR_NAMES: tuple[str, ...] = ("CDR1", "CDR2", "CDR3")
@@ -212,10 +213,14 @@ def cdr_tracks(sequence: str, scheme: str = "imgt") -> dict[str, np.ndarray]:
 
 
 def _anarci(sequences: list[str], scheme: str) -> list[AntibodyChain | None]:
+    import contextlib
+    import io
+
     from anarci import anarci
 
-    numbered, details, _ = anarci([(f"s{i}", s) for i, s in enumerate(sequences)], scheme=scheme, output=False,
-                                  hmmerpath=_hmmer_path(), assign_germline=False)
+    with contextlib.redirect_stdout(io.StringIO()):  # ANARCI prints notes about species it fell back from
+        numbered, details, _ = anarci([(f"s{i}", s) for i, s in enumerate(sequences)], scheme=scheme, output=False,
+                                      hmmerpath=_hmmer_path(), assign_germline=False)
     return [_from_anarci(s, domains, hits, scheme) for s, domains, hits in zip(sequences, numbered, details)]
 
 

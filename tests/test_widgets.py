@@ -316,7 +316,8 @@ def test_explorer_tracks_the_chain_s_interfaces_by_default(explorer, vfb):
     from protattn_widgets.atoms import interface_residues
 
     tracks = explorer.sequence.annotations
-    assert list(tracks) == ["contacts with chain A", "contacts with chain C"]  # VL and the lysozyme antigen
+    # the heavy chain's CDRs (IMGT, protattn_widgets.antibody), then its contacts with VL and the lysozyme antigen
+    assert list(tracks) == ["CDR-H1", "CDR-H2", "CDR-H3", "contacts with chain A", "contacts with chain C"]
     np.testing.assert_array_equal(tracks["contacts with chain C"], interface_residues(vfb, "B", ["C"]))
     assert 5 <= tracks["contacts with chain C"].sum() <= 30  # a paratope, not the whole chain
 

@@ -92,7 +92,8 @@ class AttentionExplorer(SharedStateChecks, ipywidgets.VBox):
         How both directions of a pair are combined for edges.
     annotations : mapping or list, optional
         Tracks for the sequence view (see :class:`SequenceTrack`), for the first chain.
-        By default (``None``) the tracks are the chain's contacts with each other
+        By default (``None``) the tracks are an antibody chain's CDRs (IMGT, from
+        :mod:`protattn_widgets.antibody`) and the chain's contacts with each other
         chain of the structure (heavy atoms within 4.5 Å; for an antibody chain and
         its antigen, the paratope), recomputed when the chain changes.
     min_total : int
@@ -556,9 +557,13 @@ def _takes_progress(model) -> bool:
 
 
 def _interface_tracks(structure: Structure, chain_id: str) -> dict[str, object]:
+    """The default tracks: an antibody chain's CDRs (IMGT), then its contacts with each other chain."""
+    from ..antibody import cdr_tracks
     from ..atoms import chain_interfaces
 
-    return {f"contacts with chain {partner}": mask for partner, mask in chain_interfaces(structure, chain_id).items()}
+    contacts = chain_interfaces(structure, chain_id)
+    return {**cdr_tracks(structure[chain_id].sequence),
+            **{f"contacts with chain {partner}": mask for partner, mask in contacts.items()}}
 
 
 def _chain_list(structure: Structure) -> str:
