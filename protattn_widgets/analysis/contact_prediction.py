@@ -44,7 +44,7 @@ from typing import Sequence
 
 import numpy as np
 
-from ..definitions import CONTACT_CUTOFF, CONTACT_MIN_SEPARATION
+from ..definitions import CONTACT_CUTOFF, CONTACT_MIN_SEPARATION, SEPARATION_RANGES
 from ..jsonable import finite_or_none
 
 __all__ = [
@@ -52,8 +52,6 @@ __all__ = [
     "ContactPredictor", "ContactPrecision", "precision_at",
 ]
 
-#: Sequence separation ``|i - j|`` of each range, inclusive; ``None`` = no upper bound.
-SEPARATION_RANGES: dict[str, tuple[int, int | None]] = {"short": (6, 11), "medium": (12, 23), "long": (24, None)}
 #: ``k`` of "top L/k": precision at L, L/2 and L/5.
 TOP_FRACTIONS: tuple[int, ...] = (1, 2, 5)
 
@@ -392,6 +390,14 @@ class ContactPrecision:
         """Column labels: ``"L"``, ``"L/2"``, ``"L/5"``."""
         return tuple("L" if k == 1 else f"L/{k}" for k in self.fractions)
 
+    @property
+    def long_range(self) -> dict[str, float]:
+        """ESM's headline metric: long-range (``|i - j| >= 24``) precision at L and at L/5,
+        ``{"L": p, "L/5": p}`` (NaN where not computed), to read against ESM's published table."""
+        if "long" not in self.ranges:
+            return {"L": float("nan"), "L/5": float("nan")}
+        return {column: (self["long", column] if column in self.columns else float("nan")) for column in ("L", "L/5")}
+
     def __getitem__(self, key: tuple[str, str | int]) -> float:
         """``table["long", "L/5"]`` (or ``table["long", 5]``)."""
         range_name, column = key
@@ -437,6 +443,9 @@ class ContactPrecision:
             cells = "".join(f"{v:>7.3f}" for v in self.values[r])
             lines.append(f"{label:<16}{cells}{self.background[r]:>9.3f}")
         lines.append(f"({self.n_proteins} protein{'s' if self.n_proteins != 1 else ''})")
+        long = self.long_range
+        if np.isfinite(long["L"]) or np.isfinite(long["L/5"]):
+            lines.append(f"long-range P@L {long['L']:.3f}, P@L/5 {long['L/5']:.3f} (ESM's metric)")
         return "\n".join(lines)
 
 

@@ -13,6 +13,9 @@ property (features)           label                                       counte
 ============================  ==========================================  ==============================
 ``contact``                   CB-CB < 8 Å and ``|i - j| >= 6``            pairs where both residues have
                                                                           a CB (real or virtual)
+``contact_short``,            a contact at separation 6-11, 12-23,        as ``contact``, and only pairs
+``contact_medium``,           >= 24 (``definitions.SEPARATION_RANGES``)   in that separation range (each
+``contact_long``                                                          range has its own background)
 ``binding_site``              target is a site: label file, else the      every target
                               structure's site records (PDB, mmCIF)
 ``ptm``                       target is modified (provis label file)      every target
@@ -35,7 +38,7 @@ from typing import Callable, Literal
 
 import numpy as np
 
-from ..definitions import CONTACT_CUTOFF, CONTACT_MIN_SEPARATION
+from ..definitions import CONTACT_CUTOFF, CONTACT_MIN_SEPARATION, SEPARATION_RANGES
 from ..errors import AnalysisInputError
 from ..sequences import STANDARD_RESIDUES
 from .datasets import ProteinRecord
@@ -94,6 +97,18 @@ def _contact(record: ProteinRecord) -> Labels | None:
     if chain is None:
         return None
     return chain.contact_map(CONTACT_CUTOFF, CONTACT_MIN_SEPARATION), chain.pair_mask("cb")
+
+
+def _contact_in_range(low: int, high: int | None):
+    def labeller(record: ProteinRecord) -> Labels | None:
+        found = _contact(record)
+        if found is None:
+            return None
+        contacts, mask = found
+        separation = np.abs(np.subtract.outer(np.arange(len(record)), np.arange(len(record))))
+        band = (separation >= low) & (separation <= (high if high is not None else len(record)))
+        return contacts & band, mask & band
+    return labeller
 
 
 def pdb_sites(structure, chain) -> dict[str, np.ndarray]:
@@ -205,6 +220,9 @@ def _amino_acid(record: ProteinRecord) -> Labels:
 
 PROPERTIES: dict[str, Property] = {p.name: p for p in (
     Property("contact", "pair", ("contact",), "residues i and j in 3D contact (CB-CB < 8 Å, |i-j| >= 6)", _contact),
+    *(Property(f"contact_{name}", "pair", (f"contact_{name}",),
+               f"{name}-range contact (|i-j| {low}-{high})" if high else f"{name}-range contact (|i-j| >= {low})",
+               _contact_in_range(low, high)) for name, (low, high) in SEPARATION_RANGES.items()),
     Property("binding_site", "target", ("binding_site",), "target residue is a binding site",
              _file_label("binding_site", from_structure=True)),
     Property("ptm", "target", ("ptm",), "target residue is post-translationally modified", _file_label("ptm")),

@@ -26,6 +26,7 @@ import json
 import os
 from pathlib import Path
 
+from ..definitions import SEPARATION_RANGES
 from ..errors import OutputPathError
 from ..outputs import check_output_folder, replace_folder
 from .results import AnalysisResult
@@ -60,6 +61,9 @@ def feature_title(feature: str) -> str:
     prop, _, value = feature.partition(":")
     if prop == "contact":
         return "3D contacts"
+    if prop.startswith("contact_") and prop[len("contact_"):] in SEPARATION_RANGES:
+        low, high = SEPARATION_RANGES[prop[len("contact_"):]]
+        return f"contacts at |i-j| {low}-{high}" if high is not None else f"contacts at |i-j| ≥ {low}"
     if prop == "amino_acid":
         return f"amino acid {value}"
     if prop == "secondary_structure":
