@@ -220,9 +220,6 @@ def _amino_acid(record: ProteinRecord) -> Labels:
 
 PROPERTIES: dict[str, Property] = {p.name: p for p in (
     Property("contact", "pair", ("contact",), "residues i and j in 3D contact (CB-CB < 8 Å, |i-j| >= 6)", _contact),
-    *(Property(f"contact_{name}", "pair", (f"contact_{name}",),
-               f"{name}-range contact (|i-j| {low}-{high})" if high else f"{name}-range contact (|i-j| >= {low})",
-               _contact_in_range(low, high)) for name, (low, high) in SEPARATION_RANGES.items()),
     Property("binding_site", "target", ("binding_site",), "target residue is a binding site",
              _file_label("binding_site", from_structure=True)),
     Property("ptm", "target", ("ptm",), "target residue is post-translationally modified", _file_label("ptm")),
@@ -232,6 +229,9 @@ PROPERTIES: dict[str, Property] = {p.name: p for p in (
              "amino acid of the target residue", _amino_acid),
     Property("paratope", "target", ("paratope",),
              "target is an antibody residue within 4.5 Å (heavy atoms) of the antigen", _file_label("paratope")),
+    *(Property(f"contact_{name}", "pair", (f"contact_{name}",),
+               f"{name}-range contact (|i-j| {low}-{high})" if high else f"{name}-range contact (|i-j| >= {low})",
+               _contact_in_range(low, high)) for name, (low, high) in SEPARATION_RANGES.items()),
 )}
 
 
