@@ -13,7 +13,7 @@ TORCH ?= torch==2.13.0
 TORCH_INDEX ?=
 DEMO_DIR ?= protattn-demo
 
-.PHONY: install system-deps js js-test demo test bench clean
+.PHONY: install system-deps js js-test demo test docs bench clean
 
 install: $(VENV)/.installed
 
@@ -44,6 +44,14 @@ demo: install
 
 test: install system-deps js-test
 	$(BIN)/python -m pytest
+
+# The README's screenshots: the browser tests take them into build/screenshots/ (gitignored, so
+# `make test` leaves the clone as it was); this runs those tests and copies the pictures to docs/.
+SCREENSHOTS := build/screenshots
+docs: install system-deps
+	rm -rf $(SCREENSHOTS)
+	PROTATTN_SCREENSHOTS=$(abspath $(SCREENSHOTS)) $(BIN)/python -m pytest tests/browser -q
+	cp -v $(SCREENSHOTS)/*.png docs/
 
 bench: install
 	$(BIN)/python bench/bench_attention.py

@@ -10,6 +10,7 @@ start the server and the browser are in ``conftest.py`` next to this file.
 from __future__ import annotations
 
 import io
+import os
 import re
 import subprocess
 import time
@@ -18,6 +19,16 @@ from pathlib import Path
 
 KERNEL_NAME = "protattn-test"
 PAGE_TIMEOUT_MS = 90_000
+ROOT = Path(__file__).resolve().parents[2]
+#: Where the tests put the README's screenshots: build/ is gitignored, so `make test` leaves the
+#: clone clean; `make docs` runs these tests and copies the pictures into docs/ (the README's).
+SCREENSHOTS = Path(os.environ.get("PROTATTN_SCREENSHOTS", ROOT / "build" / "screenshots"))
+
+
+def screenshot_path(name: str) -> Path:
+    """Where the README picture ``name`` (e.g. ``"explorer.png"``) is written by a test."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS / name
 
 @dataclass(frozen=True)
 class Noise:
@@ -89,26 +100,36 @@ class JupyterServer:
 class LabPage:
     """One notebook open in JupyterLab (or Notebook 7), with helpers the tests use."""
 
-    def __init__(self, server: JupyterServer, browser, name: str, cells: list[str], app: str = "lab"):
+    def __init__(self, server: JupyterServer, browser, name: str, cells: list[str] | None, app: str = "lab",
+                 viewport: dict | None = None, init_script: str | None = None):
+        """Write ``cells`` as notebook ``name`` (``None``: open the notebook already there, e.g.
+        in a second tab) and open it; ``init_script`` runs in the page before its own scripts."""
         import nbformat
 
         self.server = server
         self.name = name
         self.app = app
         self.console: list[tuple[str, str]] = []  # (type, text) of every console message
-        nb = nbformat.v4.new_notebook()
-        nb.metadata["kernelspec"] = {"name": KERNEL_NAME, "display_name": "protattn test kernel",
-                                     "language": "python"}
-        nb.cells = [nbformat.v4.new_code_cell(src) for src in cells]
-        nbformat.write(nb, str(server.root / name))
-        self.context = browser.new_context(viewport={"width": 1280, "height": 1000})
+        if cells is not None:
+            nb = nbformat.v4.new_notebook()
+            nb.metadata["kernelspec"] = {"name": KERNEL_NAME, "display_name": "protattn test kernel",
+                                         "language": "python"}
+            nb.cells = [nbformat.v4.new_code_cell(src) for src in cells]
+            nbformat.write(nb, str(server.root / name))
+        self.context = browser.new_context(viewport=viewport or {"width": 1280, "height": 1000})
         self.page = self.context.new_page()
         self.page.set_default_timeout(PAGE_TIMEOUT_MS)
+        if init_script:
+            self.page.add_init_script(init_script)
         self.page.on("console", lambda msg: self.console.append((msg.type, msg.text)))
         self.page.on("pageerror", lambda exc: self.console.append(("pageerror", str(exc))))
         path = f"lab/tree/{name}?reset" if app == "lab" else f"notebooks/{name}"
         sep = "&" if "?" in path else "?"
         self.page.goto(f"{server.url}/{path}{sep}token={server.token}")
+        self.wait_until_connected()
+
+    def wait_until_connected(self) -> None:
+        """Wait until the app is up and the notebook's kernel is connected and idle."""
         self.page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell", timeout=PAGE_TIMEOUT_MS)
         self.page.wait_for_function(
             """() => { const w = window.jupyterapp.shell.currentWidget;

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from browser_harness import LabPage, changed_fraction, distinct_colors, wait_for_pixels, wait_until_pixels
+from browser_harness import (LabPage, changed_fraction, distinct_colors, screenshot_path, wait_for_pixels,
+                             wait_until_pixels)
 
 STRUCTURE = os.environ.get("PROTATTN_BENCH_STRUCTURE")
 CHAIN = os.environ.get("PROTATTN_BENCH_CHAIN", "B")
@@ -27,8 +28,6 @@ SETUP_CELLS = [
     f"ex = AttentionExplorer({SOURCE}, model='antiberty', chain={CHAIN!r}, layer=3, head=5, threshold=0.3)\nex",
     "1 + 1  # a cell after the explorer: arrow keys that leak would move the notebook's cursor here",
 ]
-#: Screenshots for the README, taken by these tests.
-DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 #: The anywidget views' API (js/lib/dom.js `stamp`): kind -> the element holding it.
 VIEW = """(kind) => [...document.querySelectorAll('.protattn-heatmap, .protattn-grid, .protattn-track')]
@@ -304,7 +303,7 @@ def test_structure_and_heatmap_side_by_side_at_1280_with_the_file_browser(lab):
     c = canvas.bounding_box()
     assert abs(c["width"] - s["width"]) < 6 and c["height"] > 300, (c, s)
     wait_until_pixels(lambda: ngl_pixels(lab), structure_drawn, what="the structure at 1280 px with the file browser")
-    screenshot_explorer(lab, DOCS / "explorer.png")
+    screenshot_explorer(lab, screenshot_path("explorer.png"))
     # Resizable: drag the box's corner; NGL's canvas follows.
     s = box.bounding_box()
     lab.page.mouse.move(s["x"] + s["width"] - 3, s["y"] + s["height"] - 3)
@@ -419,7 +418,7 @@ def test_3d_legend_hover_pick_focus_centre_and_reset(lab):
     lab.page.locator(".protattn-centre").first.click()
     lab.page.wait_for_timeout(700)
     lab.wait_for_ngl_frame(NGL_VIEW)
-    lab.page.locator(".protattn-structure-box").first.screenshot(path=str(DOCS / "explorer_3d_focus.png"))
+    lab.page.locator(".protattn-structure-box").first.screenshot(path=str(screenshot_path("explorer_3d_focus.png")))
     lab.run_python(f"ex.threshold = 0.05\nex.selected_residue = {picked}")
     lab.wait_for_ngl_frame(NGL_VIEW, f"s.selected === {picked} && s.edges === {touching}")
     lab.page.locator(".protattn-focus").first.click()
@@ -508,7 +507,7 @@ def test_notebook7_keyboard_layout_and_default_head(jupyter_server, browser):
         assert h["x"] >= s["x"] + s["width"] - 1 and h["y"] < s["y"] + s["height"], (s, h)
         page.wait_for_ngl_frame(NGL_VIEW)
         assert structure_drawn(ngl_pixels(page))
-        screenshot_explorer(page, DOCS / "explorer_notebook7.png")
+        screenshot_explorer(page, screenshot_path("explorer_notebook7.png"))
         assert page.errors() == [], "\n".join(page.errors())
     finally:
         page.close()

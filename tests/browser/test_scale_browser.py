@@ -3,7 +3,7 @@
 The head grid must stay readable and clickable at 1,440 heads, and the heatmap of a
 600-residue chain (pooled to 300 x 300 cells on the wire) must zoom with the wheel,
 pan with a drag and reset on double-click, its ticks following the zoom.  The window
-is a laptop's (1280 x 800); the screenshots go to docs/ (README).
+is a laptop's (1280 x 800); the screenshots are the README's (``make docs``).
 """
 
 from __future__ import annotations
@@ -12,11 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from browser_harness import changed_fraction
+from browser_harness import changed_fraction, screenshot_path
 from test_standalone_html import HEATMAP_CANVAS, VIEW, StandalonePage
 from test_widgets_scale import GivenAttention, long_chain, random_attention
 
-DOCS = Path(__file__).resolve().parents[2] / "docs"
 LENGTH = 600
 
 
@@ -70,7 +69,7 @@ def test_big_grid_is_readable_and_clickable(big_page):
     assert top.count() == 5
     scale = page.page.locator(".protattn-grid .pa-scale").inner_text()
     assert "small tiles: < 30 edges" in scale and "grey: < 10 edges" in scale
-    page.page.screenshot(path=str(DOCS / "explorer_scale.png"))
+    page.page.screenshot(path=str(screenshot_path("explorer_scale.png")))
 
 
 def test_heatmap_zooms_pans_and_resets(big_page):
@@ -90,7 +89,7 @@ def test_heatmap_zooms_pans_and_resets(big_page):
     assert zoomed["ticks"] != before["ticks"], "the axis ticks did not follow the zoom"
     assert changed_fraction(pixels, page.pixels(HEATMAP_CANVAS)) > 0.05
     assert "zoom" in page.page.locator(".protattn-heatmap .pa-zoom").inner_text()
-    page.page.locator(".protattn-heatmap").screenshot(path=str(DOCS / "heatmap_zoom.png"))
+    page.page.locator(".protattn-heatmap").screenshot(path=str(screenshot_path("heatmap_zoom.png")))
 
     page.page.mouse.move(center["x"], center["y"])
     page.page.mouse.down()
@@ -167,5 +166,5 @@ def test_zooming_in_the_notebook_brings_the_window_at_full_resolution(big_lab):
                         "print(np.abs(ex.heatmap.detail - h).max() <= ex.heatmap._scale / 510 + 1e-6)")
     assert ok.strip() == "True"
     lab.page.mouse.move(5, 5)  # no tooltip in the picture
-    lab.page.locator(".protattn-heatmap").first.screenshot(path=str(DOCS / "heatmap_zoom_notebook.png"))
+    lab.page.locator(".protattn-heatmap").first.screenshot(path=str(screenshot_path("heatmap_zoom_notebook.png")))
     assert lab.errors() == []

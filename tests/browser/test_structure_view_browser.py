@@ -11,7 +11,8 @@ import json
 
 import pytest
 
-from browser_harness import LabPage, changed_fraction, distinct_colors, wait_for_pixels, wait_until_pixels
+from browser_harness import (LabPage, changed_fraction, distinct_colors, screenshot_path, wait_for_pixels,
+                             wait_until_pixels)
 
 SETUP_CELLS = [
     # Importing our widgets imports nglview: its ColormakerRegistry widget is displayed
@@ -173,7 +174,7 @@ def test_ligands_are_spheres_and_an_empty_head_says_so_1hzh(jupyter_server, brow
         page.run_python("view.threshold = 0.3")
         page.wait_for_ngl_frame(FIND_VIEW)
         page.page.locator(".jp-OutputArea-output").last.screenshot(
-            path=str(Path(__file__).resolve().parents[2] / "docs" / "structure_view_1hzh.png"))
+            path=str(screenshot_path("structure_view_1hzh.png")))
         assert page.errors() == [], "\n".join(page.errors())
     finally:
         page.close()
