@@ -1,30 +1,181 @@
-"""All heavy atoms of a structure's protein chains, and residues at an interface.
+"""The atoms of one model of a structure as one table of parallel arrays, and what derives from it.
 
-:mod:`.structures` keeps one CA and one CB per residue; a paratope needs every
-heavy atom.  :func:`heavy_atoms` re-reads the structure's text with the same
-rules as :func:`~protattn_widgets.structures.load_structure` (first model
-unless told otherwise, Biopython's altloc choice, amino acids in Biopython's
-extended table), so atom ``residue_index`` values index the same residues as
-``Chain.sequence``.  Atoms with a NaN or infinite coordinate are left out
-(missing, as in :mod:`.structures`).
+A structure file is parsed once (:func:`~protattn_widgets.structures.load_structure`,
+with Biopython) into an :class:`AtomTable`, held by the
+:class:`~protattn_widgets.structures.Structure` as ``structure.atoms``.  Like
+biotite's ``AtomArray``, it is parallel numpy arrays, one row per atom, plus
+per-residue arrays; chains and residues are masks and index arrays on it.
+Every consumer reads this table instead of the file: the chains' CA/CB arrays
+(:class:`~protattn_widgets.structures.Chain`), heavy atoms and interfaces
+(below), and the text handed to NGL (:func:`pdb_text`, :func:`cif_text`).
 
->>> structure = load_structure(example_path("1vfb_complex"))
+Rules (stated once, applied when the table is built)
+----------------------------------------------------
+* **Model**: only the model read (``load_structure(..., model=k)``).
+* **Alternate locations**: Biopython's choice, the highest-occupancy location
+  of each atom (and, for a point mutation, the residue Biopython selects).
+* **Amino acids**: ``amino[r]`` is Biopython's
+  ``is_aa(residue, standard=False)``: the 20 standard residues and about 1000
+  modified ones (MSE, SEP, ...).  Ligands, water, caps (ACE) are kept in the
+  table (NGL shows them) but are not residues of a chain.
+* **Missing atoms**: a NaN or infinite coordinate becomes a NaN row; such atoms
+  are in no distance, contact or interface, and are not written for NGL.
+* **Heavy atoms**: every element except H and D.
+
+>>> structure = load_structure("1vfb_complex")
+>>> structure.atoms.coords.shape                       # (n_atoms, 3) float32
 >>> paratope = interface_residues(structure, "B", ["C"], cutoff=4.5)   # bool, shape (116,)
 """
 
 from __future__ import annotations
 
-import io
-import warnings
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
-from Bio.PDB import MMCIFParser, PDBParser
 from Bio.PDB.Polypeptide import is_aa
 
-from .errors import ChainNotFoundError, StructureError
+from .errors import StructureError
 
-__all__ = ["AtomArray", "heavy_atoms", "interface_residues", "chain_interfaces"]
+__all__ = ["AtomTable", "AtomArray", "NGLText", "heavy_atoms", "interface_residues", "chain_interfaces",
+           "pdb_text", "cif_text", "ngl_text"]
+
+_HYDROGENS = ("H", "D")
+
+
+@dataclass(frozen=True, eq=False)
+class AtomTable:
+    """Every atom of one model, as parallel arrays.
+
+    Attributes
+    ----------
+    coords : ndarray of float32, shape=(n, 3)
+        Coordinates in Å; NaN rows for missing (non-finite) coordinates.
+    atom_name : ndarray of str, shape=(n,)
+        ``"CA"``, ``"OG1"`` (stripped, as Biopython names them).
+    element : ndarray of str, shape=(n,)
+        ``"C"``, ``"SE"``; ``"X"`` when the file gives none Biopython can guess.
+    residue : ndarray of int32, shape=(n,)
+        Row of each atom's residue in the residue arrays below.
+    occupancy, b_factor : ndarray of float32, shape=(n,)
+    altloc : ndarray of str, shape=(n,)
+        The alternate location kept (``""`` for ordered atoms).
+    res_chain : ndarray of int32, shape=(r,)
+        Index into ``chain_ids`` of each residue.
+    res_seq : ndarray of int64, shape=(r,)
+        Author residue number.
+    res_icode : ndarray of str, shape=(r,)
+        Insertion code, ``""`` for none.
+    res_name : ndarray of str, shape=(r,)
+        Residue name as in the file (``"SEP"``, ``"HOH"``).
+    hetero : ndarray of bool, shape=(r,)
+        HETATM residue (a ligand, water, or a modified amino acid).
+    amino : ndarray of bool, shape=(r,)
+        An amino acid (see the rules above): a residue of a protein chain.
+    chain_ids : tuple of str
+        Every chain of the model in file order, proteins or not.
+
+    Atoms of one residue are contiguous and residues appear in file order, so
+    ``residue`` is non-decreasing.
+    """
+
+    coords: np.ndarray
+    atom_name: np.ndarray
+    element: np.ndarray
+    residue: np.ndarray
+    occupancy: np.ndarray
+    b_factor: np.ndarray
+    altloc: np.ndarray
+    res_chain: np.ndarray
+    res_seq: np.ndarray
+    res_icode: np.ndarray
+    res_name: np.ndarray
+    hetero: np.ndarray
+    amino: np.ndarray
+    chain_ids: tuple[str, ...]
+
+    def __len__(self) -> int:
+        return len(self.coords)
+
+    def __post_init__(self) -> None:
+        for value in vars(self).values():
+            if isinstance(value, np.ndarray):
+                value.setflags(write=False)
+
+    @classmethod
+    def from_biopython(cls, model) -> "AtomTable":
+        """The table of one Biopython ``Model``: the only walk over Biopython objects."""
+        coords, names, elements, residue, occupancy, bfactor, altloc = [], [], [], [], [], [], []
+        res_chain, res_seq, res_icode, res_name, hetero, amino, chain_ids = [], [], [], [], [], [], []
+        for c, chain in enumerate(model):
+            chain_ids.append(chain.id)
+            for bio_residue in chain:
+                r = len(res_seq)
+                flag, number, icode = bio_residue.id
+                res_chain.append(c)
+                res_seq.append(number)
+                res_icode.append(str(icode).strip())
+                res_name.append(bio_residue.get_resname().strip())
+                hetero.append(flag.startswith("H_") or flag == "W")
+                amino.append(is_aa(bio_residue, standard=False))
+                for atom in bio_residue:  # the selected location of a disordered atom
+                    coords.append(atom.coord)
+                    names.append(atom.get_id())
+                    elements.append((atom.element or "X").strip().upper())
+                    residue.append(r)
+                    occupancy.append(np.nan if atom.occupancy is None else atom.occupancy)
+                    bfactor.append(np.nan if atom.bfactor is None else atom.bfactor)
+                    altloc.append(atom.altloc.strip())
+        xyz = np.asarray(coords, dtype=np.float32).reshape(-1, 3)
+        xyz[~np.isfinite(xyz).all(axis=1)] = np.nan  # a NaN or infinite coordinate is a missing atom
+        return cls(
+            coords=xyz,
+            atom_name=np.asarray(names, dtype=str).reshape(-1),
+            element=np.asarray(elements, dtype=str).reshape(-1),
+            residue=np.asarray(residue, dtype=np.int32),
+            occupancy=np.asarray(occupancy, dtype=np.float32),
+            b_factor=np.asarray(bfactor, dtype=np.float32),
+            altloc=np.asarray(altloc, dtype=str).reshape(-1),
+            res_chain=np.asarray(res_chain, dtype=np.int32),
+            res_seq=np.asarray(res_seq, dtype=np.int64),
+            res_icode=np.asarray(res_icode, dtype=str).reshape(-1),
+            res_name=np.asarray(res_name, dtype=str).reshape(-1),
+            hetero=np.asarray(hetero, dtype=bool),
+            amino=np.asarray(amino, dtype=bool),
+            chain_ids=tuple(chain_ids),
+        )
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held by the arrays."""
+        return sum(v.nbytes for v in vars(self).values() if isinstance(v, np.ndarray))
+
+    def chain_residues(self, chain_id: str) -> np.ndarray:
+        """Rows of the amino-acid residues of chain ``chain_id``, in file order: the chain's residues.
+
+        Returns
+        -------
+        ndarray of int64, shape=(L,)
+            Empty for an unknown chain or one without amino acids.
+        """
+        if chain_id not in self.chain_ids:
+            return np.zeros(0, dtype=np.int64)
+        return np.flatnonzero((self.res_chain == self.chain_ids.index(chain_id)) & self.amino)
+
+    def residue_atom_coords(self, rows: np.ndarray, atom_name: str) -> np.ndarray:
+        """Coordinates of the atom named ``atom_name`` in each residue ``rows``, NaN where absent.
+
+        Returns
+        -------
+        ndarray of float64, shape=(len(rows), 3)
+        """
+        local = np.full(len(self.res_seq), -1, dtype=np.int64)
+        local[rows] = np.arange(len(rows))
+        atoms = np.flatnonzero(self.atom_name == atom_name)
+        atoms = atoms[local[self.residue[atoms]] >= 0]
+        out = np.full((len(rows), 3), np.nan)
+        out[local[self.residue[atoms]]] = self.coords[atoms]
+        return out
 
 
 @dataclass(frozen=True, eq=False)
@@ -50,13 +201,13 @@ class AtomArray:
         return len(self.coords)
 
 
-def heavy_atoms(structure, chain_id: str, _model=None) -> AtomArray:
-    """The non-hydrogen atoms of the amino-acid residues of ``structure[chain_id]``.
+def heavy_atoms(structure, chain_id: str) -> AtomArray:
+    """The non-hydrogen atoms with coordinates of the amino-acid residues of ``structure[chain_id]``.
 
     Parameters
     ----------
     structure : Structure
-        From :func:`~protattn_widgets.structures.load_structure` (its ``text`` is re-read).
+        From :func:`~protattn_widgets.structures.load_structure`; read from ``structure.atoms``.
     chain_id : str
 
     Returns
@@ -64,23 +215,16 @@ def heavy_atoms(structure, chain_id: str, _model=None) -> AtomArray:
     AtomArray
     """
     chain = structure[chain_id]  # raises the structures layer's errors for bad ids
-    bio_chain = (_model if _model is not None else _bio_model(structure))[chain_id]
-    residues = [r for r in bio_chain if is_aa(r, standard=False)]
-    if len(residues) != len(chain):
-        raise StructureError(f"chain {chain_id!r} of {structure.name}: {len(residues)} residues re-read, "
+    table: AtomTable = structure.atoms
+    rows = table.chain_residues(chain_id)
+    if len(rows) != len(chain):
+        raise StructureError(f"chain {chain_id!r} of {structure.name}: {len(rows)} residues in the atom table, "
                              f"{len(chain)} expected")
-    coords, index, names = [], [], []
-    for i, residue in enumerate(residues):
-        for atom in residue:
-            if atom.element in ("H", "D"):  # hydrogens (NMR files) and deuterium
-                continue
-            coords.append(atom.coord)
-            index.append(i)
-            names.append(atom.get_id())
-    coords = np.asarray(coords, dtype=float).reshape(-1, 3)
-    finite = np.isfinite(coords).all(axis=1)
-    return AtomArray(chain_id, coords[finite], np.asarray(index, dtype=np.int64)[finite],
-                     np.asarray(names, dtype=str)[finite])
+    local = np.full(len(table.res_seq), -1, dtype=np.int64)
+    local[rows] = np.arange(len(rows))
+    index = local[table.residue]
+    keep = (index >= 0) & ~np.isin(table.element, _HYDROGENS) & ~np.isnan(table.coords).any(axis=1)
+    return AtomArray(chain_id, table.coords[keep].astype(float), index[keep], table.atom_name[keep])
 
 
 def interface_residues(structure, chain_id: str, partner_ids: list[str], cutoff: float = 4.5) -> np.ndarray:
@@ -105,9 +249,8 @@ def interface_residues(structure, chain_id: str, partner_ids: list[str], cutoff:
     """
     if not partner_ids:
         raise ValueError("partner_ids is empty: name the chains on the other side of the interface")
-    model = _bio_model(structure)
-    own = heavy_atoms(structure, chain_id, model)
-    partners = np.concatenate([heavy_atoms(structure, p, model).coords for p in partner_ids])
+    own = heavy_atoms(structure, chain_id)
+    partners = np.concatenate([heavy_atoms(structure, p).coords for p in partner_ids])
     return _touching(own, partners, cutoff, len(structure[chain_id]))
 
 
@@ -119,14 +262,12 @@ def chain_interfaces(structure, chain_id: str, cutoff: float = 4.5) -> dict[str,
     dict of partner chain id -> ndarray of bool, shape=(L,)
         Residues of ``chain_id`` with a heavy atom within ``cutoff`` Å of that
         partner's heavy atoms; partners without any contact are left out.
-        The structure is read once for all partners.
     """
-    model = _bio_model(structure)
-    own = heavy_atoms(structure, chain_id, model)
+    own = heavy_atoms(structure, chain_id)
     interfaces = {}
     for partner in structure.chain_ids:
         if partner != chain_id:
-            labels = _touching(own, heavy_atoms(structure, partner, model).coords, cutoff, len(structure[chain_id]))
+            labels = _touching(own, heavy_atoms(structure, partner).coords, cutoff, len(structure[chain_id]))
             if labels.any():
                 interfaces[partner] = labels
     return interfaces
@@ -136,19 +277,101 @@ def _touching(own: AtomArray, partner_coords: np.ndarray, cutoff: float, length:
     """bool (length,): residues of ``own`` with an atom within ``cutoff`` Å of ``partner_coords``."""
     from scipy.spatial import cKDTree
 
-    close = cKDTree(partner_coords).query(own.coords, k=1, distance_upper_bound=cutoff)[0] <= cutoff
     labels = np.zeros(length, dtype=bool)
+    if len(partner_coords) == 0 or len(own) == 0:
+        return labels
+    close = cKDTree(partner_coords).query(own.coords, k=1, distance_upper_bound=cutoff)[0] <= cutoff
     labels[own.residue_index[close]] = True
     return labels
 
 
-def _bio_model(structure):
-    parser = MMCIFParser(QUIET=True) if structure.format == "cif" else PDBParser(QUIET=True)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        bio = parser.get_structure(structure.name, io.StringIO(structure.text))
-    model = list(bio)[structure.model]
-    missing = [c for c in structure.chain_ids if c not in model]
-    if missing:
-        raise ChainNotFoundError(f"chains {missing} of {structure.name} not found when re-reading its atoms")
-    return model
+# --------------------------------------------------------------------------- text for NGL
+
+
+class NGLText(NamedTuple):
+    """Text for NGL and its format (``ext`` for ``stage.loadFile`` / ``nglview.TextStructure``)."""
+
+    text: str
+    ext: str
+
+
+def ngl_text(table: AtomTable) -> NGLText:
+    """What NGL should load: PDB text written from the table, or mmCIF where PDB cannot hold it.
+
+    Written from the table rather than handed the file: every atom carries its
+    element (NGL gives atoms without one no bonds and no cartoon), and an mmCIF
+    always has the ``_chem_comp`` category NGL reads (Biopython's ``MMCIFIO``
+    writes files without it).  Only the model read is written, so NGL's model
+    index is 0.  PDB is used when every chain id, insertion code and residue
+    name fits its columns and there are at most 99,999 atoms.
+    """
+    written = _written(table)
+    fits = (len(written) <= 99_999
+            and all(len(c) <= 1 for c in table.chain_ids)
+            and all(len(n) <= 3 for n in table.res_name)
+            and all(len(i) <= 1 for i in table.res_icode)
+            and (np.abs(table.coords[written]) < 9999.0).all())
+    return NGLText(pdb_text(table), "pdb") if fits else NGLText(cif_text(table), "cif")
+
+
+def _written(table: AtomTable) -> np.ndarray:
+    return np.flatnonzero(~np.isnan(table.coords).any(axis=1))
+
+
+def pdb_text(table: AtomTable) -> str:
+    """The table as PDB ``ATOM``/``HETATM`` records, one ``TER`` after each chain's last amino acid.
+
+    Assumes the values fit PDB's columns (see :func:`ngl_text`); serial numbers
+    restart at 1.
+    """
+    rows = _written(table)
+    res = table.residue[rows]
+    record = np.where(table.hetero[res], "HETATM", "ATOM  ")
+    chain = np.asarray(table.chain_ids, dtype=str)[table.res_chain[res]] if table.chain_ids else np.array([], str)
+    lines = []
+    for k, (a, r) in enumerate(zip(rows, res), start=1):
+        name, element = table.atom_name[a], table.element[a]
+        name = f" {name:<3}" if len(name) < 4 and len(element) == 1 else f"{name:<4}"
+        x, y, z = table.coords[a]
+        lines.append(
+            f"{record[k - 1]}{k:>5} {name}{table.altloc[a]:1}{table.res_name[r]:>3} {chain[k - 1]:1}"
+            f"{table.res_seq[r]:>4}{table.res_icode[r]:1}   {x:8.3f}{y:8.3f}{z:8.3f}"
+            f"{_num(table.occupancy[a], 1.0):6.2f}{_num(table.b_factor[a], 0.0):6.2f}          {element:>2}")
+    return "\n".join(lines) + "\nEND\n"
+
+
+def cif_text(table: AtomTable, name: str = "structure") -> str:
+    """The table as a minimal, complete mmCIF: ``_chem_comp`` (which NGL requires) and ``_atom_site``."""
+    rows = _written(table)
+    res = table.residue[rows]
+    comps = sorted(set(table.res_name[res].tolist()))
+    amino_names = set(table.res_name[table.amino].tolist())
+    out = [f"data_{_cif_token(name)}", "#", "loop_", "_chem_comp.id", "_chem_comp.type"]
+    out += [f'{_cif_token(c)} "{"L-peptide linking" if c in amino_names else "non-polymer"}"' for c in comps]
+    fields = ("group_PDB", "id", "type_symbol", "label_atom_id", "label_alt_id", "label_comp_id",
+              "label_asym_id", "label_seq_id", "pdbx_PDB_ins_code", "Cartn_x", "Cartn_y", "Cartn_z",
+              "occupancy", "B_iso_or_equiv", "auth_seq_id", "auth_asym_id", "pdbx_PDB_model_num")
+    out += ["#", "loop_"] + [f"_atom_site.{f}" for f in fields]
+    for k, (a, r) in enumerate(zip(rows, res), start=1):
+        chain = _cif_token(table.chain_ids[table.res_chain[r]])
+        x, y, z = table.coords[a]
+        out.append(" ".join((
+            "HETATM" if table.hetero[r] else "ATOM", str(k), _cif_token(table.element[a]),
+            _cif_token(table.atom_name[a]), _cif_token(table.altloc[a] or "."), _cif_token(table.res_name[r]),
+            chain, str(table.res_seq[r]), _cif_token(table.res_icode[r] or "?"), f"{x:.3f}", f"{y:.3f}", f"{z:.3f}",
+            f"{_num(table.occupancy[a], 1.0):.2f}", f"{_num(table.b_factor[a], 0.0):.2f}", str(table.res_seq[r]),
+            chain, "1")))
+    return "\n".join(out) + "\n#\n"
+
+
+def _num(value: float, default: float) -> float:
+    return default if not np.isfinite(value) else float(value)
+
+
+def _cif_token(value: str) -> str:
+    """A CIF value: bare when it can be, else quoted."""
+    value = str(value)
+    if value and not any(ch.isspace() for ch in value) and value[0] not in "_#$'\";[]" \
+            and value.lower() not in ("loop_", "stop_", "global_") and not value.lower().startswith(("data_", "save_")):
+        return value
+    return f'"{value}"' if '"' not in value else f"'{value}'"

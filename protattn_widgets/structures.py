@@ -10,13 +10,16 @@ its observed residues as parallel arrays: one letter, one author residue id and
 one CA/CB coordinate per residue, so residue index ``i`` means the same residue
 in ``sequence``, ``residue_ids``, ``ca``, ``cb`` and every ``(L, L)`` map.
 
+The file is parsed once (:mod:`.structure_parsing`) into an atom table,
+``structure.atoms`` (:class:`~protattn_widgets.atoms.AtomTable`); each chain is
+derived from that table, and so are interfaces, site labels and the text for
+NGL.  The atom-level rules (which model, which alternate location, non-finite
+coordinates as missing atoms) are stated once, in :mod:`.atoms`.
+
 Rules
 -----
 * **Model**: the first model (``model=0``) unless another index is given; NMR
-  ensembles work.
-* **Alternate locations**: Biopython's default, i.e. each atom takes its
-  highest-occupancy location (for a point mutation, the residue Biopython
-  selects).
+  ensembles work.  Alternate locations: Biopython's choice (see :mod:`.atoms`).
 * **Residues**: a residue is kept iff it is an amino acid in Biopython's
   extended table (``Bio.PDB.Polypeptide.is_aa(res, standard=False)``: the 20
   standard ones plus about 1000 modified ones from the wwPDB chemical component
@@ -45,10 +48,6 @@ Rules
   (:meth:`Chain.model_input`) and the attention is restricted to the
   observed residues.  A mapping that fails makes ``model_input()`` raise a
   :class:`StructureError` naming the chain, never a shifted placement.
-* **Coordinates** that are NaN or infinite are treated as missing (a NaN
-  row), like an absent atom.
-* **Text**: UTF-8, else Latin-1 (an accented REMARK); NUL or control bytes
-  mean a binary file.  CR and CRLF line endings are read as LF.
 * **Missing atoms**: a residue without a CA atom is still in the sequence
   (it was observed), with a NaN row in ``ca``; every distance or contact
   involving a NaN coordinate is NaN or False.  ``cb`` is the real CB, else a
@@ -71,7 +70,6 @@ Rules
 from __future__ import annotations
 
 import dataclasses
-import io
 import os
 import re
 import tempfile
@@ -80,11 +78,8 @@ from pathlib import Path
 from typing import Iterator, Union
 
 import numpy as np
-from Bio.Data.PDBData import protein_letters_3to1_extended
-from Bio.PDB import MMCIFParser, PDBParser
-from Bio.PDB.MMCIF2Dict import MMCIF2Dict
-from Bio.PDB.Polypeptide import is_aa
 
+from .atoms import AtomTable, NGLText, ngl_text, pdb_text
 from .definitions import CONTACT_CUTOFF, CONTACT_MIN_SEPARATION
 from .config import writable_cache_dir
 from .download import DEFAULT_PDB_URL, download, pdb_url
@@ -92,6 +87,7 @@ from .examples import EXAMPLES, close_examples, example_path, is_example
 from .errors import (ChainNotFoundError, InvalidOptionError, InvalidSequenceError, MissingResiduesWarning, ResidueNotFoundError,
                      StructureDownloadError, StructureError)
 from .sequences import clean_sequence, map_onto, numbering_gaps
+from .structure_parsing import Deposited, Sites, parse_model, residue_id, residue_letter
 from .structure_text import decode, looks_like_cif, read_text
 
 __all__ = [
@@ -134,19 +130,6 @@ def virtual_cb(n: np.ndarray, ca: np.ndarray, c: np.ndarray) -> np.ndarray:
     c_ = c - ca
     a = np.cross(b, c_)
     return -0.58273431 * a + 0.56802827 * b - 0.54067466 * c_ + ca
-
-
-def residue_letter(name: str) -> str:
-    """One-letter code of a residue name: its parent amino acid (SEP -> S, MSE -> M), ``X`` if unknown."""
-    return protein_letters_3to1_extended.get(name.strip().upper(), "X")
-
-
-def residue_id(number: int, insertion_code: str) -> str:
-    """Author residue id: ``"52A"`` for a letter code, ``"3^1"`` for any other code, ``"52"`` for none."""
-    code = insertion_code.strip()
-    if not code:
-        return str(number)
-    return f"{number}{code}" if code.isalpha() else f"{number}^{code}"
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -501,7 +484,7 @@ def _whole_number(value: object, name: str) -> int:
 
 
 class Structure:
-    """The protein chains of one model of a structure.
+    """The protein chains of one model of a structure, and the atom table they derive from.
 
     Attributes
     ----------
@@ -514,10 +497,17 @@ class Structure:
         Protein chains in file order.
     model : int
         Index of the model read.
+    atoms : AtomTable
+        Every atom of that model (ligands and water too), parsed once: chains,
+        interfaces (:mod:`.atoms`), site labels and the text for NGL all read it.
+    sites : dict of site id -> frozenset of (chain id, author residue id)
+        The file's site records (PDB ``SITE``, mmCIF ``_struct_site_gen``);
+        empty when it has none.
     """
 
     def __init__(self, name: str, text: str, format: str, model: int,
-                 chains: dict[str, Chain], problems: dict[str, tuple[str, str]]):
+                 chains: dict[str, Chain], problems: dict[str, tuple[str, str]],
+                 atoms: AtomTable | None = None, sites: Sites | None = None):
         self.name = name
         self.text = text
         self.format = format
@@ -525,6 +515,30 @@ class Structure:
         self._chains = chains
         self._problems = problems  # unusable chain id -> (kind, why)
         self.chain_ids = list(chains)
+        self.atoms = atoms
+        self.sites = dict(sites or {})
+        self._ngl: NGLText | None = None
+
+    def to_pdb(self) -> str:
+        """PDB ``ATOM``/``HETATM`` text of the model read, written from :attr:`atoms` (every atom
+        with a coordinate, its element in columns 77-78).  See :func:`~protattn_widgets.atoms.pdb_text`."""
+        return pdb_text(self._table())
+
+    def to_ngl_text(self) -> NGLText:
+        """``(text, ext)`` for NGL: PDB from :attr:`atoms` where PDB can hold it, else a complete mmCIF.
+
+        Computed once per structure.  It holds only the model read, so NGL's
+        model index is 0 whatever ``model`` was.  See
+        :func:`~protattn_widgets.atoms.ngl_text`.
+        """
+        if self._ngl is None:
+            self._ngl = ngl_text(self._table())
+        return self._ngl
+
+    def _table(self) -> AtomTable:
+        if self.atoms is None:
+            raise StructureError(f"{self.name} was built without an atom table; load it with load_structure")
+        return self.atoms
 
     def __getitem__(self, chain_id: str) -> Chain:
         if chain_id in self._chains:
@@ -733,47 +747,21 @@ def _fetch_pdb(pdb_id: str, cache_dir: Path) -> tuple[str, bool]:
 def _parse(text: str, fmt: str, name: str, origin: str, model: int) -> Structure:
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")  # Windows and old Mac line endings
-    if not text.strip():
-        raise StructureError(f"{origin} is empty")
-    parser = MMCIFParser(QUIET=True) if fmt == "cif" else PDBParser(QUIET=True)
-    kind = "mmCIF" if fmt == "cif" else "PDB"
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            bio = parser.get_structure(name, io.StringIO(text))
-    except KeyError as exc:
-        raise StructureError(
-            f"could not parse {origin} as {kind}: missing item {exc} (is the file truncated, or not {kind}?)") from None
-    except (IndexError, ZeroDivisionError):  # Biopython's symptoms of a cut-off table
-        raise StructureError(
-            f"could not parse {origin} as {kind}: a table is incomplete (a row has fewer values than the "
-            "table has columns): the file looks truncated") from None
-    except MemoryError:
-        raise StructureError(f"could not parse {origin} as {kind}: out of memory reading its "
-                             f"{len(text) / 2**20:.0f} MiB of text") from None
-    except Exception as exc:  # Biopython raises many types on corrupt input
-        raise StructureError(f"could not parse {origin} as {kind}: {exc or type(exc).__name__}") from None
-    models = list(bio)
-    if not models:
-        raise StructureError(f"{origin} has no ATOM/HETATM records (is it a {fmt.upper()} file?)")
-    if not 0 <= model < len(models):
-        raise StructureError(
-            f"model {model} does not exist: {origin} has {len(models)} model(s), indices 0..{len(models) - 1}"
-        )
-    deposited = _deposited_cif(parser, text) if fmt == "cif" else _deposited_seqres(text)
+    parsed = parse_model(text, fmt, name, origin, model)
+    table = parsed.atoms
     chains: dict[str, Chain] = {}
     problems: dict[str, tuple[str, str]] = {}
-    for bio_chain in models[model]:
-        cid = bio_chain.id
-        residues = [r for r in bio_chain if is_aa(r, standard=False)]
-        if not residues:
-            if any(r.get_resname().strip() in _NUCLEOTIDES for r in bio_chain):
+    for cid in table.chain_ids:
+        rows = table.chain_residues(cid)
+        if not len(rows):
+            names = set(table.res_name[table.res_chain == table.chain_ids.index(cid)].tolist())
+            if names & _NUCLEOTIDES:
                 problems[cid] = ("nucleic", "is a DNA/RNA chain; only protein chains are supported")
             else:
                 problems[cid] = ("other", "holds only ligands/water, no amino acids")
             continue
         try:
-            chain = _chain_arrays(residues, cid, name, deposited.get(cid))
+            chain = _chain_from_table(table, rows, cid, name, parsed.deposited.get(cid))
         except StructureError as exc:
             problems[cid] = ("bad", str(exc))
             continue
@@ -784,68 +772,10 @@ def _parse(text: str, fmt: str, name: str, origin: str, model: int) -> Structure
     if not chains:
         details = "; ".join(f"chain {c!r} {why}" for c, (_, why) in problems.items())
         raise StructureError(f"{origin} has no usable protein chain ({details})")
-    return Structure(name, text, fmt, model, chains, problems)
+    return Structure(name, text, fmt, model, chains, problems, atoms=table, sites=parsed.sites)
 
 
-# A deposited chain: the one-letter codes of its residues and, from mmCIF, the
-# author residue id of each (so observed residues are placed exactly), with the
-# names allowed at each position (microheterogeneity lists several).
-_Deposited = tuple[str, "list[str] | None", "list[frozenset[str]] | None", str]
-
-
-def _deposited_seqres(text: str) -> dict[str, _Deposited]:
-    """Chain id -> deposited residues from PDB SEQRES records (amino acids only)."""
-    names: dict[str, list[str]] = {}
-    for line in text.split("\n"):
-        if line.startswith("SEQRES") and len(line) > 19:
-            names.setdefault(line[11], []).extend(line[19:].split())
-    out = {}
-    for cid, chain_names in names.items():
-        kept = [n for n in chain_names if is_aa(n, standard=False)]
-        if kept:
-            out[cid] = ("".join(map(residue_letter, kept)), None, None, "SEQRES")
-    return out
-
-
-def _deposited_cif(parser: MMCIFParser, text: str) -> dict[str, _Deposited]:
-    """Chain id -> deposited residues from ``_pdbx_poly_seq_scheme`` (amino acids only)."""
-    table = getattr(parser, "_mmcif_dict", None)
-    if not isinstance(table, dict):
-        try:
-            table = MMCIF2Dict(io.StringIO(text))
-        except Exception:
-            return {}
-    columns = ("asym_id", "seq_id", "mon_id", "pdb_seq_num", "pdb_ins_code", "pdb_strand_id")
-    values = [table.get(f"_pdbx_poly_seq_scheme.{c}") for c in columns]
-    if values[4] is None and values[0] is not None:  # no insertion codes at all
-        values[4] = ["?"] * len(values[0])
-    if any(not isinstance(v, list) for v in values) or len({len(v) for v in values}) != 1:
-        return {}
-    rows: dict[str, dict[tuple[str, str], list]] = {}
-    for asym, seq, mon, num, ins, strand in zip(*values):
-        if not is_aa(mon, standard=False):
-            continue
-        code = "" if ins in ("?", ".") else ins
-        entry = rows.setdefault(strand, {}).setdefault((asym, seq), [set(), num, code, mon])
-        entry[0].add(mon.upper())
-    out = {}
-    for strand, positions in rows.items():
-        entries = list(positions.values())
-        letters = "".join(residue_letter(e[3]) for e in entries)
-        ids = [residue_id(int(e[1]), e[2]) if _is_int(e[1]) else "?" for e in entries]
-        out[strand] = (letters, ids, [frozenset(e[0]) for e in entries], "_pdbx_poly_seq_scheme")
-    return out
-
-
-def _is_int(value: str) -> bool:
-    try:
-        int(value)
-    except ValueError:
-        return False
-    return True
-
-
-def _place(sequence: str, names: list[str], residue_ids: list[str], deposited: _Deposited,
+def _place(sequence: str, names: list[str], residue_ids: list[str], deposited: Deposited,
            where: str) -> tuple[str | None, np.ndarray | None, str | None]:
     """``(deposited_sequence, positions, error)`` of a chain's observed residues."""
     letters, ids, allowed, source = deposited
@@ -873,21 +803,17 @@ def _place(sequence: str, names: list[str], residue_ids: list[str], deposited: _
     return letters, positions, None
 
 
-def _chain_arrays(residues: list, chain_id: str, structure_name: str,
-                  deposited: _Deposited | None = None) -> Chain:
-    names = [r.get_resname().strip() for r in residues]
+def _chain_from_table(table: AtomTable, rows: np.ndarray, chain_id: str, structure_name: str,
+                      deposited: Deposited | None = None) -> Chain:
+    """The :class:`Chain` of residues ``rows`` of the atom table (CA, real or virtual CB, ids, names)."""
+    names = table.res_name[rows].tolist()
     sequence = "".join(map(residue_letter, names))
-    residue_ids = [residue_id(r.id[1], r.id[2]) for r in residues]
+    residue_ids = [residue_id(int(number), code) for number, code in zip(table.res_seq[rows], table.res_icode[rows])]
     if len(set(residue_ids)) != len(residue_ids):
         seen: set[str] = set()
         duplicate = next(rid for rid in residue_ids if rid in seen or seen.add(rid))
         raise StructureError(f"has two residues with id {duplicate!r}; residue ids must be unique within a chain")
-    n, ca, c, cb = (
-        np.array([r[a].coord if a in r else (np.nan,) * 3 for r in residues], dtype=float).reshape(-1, 3)
-        for a in ("N", "CA", "C", "CB")
-    )
-    for array in (n, ca, c, cb):  # a NaN or infinite coordinate is a missing atom
-        array[~np.isfinite(array).all(axis=1)] = np.nan
+    n, ca, c, cb = (table.residue_atom_coords(rows, atom) for atom in ("N", "CA", "C", "CB"))
     with np.errstate(invalid="ignore", over="ignore"):
         cb = np.where(np.isnan(cb), virtual_cb(n, ca, c), cb)
     cb[~np.isfinite(cb).all(axis=1)] = np.nan

@@ -115,6 +115,8 @@ def pdb_sites(structure, chain) -> dict[str, np.ndarray]:
     """Each site record of ``structure`` (PDB ``SITE``, mmCIF ``_struct_site_gen``) as the
     residues of ``chain`` it names.
 
+    The records are read when the structure is parsed (``structure.sites``).
+
     Returns
     -------
     dict of site id (e.g. ``"AC1"``) -> ndarray of bool, shape=(L,)
@@ -122,64 +124,8 @@ def pdb_sites(structure, chain) -> dict[str, np.ndarray]:
     """
     if structure is None:
         return {}
-    members = _cif_site_members(structure.text) if structure.format == "cif" else _pdb_site_members(structure.text)
     return {site_id: np.array([(chain.chain_id, rid) in site for rid in chain.residue_ids], dtype=bool)
-            for site_id, site in members.items()}
-
-
-def _pdb_site_members(text: str) -> dict[str, set[tuple[str, str]]]:
-    members: dict[str, set[tuple[str, str]]] = {}
-    for line in text.splitlines():
-        if line.startswith("SITE  "):
-            site = members.setdefault(line[11:14].strip(), set())
-            for start in (18, 29, 40, 51):  # four residues per line, 11 columns each
-                field = line[start:start + 10]
-                if field.strip():
-                    site.add((field[4], field[5:10].strip()))
-    return members
-
-
-def _cif_site_members(text: str) -> dict[str, set[tuple[str, str]]]:
-    import io
-
-    from Bio.PDB.MMCIF2Dict import MMCIF2Dict
-
-    block = _cif_category_block(text, "_struct_site_gen.")
-    if block is None:
-        return {}
-    try:
-        data = MMCIF2Dict(io.StringIO(block))
-    except Exception:  # an odd layout the slice misread: parse the whole file
-        data = MMCIF2Dict(io.StringIO(text))
-    site_ids = data.get("_struct_site_gen.site_id", [])
-    chains = data.get("_struct_site_gen.auth_asym_id", [])
-    numbers = data.get("_struct_site_gen.auth_seq_id", [])
-    codes = data.get("_struct_site_gen.pdbx_auth_ins_code", ["?"] * len(site_ids))
-    members: dict[str, set[tuple[str, str]]] = {}
-    for site_id, chain_id, number, code in zip(site_ids, chains, numbers, codes):
-        members.setdefault(site_id, set()).add((chain_id, number + ("" if code in ("?", ".") else code)))
-    return members
-
-
-def _cif_category_block(text: str, prefix: str) -> str | None:
-    """One mmCIF category (its ``loop_`` and rows) as a data block of its own, or ``None`` if the
-    file has none: MMCIF2Dict takes 0.2 s on a whole 1 MB entry, microseconds on the block."""
-    first = text.find("\n" + prefix)
-    if first < 0:
-        return None
-    start = first + 1
-    before = text.rfind("\n", 0, first) + 1
-    if text[before:first].strip() == "loop_":
-        start = before
-    end = first + 1
-    while end < len(text):
-        stop = text.find("\n", end)
-        stop = len(text) if stop < 0 else stop + 1
-        line = text[end:stop].lstrip()
-        if line.startswith(("#", "loop_", "data_")) or (line.startswith("_") and not line.startswith(prefix)):
-            break
-        end = stop
-    return "data_block\n" + text[start:end]
+            for site_id, site in structure.sites.items()}
 
 
 def site_record_labels(structure, chain) -> np.ndarray | None:
