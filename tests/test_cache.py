@@ -261,7 +261,8 @@ def test_unreachable_hub_fails_within_seconds():
     env = {**os.environ, "HF_HUB_OFFLINE": "0", "HF_ENDPOINT": "http://127.0.0.1:9"}
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
     seconds, message = result.stdout.strip().split(" ", 1)
-    assert float(seconds) < 5 and "cannot be reached" in message and "Rostlab/prot_bert'" in message
+    # No retry loop or 10 s socket timeouts: a refused port fails at once (bound generous for loaded CI).
+    assert float(seconds) < 30 and "cannot be reached" in message and "Rostlab/prot_bert'" in message
 
 
 def test_truncated_safetensors_is_a_load_error(esm_dir, tmp_path):
