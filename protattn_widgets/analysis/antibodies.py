@@ -1,18 +1,22 @@
 """The bundled antibody structures as an analysis dataset, with paratope labels.
 
-Eight real antibody structures ship with the package (``data/PROVENANCE.md``):
-five antibody-antigen complexes (1vfb, 1mlc, 5grj, 5sv3, 1ncb), a Fab with a
-hapten (1a0q) and two intact IgGs (1hzh, 1igy).  :func:`antibody_dataset` turns their
-antibody chains into records of the **variable domain** only (up to the end
-of the J-region motif ``WGxG....`` in heavy chains, ``FGxG......`` in light
-chains), with a ``"paratope"`` label where an antigen chain is present:
-antibody residues with any heavy atom within 4.5 Å of an antigen heavy atom.
+Nineteen real antibody structures ship with the package (``data/PROVENANCE.md``):
+sixteen antibody-antigen complexes (1vfb, 1mlc, 5grj, 5sv3, 1ncb and eleven more
+from Docking Benchmark 5.5), a Fab with a hapten (1a0q) and two intact IgGs
+(1hzh, 1igy).  :func:`antibody_dataset` turns their antibody chains into
+records of the **variable domain** only (up to the end of the J-region motif
+``WGxG....`` in heavy chains, ``FGxG......`` in light chains), with labels:
 
-This is a small dataset (19 variable domains, 9 with an antigen): findings
-on it are anecdotes with confidence intervals, not the paper's statistics.
+* ``"cdr"``: the residue lies in a CDR (IMGT), from
+  :func:`protattn_widgets.antibody.number_chains` (ANARCI when installed, else
+  its J-motif rule, which places no CDR2; :func:`cdr_method` says which);
+* ``"paratope"``, where an antigen chain is present: antibody residues with
+  any heavy atom within 4.5 Å of an antigen heavy atom.
 
-``python -m protattn_widgets.analysis.antibodies`` regenerates the finding in
-``docs/finding_antibodies.md`` (see :mod:`protattn_widgets.analysis.finding`).
+It is still a small dataset (a few dozen variable domains): findings on it
+are anecdotes with confidence intervals, not the paper's statistics.
+
+``docs/finding_antibodies.py`` regenerates the finding in ``docs/finding_antibodies.md``.
 """
 
 from __future__ import annotations
@@ -26,9 +30,11 @@ from ..examples import example_path
 from .datasets import ProteinRecord, records_from_structure
 
 __all__ = ["AntibodyStructure", "ANTIBODY_STRUCTURES", "antibody_dataset", "variable_domain_end",
-           "PARATOPE_CUTOFF"]
+           "PARATOPE_CUTOFF", "CDR_SCHEME", "cdr_method", "ORIGINAL_STRUCTURES"]
 
 PARATOPE_CUTOFF = 4.5
+#: The numbering scheme of the ``"cdr"`` labels.
+CDR_SCHEME = "imgt"
 _DATA = Path(__file__).resolve().parents[1] / "data" / "antibodies"
 _J_MOTIF = {"heavy": (re.compile(r"WG.G"), 11), "light": (re.compile(r"FG.G"), 10)}  # motif, domain end - start
 _MOTIF_FROM = 80  # the J motif follows CDR3, past residue ~90 in every numbering
@@ -62,7 +68,30 @@ ANTIBODY_STRUCTURES: dict[str, AntibodyStructure] = {a.name: a for a in (
                       "1ncb.cif.gz"),
     AntibodyStructure("1igy", ("B", "D"), ("A", "C"), (), "intact IgG1 Mab61.1.3 (mouse), no antigen",
                       "1igy.cif.gz"),
+    # Docking Benchmark 5.5 complexes added for issue 22 (chain roles: data/PROVENANCE.md)
+    AntibodyStructure("1ahw_complex", ("B",), ("A",), ("C",), "Fab 5G9 (mouse) + human tissue factor"),
+    AntibodyStructure("1bvk_complex", ("E",), ("D",), ("F",), "humanized Fv (D1.3 CDRs) + hen lysozyme"),
+    AntibodyStructure("1dqj_complex", ("B",), ("A",), ("C",), "Fab HyHEL-63 (mouse) + hen lysozyme"),
+    AntibodyStructure("2vxt_complex", ("H",), ("L",), ("I",), "Fab 125-2H (mouse) + human interleukin-18"),
+    AntibodyStructure("2w9e_complex", ("H",), ("L",), ("A",), "Fab ICSM 18 (mouse) + human prion protein"),
+    AntibodyStructure("3hmx_complex", ("H",), ("L",), ("A", "B"), "ustekinumab Fab (human) + IL-12 p40/p35"),
+    AntibodyStructure("3rjq_complex", ("B",), (), ("A",), "nanobody A12 (llama) + HIV-1 gp120 core"),
+    AntibodyStructure("4pou_complex", ("B",), (), ("A",), "nanobody VHHmetal + bovine RNase A"),
+    AntibodyStructure("5hgg_complex", ("T",), (), ("A",), "nanobody Nb4 + urokinase protease domain"),
+    AntibodyStructure("6cwg_complex", ("B",), (), ("A",), "nanobody A9 + ricin A chain"),
+    AntibodyStructure("6ey6_complex", ("I",), (), ("A", "B"), "nanobody nb130 + P. gingivalis PorM (2 copies)"),
 )}
+
+#: The eight structures the finding used before the Docking Benchmark 5.5 complexes were added.
+ORIGINAL_STRUCTURES: tuple[str, ...] = ("1vfb_complex", "1mlc_complex", "5grj_complex", "5sv3_complex", "1a0q",
+                                        "1hzh", "1ncb", "1igy")
+
+
+def cdr_method() -> str:
+    """How the ``"cdr"`` labels are made here: ``"anarci"`` (IMGT numbering) or ``"j-motif"`` (the fallback)."""
+    from ..antibody import numbering_available
+
+    return "anarci" if numbering_available() else "j-motif"
 
 
 def variable_domain_end(sequence: str, role: str) -> int:
@@ -111,4 +140,13 @@ def antibody_dataset(names: list[str] | None = None, *, variable_domains: bool =
                     cut = int(record.model_input().positions[end - 1]) + 1
                     record = replace(record.truncate(cut), length_before_truncation=end)
             records.append(record)
-    return records
+    return _with_cdrs(records)
+
+
+def _with_cdrs(records: list[ProteinRecord]) -> list[ProteinRecord]:
+    """Each record with its ``"cdr"`` label (one numbering run for all; a chain not numbered gets none)."""
+    from ..antibody import number_chains
+
+    numbered = number_chains([r.sequence for r in records], CDR_SCHEME)
+    return [record if found is None else record.with_labels(cdr=found.cdr_mask())
+            for record, found in zip(records, numbered)]

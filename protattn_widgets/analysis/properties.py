@@ -24,6 +24,11 @@ property (features)           label                                       counte
 ``amino_acid:*``              target's residue letter (20 standard)       every target (``X`` has none)
 ``paratope``                  antibody residue with a heavy atom within   every target
                               4.5 Å of an antigen heavy atom
+``cdr``                       target lies in a CDR (label, e.g. from      every target
+                              ``antibody_dataset``: IMGT numbering)
+``paratope_in_cdr``           target is a paratope residue                CDR targets only: the share of
+                                                                          the strong edges landing on CDRs
+                                                                          that land on the paratope
 ============================  ==========================================  ==============================
 
 A record that cannot supply a property (no coordinates for ``contact``, no
@@ -97,6 +102,13 @@ def _contact(record: ProteinRecord) -> Labels | None:
     if chain is None:
         return None
     return chain.contact_map(CONTACT_CUTOFF, CONTACT_MIN_SEPARATION), chain.pair_mask("cb")
+
+
+def _paratope_in_cdr(record: ProteinRecord) -> Labels | None:
+    paratope, cdr = record.labels.get("paratope"), record.labels.get("cdr")
+    if paratope is None or cdr is None:
+        return None
+    return np.asarray(paratope, dtype=bool)[:, None], np.asarray(cdr, dtype=bool)
 
 
 def _contact_in_range(low: int, high: int | None):
@@ -175,6 +187,9 @@ PROPERTIES: dict[str, Property] = {p.name: p for p in (
              "amino acid of the target residue", _amino_acid),
     Property("paratope", "target", ("paratope",),
              "target is an antibody residue within 4.5 Å (heavy atoms) of the antigen", _file_label("paratope")),
+    Property("cdr", "target", ("cdr",), "target residue lies in a CDR", _file_label("cdr")),
+    Property("paratope_in_cdr", "target", ("paratope_in_cdr",),
+             "among strong edges landing on CDR residues, those landing on the paratope", _paratope_in_cdr),
     *(Property(f"contact_{name}", "pair", (f"contact_{name}",),
                f"{name}-range contact (|i-j| {low}-{high})" if high else f"{name}-range contact (|i-j| >= {low})",
                _contact_in_range(low, high)) for name, (low, high) in SEPARATION_RANGES.items()),

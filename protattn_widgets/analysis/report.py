@@ -68,7 +68,8 @@ def feature_title(feature: str) -> str:
         return f"amino acid {value}"
     if prop == "secondary_structure":
         return {"turn_bend": "turn/bend", "none": "no secondary structure"}.get(value, value)
-    return {"binding_site": "binding sites", "ptm": "modified residues", "paratope": "paratope residues"}.get(
+    return {"binding_site": "binding sites", "ptm": "modified residues", "paratope": "paratope residues",
+            "cdr": "CDR residues", "paratope_in_cdr": "paratope residues among CDR targets"}.get(
         prop, feature)
 
 
