@@ -5,11 +5,11 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-# torch 2.13.0 from the default index (PyPI): on Linux x86_64 that is the CUDA build (multi-GB,
-# pulls the nvidia-* wheels); elsewhere the CPU build. For the CPU build on Linux:
-#   make install TORCH_INDEX=https://download.pytorch.org/whl/cpu
-# for a given CUDA version: TORCH_INDEX=https://download.pytorch.org/whl/cu128 (see pytorch.org).
+# torch: the CPU build unless an NVIDIA GPU is present (tools/install_torch.sh says which build it
+# installed). Override with TORCH_BUILD=cpu|cuda, or TORCH_INDEX=URL for one index only, e.g.
+#   make install TORCH_INDEX=https://download.pytorch.org/whl/cu128
 TORCH ?= torch==2.13.0
+TORCH_BUILD ?= auto
 TORCH_INDEX ?=
 DEMO_DIR ?= protattn-demo
 
@@ -19,7 +19,7 @@ install: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX)) "$(TORCH)"
+	TORCH_BUILD="$(TORCH_BUILD)" TORCH_INDEX="$(TORCH_INDEX)" sh tools/install_torch.sh $(BIN)/python "$(TORCH)"
 	$(BIN)/python -m pip install --quiet --editable ".[test]"
 	touch $@
 

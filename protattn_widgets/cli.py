@@ -37,6 +37,10 @@ _LABEL_NOTE = ("Layers and heads are numbered from 1, as in the paper's 'layer-h
                "--layer 3 --head 5 is head 3-5.")
 
 
+_OVERWRITE_HELP = ("replace OUTDIR even if it is a non-empty folder that protattn did not write, removing "
+                   "everything in it (a folder protattn wrote is always replaced whole, never mixed)")
+
+
 class _Failure(ProtAttnError):
     """A command-line mistake that the package's own errors do not cover."""
 
@@ -85,9 +89,10 @@ def _check_figure_suffix(path: Path) -> None:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    check_output_folder(args.output, "output folder")
+    check_output_folder(args.output, "output folder", overwrite=args.overwrite)
     summary = run_demo(args.output, model=args.model, structure=args.structure, chains=args.chains,
-                       threshold=args.threshold, min_total=args.min_total, progress=not args.quiet)
+                       threshold=args.threshold, min_total=args.min_total, progress=not args.quiet,
+                       overwrite=args.overwrite)
     print(f"wrote {len(summary['files'])} files to {Path(args.output).resolve()}")
     print(f"top heads (1-based layer-head), share of strong attention on contacts; "
           f"background {summary['background_contact_rate']:.1%}:")
@@ -184,6 +189,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="chains to pool, the first is drawn (default for 1vfb: B A, the heavy and "
                            "light chains; otherwise every protein chain)")
     demo.add_argument("--model", default="antiberty", help="model name, hub id or folder (default: antiberty)")
+    demo.add_argument("--overwrite", action="store_true", help=_OVERWRITE_HELP)
     demo.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     demo.set_defaults(run=_cmd_demo)
 
@@ -238,9 +244,7 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("--scheduler", default=None, metavar="ADDRESS",
                          help="run on a Dask cluster, e.g. tcp://host:8786 (each worker loads the model itself)")
     analyze.add_argument("--no-figures", action="store_true", help="tables and summary only")
-    analyze.add_argument("--overwrite", action="store_true",
-                         help="replace OUTDIR even if it is a non-empty folder that is not a protattn report "
-                              "(a previous report is always replaced whole, never mixed)")
+    analyze.add_argument("--overwrite", action="store_true", help=_OVERWRITE_HELP)
     analyze.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     analyze.set_defaults(run=_cmd_analyze)
     return parser

@@ -38,17 +38,20 @@ def _progress(total: int, enabled: bool):
 
 def run_demo(outdir: str | Path = "protattn-demo", *, model: str = "antiberty",
              structure: str | Path | None = None, chains: list[str] | None = None,
-             threshold: float = DEFAULT_THRESHOLD, min_total: int = 20, progress: bool = True) -> dict:
+             threshold: float = DEFAULT_THRESHOLD, min_total: int = 20, progress: bool = True,
+             overwrite: bool = False) -> dict:
     """Find the heads that attend to 3D contacts, and write figures and a summary.
 
     Parameters
     ----------
     outdir : path
-        Created if missing; receives ``contact_heads.png``/``.svg``,
+        Created if missing; becomes ``contact_heads.png``/``.svg``,
         ``top_head_attention.png``, ``top_head_structure.png``,
-        ``summary.txt`` and ``summary.json`` (all at the end: an interrupted
-        demo writes none).  Checked first: an ``OutputPathError`` when it is a
-        file, under a file or not writable.
+        ``summary.txt`` and ``summary.json`` (swapped in whole at the end: an
+        interrupted demo leaves the folder as it was).  Checked first, by the
+        folder policy of :mod:`protattn_widgets.outputs`: an ``OutputPathError``
+        when it is a file, under a file, not writable, or a non-empty folder
+        that protattn did not write (unless ``overwrite``).
     model : str
         Anything :func:`protattn_widgets.load_model` accepts.
     structure : path, example name or PDB id, optional
@@ -63,6 +66,9 @@ def run_demo(outdir: str | Path = "protattn-demo", *, model: str = "antiberty",
         Heads with fewer strong edges are left out of the ranking.
     progress : bool
         Show a progress bar on stderr.
+    overwrite : bool
+        Replace ``outdir`` even when it is a non-empty folder that protattn did
+        not write (everything in it is removed).
 
     Returns
     -------
@@ -75,9 +81,9 @@ def run_demo(outdir: str | Path = "protattn-demo", *, model: str = "antiberty",
         structure_edges_3d
     from .models import load_model
 
-    from .outputs import check_output_folder, files_into_folder
+    from .outputs import check_output_folder, replace_folder
 
-    outdir = check_output_folder(outdir, "output folder")  # before any work
+    outdir = check_output_folder(outdir, "output folder", overwrite=overwrite)  # before any work
     default = structure is None
     source = DEFAULT_DEMO_STRUCTURE if default else structure
     if chains is None and default:
@@ -85,9 +91,10 @@ def run_demo(outdir: str | Path = "protattn-demo", *, model: str = "antiberty",
     # model, structure, one attention per chain (all chains when not named: counted once loaded),
     # statistics, three figures, summary
     steps = 2 + (len(chains) if chains is not None else 1) + 1 + 3 + 1
-    # Files are written to a temporary folder and moved in at the end: an interrupted demo
-    # leaves no half-written set of files.
-    with files_into_folder(outdir) as tmp, _progress(steps, progress) as bar:
+    # Files are written to a temporary folder swapped in at the end: an interrupted demo
+    # leaves no half-written set of files, and a new demo never mixes with an old one.
+    with replace_folder(outdir, overwrite=overwrite, what="output folder", written_by="protattn demo") as tmp, \
+            _progress(steps, progress) as bar:
         def step(what: str) -> None:
             bar.set_description_str(f"protattn demo: {what}")
 

@@ -107,6 +107,55 @@ def test_demo_help_mentions_only_options_demo_has(capsys):
     assert "1-based" in text
 
 
+# --------------------------------------------------------------------------- one folder policy (issue 20 item 3)
+
+
+@pytest.mark.parametrize("command", ["demo", "analyze"])
+def test_every_command_refuses_a_foreign_folder_before_any_work(command, tmp_path, no_work):
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "summary.json").write_text("my own summary")  # a name the commands write
+    code, _, err = _run(_commands(str(folder))[command])
+    assert code == 2 and err.startswith("error: ") and "not written by protattn" in err and "--overwrite" in err, err
+    assert (folder / "summary.json").read_text() == "my own summary"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine"]
+
+
+@pytest.mark.parametrize("command", ["demo", "analyze"])
+def test_every_command_refuses_the_current_folder(command, tmp_path, monkeypatch, no_work):
+    (tmp_path / "data.txt").write_text("mine")
+    monkeypatch.chdir(tmp_path)
+    code, _, err = _run(_commands(".")[command] + ["--overwrite"])
+    assert code == 2 and "current folder" in err, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data.txt"]
+
+
+@pytest.mark.filterwarnings("ignore::protattn_widgets.errors.OutOfDomainWarning")
+def test_demo_replaces_its_own_folder_whole_and_a_foreign_one_only_with_overwrite(tmp_path, antiberty):
+    out = tmp_path / "demo"
+    argv = ["demo", "-q", "--structure", str(CRN), "--min-total", "1", "-o", str(out)]
+    assert _run(argv)[0] == 0
+    first = {name: (out / name).read_bytes() for name in _files(out)}
+    (out / "stale.png").write_bytes(b"a file of an earlier run")  # what a mixed folder would keep
+    (out / ".protattn-output.json").write_text("{}")  # still ours
+    code, _, err = _run(argv + ["--threshold", "0.5"])
+    assert code == 0, err
+    assert "stale.png" not in _files(out), "an old file was mixed into the new demo"
+    assert json.loads((out / "summary.json").read_text())["threshold"] == 0.5
+    assert _files(out) == set(first)
+
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "summary.txt").write_text("precious")
+    code, _, err = _run(["demo", "-q", "--structure", str(CRN), "--min-total", "1", "-o", str(mine)])
+    assert code == 2 and "--overwrite" in err
+    assert (mine / "summary.txt").read_text() == "precious"
+    code, _, err = _run(["demo", "-q", "--structure", str(CRN), "--min-total", "1", "--overwrite", "-o", str(mine)])
+    assert code == 0, err
+    assert _files(mine) == set(first)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["demo", "mine"], "no temporary folder left behind"
+
+
 # --------------------------------------------------------------------------- reports never mix
 
 

@@ -1,11 +1,9 @@
 """What the README and the packaging claim holds: the images' sources, the hover example,
-the torch build choice, the license, the dask extra."""
+the license, the dask extra."""
 
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -53,19 +51,6 @@ def test_second_image_is_what_protattn_figure_draws(tmp_path, antiberty):
     assert np.abs(drawn - committed).mean() < 2.0, "the committed image is not this command's output"
     demo_files = set(paw.demo.run_demo.__doc__.split("Returns")[0].replace("``", " ").split())
     assert "head.png" not in demo_files and "top_head_attention.png" in demo_files
-
-
-def test_make_picks_the_torch_build_with_torch_index():
-    make = shutil.which("make")
-    plain = subprocess.run([make, "-n", "-B", "-C", str(ROOT), ".venv/.installed"], capture_output=True, text=True)
-    cpu = subprocess.run([make, "-n", "-B", "-C", str(ROOT), ".venv/.installed",
-                          "TORCH_INDEX=https://download.pytorch.org/whl/cpu"], capture_output=True, text=True)
-    torch_line = lambda out: next(line for line in out.splitlines() if "torch==" in line)  # noqa: E731
-    assert "--index-url" not in torch_line(plain.stdout)
-    assert '--index-url https://download.pytorch.org/whl/cpu "torch==2.13.0"' in torch_line(cpu.stdout)
-    assert "TORCH_INDEX=https://download.pytorch.org/whl/cpu" in README
-    assert "Linux x86_64 that is the CUDA build" in README  # what a plain install gets
-    assert "The CPU build of torch" not in (ROOT / "Makefile").read_text()
 
 
 def test_license_file_is_bsd_3_clause_as_the_metadata_says():

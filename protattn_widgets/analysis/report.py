@@ -15,9 +15,10 @@ A report folder always holds one run's files: the report is written into a
 temporary sibling folder and swapped in when complete
 (:func:`~protattn_widgets.outputs.replace_folder`), so an interrupted run leaves
 the previous report (or nothing) and a new one never mixes with an old one.
-An existing folder is replaced when it is empty or holds a previous report
-(``summary.json`` and ``result/result.json``); any other non-empty folder is
-refused, unless ``overwrite=True`` (``--overwrite``), which replaces all of it.
+The folder policy is the one of every command (:mod:`protattn_widgets.outputs`):
+an existing folder is replaced when it is empty or protattn wrote it (a previous
+report); any other non-empty folder is refused, unless ``overwrite=True``
+(``--overwrite``), which replaces all of it.
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ import os
 from pathlib import Path
 
 from ..definitions import SEPARATION_RANGES
-from ..errors import OutputPathError
 from ..outputs import check_output_folder, replace_folder
 from .results import AnalysisResult
 
@@ -41,19 +41,10 @@ def is_report_folder(path: str | os.PathLike) -> bool:
 
 
 def check_report_folder(outdir: str | os.PathLike, overwrite: bool = False) -> Path:
-    """Return ``outdir`` if a report may be written there (see the module docstring),
-    else raise :class:`~protattn_widgets.errors.OutputPathError`.  Nothing is written."""
-    path = check_output_folder(outdir, "report folder")
-    if path.is_dir():
-        here = Path.cwd().resolve()
-        if path.resolve() == here or path.resolve() in here.parents:
-            raise OutputPathError(f"cannot write a report into {str(path)!r}: it is the current folder "
-                                  "or one above it; name a new folder, e.g. -o report/")
-        if not overwrite and any(path.iterdir()) and not is_report_folder(path):
-            raise OutputPathError(
-                f"{str(path)!r} is not empty and does not hold a protattn report; choose another folder "
-                "or pass --overwrite (overwrite=True), which replaces everything in it")
-    return path
+    """Return ``outdir`` if a report may be written there (the folder policy of
+    :func:`~protattn_widgets.outputs.check_output_folder`, which a previous report
+    passes), else raise :class:`~protattn_widgets.errors.OutputPathError`.  Nothing is written."""
+    return check_output_folder(outdir, "report folder", overwrite=overwrite or is_report_folder(outdir))
 
 
 def feature_title(feature: str) -> str:
@@ -92,7 +83,7 @@ def write_report(result: AnalysisResult, outdir: str | os.PathLike, *, top_k: in
         What was written: name -> path relative to ``outdir``.
     """
     outdir = check_report_folder(outdir, overwrite)
-    with replace_folder(outdir) as tmp:
+    with replace_folder(outdir, overwrite=True, what="report folder", written_by="protattn analyze") as tmp:
         return _write(result, tmp, top_k, dataset_name, figures)
 
 

@@ -201,10 +201,21 @@ class AnalysisResult:
             "numbering": "label is the 1-based 'layer-head'; layer/head are 1-based; layer_index/head_index 0-based",
         }
 
-    def save(self, directory: str | os.PathLike) -> Path:
-        """Write ``result.json`` (metadata) and ``counts.npz`` (integer counts) into ``directory``."""
-        directory = Path(directory)
-        directory.mkdir(parents=True, exist_ok=True)
+    def save(self, directory: str | os.PathLike, *, overwrite: bool = False) -> Path:
+        """Write ``result.json`` (metadata) and ``counts.npz`` (integer counts) as the folder ``directory``.
+
+        The folder policy of every command (:mod:`protattn_widgets.outputs`): a folder protattn
+        wrote is replaced whole; another non-empty folder raises ``OutputPathError`` unless
+        ``overwrite``.
+        """
+        from ..outputs import replace_folder
+
+        with replace_folder(directory, overwrite=overwrite, what="result folder",
+                            written_by="AnalysisResult.save") as tmp:
+            self._save_into(tmp)
+        return Path(directory)
+
+    def _save_into(self, directory: Path) -> None:
         accs = [self.accumulators[f] for f in self.features]
         np.savez_compressed(
             directory / RESULT_NPZ,
@@ -222,7 +233,6 @@ class AnalysisResult:
                for key, value in acc.protein_counts.to_arrays(f"per_protein_{index}_").items()},
         )
         (directory / RESULT_JSON).write_text(json.dumps(self._metadata(), indent=2) + "\n", encoding="utf-8")
-        return directory
 
     @classmethod
     def load(cls, directory: str | os.PathLike) -> "AnalysisResult":
