@@ -114,24 +114,37 @@ def top_heads_markdown(result: AnalysisResult, feature: str, k: int = 10) -> str
 
     With a concentration (every analysis has one), two more columns: the
     share of the head's strong edges on its single most-attended residue
-    (and which), and the column-head flag (:mod:`.concentration`).
+    (and which), and the head's flags (:mod:`.flags`) with their numbers:
+    ``column (68 %)``, ``positional (+1, 62 %)``, ``sink (71 %)``.
     """
     acc = result[feature]
     concentrated = acc.concentration is not None
     lines = [f"Background: {acc.background:.1%} ({acc.background_hits} of {acc.background_total}); "
              f"{acc.proteins} proteins; heads with < {result.min_total} strong edges not ranked.", "",
              "| head | share | 95% CI | hits / strong edges | enrichment | p (one-sided) | Bonferroni 5% |"
-             + (" top residue | column head |" if concentrated else ""),
+             + (" top residue | flags |" if concentrated else ""),
              "|---|---|---|---|---|---|---|" + ("---|---|" if concentrated else "")]
     for row in acc.top_heads(k).itertuples(index=False):
         line = (f"| {row.label} | {row.share:.1%} | {row.ci_low:.1%} – {row.ci_high:.1%} | "
                 f"{row.hits} / {row.total} | {row.enrichment:.1f}x | {row.p_value:.1e} | "
                 f"{'yes' if row.significant else 'no'} |")
         if concentrated:
-            line += (f" {row.top_target_share:.0%} ({row.top_target}) | "
-                     f"{f'yes ({row.column_share:.0%})' if row.column_head else f'no ({row.column_share:.0%})'} |")
+            line += f" {row.top_target_share:.0%} ({row.top_target}) | {_flags_with_numbers(row) or '–'} |"
         lines.append(line)
     return "\n".join(lines)
+
+
+def _flags_with_numbers(row) -> str:
+    """A table row's flags with the share behind each: ``column (68 %); positional (+1, 62 %)``."""
+    parts = []
+    if getattr(row, "column_head", False):
+        parts.append(f"column ({row.column_share:.0%})")
+    if getattr(row, "positional_head", False):
+        offset = f"{int(row.positional_offset):+d}" if row.positional_offset else "0"
+        parts.append(f"positional ({offset}, {row.positional_share:.0%})")
+    if getattr(row, "sink_head", False):
+        parts.append(f"sink ({row.special_token_mass:.0%})")
+    return "; ".join(parts)
 
 
 def _feature_first(table):
