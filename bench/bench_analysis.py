@@ -17,6 +17,11 @@ Three measurements, on the machine it runs on:
 3. **End to end on AntiBERTy** over the bundled antibody variable domains:
    the model's forward + extraction (``model.attention(seq, use_cache=False)``)
    against labelling + counting, and proteins per second of ``analyze``.
+4. **The cost of the per-protein and per-offset bookkeeping** (each protein's
+   counts per head, ``result[f].per_protein``; strong edges by sequence offset,
+   the positional flag): ``analyze`` over the same domains with it and with it
+   switched off in this process (the two bookkeeping calls replaced by no-ops),
+   runs alternating, the ratio of medians.
 
 Run ``python bench/bench_analysis.py`` (a few minutes on 2 cores) or
 ``--quick`` (smoke run, seconds).  Writes ``bench/results_analysis.md``.
@@ -169,6 +174,39 @@ def bench_end_to_end(repeats):
             "label_s": label_s, "count_s": count_s, "analyze_s": analyze_s, "device": model.device}
 
 
+def bench_bookkeeping(repeats):
+    """``analyze`` with and without the per-protein / offset bookkeeping, alternating; proteins/s of each."""
+    import protattn_widgets as paw
+    from protattn_widgets.analysis.accumulator import PropertyAccumulator
+    from protattn_widgets.analysis.offsets import OffsetCounts
+
+    model = paw.load_model("antiberty")
+    records = analysis.antibody_dataset(list(analysis.antibodies.ORIGINAL_STRUCTURES))
+    props = ["contact", "paratope", "amino_acid", "binding_site"]
+    real = PropertyAccumulator.add_protein, OffsetCounts.add_strong
+
+    def run(bookkeeping: bool) -> float:
+        if not bookkeeping:  # the two calls the new bookkeeping adds, as no-ops
+            PropertyAccumulator.add_protein = lambda self, *args, **kwargs: None
+            OffsetCounts.add_strong = lambda self, layer, strong: None
+        try:
+            start = time.perf_counter()
+            result = analysis.analyze(model, records, props, progress=False, use_cache=False)
+            elapsed = time.perf_counter() - start
+        finally:
+            PropertyAccumulator.add_protein, OffsetCounts.add_strong = real
+        assert (len(result["contact"].protein_counts) == len(records)) == bookkeeping
+        return elapsed
+
+    run(True)  # warm-up: first-call costs (imports, label caches) in neither figure
+    with_s, without_s = [], []
+    for _ in range(repeats):
+        without_s.append(run(False))
+        with_s.append(run(True))
+    return {"proteins": len(records), "with_s": statistics.median(with_s), "without_s": statistics.median(without_s),
+            "ratios": [a / b for a, b in zip(with_s, without_s)], "repeats": repeats}
+
+
 # --------------------------------------------------------------------------- report
 
 
@@ -224,6 +262,17 @@ def main(argv=None) -> int:
               f"{aggregation / e2e['forward_s']:.1%} |", "",
               f"`analyze` without the cache: {e2e['analyze_s']:.2f} s, "
               f"**{e2e['proteins'] / e2e['analyze_s']:.1f} proteins/s**.", ""]
+    print("4. per-protein / offset bookkeeping on and off ...", flush=True)
+    book = bench_bookkeeping(1 if args.quick else 5)
+    lines += ["## 4. Per-protein and offset bookkeeping", "",
+              f"`analyze` over the {book['proteins']} variable domains of the 8 structures the earlier benchmark "
+              "used (contact, paratope, 20 amino acids, binding site; no cache), with the bookkeeping and with its "
+              f"two calls replaced by no-ops in the same process; {book['repeats']} runs each, alternating, medians.",
+              "", "| bookkeeping | time | proteins/s |", "|---|---|---|",
+              f"| off | {book['without_s']:.2f} s | {book['proteins'] / book['without_s']:.1f} |",
+              f"| on (per-protein counts + offsets) | {book['with_s']:.2f} s | {book['proteins'] / book['with_s']:.1f} |",
+              "", f"Ratio on/off: **{book['with_s'] / book['without_s']:.3f}** (median time; pairwise ratios "
+              f"{', '.join(f'{r:.3f}' for r in book['ratios'])}).", ""]
     text = "\n".join(lines)
     print(text)
     Path(args.output).write_text(text, encoding="utf-8")
