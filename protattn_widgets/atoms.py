@@ -295,7 +295,7 @@ class NGLText(NamedTuple):
     ext: str
 
 
-def ngl_text(table: AtomTable) -> NGLText:
+def ngl_text(table: AtomTable, secondary_structure: tuple[str, ...] = ()) -> NGLText:
     """What NGL should load: PDB text written from the table, or mmCIF where PDB cannot hold it.
 
     Written from the table rather than handed the file: every atom carries its
@@ -303,7 +303,9 @@ def ngl_text(table: AtomTable) -> NGLText:
     always has the ``_chem_comp`` category NGL reads (Biopython's ``MMCIFIO``
     writes files without it).  Only the model read is written, so NGL's model
     index is 0.  PDB is used when every chain id, insertion code and residue
-    name fits its columns and there are at most 99,999 atoms.
+    name fits its columns and there are at most 99,999 atoms; it starts with
+    the file's ``secondary_structure`` (``HELIX``/``SHEET`` lines), so NGL draws
+    the deposited helices and strands (without them it assigns its own).
     """
     written = _written(table)
     fits = (len(written) <= 99_999
@@ -311,15 +313,15 @@ def ngl_text(table: AtomTable) -> NGLText:
             and all(len(n) <= 3 for n in table.res_name)
             and all(len(i) <= 1 for i in table.res_icode)
             and (np.abs(table.coords[written]) < 9999.0).all())
-    return NGLText(pdb_text(table), "pdb") if fits else NGLText(cif_text(table), "cif")
+    return NGLText(pdb_text(table, secondary_structure), "pdb") if fits else NGLText(cif_text(table), "cif")
 
 
 def _written(table: AtomTable) -> np.ndarray:
     return np.flatnonzero(~np.isnan(table.coords).any(axis=1))
 
 
-def pdb_text(table: AtomTable) -> str:
-    """The table as PDB ``ATOM``/``HETATM`` records, one ``TER`` after each chain's last amino acid.
+def pdb_text(table: AtomTable, header: tuple[str, ...] = ()) -> str:
+    """The table as PDB ``ATOM``/``HETATM`` records after the ``header`` lines.
 
     Assumes the values fit PDB's columns (see :func:`ngl_text`); serial numbers
     restart at 1.
@@ -328,7 +330,7 @@ def pdb_text(table: AtomTable) -> str:
     res = table.residue[rows]
     record = np.where(table.hetero[res], "HETATM", "ATOM  ")
     chain = np.asarray(table.chain_ids, dtype=str)[table.res_chain[res]] if table.chain_ids else np.array([], str)
-    lines = []
+    lines = list(header)
     for k, (a, r) in enumerate(zip(rows, res), start=1):
         name, element = table.atom_name[a], table.element[a]
         name = f" {name:<3}" if len(name) < 4 and len(element) == 1 else f"{name:<4}"

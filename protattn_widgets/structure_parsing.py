@@ -56,11 +56,15 @@ class ParsedModel:
         Every atom of the model read.
     deposited : dict of chain id -> Deposited
     sites : dict of site id -> frozenset of (chain id, residue id)
+    secondary_structure : tuple of str
+        The file's helices and strands as PDB ``HELIX``/``SHEET`` lines (from
+        mmCIF ``_struct_conf``/``_struct_sheet_range``), for NGL's cartoon.
     """
 
     atoms: AtomTable
     deposited: dict[str, Deposited]
     sites: Sites
+    secondary_structure: tuple[str, ...] = ()
 
 
 def parse_model(text: str, fmt: str, name: str, origin: str, model: int) -> ParsedModel:
@@ -102,18 +106,21 @@ def parse_model(text: str, fmt: str, name: str, origin: str, model: int) -> Pars
     if fmt == "cif":
         table = getattr(parser, "_mmcif_dict", None)  # the parser's own dictionary: no second parse
         table = table if isinstance(table, dict) else {}
-        return ParsedModel(atoms, _deposited_cif(table), _cif_sites(table))
-    seqres, sites = _pdb_header(text)
-    return ParsedModel(atoms, seqres, sites)
+        return ParsedModel(atoms, _deposited_cif(table), _cif_sites(table), _cif_secondary_structure(table))
+    return ParsedModel(atoms, *_pdb_header(text))
 
 
-def _pdb_header(text: str) -> tuple[dict[str, Deposited], Sites]:
-    """Deposited residues from SEQRES (amino acids only) and the SITE records, in one pass over the lines."""
+def _pdb_header(text: str) -> tuple[dict[str, Deposited], Sites, tuple[str, ...]]:
+    """Deposited residues from SEQRES (amino acids only), the SITE records and the HELIX/SHEET
+    lines, in one pass over the lines."""
     names: dict[str, list[str]] = {}
     members: dict[str, set[tuple[str, str]]] = {}
+    secondary: list[str] = []
     for line in text.split("\n"):
         if line.startswith("SEQRES") and len(line) > 19:
             names.setdefault(line[11], []).extend(line[19:].split())
+        elif line.startswith(("HELIX ", "SHEET ")):
+            secondary.append(line[:40])
         elif line.startswith("SITE  "):
             site = members.setdefault(line[11:14].strip(), set())
             for start in (18, 29, 40, 51):  # four residues per line, 11 columns each
@@ -125,7 +132,45 @@ def _pdb_header(text: str) -> tuple[dict[str, Deposited], Sites]:
         kept = [n for n in chain_names if is_aa(n, standard=False)]
         if kept:
             deposited[cid] = ("".join(map(residue_letter, kept)), None, None, "SEQRES")
-    return deposited, {k: frozenset(v) for k, v in members.items()}
+    return deposited, {k: frozenset(v) for k, v in members.items()}, tuple(secondary)
+
+
+def _cif_secondary_structure(table: dict) -> tuple[str, ...]:
+    """mmCIF helices (``_struct_conf``) and strands (``_struct_sheet_range``) as PDB HELIX/SHEET lines.
+
+    Ranges whose chain id or residue numbers do not fit PDB columns are left out
+    (NGL then assigns those residues itself).
+    """
+    def column(category: str, field: str, n: int) -> list[str]:
+        values = table.get(f"_{category}.{field}")
+        return [("" if v in ("?", ".") else v) for v in values] if isinstance(values, list) and len(values) == n \
+            else [""] * n
+
+    def ends(category: str, n: int):
+        fields = ("beg_auth_comp_id", "beg_auth_asym_id", "beg_auth_seq_id", "pdbx_beg_PDB_ins_code",
+                  "end_auth_comp_id", "end_auth_asym_id", "end_auth_seq_id", "pdbx_end_PDB_ins_code")
+        for row in zip(*(column(category, f, n) for f in fields)):
+            name1, chain1, seq1, code1, name2, chain2, seq2, code2 = row
+            if len(chain1) == 1 and len(chain2) == 1 and _is_int(seq1) and _is_int(seq2) \
+                    and len(code1) <= 1 and len(code2) <= 1 and -999 <= int(seq1) <= 9999 and -999 <= int(seq2) <= 9999:
+                yield (name1[:3], chain1, int(seq1), code1 or " "), (name2[:3], chain2, int(seq2), code2 or " ")
+
+    lines = []
+    helices = len(table.get("_struct_conf.id", []) or [])
+    kinds = column("struct_conf", "conf_type_id", helices)
+    classes = column("struct_conf", "pdbx_PDB_helix_class", helices)
+    rows = list(ends("struct_conf", helices)) if helices else []
+    if helices and len(rows) == helices:  # a row was left out: the columns no longer line up with kinds
+        for k, ((start, end), kind, cls) in enumerate(zip(rows, kinds, classes), start=1):
+            if kind.upper().startswith("HELX"):
+                (n1, c1, s1, i1), (n2, c2, s2, i2) = start, end
+                lines.append(f"HELIX {k:>4} {k:>3} {n1:>3} {c1} {s1:>4}{i1} {n2:>3} {c2} {s2:>4}{i2}"
+                             f"{int(cls) if _is_int(cls) else 1:>2}")
+    strands = len(table.get("_struct_sheet_range.id", []) or [])
+    for k, (start, end) in enumerate(ends("struct_sheet_range", strands) if strands else [], start=1):
+        (n1, c1, s1, i1), (n2, c2, s2, i2) = start, end
+        lines.append(f"SHEET {k:>4} {'S':>3} 1 {n1:>3} {c1}{s1:>4}{i1} {n2:>3} {c2}{s2:>4}{i2} 0")
+    return tuple(lines)
 
 
 def _cif_sites(table: dict) -> Sites:

@@ -507,7 +507,8 @@ class Structure:
 
     def __init__(self, name: str, text: str, format: str, model: int,
                  chains: dict[str, Chain], problems: dict[str, tuple[str, str]],
-                 atoms: AtomTable | None = None, sites: Sites | None = None):
+                 atoms: AtomTable | None = None, sites: Sites | None = None,
+                 secondary_structure: tuple[str, ...] = ()):
         self.name = name
         self.text = text
         self.format = format
@@ -517,6 +518,7 @@ class Structure:
         self.chain_ids = list(chains)
         self.atoms = atoms
         self.sites = dict(sites or {})
+        self._secondary_structure = tuple(secondary_structure)  # HELIX/SHEET lines for NGL
         self._ngl: NGLText | None = None
 
     def to_pdb(self) -> str:
@@ -532,7 +534,7 @@ class Structure:
         :func:`~protattn_widgets.atoms.ngl_text`.
         """
         if self._ngl is None:
-            self._ngl = ngl_text(self._table())
+            self._ngl = ngl_text(self._table(), self._secondary_structure)
         return self._ngl
 
     def _table(self) -> AtomTable:
@@ -772,7 +774,8 @@ def _parse(text: str, fmt: str, name: str, origin: str, model: int) -> Structure
     if not chains:
         details = "; ".join(f"chain {c!r} {why}" for c, (_, why) in problems.items())
         raise StructureError(f"{origin} has no usable protein chain ({details})")
-    return Structure(name, text, fmt, model, chains, problems, atoms=table, sites=parsed.sites)
+    return Structure(name, text, fmt, model, chains, problems, atoms=table, sites=parsed.sites,
+                     secondary_structure=parsed.secondary_structure)
 
 
 def _place(sequence: str, names: list[str], residue_ids: list[str], deposited: Deposited,

@@ -6,6 +6,7 @@ The parser is wrapped and every parse counted: Biopython's PDB and mmCIF parsers
 
 from __future__ import annotations
 
+import gzip
 from pathlib import Path
 
 import numpy as np
@@ -150,3 +151,24 @@ def test_a_long_chain_id_gets_mmcif_for_ngl():
     again = paw.load_structure(text)
     assert again["AA"].sequence == structure["A"].sequence
     np.testing.assert_allclose(again["AA"].ca, structure["A"].ca, atol=1e-3)
+
+
+def _ranges(text: str) -> list[tuple]:
+    """Helix and strand ranges as NGL's PDB parser reads them (its columns)."""
+    out = []
+    for line in text.splitlines():
+        if line.startswith("HELIX "):
+            out.append(("H", line[19], int(line[21:25]), line[25].strip(), line[31], int(line[33:37]), line[37].strip()))
+        elif line.startswith("SHEET "):
+            out.append(("E", line[21], int(line[22:26]), line[26].strip(), line[32], int(line[33:37]), line[37].strip()))
+    return out
+
+
+def test_ngl_text_keeps_the_deposited_helices_and_strands():
+    # Without HELIX/SHEET lines NGL assigns its own (1a0q: 234 helix/strand residues became 154).
+    raw = paw.example_path("1a0q").read_text()
+    assert _ranges(paw.load_structure("1a0q").to_ngl_text().text) == _ranges(raw) != []
+    # from mmCIF's _struct_conf/_struct_sheet_range, the same ranges as the PDB twin's records
+    pdb_twin = gzip.decompress((DATA / "3o5r.pdb.gz").read_bytes()).decode()
+    from_cif = _ranges(paw.load_structure(DATA / "3o5r.cif.gz").to_ngl_text().text)
+    assert sorted(from_cif) == sorted(_ranges(pdb_twin)) != []
