@@ -69,13 +69,13 @@ def test_chain_switch_shows_a_progress_bar_while_the_model_runs(explorer, antibe
 
 
 def test_antiberty_on_an_antigen_warns_and_says_so_in_the_explorer(explorer, antiberty, complex_1vfb):
-    with pytest.warns(OutOfDomainWarning, match="chain C .* does not look like an antibody chain"):
+    with pytest.warns(OutOfDomainWarning, match="but chain C of 1vfb_complex does not look like one"):
         AttentionExplorer(complex_1vfb, model=antiberty, chain="C", structure_view=False)
     with warnings.catch_warnings():
         warnings.simplefilter("error", OutOfDomainWarning)
         AttentionExplorer(complex_1vfb, model=antiberty, chain="A", structure_view=False)  # a light chain: quiet
         explorer.controls.chain_dropdown.value = "C"  # the explorer shows it instead of raising
-    assert "does not look like an antibody chain" in explorer.status.value
+    assert "AntiBERTy was trained on antibody chains, but chain C of 1vfb_complex does not look like one" in explorer.status.value
     explorer.controls.chain_dropdown.value = "B"
     assert explorer.status.value == ""
 
