@@ -128,18 +128,12 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     from .analysis.report import check_report_folder, write_report
 
     check_report_folder(args.output, args.overwrite)  # before any work
-    if args.scheduler:
-        try:
-            from dask.distributed import Client
-        except ImportError:
-            raise _Failure("--scheduler needs Dask, which is not installed: pip install 'dask>=2024.1' "
-                           "'distributed>=2024.1' (or, from a clone, pip install -e \".[dask]\")") from None
+    client = _dask_client(args.scheduler) if args.scheduler else None  # an unreachable scheduler fails now
     if args.data == ["antibodies"]:
         records, dataset_name = antibody_dataset(), "antibody variable domains"
     else:
-        records = load_dataset(args.data, limit=args.limit)
+        records = load_dataset(args.data, limit=args.limit, progress=not args.quiet)
         dataset_name = ", ".join(Path(d).name for d in args.data)
-    client = Client(args.scheduler) if args.scheduler else None
     try:
         result = analyze(args.model, records, args.property, threshold=args.threshold, min_total=args.min_total,
                          max_length=args.max_length, progress=not args.quiet, client=client,
@@ -159,6 +153,51 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
                 f"[{top['ci_low'].iloc[0]:.1%}, {top['ci_high'].iloc[0]:.1%}]") if not top.empty else "no head ranked"
         print(f"  {feature:<32} background {acc.background:6.1%}  {best}")
     return 0
+
+
+#: Seconds to wait for a Dask scheduler that accepts the connection but does not answer.
+SCHEDULER_TIMEOUT_S = 10
+
+
+def _dask_client(address: str):
+    """A Dask client of the scheduler at ``address``, or an error naming it (within seconds)."""
+    try:
+        from dask.distributed import Client
+    except ImportError:
+        raise _Failure("--scheduler needs Dask, which is not installed: pip install 'dask>=2024.1' "
+                       "'distributed>=2024.1' (or, from a clone, pip install -e \".[dask]\")") from None
+    import socket
+    from urllib.parse import urlsplit
+
+    try:
+        where = urlsplit(address if "://" in address else f"tcp://{address}")
+        host, port = where.hostname, where.port
+    except ValueError as error:
+        raise _Failure(f"--scheduler {address!r} is not a scheduler address ({error}); e.g. tcp://host:8786") from None
+    if where.scheme in ("tcp", "tls") and host and port:  # refused or unknown hosts fail at once, not after 30 s
+        try:
+            socket.create_connection((host, port), timeout=SCHEDULER_TIMEOUT_S).close()
+        except OSError as error:
+            raise _Failure(f"cannot reach the Dask scheduler at {address}: {error.strerror or error}; is it "
+                           "running (dask scheduler) and is the address right?") from None
+    # In a thread with a deadline: Client waits forever on a server that accepts but never answers.
+    outcome: dict = {}
+
+    def connect() -> None:
+        try:
+            outcome["client"] = Client(address, timeout=f"{SCHEDULER_TIMEOUT_S}s")
+        except Exception as error:  # noqa: BLE001 - reported below, naming the address
+            outcome["error"] = error
+
+    import threading
+
+    thread = threading.Thread(target=connect, name="protattn-dask-connect", daemon=True)
+    thread.start()
+    thread.join(SCHEDULER_TIMEOUT_S + 5)
+    if "client" in outcome:
+        return outcome["client"]
+    why = outcome.get("error", f"no answer within {SCHEDULER_TIMEOUT_S} s")
+    raise _Failure(f"cannot connect to the Dask scheduler at {address}: {why}")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -277,7 +277,7 @@ def _shown(value, limit: int = 60) -> str:
 
 
 def load_dataset(sources: Iterable[str | os.PathLike] | str | os.PathLike, *,
-                 limit: int | None = None) -> list[ProteinRecord]:
+                 limit: int | None = None, progress: bool = False) -> list[ProteinRecord]:
     """Records from structure files, folders of them and provis label files.
 
     Records of label files that share id and sequence are merged (so
@@ -292,14 +292,22 @@ def load_dataset(sources: Iterable[str | os.PathLike] | str | os.PathLike, *,
     sources : path or list of paths
     limit : int, optional
         At most this many records from each label file.
+    progress : bool
+        A bar on stderr, file by file (loading a large folder takes minutes).
     """
+    import sys
+
+    from tqdm.auto import tqdm
+
     from ..errors import StructureError
 
     if isinstance(sources, (str, os.PathLike)):
         sources = [sources]
     merged: dict[tuple[str, str], ProteinRecord] = {}
     records = Dataset()
-    for path, in_folder in _expand(sources):
+    files = list(_expand(sources))  # a bad source fails here, before any file is read
+    for path, in_folder in tqdm(files, desc="loading", unit="file", disable=not progress or len(files) < 2,
+                                file=sys.stderr, dynamic_ncols=True):
         if path.name.lower().endswith(_LABEL_SUFFIXES):
             for record in read_label_file(path, limit=limit):
                 key = (record.id, record.sequence)
