@@ -9,8 +9,10 @@ so the conventions are stated once, here:
 * Residue index ``i`` (0-based) is the ``i``-th residue of ``sequence``, which
   is ``residue_ids[i]`` in the structure's author numbering (e.g. ``"52A"``).
 * Special tokens ([CLS], [SEP], <eos>, ...) are removed, using the tokenizer's
-  own special-token mask.  Rows therefore sum to 1 minus the attention that
-  went to special tokens; they are not renormalised.
+  own special-token mask, and so are residues the model read but that have no
+  coordinates (unobserved loops of a deposited sequence).  Rows are not
+  renormalised: what a residue sent there is kept as ``special_token_mass`` and
+  ``unobserved_mass``, so ``values.sum(-1) + special_token_mass + unobserved_mass == 1``.
 * Layers and heads are 0-based in Python, like transformers.  Labels people
   read are 1-based "layer-head", as the paper writes them: ``label(0, 3)`` is
   ``"1-4"``.
@@ -126,6 +128,14 @@ class Attention:
         captured during the forward pass (:mod:`protattn_widgets.strong_pairs`);
         the head grid counts from it.  ``None`` when not captured (it is then
         rebuilt from ``values`` when needed).
+    special_token_mass : ndarray, shape=(n_layers, n_heads, L), float32, or None
+        ``[l, h, i]``: attention residue ``i`` pays to the model's special tokens
+        ([CLS], <eos>, ...), from the float32 weights.  ``None`` when not captured.
+    unobserved_mass : ndarray, shape=(n_layers, n_heads, L), float32, or None
+        ``[l, h, i]``: attention residue ``i`` pays to residues the model read but
+        that have no coordinates (0 when every residue is observed).  With
+        ``special_token_mass``: ``values.sum(-1) + special_token_mass +
+        unobserved_mass == 1`` within the stored precision of ``values``.
     """
 
     values: np.ndarray
@@ -138,6 +148,8 @@ class Attention:
     model_positions: np.ndarray | None = None
     sequence_source: str = "observed"
     strong_pairs: StrongPairs | None = None
+    special_token_mass: np.ndarray | None = None
+    unobserved_mass: np.ndarray | None = None
     _received: np.ndarray | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -150,6 +162,10 @@ class Attention:
         shape = self.values.shape
         if self.values.ndim != 4 or shape[2] != shape[3]:
             raise ValueError(f"values must have shape (n_layers, n_heads, L, L), got {shape}")
+        for name in ("special_token_mass", "unobserved_mass"):
+            mass = getattr(self, name)
+            if mass is not None and np.shape(mass) != shape[:3]:
+                raise ValueError(f"{name} must have shape (n_layers, n_heads, L) = {shape[:3]}, got {np.shape(mass)}")
         if shape[2] != len(self.sequence) or len(self.residue_ids) != len(self.sequence):
             raise ValueError(
                 f"values cover {shape[2]} residues but the sequence has {len(self.sequence)} "

@@ -55,7 +55,7 @@ import numpy as np
 from .config import cache_root, fallback_root, usable_directory, writable_cache_dir
 from .errors import CacheLocationError, CacheLocationWarning
 
-__all__ = ["CacheKey", "AttentionCache", "attention_cache", "DEFAULT_MAX_BYTES", "FLOAT16_ABOVE",
+__all__ = ["CacheKey", "CACHE_KINDS", "AttentionCache", "attention_cache", "DEFAULT_MAX_BYTES", "FLOAT16_ABOVE",
            "default_max_bytes"]
 
 MIN_DEFAULT_MAX_BYTES = 1 << 30  # 1 GiB: 16 AntiBERTy proteins of 500 residues
@@ -81,17 +81,46 @@ FLOAT16_ABOVE = 64 << 20
 DEFAULT_MAX_SPILL_BYTES = 64 << 30
 
 
+#: What a cache entry holds.  ``"attention"``: ``(n_layers, n_heads, L, L)``; ``"hidden_states"``:
+#: ``(n_layers, L, hidden)``; companions of an attention entry, captured in its forward pass:
+#: ``"strong_pairs"`` (``StrongPairs.to_array``, ``option`` = its floor) and ``"token_masses"``
+#: (``(2, n_layers, n_heads, L)``: special-token and unobserved-residue mass).
+CACHE_KINDS: tuple[str, ...] = ("attention", "hidden_states", "strong_pairs", "token_masses")
+#: Kinds that ride along an attention entry: they neither count as hits/misses nor spill to disk
+#: (over the memory budget they are returned but not kept; the reader then does without them).
+COMPANION_KINDS = frozenset({"strong_pairs", "token_masses"})
+
+
 @dataclass(frozen=True)
 class CacheKey:
-    """What identifies an attention array: model, its revision, the residues."""
+    """What identifies a cached array: the model, its revision, the residues, what kind of array it is.
+
+    ``model`` names the model and how it ran (``"antiberty:antiberty"``, ``"esm:<name>@bfloat16"``);
+    ``sequence`` is what it read (with a hash of the observed positions when not all are observed);
+    ``kind`` is one of :data:`CACHE_KINDS`; ``option`` a parameter of the kind (the strong-pair floor).
+    """
 
     model: str
     revision: str
     sequence: str
+    kind: str = "attention"
+    option: str = ""
+
+    def __post_init__(self) -> None:
+        if self.kind not in CACHE_KINDS:
+            raise ValueError(f"cache key kind must be one of {CACHE_KINDS}, got {self.kind!r}")
+
+    @property
+    def companion(self) -> bool:
+        """Whether this entry rides along an attention entry (see :data:`COMPANION_KINDS`)."""
+        return self.kind in COMPANION_KINDS
 
     def digest(self) -> str:
-        text = json.dumps([self.model, self.revision, self.sequence])
-        return hashlib.sha256(text.encode()).hexdigest()
+        # attention keys hash as before typed keys existed: disk caches written then stay valid
+        fields = [self.model, self.revision, self.sequence]
+        if self.kind != "attention" or self.option:
+            fields = [self.kind, self.option, *fields]
+        return hashlib.sha256(json.dumps(fields).encode()).hexdigest()
 
 
 class CacheEntryError(Exception):
@@ -226,12 +255,13 @@ class AttentionCache:
             if path in self._spill_files:
                 self._forget_spill_file(path)
 
-    def get(self, key: CacheKey, *, count: bool = True) -> np.ndarray | None:
+    def get(self, key: CacheKey) -> np.ndarray | None:
         """Return the array for ``key`` (read-only) or ``None``.
 
-        ``count=False`` leaves ``hits``/``misses`` alone (for companions of an
-        attention entry, such as its strong pairs).
+        A companion kind (``key.companion``: strong pairs, token masses) leaves
+        ``hits``/``misses`` alone.
         """
+        count = not key.companion
         self._sweep_leftovers()
         with self._lock:
             for store in (self._entries, self._mapped):
@@ -251,13 +281,13 @@ class AttentionCache:
                 self._remember(key, values)
             return values
 
-    def put(self, key: CacheKey, values: np.ndarray, *, spill: bool = True) -> np.ndarray:
+    def put(self, key: CacheKey, values: np.ndarray) -> np.ndarray:
         """Store ``values`` under ``key``; return the stored array (read-only; a memmap when spilled).
 
-        ``spill=False`` (for what can be rebuilt from an entry, such as its strong
-        pairs): an array over the memory budget is returned but not kept.
+        A companion kind (``key.companion``) over the memory budget is returned
+        but not kept (it is never spilled).
         """
-        if not spill and not isinstance(values, np.memmap) and np.asarray(values).nbytes > self.max_bytes:
+        if key.companion and not isinstance(values, np.memmap) and np.asarray(values).nbytes > self.max_bytes:
             stored = np.asarray(values)
             stored.setflags(write=False)
             return stored
@@ -425,7 +455,8 @@ class AttentionCache:
         meta = json.loads(meta_path.read_text())
         if not isinstance(meta, dict):
             raise CacheEntryError(f"sidecar holds a {type(meta).__name__}, not an object")
-        if [meta.get("model"), meta.get("revision"), meta.get("sequence")] != [key.model, key.revision, key.sequence]:
+        if ([meta.get("model"), meta.get("revision"), meta.get("sequence"), meta.get("kind", "attention"),
+             meta.get("option", "")] != [key.model, key.revision, key.sequence, key.kind, key.option]):
             raise CacheEntryError("sidecar is for another model or sequence")
         shape, dtype, digest = meta.get("shape"), meta.get("dtype"), meta.get("sha256")
         if not (isinstance(shape, list) and all(isinstance(n, int) and n >= 0 for n in shape)
@@ -453,7 +484,8 @@ class AttentionCache:
     def _write_disk(self, key: CacheKey, values: np.ndarray) -> None:
         array_path, meta_path = self._paths(key)
         array_path.parent.mkdir(parents=True, exist_ok=True)
-        meta = {"model": key.model, "revision": key.revision, "sequence": key.sequence,
+        meta = {"model": key.model, "revision": key.revision, "sequence": key.sequence, "kind": key.kind,
+                "option": key.option,
                 "shape": list(values.shape), "dtype": str(values.dtype), "sha256": _sha256(values)}
         # The sidecar is written last: an array without it is never read.
         _atomic_write(array_path, lambda f: np.save(f, values, allow_pickle=False))

@@ -76,8 +76,9 @@ def test_disk_cache_serves_a_new_process_without_running_the_model(tmp_path):
     got = reader.attention(VH[:50])
     assert reader.forward_count == 0 and reader.cache.disk_hits == 1
     np.testing.assert_array_equal(got.values, expected)
-    # the attention and its companion (the strong pairs), each an .npy with a .json sidecar
-    assert sorted(p.suffix for p in tmp_path.iterdir()) == [".json"] * 2 + [".npy"] * 2
+    # the attention and its companions (strong pairs, token masses), each an .npy with a .json sidecar
+    assert sorted(p.suffix for p in tmp_path.iterdir()) == [".json"] * 3 + [".npy"] * 3
+    np.testing.assert_array_equal(got.special_token_mass, writer.attention(VH[:50]).special_token_mass)
 
 
 def test_damaged_disk_cache_is_recomputed(tmp_path):
