@@ -31,7 +31,7 @@ from .errors import AttentionMismatchError, LayerHeadIndexError
 if TYPE_CHECKING:
     from .strong_pairs import StrongPairs
 
-__all__ = ["Attention", "EdgeMode", "EDGE_MODES", "head_label", "check_threshold", "as_float32"]
+__all__ = ["Attention", "Edges", "EdgeMode", "EDGE_MODES", "head_label", "check_threshold", "as_float32"]
 
 EdgeMode = Literal["max", "mean", "directed"]
 EDGE_MODES: tuple[str, ...] = ("max", "mean", "directed")
@@ -64,17 +64,60 @@ def head_label(layer: int, head: int) -> str:
 
 
 def check_threshold(threshold: float) -> float:
-    """Return ``threshold`` as a float if it lies in [0, 1], else raise
-    :class:`~protattn_widgets.errors.InvalidOptionError` (NaN included)."""
+    """Return ``threshold`` as a float if it is a number in [0, 1], else raise
+    :class:`~protattn_widgets.errors.InvalidOptionError` (NaN, text such as
+    ``"0.3"`` and booleans included: ``True`` is not a weight)."""
     from .errors import InvalidOptionError
 
-    try:
-        value = float(threshold)
-    except (TypeError, ValueError):
-        raise InvalidOptionError(f"threshold must be a number in [0, 1], got {threshold!r}") from None
+    if isinstance(threshold, (bool, np.bool_)) or not isinstance(threshold, (int, float, np.integer, np.floating)):
+        raise InvalidOptionError(f"threshold must be a number in [0, 1], got {threshold!r} "
+                                 f"({type(threshold).__name__})")
+    value = float(threshold)
     if not 0.0 <= value <= 1.0:  # False for NaN too
         raise InvalidOptionError(f"threshold must lie in [0, 1] (attention weights do), got {threshold!r}")
     return value
+
+
+@dataclass(frozen=True)
+class Edges:
+    """A head's residue pairs with attention at or above a threshold, strongest first (:meth:`Attention.edges`).
+
+    Attributes
+    ----------
+    pairs : ndarray, shape=(k, 2), int64
+        ``(i, j)`` 0-based residue indices; with ``"max"``/``"mean"`` each
+        unordered pair once, ``i < j``; with ``"directed"`` ``i`` attends to ``j``.
+    weights : ndarray, shape=(k,), float32
+        The (combined) attention of each pair, descending.
+
+    ``len(edges)`` is ``k``; ``edges[:10]`` or ``edges[mask]`` select edges (an
+    ``Edges`` again); ``edges[0]`` and iterating give ``(i, j, weight)`` tuples.
+    """
+
+    pairs: np.ndarray
+    weights: np.ndarray
+
+    @property
+    def i(self) -> np.ndarray:
+        """The first residue of each pair, shape=(k,), int64."""
+        return self.pairs[:, 0]
+
+    @property
+    def j(self) -> np.ndarray:
+        """The second residue of each pair, shape=(k,), int64."""
+        return self.pairs[:, 1]
+
+    def __len__(self) -> int:
+        return len(self.weights)
+
+    def __getitem__(self, index) -> "Edges | tuple[int, int, float]":
+        if isinstance(index, (int, np.integer)):  # one edge: (i, j, weight)
+            (i, j), w = self.pairs[index], self.weights[index]
+            return int(i), int(j), float(w)
+        return Edges(self.pairs[index], self.weights[index])
+
+    def __iter__(self):
+        return ((int(i), int(j), float(w)) for (i, j), w in zip(self.pairs, self.weights))
 
 
 def _check_index(index: int, size: int, what: str) -> int:
@@ -265,17 +308,19 @@ class Attention:
 
     def edges(
         self, layer: int, head: int, threshold: float = DEFAULT_THRESHOLD, mode: EdgeMode = "max"
-    ) -> np.ndarray:
+    ) -> Edges:
         """Residue pairs whose attention is at least ``threshold``, strongest first.
+
+        ``threshold`` must be a number in [0, 1] (``InvalidOptionError`` for
+        NaN, text, booleans, negative values).
 
         Returns
         -------
-        ndarray, shape=(k, 3), float64
-            Rows ``(i, j, weight)``; ``i`` and ``j`` are 0-based residue
-            indices (whole numbers stored as floats).  With ``"max"`` and
-            ``"mean"`` each unordered pair appears once, with ``i < j``; with
-            ``"directed"`` a row means ``i`` attends to ``j``.  Self-attention
-            (``i == j``) is never an edge.
+        Edges
+            ``pairs`` (k, 2) int64 and ``weights`` (k,) float32.  With ``"max"``
+            and ``"mean"`` each unordered pair appears once, with ``i < j``;
+            with ``"directed"`` a pair means ``i`` attends to ``j``.
+            Self-attention (``i == j``) is never an edge.
         """
         threshold = check_threshold(threshold)
         weights = self.combined(layer, head, mode)
@@ -287,4 +332,5 @@ class Attention:
         i, j = np.nonzero(keep)
         w = weights[i, j]
         order = np.argsort(-w, kind="stable")
-        return np.column_stack([i[order], j[order], w[order]]).astype(np.float64)
+        pairs = np.column_stack([i[order], j[order]]).astype(np.int64).reshape(-1, 2)
+        return Edges(pairs, w[order].astype(np.float32))

@@ -117,7 +117,7 @@ def _cmd_figure(args: argparse.Namespace) -> int:
     head = _zero_based(args.head, model.n_heads, "head", model.name)
     warn_out_of_domain(model, [chain])
     attention = model.attention(chain)
-    figure = head_figure(chain, attention, layer, head, top_k=args.top_k, threshold=args.threshold)
+    figure = head_figure(attention, chain, layer, head, top_k=args.top_k, threshold=args.threshold)
     save_figure(figure, output)
     print(f"wrote {output} ({attention.label(layer, head)} on {chain.structure_name}:{chain.chain_id})")
     return 0

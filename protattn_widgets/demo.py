@@ -154,7 +154,7 @@ def run_demo(outdir: str | Path = "protattn-demo", *, model: str = "antiberty",
         save_figure(attention_matrix(drawn_attention, best_layer, best_head, contacts=drawn.contact_map()),
                     tmp / files["top_head_attention"])
         bar.update()
-        save_figure(structure_edges_3d(drawn, drawn_attention, best_layer, best_head, top_k=30),
+        save_figure(structure_edges_3d(drawn_attention, drawn, best_layer, best_head, top_k=30),
                     tmp / files["top_head_structure"])
         bar.update()
 

@@ -290,13 +290,12 @@ def attention_matrix(attention: Attention, layer: int, head: int, *,
 
 
 def _strongest_edges(attention: Attention, layer: int, head: int, top_k: int, threshold: float | None,
-                     mode: str, drawable: np.ndarray) -> np.ndarray:
-    """Rows ``(i, j, weight)`` between ``drawable`` residues, strongest first, at most ``top_k``."""
+                     mode: str, drawable: np.ndarray) -> Edges:
+    """The :class:`Edges` between ``drawable`` residues, strongest first, at most ``top_k``."""
     if top_k < 1:
         raise ValueError(f"top_k must be at least 1, got {top_k}")
     edges = attention.edges(layer, head, threshold=threshold if threshold is not None else 0.0, mode=mode)
-    i, j = edges[:, 0].astype(int), edges[:, 1].astype(int)
-    return edges[drawable[i] & drawable[j]][:top_k]  # filter first, so up to top_k edges are drawn
+    return edges[drawable[edges.i] & drawable[edges.j]][:top_k]  # filter first, so up to top_k edges are drawn
 
 
 #: The 3D panels' view: nearly down the narrowest principal axis (the protein's broad face),
@@ -348,7 +347,7 @@ def _draw_structure_edges(fig: Figure, ax, chain, attention: Attention, layer: i
                                          linewidths=0.8 + 1.6 * trace_near, gid="ca-trace", zorder=1))
 
     edges = _strongest_edges(attention, layer, head, top_k, threshold, mode, has_ca)
-    i, j, weight = edges[:, 0].astype(int), edges[:, 1].astype(int), edges[:, 2]
+    i, j, weight = edges.i, edges.j, edges.weights.astype(np.float64)
     norm = Normalize(float(weight.min()) if len(weight) else 0.0,
                      float(weight.max()) if len(weight) else 1.0)
     if len(weight) and norm.vmax - norm.vmin < 1e-6:
@@ -459,16 +458,34 @@ def _structure_figsize(chain, width: float = 6.4) -> tuple[float, float]:
     return width, float(np.clip(0.8 * drawing_w * seen_h / spans[0], 2.2, 1.2 * width)) + 0.85
 
 
-def structure_edges_3d(chain, attention: Attention, layer: int, head: int, *,
+def _attention_and_chain(first, second, function: str) -> tuple[Attention, object]:
+    """``(attention, chain)`` from the two leading arguments; the old ``(chain, attention)`` order still
+    works, with a FutureWarning (views, statistics and figures all take the attention first)."""
+    if isinstance(first, Attention):
+        return first, second
+    if isinstance(second, Attention):
+        from .errors import warn
+
+        warn(f"{function}(chain, attention, ...) is deprecated: pass {function}(attention, chain, ...), the "
+             "order the views and statistics use", FutureWarning)
+        return second, first
+    from .errors import InvalidOptionError
+
+    raise InvalidOptionError(f"{function} takes (attention, chain, layer, head): got {type(first).__name__} and "
+                             f"{type(second).__name__}; compute the attention with model.attention(chain)")
+
+
+def structure_edges_3d(attention: Attention, chain, layer: int, head: int, *,
                        top_k: int = 30, threshold: float | None = None, mode: str = "max") -> Figure:
     """A head's strongest residue pairs drawn as lines between CA atoms.
 
     Parameters
     ----------
-    chain : Chain
-        Supplies CA coordinates; residues without a CA are left out.
     attention : Attention
         Of ``chain``'s sequence.
+    chain : Chain
+        Supplies CA coordinates; residues without a CA are left out.  (The
+        old order ``(chain, attention)`` still works, with a FutureWarning.)
     layer, head : int
         0-based; the title shows the 1-based label.
     top_k : int
@@ -483,6 +500,7 @@ def structure_edges_3d(chain, attention: Attention, layer: int, head: int, *,
     Figure
         Edge colour and width grow with attention; a colour bar gives the scale.
     """
+    attention, chain = _attention_and_chain(attention, chain, "structure_edges_3d")
     width, height = _structure_figsize(chain)
     fig = Figure(figsize=(width, height))
     # mplot3d fits its box into a square of the axes: an axes taller than the figure (its empty
@@ -501,16 +519,17 @@ def structure_edges_3d(chain, attention: Attention, layer: int, head: int, *,
 # --------------------------------------------------------------------------- combined
 
 
-def head_figure(chain, attention: Attention, layer: int, head: int, *,
+def head_figure(attention: Attention, chain, layer: int, head: int, *,
                 contacts: np.ndarray | None = None, top_k: int = 30,
                 threshold: float | None = None, mode: str = "max") -> Figure:
     """Matrix with contacts (left) and the strongest edges in 3D (right), side by side.
 
     Parameters
     ----------
-    chain : Chain
     attention : Attention
         Of ``chain``'s sequence.
+    chain : Chain
+        (The old order ``(chain, attention)`` still works, with a FutureWarning.)
     layer, head : int
         0-based.
     contacts : ndarray of bool, shape=(L, L), optional
@@ -522,6 +541,7 @@ def head_figure(chain, attention: Attention, layer: int, head: int, *,
     -------
     Figure
     """
+    attention, chain = _attention_and_chain(attention, chain, "head_figure")
     layer, head = attention.check_head(layer, head)
     if contacts is None:
         contacts = chain.contact_map()

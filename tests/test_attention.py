@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 import protattn_widgets as paw
-from protattn_widgets.attention import Attention
+from protattn_widgets.attention import Attention, Edges
+from protattn_widgets.errors import InvalidOptionError
 
 
 def make_attention(matrix, n_layers=1, n_heads=1) -> Attention:
@@ -31,7 +32,7 @@ def as_set(edges):
 def test_edges_max_mode_combines_directions_like_provis():
     edges = make_attention(HAND).edges(0, 0, threshold=0.3, mode="max")
     assert as_set(edges) == {(0, 1, 0.4), (1, 3, 0.7), (2, 3, 0.35)}
-    assert list(edges[:, 2]) == sorted(edges[:, 2], reverse=True)
+    assert list(edges.weights) == sorted(edges.weights, reverse=True)
 
 
 def test_edges_mean_mode_averages_directions():
@@ -134,3 +135,20 @@ def test_7hvp_modified_aba_residues_stay_in_place(antiberty):
     tokens = antiberty.tokenizer.convert_ids_to_tokens(inputs["input_ids"][0, positions])
     assert "[UNK]" not in tokens and [tokens[chain.index_of(r)] for r in ("67", "95")] == ["A", "A"]
     assert tokens[chain.index_of("25")] == "D"  # the catalytic Asp25 is where it should be
+
+
+def test_edges_are_typed_pairs_and_weights():
+    edges = make_attention(HAND).edges(0, 0, threshold=0.3, mode="max")
+    assert isinstance(edges, Edges)
+    assert edges.pairs.dtype == np.int64 and edges.pairs.shape == (3, 2)
+    assert edges.weights.dtype == np.float32 and edges.weights.shape == (3,)
+    assert edges[0] == (1, 3, pytest.approx(0.7)) and len(edges[:2]) == 2
+    np.testing.assert_array_equal(edges.i, edges.pairs[:, 0])
+    empty = make_attention(HAND).edges(0, 0, threshold=1.0)
+    assert empty.pairs.shape == (0, 2) and empty.weights.shape == (0,)
+
+
+@pytest.mark.parametrize("threshold", ["0.3", True, False, None, float("nan"), -0.01, 1.01, [0.3]])
+def test_edges_threshold_must_be_a_number_in_the_unit_interval(threshold):
+    with pytest.raises(InvalidOptionError, match="threshold"):
+        make_attention(HAND).edges(0, 0, threshold=threshold)

@@ -137,7 +137,7 @@ def test_attention_matrix_labels_heads_one_based(attention):
 
 
 def test_structure_edges_draw_the_strongest_edges_by_weight(attention, heavy):
-    fig = structure_edges_3d(heavy, attention, 1, 6, top_k=30)
+    fig = structure_edges_3d(attention, heavy, 1, 6, top_k=30)
     _render(fig)
     ax = fig.axes[0]
     assert ax.name == "3d"
@@ -155,13 +155,13 @@ def test_structure_edges_draw_the_strongest_edges_by_weight(attention, heavy):
 
 
 def test_structure_figure_tells_contacts_depth_and_names_the_hub(attention, heavy):
-    fig = structure_edges_3d(heavy, attention, 1, 6, top_k=30)
+    fig = structure_edges_3d(attention, heavy, 1, 6, top_k=30)
     _render(fig)
     ax = fig.axes[0]
     edges = _by_gid(ax, "attention-edges")
     strongest = attention.edges(1, 6, threshold=0.0, mode="max")[:30]
-    order = np.argsort(strongest[:, 2], kind="stable")  # drawn weakest first
-    i, j = strongest[order, 0].astype(int), strongest[order, 1].astype(int)
+    order = np.argsort(strongest.weights, kind="stable")  # drawn weakest first
+    i, j = strongest.i[order], strongest.j[order]
     in_contact = heavy.contact_map()[i, j]
     dashed = np.array([style[1] is not None for style in edges.get_linestyles()])
     assert len(dashed) == 30 and (dashed == ~in_contact).all()  # contacts solid, others dashed
@@ -173,7 +173,7 @@ def test_structure_figure_tells_contacts_depth_and_names_the_hub(attention, heav
     assert np.ptp(grey) > 0.3 and np.corrcoef(grey, widths)[0, 1] < -0.99
     # The hub (the residue in most of the top edges) is named, on a box that stays readable.
     labels = [t for t in ax.texts if t.get_gid() == "residue-label"]
-    hub = int(np.bincount(strongest[:, :2].astype(int).ravel()).argmax())
+    hub = int(np.bincount(strongest.pairs.ravel()).argmax())
     assert f"{heavy.residue_names[hub].title()}{heavy.residue_ids[hub]}" in {t.get_text() for t in labels}
     assert all(t.get_bbox_patch() is not None and t.get_zorder() > edges.get_zorder() for t in labels)
     assert 1 <= len(labels) <= 4
@@ -192,19 +192,19 @@ def test_structure_figure_tells_contacts_depth_and_names_the_hub(attention, heav
 
 def test_structure_edges_threshold_limits_the_edges(attention, heavy):
     strong = attention.edges(1, 6, threshold=0.5, mode="max")
-    fig = structure_edges_3d(heavy, attention, 1, 6, top_k=1000, threshold=0.5)
+    fig = structure_edges_3d(attention, heavy, 1, 6, top_k=1000, threshold=0.5)
     assert len(_by_gid(fig.axes[0], "attention-edges").get_linewidths()) == len(strong)
 
 
 def test_structure_edges_skip_residues_without_ca(attention, heavy):
     strongest = attention.edges(1, 6, threshold=0.0, mode="max")[:30]
-    hub = int(np.bincount(strongest[:, :2].astype(int).ravel()).argmax())  # in most top edges
-    touching = int((strongest[:, :2] == hub).any(axis=1).sum())
+    hub = int(np.bincount(strongest.pairs.ravel()).argmax())  # in most top edges
+    touching = int((strongest.pairs == hub).any(axis=1).sum())
     ca = heavy.ca.copy()
     ca[hub] = np.nan
     broken = dataclasses.replace(heavy, ca=ca)
     assert touching > 0
-    fig = structure_edges_3d(broken, attention, 1, 6, top_k=30)
+    fig = structure_edges_3d(attention, broken, 1, 6, top_k=30)
     _render(fig)
     # the edges touching the CA-less residue are skipped, and the next strongest drawn instead
     segments = _by_gid(fig.axes[0], "attention-edges")
@@ -214,21 +214,21 @@ def test_structure_edges_skip_residues_without_ca(attention, heavy):
 
 def test_structure_edges_follow_the_edge_mode(attention, heavy):
     directed = attention.edges(1, 6, threshold=0.3, mode="directed")
-    fig = structure_edges_3d(heavy, attention, 1, 6, top_k=500, threshold=0.3, mode="directed")
+    fig = structure_edges_3d(attention, heavy, 1, 6, top_k=500, threshold=0.3, mode="directed")
     assert len(_by_gid(fig.axes[0], "attention-edges").get_linewidths()) == len(directed)
 
 
 def test_structure_edges_refuse_another_chains_attention(antiberty, attention):
     light = paw.load_structure(paw.example_path("1vfb_complex"))["A"]
     with pytest.raises(paw.AttentionMismatchError, match="not of chain .A. of 1vfb_complex"):
-        structure_edges_3d(light, attention, 0, 0)
+        structure_edges_3d(attention, light, 0, 0)
 
 
 # --------------------------------------------------------------------------- combined + saving
 
 
 def test_head_figure_puts_matrix_and_structure_side_by_side(attention, heavy):
-    fig = head_figure(heavy, attention, 2, 4, top_k=20)
+    fig = head_figure(attention, heavy, 2, 4, top_k=20)
     _render(fig)
     names = [ax.name for ax in fig.axes]
     assert names.count("3d") == 1 and "rectilinear" in names
@@ -239,7 +239,7 @@ def test_head_figure_puts_matrix_and_structure_side_by_side(attention, heavy):
 
 @pytest.mark.parametrize("suffix", list(FIGURE_FORMATS))
 def test_save_figure_writes_valid_files(tmp_path, attention, heavy, suffix):
-    path = save_figure(head_figure(heavy, attention, 2, 4), tmp_path / "sub" / f"head{suffix}")
+    path = save_figure(head_figure(attention, heavy, 2, 4), tmp_path / "sub" / f"head{suffix}")
     data = path.read_bytes()
     assert len(data) > 20_000
     if suffix == ".svg":
@@ -256,6 +256,19 @@ def test_save_figure_refuses_unknown_suffix(tmp_path):
 
 def test_figures_leave_pyplot_alone(attention, heavy):
     before = plt.get_fignums()
-    head_figure(heavy, attention, 0, 0)
+    head_figure(attention, heavy, 0, 0)
     head_statistic_heatmap(np.ma.masked_array(np.ones((2, 2))), title="x")
     assert plt.get_fignums() == before
+
+
+def test_the_old_chain_first_order_still_works_with_a_future_warning_at_the_callers_line(attention, heavy):
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        old = head_figure(heavy, attention, 2, 4, top_k=20)
+    [warning] = [w for w in caught if issubclass(w.category, FutureWarning)]
+    assert "head_figure(attention, chain, ...)" in str(warning.message) and warning.filename == __file__
+    assert old.get_suptitle() == head_figure(attention, heavy, 2, 4, top_k=20).get_suptitle()
+    with pytest.raises(paw.InvalidOptionError, match=r"takes \(attention, chain"):
+        structure_edges_3d(heavy, heavy, 0, 0)

@@ -113,7 +113,7 @@ def test_caption_states_the_cap_the_plural_and_a_zero_edge_hint(antiberty, compl
     assert view.n_edges_above_threshold == 0
     assert view.caption().endswith("0 edges \u2265 1.00: lower the threshold")
     # exactly one edge: the threshold just below the strongest drawable pair
-    top = float(attention.edges(3, 5, 0.0, "max")[0, 2])
+    top = float(attention.edges(3, 5, 0.0, "max").weights[0])
     view.threshold = np.nextafter(top, 0) if len(attention.edges(3, 5, np.nextafter(top, 0))) == 1 else top
     assert view.caption().split(": ")[1].startswith("1 edge \u2265"), view.caption()
 

@@ -461,7 +461,7 @@ class AttentionExplorer(SharedStateChecks, ipywidgets.VBox):
         """
         from ..figures import head_figure, save_figure
 
-        fig = head_figure(self.chain_obj, self.attention, self.layer, self.head, top_k=top_k,
+        fig = head_figure(self.attention, self.chain_obj, self.layer, self.head, top_k=top_k,
                           threshold=self.threshold, mode=self.mode)
         return save_figure(fig, path)
 

@@ -308,10 +308,10 @@ class StructureAttentionView(SharedStateChecks, ipywidgets.VBox):
     def _send_head(self) -> None:
         attention = self.attention
         edges = attention.edges(self.layer, self.head, self.threshold, self.mode)
-        i, j = edges[:, 0].astype(np.intp), edges[:, 1].astype(np.intp)
-        edges = edges[self._has_ca[i] & self._has_ca[j]]
+        edges = edges[self._has_ca[edges.i] & self._has_ca[edges.j]]
         self.n_edges_above_threshold = len(edges)
-        self.edges = edges[: self.max_edges]
+        drawn = edges[: self.max_edges]
+        self.edges = np.column_stack([drawn.pairs, drawn.weights]).astype(np.float64).reshape(-1, 3)
         weights = np.clip(self.edges[:, 2], 0.0, 1.0)
         received = attention.received(self.layer, self.head)
         matrix = attention.head(self.layer, self.head)
