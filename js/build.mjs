@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 const root = fileURLToPath(new URL("..", import.meta.url));
 export const STATIC = join(root, "protattn_widgets", "widgets", "static");
 /** anywidget views: one self-contained ES module each. */
-export const VIEWS = ["heatmap.js", "head_grid.js", "sequence_track.js"];
+export const VIEWS = ["heatmap.js", "head_grid.js", "sequence_track.js", "dataset_browser.js"];
 /** The standalone page (AttentionExplorer.to_html): NGL, the views and the page's controller in one script. */
 export const STANDALONE = "standalone.js";
 /** Scripts nglview evaluates itself (`this` is its NGL view): shipped as written, not bundled. */

@@ -5,6 +5,7 @@
 //   _counts         bytes   uint32 (n_layers, n_heads): edges the value is based on ("n=")
 //   n_layers, n_heads, layer, head, statistic_name, value_format ("percent" | "number"), caption,
 //   min_total (heads with fewer edges have no value; fewer than FEW_FACTOR x min_total: small tiles)
+//   _flags          optional [str] per head (flat), shown in the tooltip: "column; positional (+1); sink"
 // Written: layer and head (click on a tile or a "top heads" entry, arrow keys).
 // Tiles shrink with the number of heads (28 px down to 8 px: 36 x 40 heads fit in ~440 px); the
 // colour bar under the grid states the scale, 0 to a round value at or above the best head.
@@ -202,8 +203,9 @@ function render({ model, el }) {
       const counts = uint32s(model.get("_counts"));
       const ci = float32s(model.get("_ci"));
       const bounds = ci.length === 2 * values.length ? [ci[k], ci[values.length + k]] : null;
+      const flags = model.get("_flags");  // optional: per head "column; positional (+1); sink" ("" none)
       const text = headTooltip(tile.layer, tile.head, values[k], counts.length > k ? counts[k] : null,
-                               model.get("value_format"), bounds);
+                               model.get("value_format"), bounds) + (flags && flags[k] ? ` \u00b7 flagged: ${flags[k]}` : "");
       showCanvasTooltip(tip, root, canvas, p, text);
     }
     if (changed) schedule();

@@ -106,6 +106,7 @@ def analyze(model, dataset, properties: Iterable[str] | str = ("contact", "bindi
                                batch_size=batch_size)
     for note in notes:
         result.add_note(note)
+    result.model, result.records = model, (list(dataset) if isinstance(dataset, (list, tuple)) else None)  # browse()
     return check_counted(result, props)
 
 

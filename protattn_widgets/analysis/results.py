@@ -73,6 +73,9 @@ class AnalysisResult:
     sinks : SinkMass or None
         Per head, the mean attention on special tokens (sink heads,
         :mod:`.sinks`), where the model reports it; shared like ``offsets``.
+    model, records : ProteinLanguageModel or str, list of ProteinRecord, or None
+        What :func:`~.engine.analyze` ran and read, kept in this session (not saved) so that
+        :meth:`browse` can open each protein's explorer.
     """
 
     def __init__(self, model_name: str, n_layers: int, n_heads: int, threshold: float, min_total: int,
@@ -99,6 +102,7 @@ class AnalysisResult:
         self.offsets = OffsetCounts(self.n_layers, self.n_heads, self.max_length) if offsets is True else (
             offsets or None)
         self.sinks = sinks
+        self.model, self.records = None, None  # set by analyze(); not saved
         for name, features in self.properties.items():
             for feature in features:
                 if feature in self.accumulators and name in self.concentrations:
@@ -148,6 +152,13 @@ class AnalysisResult:
     def __repr__(self) -> str:
         return (f"AnalysisResult({self.model_name}, {self.proteins} proteins, threshold={self.threshold:g}, "
                 f"properties={list(self.properties)})")
+
+    def browse(self, feature: str | None = None, **kwargs):
+        """A :class:`~protattn_widgets.widgets.dataset_browser.DatasetBrowser`: the head grid of ``feature``, the proteins
+        behind a head, and a protein's explorer at that head (``model=``/``dataset=`` for a loaded result)."""
+        from ..widgets.dataset_browser import DatasetBrowser
+
+        return DatasetBrowser(self, feature, **kwargs)
 
     def top_heads(self, name: str, k: int | None = 10):
         """``self[name].top_heads(k)``: a DataFrame (see :meth:`PropertyAccumulator.top_heads`)."""

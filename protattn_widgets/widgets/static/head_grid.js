@@ -396,6 +396,7 @@ function render({ model, el }) {
       const counts = uint32s(model.get("_counts"));
       const ci = float32s(model.get("_ci"));
       const bounds = ci.length === 2 * values.length ? [ci[k], ci[values.length + k]] : null;
+      const flags = model.get("_flags");
       const text = headTooltip(
         tile.layer,
         tile.head,
@@ -403,7 +404,7 @@ function render({ model, el }) {
         counts.length > k ? counts[k] : null,
         model.get("value_format"),
         bounds
-      );
+      ) + (flags && flags[k] ? ` \xB7 flagged: ${flags[k]}` : "");
       showCanvasTooltip(tip, root, canvas, p, text);
     }
     if (changed) schedule();
