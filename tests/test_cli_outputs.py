@@ -223,6 +223,7 @@ def test_a_dna_only_file_named_directly_is_still_an_error(tmp_path):
 _INTERRUPTIBLE = textwrap.dedent("""
     import faulthandler, signal, sys, time
     faulthandler.register(signal.SIGUSR1, all_threads=True)  # the test asks for the stacks if it hangs
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a terminal: a job started with & inherits SIGINT ignored
     from pathlib import Path
     import protattn_widgets.{module} as target
     ready = Path(sys.argv[1])
