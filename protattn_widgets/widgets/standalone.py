@@ -71,6 +71,7 @@ from ..attention import EDGE_MODES
 from ..errors import StandalonePageError
 from ..jsonable import finite_or_none
 from ._base import STATIC
+from .page_blob import decode_page_arrays
 from .encoding import as_float32, float32_bytes, quantize, uint32_bytes
 from .heatmap import block_max, block_size
 
@@ -390,13 +391,6 @@ def read_standalone_data(page: str | Path) -> dict:
     data = json.loads(match.group(1))
     if data.get("format") != FORMAT:
         raise StandalonePageError(f"not a protattn standalone page (format {data.get('format')!r})")
-    raw = base64.b64decode(data.pop("blob"))
-    if data.get("compression") == "deflate":
-        raw = zlib.decompress(raw)
-    arrays = {}
-    for name, entry in data["arrays"].items():
-        dtype = np.dtype(_DTYPES[entry["dtype"]])
-        count = int(np.prod(entry["shape"]))
-        arrays[name] = np.frombuffer(raw, dtype=dtype, count=count, offset=entry["offset"]).reshape(entry["shape"])
-    data["arrays"] = arrays
+    # Bounded: the index is checked and the blob expanded only as far as it says (page_blob.py).
+    data["arrays"] = decode_page_arrays(data.pop("blob", None), data.get("compression"), data.get("arrays"), _DTYPES)
     return data
