@@ -29,7 +29,7 @@ Rules (stated once, applied when the table is built)
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import numpy as np
@@ -93,11 +93,14 @@ class AtomTable:
     hetero: np.ndarray
     amino: np.ndarray
     chain_ids: tuple[str, ...]
+    _memo: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __len__(self) -> int:
         return len(self.coords)
 
     def __post_init__(self) -> None:
+        if (np.diff(self.res_chain) < 0).any() or (np.diff(self.residue) < 0).any():
+            raise ValueError("an AtomTable lists residues grouped by chain and atoms grouped by residue")
         for value in vars(self).values():
             if isinstance(value, np.ndarray):
                 value.setflags(write=False)
@@ -160,7 +163,43 @@ class AtomTable:
         """
         if chain_id not in self.chain_ids:
             return np.zeros(0, dtype=np.int64)
-        return np.flatnonzero((self.res_chain == self.chain_ids.index(chain_id)) & self.amino)
+        c = self.chain_ids.index(chain_id)
+        lo, hi = np.searchsorted(self.res_chain, [c, c + 1])  # residues are grouped by chain
+        return lo + np.flatnonzero(self.amino[lo:hi])
+
+    def residue_in_chain(self) -> np.ndarray:
+        """Index of each residue among its chain's amino acids (its index in ``Chain.sequence``), -1
+        for residues that are not amino acids.
+
+        Returns
+        -------
+        ndarray of int64, shape=(r,)
+        """
+        if "in_chain" not in self._memo:
+            amino = np.flatnonzero(self.amino)
+            chains = self.res_chain[amino]
+            index = np.full(len(self.res_seq), -1, dtype=np.int64)
+            index[amino] = np.arange(len(amino)) - np.searchsorted(chains, chains, side="left")
+            index.setflags(write=False)
+            self._memo["in_chain"] = index
+        return self._memo["in_chain"]
+
+    def chain_heavy_atoms(self, chain_id: str) -> np.ndarray:
+        """Rows of the heavy atoms (not H or D) with coordinates of chain ``chain_id``'s amino acids.
+
+        Returns
+        -------
+        ndarray of int64, shape=(k,)
+        """
+        if "heavy" not in self._memo:
+            self._memo["heavy"] = (self.amino[self.residue] & ~np.isin(self.element, _HYDROGENS)
+                                   & ~np.isnan(self.coords).any(axis=1))
+            self._memo["atom_chain"] = self.res_chain[self.residue]
+        if chain_id not in self.chain_ids:
+            return np.zeros(0, dtype=np.int64)
+        c = self.chain_ids.index(chain_id)
+        lo, hi = np.searchsorted(self._memo["atom_chain"], [c, c + 1])  # atoms are grouped by chain
+        return lo + np.flatnonzero(self._memo["heavy"][lo:hi])
 
     def residue_atom_coords(self, rows: np.ndarray, atom_name: str) -> np.ndarray:
         """Coordinates of the atom named ``atom_name`` in each residue ``rows``, NaN where absent.
@@ -169,13 +208,27 @@ class AtomTable:
         -------
         ndarray of float64, shape=(len(rows), 3)
         """
-        local = np.full(len(self.res_seq), -1, dtype=np.int64)
-        local[rows] = np.arange(len(rows))
-        atoms = np.flatnonzero(self.atom_name == atom_name)
-        atoms = atoms[local[self.residue[atoms]] >= 0]
+        atoms = self.residue_atom(atom_name)[rows]
         out = np.full((len(rows), 3), np.nan)
-        out[local[self.residue[atoms]]] = self.coords[atoms]
+        found = atoms >= 0
+        out[found] = self.coords[atoms[found]]
         return out
+
+    def residue_atom(self, atom_name: str) -> np.ndarray:
+        """Row of the atom named ``atom_name`` in each residue, -1 where it has none.
+
+        Returns
+        -------
+        ndarray of int64, shape=(r,)
+            Computed once per name (every chain reads it).
+        """
+        if atom_name not in self._memo:
+            atoms = np.flatnonzero(self.atom_name == atom_name)
+            index = np.full(len(self.res_seq), -1, dtype=np.int64)
+            index[self.residue[atoms]] = atoms
+            index.setflags(write=False)
+            self._memo[atom_name] = index
+        return self._memo[atom_name]
 
 
 @dataclass(frozen=True, eq=False)
@@ -216,15 +269,12 @@ def heavy_atoms(structure, chain_id: str) -> AtomArray:
     """
     chain = structure[chain_id]  # raises the structures layer's errors for bad ids
     table: AtomTable = structure.atoms
-    rows = table.chain_residues(chain_id)
-    if len(rows) != len(chain):
-        raise StructureError(f"chain {chain_id!r} of {structure.name}: {len(rows)} residues in the atom table, "
-                             f"{len(chain)} expected")
-    local = np.full(len(table.res_seq), -1, dtype=np.int64)
-    local[rows] = np.arange(len(rows))
-    index = local[table.residue]
-    keep = (index >= 0) & ~np.isin(table.element, _HYDROGENS) & ~np.isnan(table.coords).any(axis=1)
-    return AtomArray(chain_id, table.coords[keep].astype(float), index[keep], table.atom_name[keep])
+    atoms = table.chain_heavy_atoms(chain_id)
+    local = table.residue_in_chain()[table.residue[atoms]]
+    if len(table.chain_residues(chain_id)) != len(chain):
+        raise StructureError(f"chain {chain_id!r} of {structure.name}: {len(table.chain_residues(chain_id))} "
+                             f"residues in the atom table, {len(chain)} expected")
+    return AtomArray(chain_id, table.coords[atoms].astype(float), local, table.atom_name[atoms])
 
 
 def interface_residues(structure, chain_id: str, partner_ids: list[str], cutoff: float = 4.5) -> np.ndarray:
@@ -320,54 +370,54 @@ def _written(table: AtomTable) -> np.ndarray:
     return np.flatnonzero(~np.isnan(table.coords).any(axis=1))
 
 
+def _columns(table: AtomTable) -> tuple:
+    """Per written atom, as Python lists (fast to format): record, name, altloc, residue name,
+    chain, number, insertion code, x, y, z, occupancy, B, element."""
+    rows = _written(table)
+    res = table.residue[rows]
+    chains = np.asarray(table.chain_ids + ("",), dtype=str)[table.res_chain[res]]
+    occupancy = np.where(np.isfinite(table.occupancy[rows]), table.occupancy[rows], 1.0)
+    b_factor = np.where(np.isfinite(table.b_factor[rows]), table.b_factor[rows], 0.0)
+    xyz = table.coords[rows].astype(float)
+    return (table.hetero[res].tolist(), table.atom_name[rows].tolist(), table.altloc[rows].tolist(),
+            table.res_name[res].tolist(), chains.tolist(), table.res_seq[res].tolist(), table.res_icode[res].tolist(),
+            xyz[:, 0].tolist(), xyz[:, 1].tolist(), xyz[:, 2].tolist(), occupancy.tolist(), b_factor.tolist(),
+            table.element[rows].tolist())
+
+
 def pdb_text(table: AtomTable, header: tuple[str, ...] = ()) -> str:
     """The table as PDB ``ATOM``/``HETATM`` records after the ``header`` lines.
 
     Assumes the values fit PDB's columns (see :func:`ngl_text`); serial numbers
     restart at 1.
     """
-    rows = _written(table)
-    res = table.residue[rows]
-    record = np.where(table.hetero[res], "HETATM", "ATOM  ")
-    chain = np.asarray(table.chain_ids, dtype=str)[table.res_chain[res]] if table.chain_ids else np.array([], str)
     lines = list(header)
-    for k, (a, r) in enumerate(zip(rows, res), start=1):
-        name, element = table.atom_name[a], table.element[a]
+    for k, (het, name, alt, resname, chain, number, code, x, y, z, occ, b, element) in \
+            enumerate(zip(*_columns(table)), start=1):
         name = f" {name:<3}" if len(name) < 4 and len(element) == 1 else f"{name:<4}"
-        x, y, z = table.coords[a]
-        lines.append(
-            f"{record[k - 1]}{k:>5} {name}{table.altloc[a]:1}{table.res_name[r]:>3} {chain[k - 1]:1}"
-            f"{table.res_seq[r]:>4}{table.res_icode[r]:1}   {x:8.3f}{y:8.3f}{z:8.3f}"
-            f"{_num(table.occupancy[a], 1.0):6.2f}{_num(table.b_factor[a], 0.0):6.2f}          {element:>2}")
+        lines.append(f"{'HETATM' if het else 'ATOM  '}{k:>5} {name}{alt:1}{resname:>3} {chain:1}{number:>4}{code:1}   "
+                     f"{x:8.3f}{y:8.3f}{z:8.3f}{occ:6.2f}{b:6.2f}          {element:>2}")
     return "\n".join(lines) + "\nEND\n"
 
 
 def cif_text(table: AtomTable, name: str = "structure") -> str:
     """The table as a minimal, complete mmCIF: ``_chem_comp`` (which NGL requires) and ``_atom_site``."""
-    rows = _written(table)
-    res = table.residue[rows]
-    comps = sorted(set(table.res_name[res].tolist()))
+    columns = _columns(table)
     amino_names = set(table.res_name[table.amino].tolist())
     out = [f"data_{_cif_token(name)}", "#", "loop_", "_chem_comp.id", "_chem_comp.type"]
-    out += [f'{_cif_token(c)} "{"L-peptide linking" if c in amino_names else "non-polymer"}"' for c in comps]
+    out += [f'{_cif_token(c)} "{"L-peptide linking" if c in amino_names else "non-polymer"}"'
+            for c in sorted(set(columns[3]))]
     fields = ("group_PDB", "id", "type_symbol", "label_atom_id", "label_alt_id", "label_comp_id",
               "label_asym_id", "label_seq_id", "pdbx_PDB_ins_code", "Cartn_x", "Cartn_y", "Cartn_z",
               "occupancy", "B_iso_or_equiv", "auth_seq_id", "auth_asym_id", "pdbx_PDB_model_num")
     out += ["#", "loop_"] + [f"_atom_site.{f}" for f in fields]
-    for k, (a, r) in enumerate(zip(rows, res), start=1):
-        chain = _cif_token(table.chain_ids[table.res_chain[r]])
-        x, y, z = table.coords[a]
-        out.append(" ".join((
-            "HETATM" if table.hetero[r] else "ATOM", str(k), _cif_token(table.element[a]),
-            _cif_token(table.atom_name[a]), _cif_token(table.altloc[a] or "."), _cif_token(table.res_name[r]),
-            chain, str(table.res_seq[r]), _cif_token(table.res_icode[r] or "?"), f"{x:.3f}", f"{y:.3f}", f"{z:.3f}",
-            f"{_num(table.occupancy[a], 1.0):.2f}", f"{_num(table.b_factor[a], 0.0):.2f}", str(table.res_seq[r]),
-            chain, "1")))
+    for k, (het, atom, alt, resname, chain, number, code, x, y, z, occ, b, element) in \
+            enumerate(zip(*columns), start=1):
+        chain = _cif_token(chain)
+        out.append(f"{'HETATM' if het else 'ATOM'} {k} {_cif_token(element)} {_cif_token(atom)} "
+                   f"{_cif_token(alt or '.')} {_cif_token(resname)} {chain} {number} {_cif_token(code or '?')} "
+                   f"{x:.3f} {y:.3f} {z:.3f} {occ:.2f} {b:.2f} {number} {chain} 1")
     return "\n".join(out) + "\n#\n"
-
-
-def _num(value: float, default: float) -> float:
-    return default if not np.isfinite(value) else float(value)
 
 
 def _cif_token(value: str) -> str:
