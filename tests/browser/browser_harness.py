@@ -63,9 +63,20 @@ NGL_NOISE = [
 #: Console errors and warnings that are not ours, per front-end, each with the reason it is
 #: harmless.  A message is ignored only when its type and whole text match an entry.
 #: Checked by hand: each Notebook 7 one also appears with a notebook holding only ``1+1`` (no widget).
+#: Jupyter pages (JupyterLab, Notebook 7, Voila) load every installed lab extension; nglview's
+#: (installed for users' own NGLWidgets) bundles a three.js of its own, next to our bundled NGL's.
+#: Two independent copies work; three.js notes it once per page.
+NGLVIEW_EXTENSION_NOISE = [
+    Noise("warning", "WARNING: Multiple instances of Three.js being imported.",
+          "nglview's JupyterLab extension and our bundled NGL each bring three.js; each uses its own"),
+]
+
 KNOWN_CONSOLE_NOISE: dict[str, list[Noise]] = {
-    "lab": NGL_NOISE,
-    "notebook": NGL_NOISE + [
+    "lab": NGL_NOISE + NGLVIEW_EXTENSION_NOISE,
+    "notebook": NGL_NOISE + NGLVIEW_EXTENSION_NOISE + [
+        Noise("warning", r"Different hash found for [\w.]+\.ipynb",
+              "Notebook 7's document model when the notebook is open in two tabs and one saves "
+              "(the second-tab test); no widget involved", pattern=True),
         Noise("pageerror", "Cannot read properties of undefined (reading 'schema')",
               "Notebook 7.6 page error from its collaborative document model (next to "
               "'[yjs#509] Not same Y.Doc' warnings) when a notebook opens; no widget involved"),

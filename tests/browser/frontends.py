@@ -33,7 +33,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from browser_harness import KERNEL_NAME, KNOWN_CONSOLE_NOISE, PAGE_TIMEOUT_MS, LabPage, Noise, console_problems
+from browser_harness import (KERNEL_NAME, KNOWN_CONSOLE_NOISE, NGLVIEW_EXTENSION_NOISE, PAGE_TIMEOUT_MS, LabPage, Noise,
+                             console_problems)
 
 #: Every front-end a user can show the explorer in, as tests name them.
 FRONTENDS = ("lab", "notebook", "voila", "marimo", "marimo_ui")
@@ -55,7 +56,7 @@ MARIMO_NOISE = [
           r"appropriate `as` value and it is preloaded intentionally\.",
           "marimo 0.25's page preloads background images that run mode does not show", pattern=True),
 ]
-VOILA_NOISE = [
+VOILA_NOISE = NGLVIEW_EXTENSION_NOISE + [
     Noise("warning", r"(Unsatisfied version|No satisfying version) .*shared (singleton )?module @jupyterlab/[\s\S]*",
           "Voila 0.5.13 is built on JupyterLab 4.2.5's core; the widget manager and anywidget extensions "
           "installed next to JupyterLab 4.6 ask for newer core modules and run on these", pattern=True),
@@ -126,7 +127,10 @@ class FrontendPage:
     def errors(self) -> list[str]:
         """Console errors and warnings, page errors and failed requests, less known noise."""
         failed = [f"request failed: {text}" for kind, text in self.console if kind == "requestfailed"]
-        return console_problems(self.console, self.noise) + failed
+        failed += [f"(HTTP {text})" for kind, text in self.console if kind == "http"]  # which address
+        stacks = getattr(self, "stacks", {})
+        return [p + (f"\n{stacks[p[11:]]}" if p.startswith("pageerror: ") and p[11:] in stacks else "")
+                for p in console_problems(self.console, self.noise)] + failed
 
     def query(self, selector: str):
         """Playwright locator (CSS locators pierce open shadow roots)."""
@@ -147,8 +151,10 @@ class FrontendPage:
         page.add_init_script(DEEP_QUERY)
         page.on("console", lambda msg: self.console.append((msg.type, msg.text)))
         page.on("pageerror", lambda exc: self.console.append(("pageerror", str(exc))))
+        page.on("pageerror", lambda exc: self.stacks.setdefault(str(exc), exc.stack or ""))
         # which address a "Failed to load resource" error was about (the console message does not say)
         page.on("requestfailed", lambda req: self.console.append(("requestfailed", f"{req.url} {req.failure}")))
+        page.on("response", lambda r: r.status >= 400 and self.console.append(("http", f"{r.status} {r.url}")))
 
 
 # -- JupyterLab 4 and Notebook 7: the kernel through window.jupyterapp ---------------------------
@@ -167,13 +173,21 @@ class JupyterPage(FrontendPage):
     def run_python(self, code: str, timeout_s: float = 60) -> str:
         return self.lab.run_python(code, timeout_s)
 
+    def save(self) -> None:
+        """Save the notebook, as a user (or autosave) does before reloading or opening it again:
+        a page loads the notebook from disk, its widget outputs included."""
+        self.page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
+        self.page.wait_for_function("() => !window.jupyterapp.shell.currentWidget.context.model.dirty")
+
     def reload(self) -> None:
         """Reload the page; the kernel keeps running and the widgets come back from its state."""
+        self.save()
         self.page.reload()
         self.lab.wait_until_connected()
 
     def open_again(self) -> "JupyterPage":
         """The same notebook in a second tab: the same kernel, its widgets shown again."""
+        self.save()
         other = object.__new__(JupyterPage)
         other.frontend, other.doc, other.server, other.browser = self.frontend, self.doc, self.server, self.browser
         other.lab = LabPage(self.server, self.browser, self.doc.name + ".ipynb", None, self.lab.app,
@@ -214,6 +228,7 @@ class DriverPage(FrontendPage):
         self.frontend, self.doc, self.server, self.browser, self.viewport, self.url = (
             frontend, doc, server, browser, viewport, url)
         self.console: list[tuple[str, str]] = []
+        self.stacks: dict[str, str] = {}  # page error message -> its stack, for the failure report
         self.noise = KNOWN_CONSOLE_NOISE["standalone"] + (VOILA_NOISE if frontend == "voila" else MARIMO_NOISE)
         self.context = browser.new_context(viewport=viewport)
         self.page = self.context.new_page()
