@@ -44,7 +44,6 @@ import socket
 import tempfile
 import time
 import threading
-import warnings
 import weakref
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -54,6 +53,7 @@ import numpy as np
 
 from .config import cache_root, fallback_root, usable_directory, writable_cache_dir
 from .errors import CacheLocationError, CacheLocationWarning
+from .errors import warn as warn_user
 
 __all__ = ["CacheKey", "CACHE_KINDS", "AttentionCache", "attention_cache", "DEFAULT_MAX_BYTES", "FLOAT16_ABOVE",
            "default_max_bytes"]
@@ -309,7 +309,7 @@ class AttentionCache:
             try:
                 self._write_disk(key, stored)
             except OSError as error:  # a full or read-only disk must not lose the computed attention
-                warnings.warn(f"attention not written to the disk cache {self.directory}: {error}", stacklevel=3)
+                warn_user(f"attention not written to the disk cache {self.directory}: {error}")
         return stored
 
     def clear(self, disk: bool = False) -> None:
@@ -380,11 +380,11 @@ class AttentionCache:
                     fallback = fallback_root() / "attention-spill"
                     if usable_directory(fallback) is not None:
                         raise CacheLocationError(f"cannot write the spill folder {folder} ({problem})")
-                    warnings.warn(f"cannot write the spill folder {folder} ({problem.strerror or problem}); "
-                                  f"spilling to {fallback}", CacheLocationWarning, stacklevel=4)
+                    warn_user(f"cannot write the spill folder {folder} ({problem.strerror or problem}); "
+                              f"spilling to {fallback}", CacheLocationWarning)
                     folder = fallback
         except CacheLocationError as error:
-            warnings.warn(f"{error}; the array stays in memory, over the budget", CacheLocationWarning, stacklevel=4)
+            warn_user(f"{error}; the array stays in memory, over the budget", CacheLocationWarning)
             return None
         self._sweep_folder(folder)
         return folder
@@ -435,14 +435,13 @@ class AttentionCache:
             return None
         folders = [path.name for path in (array_path, meta_path) if path.is_dir()]
         if folders:  # someone's folder where an entry belongs: not ours to delete
-            warnings.warn(f"disk cache entry {' and '.join(folders)} in {self.directory} is a folder, not a file; "
-                          f"left alone, recomputing (and not stored there)", stacklevel=4)
+            warn_user(f"disk cache entry {' and '.join(folders)} in {self.directory} is a folder, not a file; "
+                      f"left alone, recomputing (and not stored there)")
             return None
         try:
             return self._verified(key, array_path, meta_path)
         except (CacheEntryError, OSError, ValueError, EOFError, MemoryError, TypeError, KeyError) as error:
-            warnings.warn(f"disk cache entry {array_path.name} is damaged ({error}); deleted, recomputing",
-                          stacklevel=4)
+            warn_user(f"disk cache entry {array_path.name} is damaged ({error}); deleted, recomputing")
             for path in (array_path, meta_path):
                 try:
                     path.unlink(missing_ok=True)

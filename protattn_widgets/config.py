@@ -20,10 +20,10 @@ from __future__ import annotations
 import os
 import tempfile
 import threading
-import warnings
 from pathlib import Path
 
 from .errors import CacheLocationError, CacheLocationWarning
+from .errors import warn as warn_user
 
 __all__ = ["cache_root", "writable_cache_dir", "usable_directory"]
 
@@ -97,9 +97,9 @@ def writable_cache_dir(name: str) -> Path:
         first = (str(wanted), str(fallback)) not in _warned
         _warned.add((str(wanted), str(fallback)))
     if first:
-        warnings.warn(f"cannot write the cache folder {wanted} ({_reason(problem)}); using {fallback} for now "
-                      f"(set PROTATTN_CACHE_DIR to a writable folder to keep files between sessions)",
-                      CacheLocationWarning, stacklevel=3)
+        warn_user(f"cannot write the cache folder {wanted} ({_reason(problem)}); using {fallback} for now "
+                  f"(set PROTATTN_CACHE_DIR to a writable folder to keep files between sessions)",
+                  CacheLocationWarning)
     return fallback
 
 

@@ -160,7 +160,7 @@ _PLUMBING = ("traitlets", "ipywidgets", "anywidget", "comm")
 
 
 def _internal(filename: str) -> bool:
-    if filename.startswith(_PACKAGE):
+    if filename.startswith((_PACKAGE, "<frozen importlib")):  # ours, or the import that ran our module
         return True
     for name in _PLUMBING:
         module = sys.modules.get(name)

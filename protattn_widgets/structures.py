@@ -73,7 +73,6 @@ import dataclasses
 import os
 import re
 import tempfile
-import warnings
 from pathlib import Path
 from typing import Iterator, Union
 
@@ -86,6 +85,7 @@ from .download import DEFAULT_PDB_URL, download, pdb_url
 from .examples import EXAMPLES, close_examples, example_path, is_example
 from .errors import (ChainNotFoundError, InvalidOptionError, InvalidSequenceError, MissingResiduesWarning, ResidueNotFoundError,
                      StructureDownloadError, StructureError)
+from .errors import warn as warn_user
 from .sequences import clean_sequence, map_onto, numbering_gaps
 from .structure_parsing import Deposited, Sites, parse_model, residue_id, residue_letter
 from .structure_text import decode, looks_like_cif, read_text
@@ -303,12 +303,12 @@ class Chain:
                 jumps = self.numbering_jumps()
                 if jumps:
                     where = ", ".join(f"{self.residue_ids[i]}->{self.residue_ids[i + 1]}" for i in list(jumps)[:5])
-                    warnings.warn(
+                    warn_user(
                         f"chain {self.chain_id!r} of {self.structure_name} has no deposited sequence (SEQRES / "
                         f"_pdbx_poly_seq_scheme) and its author numbering jumps ({where}{', ...' if len(jumps) > 5 else ''}): "
                         "residues are probably missing, and the model reads the observed residues joined across "
                         "the gap. Pass the full sequence (sequence='...') to avoid that, or sequence='observed' "
-                        "to silence this warning.", MissingResiduesWarning, stacklevel=2)
+                        "to silence this warning.", MissingResiduesWarning)
             return self._observed_input()
         if not isinstance(sequence, str):
             raise InvalidSequenceError(
@@ -717,7 +717,7 @@ def _load_file(path: Path, model: int) -> Structure:
 
 
 def _discard(path: Path, why: str) -> None:
-    warnings.warn(f"cached PDB entry {path} {why}; downloading it again", stacklevel=3)
+    warn_user(f"cached PDB entry {path} {why}; downloading it again")
     path.unlink(missing_ok=True)
 
 

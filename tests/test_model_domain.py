@@ -177,3 +177,19 @@ def test_chain_switch_warning_points_at_the_users_line(antiberty, vfb):
         explorer.chain = "C"  # through traitlets' observers
     [warning] = _domain_warnings(caught)
     assert "chain C of 1vfb_complex" in str(warning.message) and warning.filename == __file__
+
+
+def test_package_warnings_point_at_the_callers_line_not_at_our_code(tmp_path):
+    """A damaged disk-cache entry is warned about at the line that asked for it (any call depth)."""
+    import numpy as np
+
+    from protattn_widgets.cache import AttentionCache, CacheKey
+
+    key = CacheKey("m", "r", "ACDE")
+    AttentionCache(directory=tmp_path).put(key, np.ones((2, 2), np.float32))
+    next(tmp_path.glob("*.npy")).write_bytes(b"damaged")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert AttentionCache(directory=tmp_path).get(key) is None
+    [warning] = [w for w in caught if "damaged" in str(w.message)]
+    assert issubclass(warning.category, paw.ProtAttnWarning) and warning.filename == __file__

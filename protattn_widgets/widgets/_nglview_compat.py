@@ -33,8 +33,8 @@ import json
 import re
 import sys
 import types
-import warnings
 from pathlib import Path
+from ..errors import warn as warn_user
 
 __all__ = ["FRONTEND_MODULE", "FALLBACK_FRONTEND_VERSION", "frontend_version", "import_nglview", "NGLWidget"]
 
@@ -105,12 +105,11 @@ def import_nglview() -> types.ModuleType:
     if registry is not None and getattr(registry, "_model_module_version", version) != version:
         registry._view_module_version = version
         registry._model_module_version = version
-        warnings.warn(
+        warn_user(
             f"nglview was imported before protattn_widgets: its ColormakerRegistry widget asked "
             f"the browser for {FRONTEND_MODULE} {nglview._frontend.__frontend_version__!r}, but "
             f"the installed front-end is {version}, so JupyterLab may show a 'not registered' "
             f"box under that import. Our views are not affected.",
-            stacklevel=3,
         )
     return nglview
 

@@ -59,7 +59,6 @@ import base64
 import html
 import json
 import re
-import warnings
 import zlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -69,6 +68,7 @@ import numpy as np
 
 from ..attention import EDGE_MODES
 from ..errors import StandalonePageError
+from ..errors import warn as warn_user
 from ..jsonable import finite_or_none
 from ._base import STATIC
 from .page_blob import decode_page_arrays
@@ -370,10 +370,10 @@ def standalone_html(explorer: "AttentionExplorer", *, heads: str = "all", title:
         "",
     ])
     if len(text) > LARGE_PAGE_BYTES:
-        warnings.warn(
+        warn_user(
             f"the standalone page is {len(text) / 1e6:.0f} MB ({len(data['embedded_heads'])} heads of "
             f"{data['length']} x {data['length']}); heads='layer' keeps only the current layer's heads",
-            UserWarning, stacklevel=3)
+            UserWarning)
     return text
 
 
