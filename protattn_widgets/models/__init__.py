@@ -17,10 +17,10 @@ from .adapters import (ADAPTERS, HUB_ALIASES, ModelAdapter, adapter_for, canonic
 from .antiberty import AntiBERTyAdapter
 from .domain import out_of_domain_note, warn_out_of_domain
 from .dtypes import DTYPES, dtype_name, resolve_dtype
-from .language_model import ProteinLanguageModel
+from .language_model import Job, ProteinLanguageModel
 
 __all__ = [
-    "load_model", "clear_model_cache", "default_device", "ProteinLanguageModel",
+    "load_model", "clear_model_cache", "default_device", "ProteinLanguageModel", "Job",
     "ModelAdapter", "register_adapter", "model_display_name", "ADAPTERS", "HUB_ALIASES", "AntiBERTyAdapter", "DTYPES",
     "out_of_domain_note", "warn_out_of_domain",
 ]
