@@ -12,12 +12,13 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir "$work/cache"
 
-measure() {  # label, then the environment for make
+measure() {  # label, then the environment for make; prints "wall s | CPU s"
 	label=$1; shift
-	start=$(date +%s)
-	env "$@" make -s -C "$root" install VENV="$work/venv-$label" >"$work/$label.log" 2>&1 || {
+	/usr/bin/time -f "%e %U %S" -o "$work/$label.time" env "$@" \
+		make -s -C "$root" install VENV="$work/venv-$label" >"$work/$label.log" 2>&1 || {
 		cat "$work/$label.log" >&2; exit 1; }
-	echo $(( $(date +%s) - start ))
+	read -r wall user sys <"$work/$label.time"
+	echo "$wall s | $(echo "$user $sys" | awk '{printf "%.0f", $1 + $2}') s"
 }
 
 cold=$(measure cold PIP_CACHE_DIR="$work/cache")
@@ -27,11 +28,13 @@ cat >"$root/bench/results_install.md" <<RESULTS
 # make install: measured
 
 Written by \`sh bench/install_time.sh\` on $(date -u +%Y-%m-%d), $(nproc) cores, load average
-$(cut -d' ' -f1-3 /proc/loadavg) at the end (a shared machine), packages from pip's configured
+$(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min) at the end (a shared machine), packages from pip's configured
 index (here a local mirror). $build.
 
-| pip cache | wall time |
-|---|---|
+Wall time depends on the machine's load; CPU time (user + system, all processes) much less.
+
+| pip cache | wall time | CPU time |
+|---|---|---|
 | cold (empty) | $cold s |
 | warm | $warm s |
 RESULTS

@@ -23,10 +23,11 @@ import sys
 import warnings
 from pathlib import Path
 
-from .definitions import DEFAULT_THRESHOLD
+from .definitions import DEFAULT_THRESHOLD, MIN_STRONG_EDGES, ranked_head_rule
 from . import __version__
 from .demo import run_demo
-from .errors import LayerHeadIndexError, ProtAttnError, ProtAttnWarning
+from .errors import InvalidOptionError, LayerHeadIndexError, ProtAttnError, ProtAttnWarning, \
+    SchedulerUnreachableError
 from .examples import EXAMPLES
 from .structures import load_structure
 from .outputs import check_output_file, check_output_folder
@@ -39,10 +40,6 @@ _LABEL_NOTE = ("Layers and heads are numbered from 1, as in the paper's 'layer-h
 
 _OVERWRITE_HELP = ("replace OUTDIR even if it is a non-empty folder that protattn did not write, removing "
                    "everything in it (a folder protattn wrote is always replaced whole, never mixed)")
-
-
-class _Failure(ProtAttnError):
-    """A command-line mistake that the package's own errors do not cover."""
 
 
 # --------------------------------------------------------------------------- helpers
@@ -82,7 +79,7 @@ def _check_figure_suffix(path: Path) -> None:
     from .figures import FIGURE_FORMATS
 
     if path.suffix.lower() not in FIGURE_FORMATS:
-        raise _Failure(f"cannot write {str(path)!r}: the output must end in {', '.join(FIGURE_FORMATS)}")
+        raise InvalidOptionError(f"cannot write {str(path)!r}: the output must end in {', '.join(FIGURE_FORMATS)}")
 
 
 # --------------------------------------------------------------------------- commands
@@ -95,7 +92,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
                        overwrite=args.overwrite)
     print(f"wrote {len(summary['files'])} files to {Path(args.output).resolve()}")
     print(f"top heads (1-based layer-head), share of strong attention on contacts; "
-          f"background {summary['background_contact_rate']:.1%}:")
+          f"background {summary['background_contact_rate']:.1%}; {summary['ranked_head_rule']}:")
     for row in summary["top_heads"][:5]:
         column = "  column head" if row.get("column_head") else ""
         print(f"  {row['label']:>5}  {row['share']:6.1%}  ({row['contact_edges']} of {row['strong_edges']} strong "
@@ -144,6 +141,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     files = write_report(result, args.output, top_k=args.top_k, dataset_name=dataset_name,
                          figures=not args.no_figures, overwrite=args.overwrite)
     print(f"analysed {result.proteins} proteins; wrote {len(files)} outputs to {Path(args.output).resolve()}")
+    print(ranked_head_rule(f"the {result.proteins} proteins, pooled", result.min_total, result.threshold))
     for note in result.notes:
         print(f"note: {note}")
     for feature in result:
@@ -164,8 +162,8 @@ def _dask_client(address: str):
     try:
         from dask.distributed import Client
     except ImportError:
-        raise _Failure("--scheduler needs Dask, which is not installed: pip install 'dask>=2024.1' "
-                       "'distributed>=2024.1' (or, from a clone, pip install -e \".[dask]\")") from None
+        raise InvalidOptionError("--scheduler needs Dask, which is not installed: pip install 'dask>=2024.1' "
+                                 "'distributed>=2024.1' (or, from a clone, pip install -e \".[dask]\")") from None
     import socket
     from urllib.parse import urlsplit
 
@@ -173,13 +171,14 @@ def _dask_client(address: str):
         where = urlsplit(address if "://" in address else f"tcp://{address}")
         host, port = where.hostname, where.port
     except ValueError as error:
-        raise _Failure(f"--scheduler {address!r} is not a scheduler address ({error}); e.g. tcp://host:8786") from None
+        raise InvalidOptionError(f"--scheduler {address!r} is not a scheduler address ({error}); e.g. tcp://host:8786") from None
     if where.scheme in ("tcp", "tls") and host and port:  # refused or unknown hosts fail at once, not after 30 s
         try:
             socket.create_connection((host, port), timeout=SCHEDULER_TIMEOUT_S).close()
         except OSError as error:
-            raise _Failure(f"cannot reach the Dask scheduler at {address}: {error.strerror or error}; is it "
-                           "running (dask scheduler) and is the address right?") from None
+            raise SchedulerUnreachableError(
+                f"cannot reach the Dask scheduler at {address}: {error.strerror or error}; is it "
+                "running (dask scheduler) and is the address right?") from None
     # In a thread with a deadline: Client waits forever on a server that accepts but never answers.
     outcome: dict = {}
 
@@ -197,7 +196,7 @@ def _dask_client(address: str):
     if "client" in outcome:
         return outcome["client"]
     why = outcome.get("error", f"no answer within {SCHEDULER_TIMEOUT_S} s")
-    raise _Failure(f"cannot connect to the Dask scheduler at {address}: {why}")
+    raise SchedulerUnreachableError(f"cannot connect to the Dask scheduler at {address}: {why}")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -219,8 +218,8 @@ def build_parser() -> argparse.ArgumentParser:
                       help="folder to write into (default: ./protattn-demo)")
     demo.add_argument("--threshold", type=_fraction, default=DEFAULT_THRESHOLD,
                       help="attention at or above this is a strong edge (default: %(default)s)")
-    demo.add_argument("--min-total", type=_positive_int, default=20,
-                      help="rank only heads with at least this many strong edges (default: 20)")
+    demo.add_argument("--min-total", type=_positive_int, default=MIN_STRONG_EDGES,
+                      help="rank only heads with at least this many strong edges (default: %(default)s)")
     demo.add_argument("--structure", default=None, metavar="PATH",
                       help=f"structure file, PDB id or bundled example ({', '.join(EXAMPLES)}); "
                            "default: the bundled 1vfb_complex (antibody D1.3 with lysozyme)")
@@ -269,8 +268,8 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("--model", default="antiberty", help="model name, hub id or folder (default: antiberty)")
     analyze.add_argument("--threshold", type=_fraction, default=DEFAULT_THRESHOLD,
                          help="attention at or above this is a strong edge (default: %(default)s)")
-    analyze.add_argument("--min-total", type=_positive_int, default=100,
-                         help="rank only heads with at least this many strong edges (default: 100)")
+    analyze.add_argument("--min-total", type=_positive_int, default=MIN_STRONG_EDGES,
+                         help="rank only heads with at least this many strong edges (default: %(default)s)")
     analyze.add_argument("--max-length", type=_positive_int, default=512,
                          help="truncate proteins to this many residues, or the model's limit if smaller "
                               "(default: 512)")

@@ -13,7 +13,7 @@ import operator
 import sys
 from pathlib import Path
 
-from .definitions import DEFAULT_THRESHOLD
+from .definitions import DEFAULT_THRESHOLD, MIN_STRONG_EDGES, ranked_head_rule
 from .errors import DemoError
 from .structures import load_structure
 from .jsonable import finite_or_none
@@ -38,7 +38,7 @@ def _progress(total: int, enabled: bool):
 
 def run_demo(outdir: str | Path = "protattn-demo", *, model: str = "antiberty",
              structure: str | Path | None = None, chains: list[str] | None = None,
-             threshold: float = DEFAULT_THRESHOLD, min_total: int = 20, progress: bool = True,
+             threshold: float = DEFAULT_THRESHOLD, min_total: int = MIN_STRONG_EDGES, progress: bool = True,
              overwrite: bool = False) -> dict:
     """Find the heads that attend to 3D contacts, and write figures and a summary.
 
@@ -63,7 +63,9 @@ def run_demo(outdir: str | Path = "protattn-demo", *, model: str = "antiberty",
     threshold : float
         Attention at or above which a pair is a strong edge.
     min_total : int
-        Heads with fewer strong edges are left out of the ranking.
+        Heads with fewer strong edges (over the chains pooled) are not ranked;
+        default :data:`~protattn_widgets.definitions.MIN_STRONG_EDGES`, the
+        ranked-head rule of the explorer and ``analyze`` too.
     progress : bool
         Show a progress bar on stderr.
     overwrite : bool
@@ -222,6 +224,9 @@ def _demo_summary(lm, display_name, struct, source, chains, default, pooled, top
         "background_contact_rate": background,
         "strong_edges": int(pooled.total.sum()),
         "ranked_heads": int((pooled.total >= max(pooled.min_total, 1)).sum()),
+        "ranked_head_rule": ranked_head_rule(
+            f"chain{'s' if len(chains) > 1 else ''} {'+'.join(c.chain_id for c in chains)} of {struct.name}, pooled",
+            pooled.min_total, pooled.threshold),
         "top_head": best["label"],
         "top_head_is_column_head": best["column_head"],
         "top_head_not_column": plain["label"] if plain else None,
@@ -267,8 +272,9 @@ def _summary_text(summary: dict) -> str:
         f"model:       {model['display_name']} ({model['n_layers']} layers x {model['n_heads']} heads)",
         f"structure:   {summary['structure']['name']}",
         f"chains:      {chains}",
-        f"threshold:   attention >= {summary['threshold']:g} is a strong edge; heads with fewer than "
-        f"{summary['min_total']} strong edges are not ranked ({summary['ranked_heads']} heads ranked)",
+        f"threshold:   attention >= {summary['threshold']:g} is a strong edge",
+        f"ranking:     {summary['ranked_head_rule']} ({summary['ranked_heads']} of "
+        f"{model['n_layers'] * model['n_heads']} heads ranked)",
         f"contacts:    {summary['contact_definition']}",
         f"background:  {background:.2%} of residue pairs are contacts" if background is not None
         else "background:  n/a",

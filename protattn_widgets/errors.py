@@ -35,6 +35,8 @@ __all__ = [
     "ExampleNotFoundError",
     "StandalonePageError",
     "DemoError",
+    "PredictorNotFittedError",
+    "SchedulerUnreachableError",
     "ProtAttnWarning",
     "OutOfDomainWarning",
     "MissingResiduesWarning",
@@ -107,7 +109,9 @@ class InvalidOptionError(ProtAttnError, ValueError):
 
 class OutputPathError(ProtAttnError, OSError):
     """An output location cannot be written: it is a folder where a file is
-    wanted, a file where a folder is wanted, or not writable."""
+    wanted, a file where a folder is wanted, a FIFO or device node (never
+    replaced), not writable, or a non-empty folder protattn did not write
+    (without ``--overwrite``)."""
 
 
 class CacheLocationError(ProtAttnError, OSError):
@@ -131,6 +135,14 @@ class StandalonePageError(ProtAttnError, ValueError):
 
 class DemoError(ProtAttnError, ValueError):
     """No head qualifies under the demo's threshold and minimum edge count."""
+
+
+class SchedulerUnreachableError(ProtAttnError, OSError):
+    """The Dask scheduler named by ``--scheduler`` cannot be reached or does not answer."""
+
+
+class PredictorNotFittedError(ProtAttnError, RuntimeError):
+    """A ``ContactPredictor`` was asked to predict before ``fit()`` or ``ContactPredictor.load()``."""
 
 
 # --------------------------------------------------------------------------- warnings

@@ -8,7 +8,7 @@ place, a FIFO or device node) is an
 
 **One folder policy** for every command and API call that writes a folder
 (``protattn demo -o``, ``protattn analyze -o``, :func:`~protattn_widgets.run_demo`,
-:func:`~protattn_widgets.analysis.write_report`, ``AnalysisResult.save``):
+:func:`~protattn_widgets.analysis.report.write_report`, ``AnalysisResult.save``):
 
 * a missing or empty folder is written;
 * a folder that protattn wrote before (it holds :data:`MARKER`) is replaced whole,

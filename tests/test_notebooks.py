@@ -78,6 +78,90 @@ def text_of(nb) -> str:
     return "\n".join(parts)
 
 
+# -- prose against outputs ----------------------------------------------------------------------
+#
+# Every "N of M", percentage and head label a markdown cell states must be shown by the executed
+# outputs (printed, or in a displayed table), so that the text cannot drift from the computation.
+
+_N_OF_M = re.compile(r"\b(\d+) of (?:the |its |their )?(\d+)\b")
+_PERCENT_RANGE = re.compile(r"(\d+(?:\.\d+)?)\s*[–-]\s*(\d+(?:\.\d+)?)\s?%")
+_PERCENT = re.compile(r"(?<![\d.–-])(\d+(?:\.\d+)?)\s?%(?!\s*(?:CI|confidence|Clopper))")  # not "95 % CI"
+_HEAD_LABEL = re.compile(r"(?:\*\*|\bheads? |\bhead \*\*)(\d{1,2}-\d{1,2})\b(?!\s*[%Å])")
+
+
+def _shown_text(nb) -> str:
+    parts = [text_of(nb)]
+    parts += [out.data["text/html"] for out in outputs(nb) if "text/html" in out.get("data", {})]
+    return "\n".join(parts)
+
+
+def _percent_values(text: str) -> list[tuple[float, int]]:
+    """Each percentage shown, as (value, decimals).  Shares in tables (0.333) do not count: a
+    table is full of numbers, and one of them would round to almost any percentage."""
+    return [(float(v), len(v.partition(".")[2])) for v in re.findall(r"(\d+(?:\.\d+)?)\s?%", text)]
+
+
+def _has_percent(value: str, shown: list[tuple[float, int]]) -> bool:
+    """A prose percentage is backed when a shown value rounds to it at the prose's precision."""
+    decimals = len(value.partition(".")[2])
+    return any(round(v, decimals) == float(value) and d >= decimals for v, d in shown)
+
+
+def unbacked_claims(nb) -> list[str]:
+    """The "N of M", percentages and head labels of markdown cells that no output shows."""
+    shown = _shown_text(nb)
+    pairs = {(int(n), int(m)) for n, m in re.findall(r"\b(\d+)\s*(?:of|/)\s*(?:the |its )?(\d+)\b", shown)}
+    percents = _percent_values(shown)
+    labels = set(re.findall(r"(?<![\d.])(\d{1,2}-\d{1,2})(?![\d])", shown))
+    missing = []
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "markdown":
+            continue
+        text = cell.source
+        for n, m in _N_OF_M.findall(text):
+            if (int(n), int(m)) not in pairs:
+                missing.append(f"cell {index}: '{n} of {m}'")
+        for low, high in _PERCENT_RANGE.findall(text):
+            for value in (low, high):
+                if not _has_percent(value, percents):
+                    missing.append(f"cell {index}: '{value} %' (in '{low}–{high} %')")
+        for value in _PERCENT.findall(_PERCENT_RANGE.sub("", text)):
+            if not _has_percent(value, percents):
+                missing.append(f"cell {index}: '{value} %'")
+        for label in _HEAD_LABEL.findall(text):
+            if label not in labels:
+                missing.append(f"cell {index}: head '{label}'")
+    return missing
+
+
+def _markdown_and_output(prose: str, printed: str) -> nbformat.NotebookNode:
+    nb = nbformat.v4.new_notebook()
+    code = nbformat.v4.new_code_cell("")
+    code.outputs = [nbformat.v4.new_output("stream", name="stdout", text=printed)]
+    nb.cells = [nbformat.v4.new_markdown_cell(prose), code]
+    return nb
+
+
+def test_prose_checker_catches_what_issue_20_found():
+    """Notebook 02's text said 35 %, 9 of 26; its cell showed 0.333 and 9/27."""
+    nb = _markdown_and_output("The runner-up, **1-6** (35 %, 9 of 26), past Bonferroni.",
+                              "head 1-6: 33% of 27 strong edges; hits 9/27, share 0.333")
+    assert unbacked_claims(nb) == ["cell 0: '9 of 26'", "cell 0: '35 %'"]
+    fixed = _markdown_and_output("The runner-up, **1-6** (33 %, 9 of 27).", "head 1-6: 9 of 27 (33.3%)")
+    assert unbacked_claims(fixed) == []
+    wrong_head = _markdown_and_output("The best head is **3-3**.", "best head 2-7")
+    assert unbacked_claims(wrong_head) == ["cell 0: head '3-3'"]
+    # a range's both ends, and a value more precise than what is shown, are checked too
+    assert unbacked_claims(_markdown_and_output("95 % CI 32–84 %", "CI 32%-85%")) == ["cell 0: '84 %' (in '32–84 %')"]
+    assert unbacked_claims(_markdown_and_output("15.4 %", "15%")) == ["cell 0: '15.4 %'"]
+
+
+def assert_prose_backed(name: str, nb) -> None:
+    missing = unbacked_claims(nb)
+    assert not missing, (f"{name}: the markdown states numbers or heads that no output shows (compute and "
+                         f"print them, or correct the text): " + "; ".join(missing))
+
+
 # -- committed notebooks ------------------------------------------------------------------------
 
 
@@ -101,6 +185,7 @@ def test_committed_notebook_is_valid_and_has_no_outputs(name):
 
 def test_quickstart_shows_the_explorer_and_reads_the_selection(kernel_dir, tmp_path):
     nb = execute("01_quickstart.ipynb", kernel_dir, tmp_path)
+    assert_prose_backed("01_quickstart.ipynb", nb)
     code = [cell for cell in nb.cells if cell.cell_type == "code"]
     assert len(code) == 5
     shown = [out for out in outputs(nb) if WIDGET_VIEW in out.get("data", {})]
@@ -133,6 +218,7 @@ print("FACTS" + json.dumps({
 
 def test_provis_demos_find_the_heads_the_text_describes(kernel_dir, tmp_path):
     nb = execute("02_provis_demos.ipynb", kernel_dir, tmp_path, extra_code=PROVIS_FACTS)
+    assert_prose_backed("02_provis_demos.ipynb", nb)
     shown = [out for out in outputs(nb) if WIDGET_VIEW in out.get("data", {})]
     assert len(shown) >= 3  # binding-site head grid, HIV explorer, ubiquitin explorer
     facts = json.loads(text_of(nb).split("FACTS", 1)[1].splitlines()[0])
@@ -152,6 +238,7 @@ MAGIC = {".png": b"\x89PNG\r\n\x1a\n", ".pdf": b"%PDF-"}
 
 def test_figures_notebook_writes_valid_files(kernel_dir, tmp_path):
     nb = execute("03_figures.ipynb", kernel_dir, tmp_path)
+    assert_prose_backed("03_figures.ipynb", nb)
     written = {p.name: p for p in (tmp_path / "output").iterdir()}
     expected = {f"explorer_head_2-7.{s}" for s in ("png", "svg", "pdf")} | {
         f"contact_heads.{s}" for s in ("png", "svg", "pdf")} | {

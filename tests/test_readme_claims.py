@@ -65,3 +65,27 @@ def test_dask_extra_is_documented_as_installable_today():
     assert extra and '"dask>=' in extra.group(1) and '"distributed>=' in extra.group(1)
     assert 'pip install -e ".[dask]"' in README
     assert "`pip install protattn-widgets[dask]`" not in README, "not on an index: that command fails"
+
+
+def test_citation_file_matches_the_package_and_the_readme():
+    import yaml
+
+    citation = yaml.safe_load((ROOT / "CITATION.cff").read_text(encoding="utf-8"))
+    version = re.search(r'^version = "([^"]+)"', PYPROJECT, re.MULTILINE).group(1)
+    assert citation["cff-version"] == "1.2.0" and citation["version"] == version
+    assert citation["license"] == re.search(r'^license = "([^"]+)"', PYPROJECT, re.MULTILINE).group(1)
+    paper = citation["preferred-citation"]
+    assert paper["title"] == "BERTology Meets Biology: Interpreting Attention in Protein Language Models"
+    assert [a["family-names"] for a in paper["authors"]][0] == "Vig"
+    bibtex = README[README.index("## How to cite"):]
+    assert "arXiv:2006.15222" in bibtex and "Vig, Jesse" in bibtex and f"version = {{{version}}}" in bibtex
+
+
+def test_readme_names_the_licence_and_how_to_install_and_work_offline():
+    assert "## Licence" in README and "**BSD 3-Clause License**" in README
+    assert "## Install into your own environment" in README
+    install = README[README.index("## Install into your own environment"):]
+    assert "pip install ." in install and "pip wheel --no-deps -w dist ." in install
+    assert "HF_HUB_OFFLINE=1" in README and "--local-dir" in README
+    assert "needs\nthe network once" in README or "needs the network once" in README
+    assert "git+<repository URL>" not in README

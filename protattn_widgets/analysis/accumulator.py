@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..definitions import CONTACT_CUTOFF, CONTACT_MIN_SEPARATION, DEFAULT_THRESHOLD
+from ..definitions import CONTACT_CUTOFF, CONTACT_MIN_SEPARATION, DEFAULT_THRESHOLD, MIN_STRONG_EDGES
 from ..attention import check_threshold
 from .concentration import TargetConcentration, received_counts, residue_labels
 from .counting import count_pairs, count_targets, threshold_attention
@@ -58,7 +58,7 @@ class PropertyAccumulator:
         read as :attr:`per_protein` (a DataFrame) or :meth:`rank_proteins`.
     """
 
-    def __init__(self, n_layers: int, n_heads: int, threshold: float = DEFAULT_THRESHOLD, min_total: int = 100,
+    def __init__(self, n_layers: int, n_heads: int, threshold: float = DEFAULT_THRESHOLD, min_total: int = MIN_STRONG_EDGES,
                  concentration: TargetConcentration | bool | None = None):
         self.n_layers, self.n_heads = int(n_layers), int(n_heads)
         self.threshold = check_threshold(threshold)
@@ -247,7 +247,7 @@ class PropertyAccumulator:
                               data["proteins"])
 
 
-def contact_accumulator(attention, chain, threshold: float = DEFAULT_THRESHOLD, min_total: int = 100,
+def contact_accumulator(attention, chain, threshold: float = DEFAULT_THRESHOLD, min_total: int = MIN_STRONG_EDGES,
                         cutoff: float = CONTACT_CUTOFF, min_separation: int = CONTACT_MIN_SEPARATION) -> PropertyAccumulator:
     """The contact statistic of one protein: strong edges that are 3D contacts.
 

@@ -45,6 +45,7 @@ from typing import Sequence
 import numpy as np
 
 from ..definitions import CONTACT_CUTOFF, CONTACT_MIN_SEPARATION, SEPARATION_RANGES
+from ..errors import AnalysisInputError, AttentionMismatchError, InvalidOptionError, PredictorNotFittedError
 from ..jsonable import finite_or_none
 
 __all__ = [
@@ -91,7 +92,7 @@ def _values(attention) -> np.ndarray:
     """The ``(n_layers, n_heads, L, L)`` array of an :class:`Attention` or of an array."""
     values = np.asarray(getattr(attention, "values", attention))
     if values.ndim != 4 or values.shape[2] != values.shape[3]:
-        raise ValueError(f"attention must have shape (n_layers, n_heads, L, L), got {values.shape}")
+        raise AnalysisInputError(f"attention must have shape (n_layers, n_heads, L, L), got {values.shape}")
     return values
 
 
@@ -129,7 +130,7 @@ def _check_pair(attention, chain) -> None:
         return
     length = _values(attention).shape[-1]  # a bare array: only its length can be checked
     if length != len(chain):
-        raise ValueError(
+        raise AttentionMismatchError(
             f"attention covers a {length}-residue sequence that is not chain "
             f"{getattr(chain, 'chain_id', '?')}'s ({len(chain)} residues); pass attention of the same sequence"
         )
@@ -168,7 +169,7 @@ class ContactPredictor:
     def __init__(self, *, penalty: str = "l1", C: float = 0.15, min_separation: int = CONTACT_MIN_SEPARATION,
                  cutoff: float = CONTACT_CUTOFF, max_iter: int = 1000):
         if penalty not in ("l1", "l2"):
-            raise ValueError(f"penalty must be 'l1' or 'l2', got {penalty!r}")
+            raise InvalidOptionError(f"penalty must be 'l1' or 'l2', got {penalty!r}")
         self.penalty = penalty
         self.C = float(C)
         self.min_separation = int(min_separation)
@@ -201,7 +202,7 @@ class ContactPredictor:
 
     def _require_fitted(self) -> np.ndarray:
         if self.coef_ is None:
-            raise RuntimeError("this ContactPredictor is not fitted yet: call fit() or ContactPredictor.load()")
+            raise PredictorNotFittedError("this ContactPredictor is not fitted yet: call fit() or ContactPredictor.load()")
         return self.coef_
 
     def fit(self, attentions: Sequence, chains: Sequence) -> "ContactPredictor":
@@ -216,11 +217,11 @@ class ContactPredictor:
         from sklearn.linear_model import LogisticRegression
 
         if len(attentions) != len(chains) or not len(chains):
-            raise ValueError(f"need one chain per attention and at least one of each, got "
+            raise AttentionMismatchError(f"need one chain per attention and at least one of each, got "
                              f"{len(attentions)} attentions and {len(chains)} chains")
         shapes = {_values(a).shape[:2] for a in attentions}
         if len(shapes) != 1:
-            raise ValueError(f"all attentions must come from one model, got (layers, heads) {sorted(shapes)}")
+            raise AttentionMismatchError(f"all attentions must come from one model, got (layers, heads) {sorted(shapes)}")
         rows, targets = [], []
         for attention, chain in zip(attentions, chains):
             _check_pair(attention, chain)
@@ -231,7 +232,7 @@ class ContactPredictor:
             targets.append(contacts[pairs[keep, 0], pairs[keep, 1]])
         x, y = np.concatenate(rows), np.concatenate(targets)
         if y.all() or not y.any():
-            raise ValueError("the training pairs must include both contacts and non-contacts")
+            raise AnalysisInputError("the training pairs must include both contacts and non-contacts")
         mean, scale = x.mean(axis=0), x.std(axis=0)
         scale[scale == 0] = 1.0  # a constant feature carries nothing; leave it at 0
         regression = LogisticRegression(solver="liblinear", C=self.C, max_iter=self.max_iter, random_state=0,
@@ -263,11 +264,11 @@ class ContactPredictor:
         coef = self._require_fitted()
         values = _values(attention)
         if values.shape[:2] != coef.shape:
-            raise ValueError(f"the predictor was trained on {coef.shape[0]} layers x {coef.shape[1]} heads, "
+            raise AttentionMismatchError(f"the predictor was trained on {coef.shape[0]} layers x {coef.shape[1]} heads, "
                              f"this attention has {values.shape[0]} x {values.shape[1]}")
         name = getattr(attention, "model_name", None)
         if name is not None and self.model_name is not None and name != self.model_name:
-            raise ValueError(f"the predictor was trained on {self.model_name}'s attention, not {name}'s")
+            raise AttentionMismatchError(f"the predictor was trained on {self.model_name}'s attention, not {name}'s")
         features, pairs = attention_features(values, min_separation=self.min_separation)
         logits = ((features - self.feature_mean_) / self.feature_scale_) @ coef.ravel() + self.intercept_
         length = values.shape[-1]
@@ -317,7 +318,7 @@ class ContactPredictor:
     @classmethod
     def from_dict(cls, data: dict) -> "ContactPredictor":
         if data.get("format") != _FORMAT:
-            raise ValueError(f"not a saved ContactPredictor (format {data.get('format')!r}, expected {_FORMAT!r})")
+            raise AnalysisInputError(f"not a saved ContactPredictor (format {data.get('format')!r}, expected {_FORMAT!r})")
         predictor = cls(**data["params"])
         shape = (int(data["n_layers"]), int(data["n_heads"]))
         predictor.coef_ = np.asarray(data["coef"], dtype=np.float64).reshape(shape)
@@ -408,11 +409,11 @@ class ContactPrecision:
     def mean(cls, tables: Sequence["ContactPrecision"]) -> "ContactPrecision":
         """Average over proteins, each protein weighing the same (as ESM reports it)."""
         if not tables:
-            raise ValueError("need at least one table to average")
+            raise AnalysisInputError("need at least one table to average")
         first = tables[0]
         if any((t.ranges, t.separations, t.fractions) != (first.ranges, first.separations, first.fractions)
                for t in tables):
-            raise ValueError("can only average tables with the same ranges and fractions")
+            raise AnalysisInputError("can only average tables with the same ranges and fractions")
         with warnings.catch_warnings():  # "mean of empty slice" where no protein has the range
             warnings.simplefilter("ignore", RuntimeWarning)
             values = np.nanmean(np.stack([t.values for t in tables]), axis=0)
@@ -484,11 +485,11 @@ def precision_at(probabilities: np.ndarray, contacts: np.ndarray, mask: np.ndarr
     contacts = np.asarray(contacts, dtype=bool)
     size = probabilities.shape[0]
     if probabilities.shape != (size, size) or contacts.shape != (size, size):
-        raise ValueError(f"probabilities and contacts must both be (L, L), got {probabilities.shape} "
+        raise AttentionMismatchError(f"probabilities and contacts must both be (L, L), got {probabilities.shape} "
                          f"and {contacts.shape}")
     known = np.ones((size, size), dtype=bool) if mask is None else np.asarray(mask, dtype=bool)
     if known.shape != (size, size):
-        raise ValueError(f"mask must be ({size}, {size}), got {known.shape}")
+        raise AttentionMismatchError(f"mask must be ({size}, {size}), got {known.shape}")
     length = size if length is None else int(length)
     fractions = tuple(int(k) for k in fractions)
     i, j = np.triu_indices(size, k=1)

@@ -20,7 +20,7 @@ On a GPU worker the model runs on the GPU (``load_model``'s default device).
 
 from __future__ import annotations
 
-from ..definitions import DEFAULT_THRESHOLD
+from ..definitions import DEFAULT_THRESHOLD, MIN_STRONG_EDGES
 from .properties import resolve_properties
 from .results import AnalysisResult
 
@@ -28,7 +28,7 @@ __all__ = ["analyze_on_cluster"]
 
 
 def analyze_on_cluster(client, model, records: list, properties: list[str], *, threshold: float = DEFAULT_THRESHOLD,
-                       min_total: int = 100, max_length: int = 512, n_shards: int | None = None,
+                       min_total: int = MIN_STRONG_EDGES, max_length: int = 512, n_shards: int | None = None,
                        batch_size: int | None = None) -> AnalysisResult:
     """Count ``records`` on ``client``'s workers in shards and merge the counts.
 

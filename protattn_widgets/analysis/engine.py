@@ -22,7 +22,7 @@ from typing import Iterable
 
 import numpy as np
 
-from ..definitions import DEFAULT_THRESHOLD
+from ..definitions import DEFAULT_THRESHOLD, MIN_STRONG_EDGES
 from ..errors import AnalysisInputError, SequenceTooLongError, StructureError
 from .batching import WINDOW_BATCHES, length_batches, resolve_batch_size
 from .concentration import TargetConcentration, concentrate_thresholded, record_labels
@@ -38,7 +38,7 @@ DEFAULT_MAX_LENGTH = 512
 
 
 def analyze(model, dataset, properties: Iterable[str] | str = ("contact", "binding_site"), *,
-            threshold: float = DEFAULT_THRESHOLD, min_total: int = 100, max_length: int = DEFAULT_MAX_LENGTH,
+            threshold: float = DEFAULT_THRESHOLD, min_total: int = MIN_STRONG_EDGES, max_length: int = DEFAULT_MAX_LENGTH,
             progress: bool = True, use_cache: bool = True, client=None,
             n_shards: int | None = None, batch_size: int | None = None) -> AnalysisResult:
     """Share of each head's strong attention that has each property, over a dataset.

@@ -27,7 +27,7 @@ import json
 import os
 from pathlib import Path
 
-from ..definitions import SEPARATION_RANGES
+from ..definitions import SEPARATION_RANGES, ranked_head_rule
 from ..outputs import check_output_folder, replace_folder
 from .results import AnalysisResult
 
@@ -101,6 +101,8 @@ def _write(result: AnalysisResult, outdir: Path, top_k: int, dataset_name: str, 
     files.update(top_heads="top_heads.csv", heads="heads.csv", per_protein="per_protein.csv")
     summary = result.summary(top_k)
     summary["dataset"] = dataset_name
+    summary["ranked_head_rule"] = ranked_head_rule(f"the {result.proteins} proteins of {dataset_name}, pooled",
+                                                   result.min_total, result.threshold)
     if figures:
         files.update(_figures(result, outdir, dataset_name))
     summary["files"] = files

@@ -35,6 +35,7 @@ import numpy as np
 from traitlets import Float, Int, Unicode, link, observe, validate
 
 from ..attention import Attention, check_threshold
+from ..definitions import MIN_STRONG_EDGES
 from ..errors import OutOfDomainWarning, ProtAttnError, SequenceTooLongError
 from ..models.domain import warn_out_of_domain
 from ..structures import Chain, Structure, load_structure
@@ -84,8 +85,10 @@ class AttentionExplorer(SharedStateChecks, ipywidgets.VBox):
     chain : str, optional
         Chain id; default the first protein chain.
     layer, head : int, optional
-        0-based head shown first; by default the head grid's best head (the one whose
-        strong attention falls most on contacts), which has edges at ``threshold``.
+        0-based head shown first; by default the head grid's best ranked head on this
+        chain (the highest share of strong attention on contacts among heads with at
+        least ``min_total`` strong edges: :data:`~protattn_widgets.definitions.MIN_STRONG_EDGES`,
+        the one ranked-head rule of the demo and ``analyze``).
     threshold : float in [0, 1]
         Strong attention: edges drawn in 3D, the head grid's statistic, unfaded heatmap cells.
     mode : {"max", "mean", "directed"}
@@ -97,7 +100,8 @@ class AttentionExplorer(SharedStateChecks, ipywidgets.VBox):
         chain of the structure (heavy atoms within 4.5 Å; for an antibody chain and
         its antigen, the paratope), recomputed when the chain changes.
     min_total : int
-        Heads with fewer strong pairs get no value in the head grid.
+        Heads with fewer strong pairs are not ranked: no value in the head grid
+        (default :data:`~protattn_widgets.definitions.MIN_STRONG_EDGES`).
     structure_view : bool
         Include the 3D view (nglview); ``False`` leaves it out.
     export_dir : path
@@ -140,7 +144,7 @@ class AttentionExplorer(SharedStateChecks, ipywidgets.VBox):
 
     def __init__(self, structure: Structure | str | os.PathLike, model: Any = "antiberty", chain: str | None = None,
                  *, layer: int | None = None, head: int | None = None, threshold: float = DEFAULT_THRESHOLD,
-                 mode: str = "max", annotations: Any = None, min_total: int = 10, structure_view: bool = True,
+                 mode: str = "max", annotations: Any = None, min_total: int = MIN_STRONG_EDGES, structure_view: bool = True,
                  export_dir: str | os.PathLike = ".", **kwargs: Any) -> None:
         # Everything a user can get wrong is checked before any widget exists.
         threshold = check_threshold(threshold)

@@ -26,7 +26,7 @@ from collections import OrderedDict
 import numpy as np
 from traitlets import Bytes, CaselessStrEnum, Int, Unicode, observe
 
-from ..definitions import CONTACT_CUTOFF, CONTACT_MIN_SEPARATION
+from ..definitions import CONTACT_CUTOFF, CONTACT_MIN_SEPARATION, MIN_STRONG_EDGES
 from ..analysis.accumulator import PropertyAccumulator
 from ..analysis.statistics import clopper_pearson
 from ._base import STATIC, AttentionViewBase
@@ -70,10 +70,10 @@ class HeadGrid(AttentionViewBase):
     _counts = Bytes(b"").tag(sync=True)
     _ci = Bytes(b"").tag(sync=True)
     statistic_name = Unicode("").tag(sync=True)
-    min_total = Int(10).tag(sync=True)
+    min_total = Int(MIN_STRONG_EDGES).tag(sync=True)
     value_format = CaselessStrEnum(("percent", "number"), default_value="percent").tag(sync=True)
 
-    def __init__(self, attention, chain=None, *, min_total: int = 10, contact_cutoff: float = CONTACT_CUTOFF,
+    def __init__(self, attention, chain=None, *, min_total: int = MIN_STRONG_EDGES, contact_cutoff: float = CONTACT_CUTOFF,
                  min_separation: int = CONTACT_MIN_SEPARATION, statistic: np.ndarray | None = None,
                  statistic_name: str | None = None, value_format: str | None = None,
                  floor: float = DEFAULT_FLOOR, **kwargs) -> None:
@@ -152,8 +152,10 @@ class HeadGrid(AttentionViewBase):
         low, high = clopper_pearson(acc.hits, acc.total)
         self._ci = float32_bytes(np.concatenate([low.ravel(), high.ravel()]))
         self.statistic_name = "attention on 3D contacts"
+        data = f"chain {self.chain_id}" if self.chain_id else "this sequence"
         self.caption = (f"share of attention \u2265 {self.threshold:.2f} on contacts "
-                        f"(background {acc.background:.1%})")
+                        f"(background {acc.background:.1%}); ranked: heads with \u2265 {self.min_total} "
+                        f"strong pairs on {data}")
 
     def best_heads(self, k: int = 5) -> list[tuple[int, int]]:
         """The ``k`` heads with the highest value, best first, as 0-based ``(layer, head)``."""
