@@ -30,6 +30,7 @@ from .counting import LayerCounter, threshold_attention
 from .datasets import ProteinRecord, load_dataset
 from .properties import resolve_properties
 from .results import AnalysisResult
+from .sinks import SinkMass
 
 __all__ = ["analyze", "DEFAULT_MAX_LENGTH"]
 
@@ -156,9 +157,21 @@ def _count_one(model, record, props, length: int, use_cache: bool, result: Analy
         return
     counter, names = LayerCounter(model.n_layers, result.threshold, labelled), record_labels(record)
     own = _own_concentrations(model, result)
-    model.visit_layer_attention(job, _layer_counter(result, labelled, counter, own, names),
-                                use_cache=use_cache)  # in this thread: see its docstring
+    model.visit_layer_attention(job, _layer_counter(result, labelled, counter, own, names), use_cache=use_cache,
+                                **_masses(model, result))  # in this thread: see its docstring
     _add_counts(result, record, counter.result(), position, own)
+
+
+def _masses(model, result: AnalysisResult) -> dict:
+    """``{"masses": True}`` when the model's visitors hand each residue's attention to special tokens (sink
+    heads, :mod:`.sinks`), with ``result.sinks`` ready to count it; else ``{}``."""
+    import inspect
+
+    if "masses" not in inspect.signature(model.visit_layer_attention).parameters:
+        return {}
+    if result.sinks is None:
+        result.set_sinks(SinkMass(result.n_layers, result.n_heads))
+    return {"masses": True}
 
 
 def _own_concentrations(model, result: AnalysisResult) -> dict:
@@ -168,7 +181,9 @@ def _own_concentrations(model, result: AnalysisResult) -> dict:
 
 def _layer_counter(result: AnalysisResult, labelled: list, counter: LayerCounter, own: dict, names: list):
     """The visitor of one protein's layers: thresholds each layer once, then counts everything from it."""
-    def count_layer(layer: int, values: np.ndarray) -> None:
+    def count_layer(layer: int, values: np.ndarray, special_token_mass=None, unobserved_mass=None) -> None:
+        if special_token_mass is not None:
+            result.sinks.add(special_token_mass, layer=layer)
         strong, received, all_total = threshold_attention(values, result.threshold)
         concentrate_thresholded(strong, received, labelled, own, names, layer=layer)
         counter.add_thresholded(layer, strong, received, all_total)
@@ -205,11 +220,12 @@ def _count_window(model, window: list, use_cache: bool, result: AnalysisResult, 
         visitors = {i: _layer_counter(result, window[i][1], counters[i], owns[i], record_labels(window[i][0]))
                     for i in batch}
 
-        def count_layer(layer: int, blocks: list, batch=batch) -> None:
-            for i, values in zip(batch, blocks):
-                visitors[i](layer, values)
+        def count_layer(layer: int, blocks: list, *masses, batch=batch) -> None:
+            for k, (i, values) in enumerate(zip(batch, blocks)):
+                visitors[i](layer, values, *(mass[k] for mass in masses))
 
-        model.visit_layer_attention_batch([window[i][2] for i in batch], count_layer, use_cache=use_cache)
+        model.visit_layer_attention_batch([window[i][2] for i in batch], count_layer, use_cache=use_cache,
+                                          **_masses(model, result))
         for i in batch:
             counted[i] = (counters[i].result(), owns[i])
         bar.update(len(batch))

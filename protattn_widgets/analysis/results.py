@@ -195,6 +195,12 @@ class AnalysisResult:
             self.sinks + other.sinks if self.sinks is not None and other.sinks is not None else None,
         )
 
+    def set_sinks(self, sinks: SinkMass | None) -> None:
+        """Count special-token masses in ``sinks`` (shared by every feature's accumulator)."""
+        self.sinks = sinks
+        for accumulator in self.accumulators.values():
+            accumulator.sinks = sinks
+
     def remap_positions(self, mapping) -> None:
         """Map every protein's input position (a Dask shard's local position -> the dataset's)."""
         for accumulator in self.accumulators.values():
