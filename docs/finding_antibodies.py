@@ -84,7 +84,7 @@ def _facts(result, records, before, before_records, added, caught) -> dict:
              "before": {"domains": len(before_records), "structures": len(ORIGINAL_STRUCTURES),
                         "with_antigen": sum("paratope" in r.labels for r in before_records),
                         "result": before, "centers": before.center_of_gravity(["contact", "paratope"])},
-             "added": added, "method": cdr_method(), "sinks": result.sinks is not None,
+             "added": added, "method": cdr_method(), "sinks": result.sinks,
              "warnings": sorted({str(w.message).split(": residues are")[0] for w in caught
                                  if w.category.__name__ == "MissingResiduesWarning"})}
     for feature in PROPERTIES:
@@ -297,8 +297,16 @@ def _cdr_source(facts) -> str:
 
 
 def _sink_line(facts) -> str:
-    if facts["sinks"]:
-        return "Sink heads were measured in this run (AntiBERTy's attention to its special tokens)."
+    if facts["sinks"] is not None:
+        from protattn_widgets.analysis.sinks import SINK_SHARE
+        from protattn_widgets.attention import head_label
+
+        mean = facts["sinks"].mean_mass
+        layer, head = divmod(int(mean.argmax()), mean.shape[1])
+        count = int((mean >= SINK_SHARE).sum())
+        return (f"Sink heads were measured in this run: {count} of {mean.size} heads send on average "
+                f"{100 * SINK_SHARE:.0f} % or more of their attention to AntiBERTy's special tokens; the most, "
+                f"head {head_label(layer, head)}, sends {_pct(float(mean[layer, head]))}.")
     return ("**Sink heads are not measured in this run**: the analysis engine does not yet receive the model's "
             "special-token mass, so no head carries the sink flag here.")
 

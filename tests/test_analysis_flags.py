@@ -104,3 +104,21 @@ def test_report_tables_summary_and_figures_carry_the_flags(antiberty, tmp_path):
     assert summary["positional_heads"] == int((result.offsets.positional_head & ranked).sum())
     assert summary["column_heads"] == int((result["contact"].concentration.column_head & ranked).sum())
     assert summary["sink_heads"] is None  # not measured: this model path reports no special-token mass yet
+
+
+def test_analyze_counts_special_token_mass_and_flags_sink_heads(antiberty):
+    records = analysis.antibody_dataset(["1vfb_complex", "5sv3_complex"])
+    result = analysis.analyze(antiberty, records, ["contact"], min_total=10, progress=False)
+    batched = analysis.analyze(antiberty, records, ["contact"], min_total=10, progress=False, batch_size=2)
+    masses = [antiberty.attention(r.chain).special_token_mass for r in records]  # (8, 8, L) each
+    expected = sum(m.sum(axis=-1, dtype=np.float64) for m in masses) / sum(m.shape[-1] for m in masses)
+    for counted in (result, batched):
+        np.testing.assert_allclose(counted.sinks.mean_mass, expected, rtol=1e-5)
+        assert counted["contact"].sinks is counted.sinks
+    table = result["contact"].top_heads(None).set_index("label")
+    np.testing.assert_allclose(table["special_token_mass"], expected.ravel()[table["layer_index"] * 8
+                                                                           + table["head_index"]], rtol=1e-5)
+    sinks = expected >= 0.5
+    assert not sinks.any()  # AntiBERTy sends at most a few % to its special tokens: no sink head (planted: above)
+    assert (table["sink_head"] == sinks.ravel()[table["layer_index"] * 8 + table["head_index"]]).all()
+    assert (flag_grid(result["contact"])["sink"] == sinks).all()
