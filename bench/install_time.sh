@@ -17,8 +17,7 @@ measure() {  # label, then the environment for make; prints "wall s | CPU s"
 	/usr/bin/time -f "%e %U %S" -o "$work/$label.time" env "$@" \
 		make -s -C "$root" install VENV="$work/venv-$label" >"$work/$label.log" 2>&1 || {
 		cat "$work/$label.log" >&2; exit 1; }
-	read -r wall user sys <"$work/$label.time"
-	echo "$wall s | $(echo "$user $sys" | awk '{printf "%.0f", $1 + $2}') s"
+	awk '{printf "%.0f s (%d min %02d s) | %.0f s", $1, $1 / 60, $1 % 60, $2 + $3}' "$work/$label.time"
 }
 
 cold=$(measure cold PIP_CACHE_DIR="$work/cache")
@@ -35,7 +34,7 @@ Wall time depends on the machine's load; CPU time (user + system, all processes)
 
 | pip cache | wall time | CPU time |
 |---|---|---|
-| cold (empty) | $cold s |
-| warm | $warm s |
+| cold (empty) | $cold |
+| warm | $warm |
 RESULTS
 cat "$root/bench/results_install.md"

@@ -189,3 +189,15 @@ def test_readme_has_two_set_up_commands_after_the_explanation():
     before = section[:section.index("```")]
     assert "the CPU build, unless an NVIDIA GPU is\npresent" in before and "installed torch" in before
     assert "TORCH_BUILD=cpu" in section and "TORCH_INDEX=" in section
+
+
+def test_readme_install_time_is_the_measured_one():
+    """The README quotes bench/results_install.md, which bench/install_time.sh writes."""
+    results = (ROOT / "bench" / "results_install.md").read_text(encoding="utf-8")
+    row = r"^\| (cold|warm)[^|]*\| \d+ s \((\d+ min \d+ s)\) \| (\d+) s \|$"  # cache, wall, CPU seconds
+    rows = {cache: (wall, cpu) for cache, wall, cpu in re.findall(row, results, re.MULTILINE)}
+    section = _setup_section()
+    quoted = lambda name: re.search(rf"<!-- install-{name} -->(.*?)<!-- /install-{name} -->", section).group(1)  # noqa: E731
+    assert quoted("cold") == rows["cold"][0] and quoted("warm") == rows["warm"][0]
+    assert quoted("cpu") == f"{round(int(rows['cold'][1]) / 60)} min"
+    assert "installed torch 2.13.0+cpu: CPU build" in results
