@@ -29,7 +29,7 @@ from protattn_widgets.analysis.antibodies import (ANTIBODY_STRUCTURES, CDR_SCHEM
                                                   PARATOPE_CUTOFF, cdr_method)
 from protattn_widgets.analysis.flags import flag_definitions  # noqa: E402
 from protattn_widgets.analysis.report import top_heads_markdown, write_report  # noqa: E402
-from protattn_widgets.definitions import SEPARATION_RANGES  # noqa: E402
+from protattn_widgets.definitions import MIN_STRONG_EDGES, SEPARATION_RANGES  # noqa: E402
 from protattn_widgets.demo import run_demo  # noqa: E402
 
 DOCS = ROOT / "docs"
@@ -345,7 +345,9 @@ def _document(result, facts) -> str:
         f"* **CDR**: {_cdr_source(facts)}",
         f"* **Statistic** (Vig et al. 2020): for each head, the share of its strong edges (attention ≥ "
         f"{result.threshold:g}) that have the property. Heads with fewer than {MIN_TOTAL} strong edges are not "
-        "ranked (the CLI default is 100; this dataset is too small for that). The 95% CIs are Clopper-Pearson. "
+        f"ranked: stricter than the package's one ranked-head rule ({MIN_STRONG_EDGES}, "
+        "`definitions.MIN_STRONG_EDGES`, what the demo, the explorer and `protattn analyze` use by default), "
+        "so that a dataset-level ranking rests on more edges. The 95% CIs are Clopper-Pearson. "
         "p is a one-sided exact binomial test of share > background. \"Bonferroni 5%\" corrects over all "
         f"{result.n_layers * result.n_heads} heads. Edges of one protein are not independent, so the p-values "
         "overstate the evidence. Use them to rank heads.",
