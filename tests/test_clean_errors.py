@@ -14,7 +14,6 @@ from protattn_widgets.attention import check_threshold
 from protattn_widgets.errors import (AnnotationError, ExampleNotFoundError, InvalidOptionError,
                                      LayerHeadIndexError, OutputPathError, ProtAttnError)
 from protattn_widgets.widgets import AttentionExplorer, SequenceTrack
-from protattn_widgets.widgets.controls import Controls
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +66,7 @@ def test_explorer_rejects_bad_threshold_and_mode_at_construction_and_later(explo
             target.threshold = math.nan
     assert explorer.mode == "max" and explorer.threshold == 0.3
     explorer.mode = "MEAN"  # any case, as before
-    assert explorer.mode == explorer.heatmap.mode == explorer.controls.mode == "mean"
+    assert explorer.mode == explorer.heatmap.mode == explorer.grid.mode == "mean"
 
 
 @pytest.mark.parametrize("name, value, error", [
@@ -75,32 +74,24 @@ def test_explorer_rejects_bad_threshold_and_mode_at_construction_and_later(explo
     ("threshold", math.nan, InvalidOptionError), ("threshold", 2.0, InvalidOptionError),
     ("mode", "sum", InvalidOptionError),
 ])
-def test_bad_value_on_the_controls_changes_nothing(explorer, name, value, error):
+def test_bad_value_from_python_or_the_page_changes_nothing(explorer, name, value, error):
     ex = explorer
     before = (ex.layer, ex.head, ex.threshold, ex.mode)
-    with pytest.raises(error):
-        setattr(ex.controls, name, value)
     state = lambda o: (o.layer, o.head, o.threshold, o.mode)  # noqa: E731
-    assert state(ex) == state(ex.controls) == state(ex.heatmap) == before
-    sliders = (ex.controls.layer_slider.value, ex.controls.head_slider.value,
-               ex.controls.threshold_slider.value, ex.controls.mode_dropdown.value)
-    assert sliders == before
-    ex.controls.layer = 1  # and the link still works
-    assert ex.layer == ex.heatmap.layer == 1
+    with pytest.raises(error):
+        setattr(ex, name, value)
+    assert state(ex) == state(ex.heatmap) == state(ex.grid) == before
+    # The same value sent by the page's controls: refused, said in the status line, nothing changes.
+    ex.set_state({name: value})
+    assert state(ex) == state(ex.heatmap) == state(ex.sequence) == before
+    assert ex._status["kind"] == "error" and name in ex.status.lower()
+    ex.set_state({"layer": 1})  # and the page's controls still work
+    assert ex.layer == ex.heatmap.layer == ex.grid.layer == 1 and ex.status == ""
 
 
-def test_negative_layer_on_the_controls_means_the_same_head_everywhere(explorer):
-    explorer.controls.layer = -1
-    assert explorer.layer == explorer.controls.layer == explorer.controls.layer_slider.value == 7
-
-
-def test_controls_alone_validate_their_traits():
-    controls = Controls(4, 2, ["A"])
-    with pytest.raises(LayerHeadIndexError, match="4 layers"):
-        controls.layer = 4
-    with pytest.raises(InvalidOptionError):
-        controls.threshold = -0.5
-    assert (controls.layer, controls.threshold) == (0, controls.threshold_slider.value)
+def test_negative_layer_means_the_same_head_everywhere(explorer):
+    explorer.layer = -1
+    assert explorer.layer == explorer.heatmap.layer == explorer.sequence.layer == 7
 
 
 # --------------------------------------------------------------------------- examples, figures, pages

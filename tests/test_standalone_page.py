@@ -81,13 +81,15 @@ def test_decoding_the_page_gives_back_the_current_head(explorer, page):
     np.testing.assert_array_equal(arrays["grid_counts"][t], explorer.grid.accumulator.total)
     assert data["thresholds"][0] == 0.0 and data["thresholds"][-1] == 1.0 and len(data["thresholds"]) == 101
 
-    views = data["views"]
-    contacts = unpack_bits(arrays[views["heatmap"]["_contacts"]["$array"]].tobytes(), (n, n))
+    # The explorer's other traits, as the kernel syncs them (the page's front-end is the notebook's).
+    traits = data["traits"]
+    contacts = unpack_bits(arrays[traits["_heatmap__contacts"]["$array"]].tobytes(), (n, n))
     np.testing.assert_array_equal(contacts, explorer.heatmap.contacts)
-    assert views["heatmap"]["residue_ids"] == list(attention.residue_ids)
-    assert views["sequence"]["sequence"] == attention.sequence
-    assert views["ngl"]["_pa_residue_keys"] == explorer.structure_view.ngl._pa_residue_keys
-    assert data["structure"]["text"].startswith(("ATOM", "HEADER", "REMARK", "CRYST1", "MODEL"))
+    assert traits["residue_ids"] == list(attention.residue_ids)
+    assert traits["_sequence_sequence"] == attention.sequence
+    assert traits["_structure__pa_residue_keys"] == explorer.structure_view._pa_residue_keys
+    assert traits["_structure__pa_structure"].startswith(("ATOM", "HEADER", "REMARK", "CRYST1", "MODEL"))
+    assert data["structure"] is True
 
 
 def test_fewer_heads_make_a_smaller_page(explorer, page, tmp_path):
@@ -110,7 +112,8 @@ def test_a_large_page_warns(explorer, tmp_path, monkeypatch):
 def test_without_the_structure_view_the_page_has_no_3d(antiberty, tmp_path):
     ex = AttentionExplorer(paw.example_path("1vfb_complex"), model=antiberty, chain="B", structure_view=False)
     data = read_standalone_data(ex.to_html(tmp_path / "flat.html"))
-    assert data["structure"] is None and data["views"]["ngl"] is None and data["max_edges"] == 0
+    assert data["structure"] is False and data["max_edges"] == 0
+    assert not any(name.startswith("_structure_") for name in data["traits"])
 
 
 def test_reading_something_else_fails_clearly(tmp_path):

@@ -1,4 +1,4 @@
-"""StructureAttentionView without a browser: the nglview version fix and what is sent per update."""
+"""StructureAttentionView without a browser: what is sent per update, captions, legends; nglview interop."""
 
 from __future__ import annotations
 
@@ -33,15 +33,37 @@ def sent(monkeypatch):
     return messages
 
 
-def test_widgets_ask_for_the_installed_front_end_version():
+def test_the_3d_view_is_an_anywidget_and_imports_no_nglview():
+    import subprocess
+    import sys
+
+    code = ("import sys, protattn_widgets as paw; from protattn_widgets import widgets; "
+            "import anywidget; assert issubclass(widgets.StructureAttentionView, anywidget.AnyWidget); "
+            "print('nglview' in sys.modules, sorted(widgets.__all__))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.startswith("False"), out  # nglview is not even imported
+    assert "NGLWidget" not in out and "frontend_version" not in out
+
+
+def test_nglview_interop_draws_with_the_same_code_and_is_replayed(view, antiberty, complex_1vfb):
+    """draw_on_nglview sends the explorer's drawing code with the head's data to the user's widget;
+    not fire_once, so nglview runs it again in a view created later (shown again, page reload)."""
+    from protattn_widgets.widgets import draw_on_nglview
+    from protattn_widgets.widgets.nglview_interop import NGLWidget
+
     import nglview
 
-    installed = widgets.installed_frontend_version()
-    assert installed is not None, "nglview's labextension is not installed"
-    assert widgets.frontend_version() == installed
-    assert widgets.NGLWidget()._view_module_version == installed
-    assert widgets.NGLWidget()._model_module_version == installed
-    assert nglview.color.ColormakerRegistry._model_module_version == installed
+    user = NGLWidget()
+    assert user._view_module_version == nglview.color.ColormakerRegistry._model_module_version  # the version trap
+    drawn = draw_on_nglview(user, complex_1vfb, antiberty.attention(complex_1vfb["B"]), layer=3, head=5, threshold=0.1)
+    calls = [m for m in user._ngl_msg_archive if m.get("methodName") == "executeCode"]
+    assert len(calls) == 1
+    code = calls[0]["args"][0]
+    assert "protattnNglview.draw(this" in code and '"_pa_chain": "B"' in code
+    assert "overlayOnly" in code  # the explorer's drawing module, in overlay mode
+    np.testing.assert_array_equal(drawn.edges, view.edges) if (view.layer, view.head, view.threshold) == (3, 5, 0.1) else None
+    with pytest.raises(TypeError, match="NGLWidget"):
+        draw_on_nglview(object(), complex_1vfb, antiberty.attention(complex_1vfb["B"]))
 
 
 def test_a_head_change_is_one_binary_update_message(view, sent):
@@ -49,27 +71,20 @@ def test_a_head_change_is_one_binary_update_message(view, sent):
     assert len(sent) == 1
     data, buffers = sent[0]
     assert data["method"] == "update"
-    assert set(data["state"]) <= {"_pa_edges", "_pa_weights", "_pa_received", "_pa_residue_stats", "_pa_label",
-                                  "_pa_threshold", "_pa_directed"}
+    assert set(data["state"]) <= {"head", "_pa_edges", "_pa_weights", "_pa_received", "_pa_residue_stats",
+                                  "_pa_total", "_pa_head_label"}
     k = len(view.edges)
     # pairs, weights, received (uint8) and the hover's received / top target / top weight (float32, 3 x L)
     assert sorted(memoryview(b).nbytes for b in buffers) == sorted([4 * k, k, 116, 3 * 4 * 116])
-    pairs = np.frombuffer(view.ngl._pa_edges, "<u2").reshape(-1, 2)
+    pairs = np.frombuffer(view._pa_edges, "<u2").reshape(-1, 2)
     np.testing.assert_array_equal(pairs, view.edges[:, :2])
     assert np.all(view.edges[:, 2] >= 0.1)
 
 
-def test_picking_an_atom_selects_its_residue(view, complex_1vfb):
-    chain = complex_1vfb["B"]
-    i = chain.residue_ids.index("52A") if "52A" in chain.residue_ids else 40
-    resno, ins = widgets.ngl_residue_key(chain.residue_ids[i]).partition("^")[::2]
-    name = f"[{chain.residue_names[i]}]{resno}{'^' + ins if ins else ''}:B.CA"
-    view.ngl.picked = {"atom1": {"chainname": "B", "resno": int(resno), "modelIndex": 0, "name": name},
-                       "component": 0}
-    assert view.selected_residue == i
-    assert view.ngl._pa_selected == i
-    view.ngl.picked = {"atom1": {"chainname": "C", "resno": 5, "modelIndex": 0, "name": "[LYS]5:C.CA"}}
-    assert view.selected_residue == i  # another chain: selection kept
+def test_a_pick_in_the_page_selects_its_residue(view):
+    view.set_state({"selected_residue": 40})  # what the page sends when an atom of residue 40 is clicked
+    assert view.selected_residue == 40 and "| selected B" in view.caption()
+    view.selected_residue = None
 
 
 def test_bad_input_is_refused_with_a_clear_error(view, antiberty, complex_1vfb):
@@ -91,12 +106,12 @@ def test_ngl_gets_element_columns_it_can_read(complex_1vfb):
 
     atoms = [l for l in ngl_structure_text(complex_1vfb).splitlines() if l.startswith("ATOM")]
     assert len(atoms) == 2731 and all(len(l) <= 72 or l[76:78].strip().isalpha() for l in atoms)
-    assert widgets.ngl_residue_key("52A") == "52^A" and widgets.ngl_residue_key("-3") == "-3"
+    assert structure_view.ngl_residue_key("52A") == "52^A" and structure_view.ngl_residue_key("-3") == "-3"
 
 
 def test_hover_stats_are_the_heads_received_and_strongest_target(view):
     view.layer, view.head = 2, 4
-    stats = np.frombuffer(view.ngl._pa_residue_stats, "<f4").reshape(3, 116)
+    stats = np.frombuffer(view._pa_residue_stats, "<f4").reshape(3, 116)
     matrix = view.attention.head(2, 4)
     np.testing.assert_allclose(stats[0], matrix.sum(axis=0), rtol=1e-5)
     np.testing.assert_array_equal(stats[1].astype(int), matrix.argmax(axis=1))
@@ -107,11 +122,11 @@ def test_caption_states_the_cap_the_plural_and_a_zero_edge_hint(antiberty, compl
     attention = antiberty.attention(complex_1vfb["B"])
     view = widgets.StructureAttentionView(complex_1vfb, attention, layer=3, head=5, threshold=0.0, max_edges=50)
     total = len(attention.edges(3, 5, 0.0, "max"))
-    assert view.caption() == f"AntiBERTy 4-6 (max): 50 strongest of {total} edges \u2265 0.00 (cap 50)"
+    assert view.caption() == f"AntiBERTy 4-6 (max): 50 strongest of {total} edges \u2265 0 (cap 50)"
     assert len(view.edges) == 50 and np.all(np.diff(view.edges[:, 2]) <= 0)  # strongest first
     view.threshold = 1.0
     assert view.n_edges_above_threshold == 0
-    assert view.caption().endswith("0 edges \u2265 1.00: lower the threshold")
+    assert view.caption().endswith("0 edges \u2265 1 (move the threshold slider down to see edges)")
     # exactly one edge: the threshold just below the strongest drawable pair
     top = float(attention.edges(3, 5, 0.0, "max").weights[0])
     view.threshold = np.nextafter(top, 0) if len(attention.edges(3, 5, np.nextafter(top, 0))) == 1 else top
@@ -119,24 +134,30 @@ def test_caption_states_the_cap_the_plural_and_a_zero_edge_hint(antiberty, compl
 
 
 def test_chain_legend_names_antibody_chains_and_the_antigen(view, complex_1vfb):
-    legend = view.ngl._pa_chains
+    legend = view._pa_chains
     assert [c["label"] for c in legend] == ["A: light chain", "B: attention chain (heavy chain)", "C: antigen"]
     assert [c["attention"] for c in legend] == [False, True, False]
     colours = [c["color"] for c in legend]
-    assert len(set(colours)) == 3 and all(c in structure_view.CHAIN_COLORS for c in colours[::2])
-    assert view.ngl._pa_residue_labels[31] == f"{complex_1vfb['B'].residue_names[31]} {complex_1vfb['B'].residue_ids[31]}"
+    assert colours == list(structure_view.CHAIN_COLORS[:3])
+    # A chain keeps its colour whichever chain is explored (issue 19, defect 7).
+    assert [c["color"] for c in structure_view.chain_legend(complex_1vfb, "A")] == colours
+    assert view._pa_residue_labels[31] == f"{complex_1vfb['B'].residue_names[31]} {complex_1vfb['B'].residue_ids[31]}"
     # a lone protein has no antibody chain: no "antigen" label
     crn = paw.load_structure(paw.example_path("1crn"))
-    assert [c["label"] for c in structure_view.chain_legend(crn, "A")] == ["A: attention chain"]
+    assert [c["label"] for c in structure_view.chain_legend(crn, "A")] == ["A: attention chain (chain A)"]
     assert structure_view.antibody_chain_role(crn["A"].sequence) is None
 
 
-def test_focus_and_directed_mode_reach_the_page(view):
+def test_focus_and_directed_mode_reach_the_page(view, sent):
+    view.selected_residue = 40
     view.focus = True
-    assert view.ngl._pa_focus is True
-    view.ngl._pa_focus = False  # the page's "focus" button
-    assert view.focus is False
+    assert sent[-1][0]["state"] == {"focus": True}
+    touching = int(np.sum((view.edges[:, 0] == 40) | (view.edges[:, 1] == 40)))
+    assert view.caption().split(": ", 1)[1].startswith(f"{touching} of {len(view.edges)} edge")
+    assert view.caption().endswith(f"touch {view.residue_name(40)}")  # defect 1: the caption follows focus
+    view.set_state({"focus": False})  # the page's "focus" button
+    assert view.focus is False and "touch" not in view.caption()
     view.mode = "directed"
-    assert view.ngl._pa_directed is True
+    assert "directed edge" in view.caption()
     view.mode = "max"
-    assert view.ngl._pa_directed is False
+    view.selected_residue = None

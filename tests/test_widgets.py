@@ -218,23 +218,24 @@ def test_explorer_links_every_view(explorer):
     ex.layer, ex.head = 5, 2
     for view in (ex.heatmap, ex.grid, ex.sequence, ex.structure_view):
         assert (view.layer, view.head) == (5, 2), type(view).__name__
-    assert (ex.controls.layer_slider.value, ex.controls.head_slider.value) == (5, 2)
-    assert ex.controls.layer_slider.label == "6"  # 1-based label, 0-based value
     assert np.abs(ex.heatmap.matrix - ex.attention.head(5, 2)).max() < 0.01
     assert len(ex.structure_view.edges) == len(ex.attention.edges(5, 2, ex.threshold, ex.mode)[:2000])
 
-    ex.controls.head_slider.value = 6  # the slider drives the explorer
+    # What the page's head slider sends: the kernel computes every view's data from the cache.
+    ex.set_state({"head": 6})
     assert ex.head == 6 and ex.heatmap.head == 6 and ex.structure_view.head == 6
+    assert ex._heatmap__matrix == ex.heatmap._matrix and ex._structure__pa_edges == ex.structure_view._pa_edges
 
     ex.threshold, ex.mode = 0.2, "mean"
-    for view in (ex.heatmap, ex.grid, ex.structure_view, ex.controls):
+    for view in (ex.heatmap, ex.grid, ex.structure_view, ex.sequence):
         assert (view.threshold, view.mode) == (0.2, "mean")
 
-    ex.heatmap.selected_residue = 31  # a click in the heatmap
-    for view in (ex, ex.sequence, ex.grid, ex.structure_view):
+    ex.set_state({"selected_residue": 31})  # a click in any view of the page
+    for view in (ex, ex.heatmap, ex.sequence, ex.grid, ex.structure_view):
         assert view.selected_residue == 31
-    ex.structure_view.selected_residue = 40  # an NGL pick
-    assert ex.heatmap.selected_residue == ex.sequence.selected_residue == 40
+    ex.set_state({"_structure_focus": True})  # the 3D view's focus button
+    assert ex.structure_view.focus and "touch B" in ex.structure_view.caption()
+    ex.set_state({"_structure_focus": False})
     ex.selected_residue = None
 
 
@@ -244,7 +245,7 @@ def test_explorer_changes_chain_from_the_cache(explorer, antiberty):
     assert ex.attention.chain_id == "A" and len(ex.heatmap._matrix) == 107 ** 2
     assert ex.heatmap.chain_id == ex.sequence.chain_id == "A" and ex.structure_view.chain.chain_id == "A"
     forwards = antiberty.forward_count
-    ex.controls.chain_dropdown.value = "B"  # back: cached
+    ex.set_state({"chain": "B"})  # back, from the page's chain menu: cached
     assert antiberty.forward_count == forwards
     assert ex.chain == "B" and len(ex.sequence.sequence) == 116
     ex.layer = 1
@@ -262,7 +263,7 @@ def test_explorer_save_figure_and_html(explorer, tmp_path):
     data = read_standalone_data(page)
     k = data["embedded_heads"].index(3 * ex.attention.n_heads + 5)
     assert data["arrays"]["matrices"][k].tobytes() == ex.heatmap._matrix  # the current head is in the page
-    assert not any(w.disabled for w in ex.controls.widgets[:4]), "exporting leaves the controls alone"
+    assert ex.status == "" and not ex.busy, "exporting leaves the explorer usable"
 
 
 def test_explorer_errors_are_clear(vfb, antiberty, tmp_path):
@@ -285,9 +286,9 @@ def test_explorer_errors_are_clear(vfb, antiberty, tmp_path):
 def test_explorer_reports_a_chain_it_cannot_show_and_stays_usable(vfb, antiberty):
     small = types.SimpleNamespace(name="tiny-model", max_length=110, attention=antiberty.attention)
     ex = AttentionExplorer(vfb, model=small, chain="A", structure_view=False)
-    ex.controls.chain_dropdown.value = "B"  # 116 residues: too long for this model
-    assert ex.chain == "A" and ex.controls.chain_dropdown.value == "A"
-    assert "116 residues" in ex.status.value and "at most 110" in ex.status.value
+    ex.set_state({"chain": "B"})  # from the page's menu; 116 residues: too long for this model
+    assert ex.chain == "A" and ex._status["kind"] == "error"
+    assert "116 residues" in ex.status and "at most 110" in ex.status
     with pytest.raises(SequenceTooLongError):
         ex.chain = "B"  # set from Python: the error is raised
     assert ex.chain == "A" and len(ex.heatmap.residue_ids) == 107
@@ -335,16 +336,16 @@ def test_a_grid_click_redraws_the_heatmap_and_rebuilds_3d_edges_once(explorer):
     original = view._send_head
     view._send_head = lambda: (edge_builds.append((view.layer, view.head)), original())[1]
     try:
-        explorer.grid.set_state({"layer": 6, "head": 1})  # what a tile click delivers
+        explorer.set_state({"layer": 6, "head": 1})  # what a tile click delivers
     finally:
         view._send_head = original
     assert len(heatmap_sends) == 1 and edge_builds == [(6, 1)]
     assert (explorer.layer, explorer.head) == (6, 1)
-    assert (explorer.heatmap.layer, explorer.heatmap.head, explorer.sequence.head, explorer.controls.layer) == (6, 1, 1, 6)
+    assert (explorer.heatmap.layer, explorer.heatmap.head, explorer.sequence.head, explorer.grid.layer) == (6, 1, 1, 6)
     np.testing.assert_allclose(explorer.heatmap.matrix, explorer.attention.head(6, 1),
                                atol=max_quantization_error(explorer.heatmap._scale) + 1e-7)
-    # The controls (a slider step) still reach every view.
-    explorer.controls.head = 4
+    # Python still reaches every view.
+    explorer.head = 4
     assert (explorer.head, explorer.heatmap.head, explorer.grid.head, view.head) == (4, 4, 4, 4)
 
 

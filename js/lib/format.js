@@ -53,3 +53,10 @@ export function residueTooltip(chainId, names, ids, i, received, tracks = []) {
   const extra = tracks.length ? ` · ${tracks.join(", ")}` : "";
   return `${residueLabel(chainId, names, ids, i)}: received ${received.toFixed(2)}${extra}`;
 }
+
+/** A threshold as set, not rounded: 0.3 -> "0.3", 0.0015 -> "0.0015", 0 -> "0" (at most 4 significant digits). */
+export function formatThreshold(value) {
+  const v = Number(value);
+  if (!Number.isFinite(v)) return String(value);
+  return String(Number(v.toPrecision(4)));
+}

@@ -1,7 +1,10 @@
 """What the anywidget views share: one chain's attention, the current head, the selection.
 
-Each view is an :class:`anywidget.AnyWidget` whose synced traitlets are the whole
-contract with its ES module (``js/*.js``, bundled into ``static/``).  The shared
+Each view is two classes: ``<View>Data`` (an :class:`AttentionViewBase`, plain
+``traitlets.HasTraits``) computes the traits its ES module (``js/*.js``, bundled into
+``static/``) draws, and the widget (``<View>Data`` + :class:`anywidget.AnyWidget`) syncs
+them.  The explorer holds the ``Data`` parts and syncs their traits as its own (one
+widget, one model: see :mod:`.explorer`).  The synced traitlets are the whole contract.  The shared
 traits, ``layer``, ``head``, ``threshold``, ``mode`` and ``selected_residue``, have
 the same names and meaning as on :class:`~.structure_view.StructureAttentionView`,
 so any two views can be linked with ``traitlets.link``.  Updates read the
@@ -10,12 +13,13 @@ so any two views can be linked with ``traitlets.link``.  Updates read the
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Any
 
 import anywidget
 import numpy as np
-from traitlets import Float, Int, List, Unicode, observe
+from traitlets import Float, HasTraits, Int, List, Unicode, observe
 
 from ..definitions import DEFAULT_THRESHOLD
 from ..attention import Attention
@@ -23,7 +27,9 @@ from ..errors import AnnotationError
 from ..structures import Chain
 from ._checks import EdgeModeTrait, SharedStateChecks, check_attention_chain
 
-__all__ = ["AttentionViewBase", "STATIC", "DEFAULT_THRESHOLD"]
+__all__ = ["AttentionViewBase", "SyncedWidget", "STATIC", "DEFAULT_THRESHOLD", "hold_sync"]
+
+_STATE = frozenset({"layer", "head", "threshold", "mode", "selected_residue", "chain"})
 
 #: Where ``npm run build`` puts the bundled ES modules.
 STATIC = Path(__file__).resolve().parent / "static"
@@ -35,8 +41,30 @@ _THREE_LETTER = {
 }
 
 
-class AttentionViewBase(SharedStateChecks, anywidget.AnyWidget):
-    """Base of the anywidget views of one chain's attention.
+class SyncedWidget(anywidget.AnyWidget):
+    """An anywidget whose shared-state changes and the data they imply leave in ONE message.
+
+    ipywidgets sends a trait as soon as it changes, before its observers compute what
+    follows from it; here a change of ``layer``, ``head``, ``threshold``, ``mode`` or
+    ``selected_residue`` holds the sync until its observers are done.
+    """
+
+    def notify_change(self, change) -> None:
+        if change.get("name") in _STATE and not getattr(self, "_holding_sync", True):
+            with self.hold_sync():
+                super().notify_change(change)
+            return
+        super().notify_change(change)
+
+
+def hold_sync(obj):
+    """``obj.hold_sync()`` for a widget (one message for the changes inside), nothing for plain traits."""
+    holder = getattr(obj, "hold_sync", None)
+    return holder() if holder is not None else contextlib.nullcontext()
+
+
+class AttentionViewBase(SharedStateChecks, HasTraits):
+    """Base of the views of one chain's attention (what they compute; the widgets add anywidget).
 
     Parameters
     ----------
@@ -74,7 +102,7 @@ class AttentionViewBase(SharedStateChecks, anywidget.AnyWidget):
         self._live = False  # no sending until every trait has its first value
         self._sent_key: tuple | None = None
         super().__init__(**kwargs)
-        with self.hold_sync():
+        with hold_sync(self):
             self._set_residues()
             self.layer, self.head = attention.check_head(layer, head)
             self.threshold, self.mode = threshold, mode
@@ -108,7 +136,7 @@ class AttentionViewBase(SharedStateChecks, anywidget.AnyWidget):
         check_attention_chain(attention, chain)
         if (attention.n_layers, attention.n_heads) != (self.attention.n_layers, self.attention.n_heads):
             raise ValueError("set_attention needs attention of the same model (same layers and heads)")
-        with self.hold_sync():
+        with hold_sync(self):
             self._live = False
             self.attention, self.chain = attention, chain
             self._sent_key = None
@@ -140,7 +168,7 @@ class AttentionViewBase(SharedStateChecks, anywidget.AnyWidget):
         key = self._data_key()
         if key == self._sent_key:
             return
-        with self.hold_sync():
+        with hold_sync(self):
             self._send_data()
         self._sent_key = key
 

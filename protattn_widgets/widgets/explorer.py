@@ -1,80 +1,82 @@
-"""The linked explorer: structure, head grid, heatmap, sequence track and controls.
+"""The linked explorer: 3D structure, head grid, heatmap, sequence track and controls.
 
 >>> import protattn_widgets as paw
 >>> ex = paw.AttentionExplorer(paw.example_path("1vfb_complex"), model="antiberty", chain="B")
->>> ex                                   # shows the linked explorer
->>> ex.layer, ex.head = 5, 2             # traitlets, two-way with the sliders
+>>> ex                                   # shows the linked explorer (any anywidget host)
+>>> ex.layer, ex.head = 5, 2             # traitlets, two-way with the page's controls
 >>> ex.save_figure("fig.svg")            # static figure of the current state
 >>> ex.to_html("explorer.html")          # standalone page, opens without a kernel
 
-How the views are linked
-------------------------
+One widget, one front-end
+-------------------------
+:class:`AttentionExplorer` is ONE anywidget.  Its ES module (``js/explorer.js``, bundled
+with NGL 2.5 into ``static/widget.js``) lays out the controls, the 3D view, the heatmap,
+the head grid and the sequence track; the standalone page (:meth:`to_html`) runs the same
+module on the page's embedded data.  See ``docs/frontend.md``.
+
 The explorer's traits ``layer``, ``head``, ``threshold``, ``mode``,
-``selected_residue`` and ``chain`` are the single source of truth; every view
-and control is tied to them with :func:`traitlets.link` in the kernel, because
-the data a view draws (the head's matrix, edges, statistic) is computed there,
-from the cached :class:`~protattn_widgets.Attention` (no model call).
-``selected_residue`` is additionally :func:`ipywidgets.jslink` ed between the
-heatmap, the sequence track and the head grid, so that a selection shows in
-all of them at once.  :meth:`to_html` writes a standalone page in which the
-same views are linked by the page itself (see :mod:`.standalone`).
+``selected_residue`` and ``chain`` are the single source of truth, synced both ways
+with the page.  What the views draw is computed here, from the cached
+:class:`~protattn_widgets.Attention` (no model call), by the explorer's parts
+(:attr:`heatmap`, :attr:`grid`, :attr:`sequence`, :attr:`structure_view`: the views'
+computations without their widgets), whose synced traits the explorer syncs as its own
+``_<part>_<trait>`` (e.g. ``_heatmap__matrix``).  A change of head is one message.
 """
 
 from __future__ import annotations
 
 import contextlib
 import html
+import mimetypes
 import os
 import re
 import warnings
 from pathlib import Path
 from typing import Any
 
-import ipywidgets
 import numpy as np
-from traitlets import Float, Int, Unicode, link, observe, validate
+from traitlets import Any as AnyTrait, Dict, Float, HasTraits, Int, List, TraitError, Unicode, observe, validate
 
 from ..attention import Attention, check_threshold
 from ..definitions import MIN_STRONG_EDGES
 from ..errors import OutOfDomainWarning, ProtAttnError, SequenceTooLongError
 from ..models.domain import warn_out_of_domain
 from ..structures import Chain, Structure, load_structure
-from ._base import DEFAULT_THRESHOLD
+from ._base import DEFAULT_THRESHOLD, STATIC, SyncedWidget
 from ._checks import EdgeModeTrait, SharedStateChecks, check_mode
-from .controls import Controls
 from .grid_counts import check_min_total, pairs_at_least
-from .head_grid import HeadGrid
-from .heatmap import AttentionHeatmap
-from .sequence_track import SequenceTrack
+from .head_grid import HeadGridData
+from .heatmap import HeatmapData
+from .sequence_track import SequenceTrackData
+from .structure_view import StructureData, chain_names, format_threshold
 
 __all__ = ["AttentionExplorer", "OutOfDomainWarning"]
 
-_SHARED = ("layer", "head", "threshold", "mode", "selected_residue")
-# Linked one by one; layer and head travel as a pair (see _set_head): one redraw per head change.
-_LINKED = ("threshold", "mode", "selected_residue")
-_HEAD = ("layer", "head")
-#: The 3D view's box: as wide as the heatmap (456 px) beside it leaves room for, within
-#: 340-620 px, so that both stay side by side in a ~900 px notebook column (JupyterLab at
-#: 1280 px with the file browser open); narrower, the heatmap wraps below.  Resizable.
-STRUCTURE_WIDTH = "clamp(340px, calc(100% - 476px), 620px)"
-STRUCTURE_HEIGHT = "470px"
-STRUCTURE_START_WIDTH = "400px"
-#: One design for the notebook and the standalone page (js/standalone.js uses the same rules).
-EXPLORER_CSS = """
-.protattn-explorer .protattn-views { display: flex; flex-flow: row wrap; gap: 12px; align-items: flex-start; }
-.protattn-explorer .protattn-structure-box { resize: both; overflow: hidden; min-width: 300px; min-height: 260px;
-  border: 1px solid #ddd; box-sizing: border-box; }
-.protattn-explorer .protattn-stale { opacity: 0.45; filter: grayscale(0.7); transition: opacity 0.15s; }
-.protattn-explorer .protattn-busy { color: #555; font-style: italic; }
-.protattn-explorer .protattn-busy::before { content: ""; display: inline-block; width: 10px; height: 10px;
-  margin-right: 6px; border: 2px solid #999; border-top-color: transparent; border-radius: 50%;
-  animation: protattn-spin 0.8s linear infinite; vertical-align: -1px; }
-@keyframes protattn-spin { to { transform: rotate(360deg); } }
-"""
+#: The shared state: two-way with the page, the same on every part.
+STATE = ("layer", "head", "threshold", "mode", "selected_residue")
+#: Read by every view from the explorer itself (js/explorer.js SHARED).
+SHARED_READ = ("n_layers", "n_heads", "residue_ids", "residue_names", "chain_id")
+#: The parts and the classes computing them; their synced traits are the explorer's ``_<key>_<name>``.
+PARTS = {"heatmap": HeatmapData, "grid": HeadGridData, "sequence": SequenceTrackData, "structure": StructureData}
+#: Part traits the page writes (zoom, overlay checkbox, the 3D buttons): they flow back to the part.
+FROM_PAGE = {"heatmap": ("zoom", "show_contacts"), "structure": ("focus", "show_label")}
+#: Heatmap side in CSS px: 3D view, heatmap and grid side by side in a laptop's notebook column.
+HEATMAP_SIZE = 380
 
 
-class AttentionExplorer(SharedStateChecks, ipywidgets.VBox):
-    """All views of one structure's attention, linked.
+def part_traits(cls) -> list[str]:
+    """The synced traits of a part class that the explorer syncs as ``_<key>_<name>``."""
+    return sorted(n for n in cls.class_trait_names(sync=True) if n not in STATE + SHARED_READ)
+
+
+# The explorer's copies of its parts' traits, declared once (a class built from PARTS).
+_PartTraits = type("_PartTraits", (HasTraits,), {
+    f"_{key}_{name}": AnyTrait(None, allow_none=True).tag(sync=True)
+    for key, cls in PARTS.items() for name in part_traits(cls)})
+
+
+class AttentionExplorer(SharedStateChecks, _PartTraits, SyncedWidget):
+    """All views of one structure's attention, linked, as one anywidget.
 
     Parameters
     ----------
@@ -103,9 +105,10 @@ class AttentionExplorer(SharedStateChecks, ipywidgets.VBox):
         Heads with fewer strong pairs are not ranked: no value in the head grid
         (default :data:`~protattn_widgets.definitions.MIN_STRONG_EDGES`).
     structure_view : bool
-        Include the 3D view (nglview); ``False`` leaves it out.
+        Include the 3D view; ``False`` leaves it out.
     export_dir : path
-        Where the PNG / SVG / HTML buttons write their files (default: the working directory).
+        Where the page's PNG / SVG / PDF / HTML and "Save 3D" buttons write their files
+        (default: the working directory); the page also downloads each file.
 
     Attributes
     ----------
@@ -113,8 +116,9 @@ class AttentionExplorer(SharedStateChecks, ipywidgets.VBox):
     model : ProteinLanguageModel
     attention : Attention
         Of the current chain, from the model's cache.
-    controls, grid, heatmap, sequence, structure_view
-        The parts (``structure_view`` is a StructureAttentionView or None).
+    heatmap, grid, sequence, structure_view
+        The parts: :class:`HeatmapData`, :class:`HeadGridData`, :class:`SequenceTrackData`,
+        :class:`StructureData` (None without the 3D view).
 
     Raises
     ------
@@ -126,8 +130,7 @@ class AttentionExplorer(SharedStateChecks, ipywidgets.VBox):
         The chain is longer than the model accepts.
     InvalidOptionError, LayerHeadIndexError
         ``threshold`` outside [0, 1] (or NaN), ``mode`` unknown, ``layer``/``head`` outside the
-        model; setting such a value on the explorer or its ``controls`` later raises the same
-        and changes nothing.
+        model; setting such a value later raises the same and changes nothing.
 
     Warns
     -----
@@ -135,12 +138,24 @@ class AttentionExplorer(SharedStateChecks, ipywidgets.VBox):
         An antibody model (AntiBERTy) on a chain that does not look like an antibody chain.
     """
 
-    layer = Int(0)
-    head = Int(0)
-    threshold = Float(DEFAULT_THRESHOLD)
-    mode = EdgeModeTrait("max")
-    selected_residue = Int(None, allow_none=True)
-    chain = Unicode("")
+    _esm = STATIC / "widget.js"
+    _protattn_view = Unicode("explorer").tag(sync=True)
+    layer = Int(0).tag(sync=True)
+    head = Int(0).tag(sync=True)
+    threshold = Float(DEFAULT_THRESHOLD).tag(sync=True)
+    mode = EdgeModeTrait("max").tag(sync=True)
+    selected_residue = Int(None, allow_none=True).tag(sync=True)
+    chain = Unicode("").tag(sync=True)
+    n_layers = Int(1).tag(sync=True)
+    n_heads = Int(1).tag(sync=True)
+    residue_ids = List(Unicode()).tag(sync=True)
+    residue_names = List(Unicode()).tag(sync=True)
+    chain_id = Unicode("").tag(sync=True)
+    _chains = List(Dict()).tag(sync=True)
+    _status = Dict().tag(sync=True)
+    _exports = List(Unicode(), default_value=["png", "svg", "pdf", "html"]).tag(sync=True)
+    _threshold_min = Float(0.0).tag(sync=True)
+    _export_stem = Unicode("").tag(sync=True)
 
     def __init__(self, structure: Structure | str | os.PathLike, model: Any = "antiberty", chain: str | None = None,
                  *, layer: int | None = None, head: int | None = None, threshold: float = DEFAULT_THRESHOLD,
@@ -168,74 +183,32 @@ class AttentionExplorer(SharedStateChecks, ipywidgets.VBox):
         self.attention: Attention = attention
         self.min_total = int(min_total)
         self._live = False
-        self._view_links: list = []
-        self._with_structure_view = bool(structure_view)
         self._next_attention: Attention | None = None
         self.export_dir = Path(export_dir)
-        self.grid = HeadGrid(attention, chain_obj, min_total=min_total, layer=layer, head=head,
-                             threshold=threshold, mode=mode)
+        self.grid = HeadGridData(attention, chain_obj, min_total=min_total, layer=layer, head=head,
+                                 threshold=threshold, mode=mode)
         if pick_best:
             layer, head = self._default_head(attention, threshold, mode)
-            self.grid.layer, self.grid.head = layer, head
         shared = dict(layer=layer, head=head, threshold=threshold, mode=mode)
-
-        self.controls = Controls(attention.n_layers, attention.n_heads, structure.chain_ids,
-                                 chain=chain_id, **shared)
-        self.heatmap = AttentionHeatmap(attention, chain_obj, **shared)
+        self.grid.layer, self.grid.head = layer, head
+        self.heatmap = HeatmapData(attention, chain_obj, size=HEATMAP_SIZE, **shared)
         self._interface_tracks = annotations is None
         if self._interface_tracks:
             annotations = _interface_tracks(structure, chain_id)
-        self.sequence = SequenceTrack(attention, chain_obj, annotations=annotations, **shared)
-        self.structure_view = self._make_structure_view(attention, shared) if structure_view else None
-        self.status = ipywidgets.HTML("")
-        self.status.add_class("protattn-status")
-        # An explicit width (not a flex basis): NGL sizes its canvas from its parent, and a flex
-        # item may start at width 0.  The box is resizable (CSS resize); NGL follows it.
-        self._structure_box = ipywidgets.Box([self.structure_view] if self.structure_view else [],
-                                             layout=ipywidgets.Layout(width=STRUCTURE_WIDTH, height=STRUCTURE_HEIGHT))
-        self._structure_box.add_class("protattn-structure-box")
-        # 3D view and heatmap first, side by side; the grid beside them when there is room, else below.
-        self._views = ipywidgets.Box([self._structure_box, self.heatmap, self.grid] if self.structure_view
-                                     else [self.heatmap, self.grid])
-        self._views.add_class("protattn-views")
-        self.export_buttons = {fmt: ipywidgets.Button(description=fmt.upper(), tooltip=tip,
-                                                      layout=ipywidgets.Layout(width="64px"))
-                               for fmt, tip in (("png", "Save the current head as a PNG figure (save_figure)"),
-                                                ("svg", "Save the current head as an SVG figure (save_figure)"),
-                                                ("html", "Save this explorer as a standalone HTML page (to_html)"))}
-        for fmt, button in self.export_buttons.items():
-            button.on_click(lambda _, fmt=fmt: self._export(fmt))
-        export = ipywidgets.HBox([ipywidgets.Label("save:"), *self.export_buttons.values()],
-                                 layout=ipywidgets.Layout(align_items="center", margin="0 0 0 12px"))
-        super().__init__(children=[
-            ipywidgets.HTML(f"<style>{EXPLORER_CSS}</style>", layout=ipywidgets.Layout(display="none")),
-            ipywidgets.HBox([self.controls, export], layout=ipywidgets.Layout(flex_flow="row wrap",
-                                                                             align_items="flex-end")),
-            self.status,
-            self._views,
-            self.sequence,
-        ], **kwargs)
-        # Arrow keys on the sliders, grid and heatmap stay in the explorer (js/lib/keys.js).
-        self.add_class("protattn-explorer")
-        self.add_class("protattn-keys")
-
-        with self.hold_trait_notifications():
+        self.sequence = SequenceTrackData(attention, chain_obj, annotations=annotations, **shared)
+        self.structure_view = StructureData(structure, attention, **shared) if structure_view else None
+        super().__init__(**kwargs)
+        with self.hold_sync():
             self.layer, self.head, self.threshold, self.mode = layer, head, threshold, mode
             self.chain = chain_id
-        self._head_syncing = False
-        for name in ("threshold", "mode"):
-            link((self, name), (self.controls, name))
-        self.controls.chain_dropdown.observe(self._on_chain_dropdown, "value")
-        for view in (self.grid, self.heatmap, self.sequence):
-            for name in _LINKED:
-                link((self, name), (view, name))
-        self.observe(self._on_own_head, names=list(_HEAD))
-        for part in (self.controls, self.grid, self.heatmap, self.sequence):
-            part.observe(self._on_part_head, names=list(_HEAD))
-        # Selection in one anywidget view shows in the others at once, kernel or not.
-        self._js_links = [ipywidgets.jslink((self.heatmap, "selected_residue"), (self.sequence, "selected_residue")),
-                          ipywidgets.jslink((self.heatmap, "selected_residue"), (self.grid, "selected_residue"))]
-        self._link_structure_view()
+            names = chain_names(structure)
+            self._chains = [{"id": c, "label": f"{c}: {names[c]}"} for c in structure.chain_ids]
+            self._sync_read()
+            for key, part in self._parts().items():
+                for name in part_traits(type(part)):
+                    setattr(self, f"_{key}_{name}", getattr(part, name))
+                part.observe(self._mirror_part(key), names=part_traits(type(part)))
+        self.on_msg(self._on_message)
         self._live = True
 
     # -- construction helpers ---------------------------------------------------------------
@@ -266,72 +239,43 @@ class AttentionExplorer(SharedStateChecks, ipywidgets.VBox):
         layer, head = np.unravel_index(int(np.argmax(strong)), strong.shape)
         return int(layer), int(head)
 
-    def _make_structure_view(self, attention: Attention, shared: dict):
-        from .structure_view import StructureAttentionView
+    def _parts(self) -> dict:
+        parts = {"heatmap": self.heatmap, "grid": self.grid, "sequence": self.sequence,
+                 "structure": self.structure_view}
+        return {key: part for key, part in parts.items() if part is not None}
 
-        view = StructureAttentionView(self.structure, attention, selected_residue=self.selected_residue,
-                                      height=f"{int(STRUCTURE_HEIGHT[:-2]) - 2}px",
-                                      layout=ipywidgets.Layout(width="100%"), **shared)
-        # nglview sizes its canvas from its parent's width when first shown: the box has an
-        # explicit width and height (never 0); NGL starts at a pixel width (a viewer that starts
-        # 0 px wide never picks atoms) and js/ngl_attention.js then fits it to the
-        # `.protattn-structure-box` around it, also when the user resizes the box.
-        view.ngl._view_width = STRUCTURE_START_WIDTH
-        return view
+    def _sync_read(self) -> None:
+        for name in SHARED_READ:
+            setattr(self, name, getattr(self.heatmap, name))
+        self._export_stem = self.export_name("png").stem.rsplit("_", 1)[0]
 
-    def _link_structure_view(self) -> None:
-        for item in self._view_links:
-            item.unlink()
-        self._view_links = []
-        if self.structure_view is not None:
-            self._view_links = [link((self, name), (self.structure_view, name)) for name in _LINKED]
-            self.structure_view.observe(self._on_part_head, names=list(_HEAD))
+    def _mirror_part(self, key: str):
+        def mirror(change) -> None:
+            setattr(self, f"_{key}_{change['name']}", change["new"])
+        return mirror
 
-    # -- layer and head, as one pair ---------------------------------------------------------
+    # -- the shared state: explorer -> parts, in one message ---------------------------------
 
-    def _on_part_head(self, change) -> None:
-        owner = change["owner"]
-        self._set_head(owner.layer, owner.head)
-
-    def _on_own_head(self, change) -> None:
-        self._set_head(self.layer, self.head)
-
-    def _set_head(self, layer: int, head: int) -> None:
-        """Give every part the new (layer, head) at once, so each redraws once.
-
-        A grid click sets layer and head in one message; linking the two traits
-        one by one would redraw the heatmap and rebuild the 3D edges for
-        (new layer, old head) first.  By the time the first notification
-        arrives both values are set on the part that changed: read both.
-        """
-        if self._head_syncing:
+    @observe(*STATE)
+    def _on_state(self, change) -> None:
+        if not self._live:
             return
-        self._head_syncing = True
-        try:
-            with self.hold_trait_notifications():
-                self.layer, self.head = layer, head
-            parts = [self.controls, self.grid, self.heatmap, self.sequence, self.structure_view]
-            for part in parts:
-                if part is None or (part.layer, part.head) == (layer, head):
-                    continue
-                if part is self.structure_view and getattr(part, "_live", False):
-                    part._live = False  # its update is not keyed by the head: send once, below
-                    try:
-                        part.layer, part.head = layer, head
-                    finally:
-                        part._live = True
-                    part._send_head()
-                elif hasattr(part, "hold_sync"):
-                    # One message per view with layer, head and the new data; views send once per key.
-                    with part.hold_sync(), part.hold_trait_notifications():
-                        part.layer, part.head = layer, head
-                else:
-                    with part.hold_trait_notifications():
-                        part.layer, part.head = layer, head
-        finally:
-            self._head_syncing = False
+        with self.hold_sync():
+            for part in self._parts().values():
+                with part.hold_trait_notifications():
+                    for name in STATE:
+                        setattr(part, name, getattr(self, name))
 
-    # -- validation -------------------------------------------------------------------------
+    @observe(*(f"_{key}_{name}" for key, names in FROM_PAGE.items() for name in names))
+    def _on_page_part_trait(self, change) -> None:
+        if not self._live:
+            return
+        key, name = change["name"][1:].split("_", 1)
+        part = self._parts().get(key)
+        if part is not None and change["new"] is not None:
+            setattr(part, name, change["new"])
+
+    # -- changing chain -----------------------------------------------------------------------
 
     @validate("chain")
     def _valid_chain(self, proposal):
@@ -342,74 +286,75 @@ class AttentionExplorer(SharedStateChecks, ipywidgets.VBox):
             self._next_attention = self._attention_of(self.model, chain_obj, self.structure, self._show_progress)
         return chain_id
 
-    # -- changing chain -----------------------------------------------------------------------
-
     @observe("chain")
     def _on_chain(self, change) -> None:
         if not self._live:
             return
         attention, self._next_attention = self._next_attention, None
         chain_obj = self.structure[change["new"]]
-        self.selected_residue = None
-        self.attention = attention
-        for view in (self.grid, self.heatmap, self.sequence):
-            view.set_attention(attention, chain_obj)
-        if self._interface_tracks:
-            self.sequence.set_annotations(_interface_tracks(self.structure, change["new"]))
-        if self._with_structure_view:
-            shared = dict(layer=self.layer, head=self.head, threshold=self.threshold, mode=self.mode)
-            old = self.structure_view
-            self.structure_view = self._make_structure_view(attention, shared)
-            self._link_structure_view()
-            self._structure_box.children = [self.structure_view]
-            if old is not None:
-                old.close()
-        self.controls.chain_dropdown.value = change["new"]
+        with self.hold_sync():
+            self.attention = attention
+            self.selected_residue = None
+            for part in (self.grid, self.heatmap, self.sequence):
+                part.set_attention(attention, chain_obj)
+            if self.structure_view is not None:
+                self.structure_view.set_attention(attention)
+            if self._interface_tracks:
+                self.sequence.set_annotations(_interface_tracks(self.structure, change["new"]))
+            self._sync_read()
 
-    def _on_chain_dropdown(self, change) -> None:
-        if change["new"] == self.chain:
-            return
-        # Sent now (comm messages leave at once): the views say they are stale until redrawn.
-        self._set_busy(f"computing attention for chain {change['new']} ...")
-        note = ""
+    def set_state(self, sync_data) -> None:
+        """Changes from the page; a chain switch shows its progress and, if it fails, says why."""
+        sync_data = dict(sync_data)
+        chain = sync_data.pop("chain", None)
+        if sync_data:
+            traits = self.traits()
+            try:  # every value checked before any is set: all or nothing
+                for name, value in sync_data.items():
+                    if name in STATE:
+                        traits[name]._validate(self, value)
+            except (ProtAttnError, TraitError, IndexError) as error:
+                # A value the kernel refuses changes nothing, and the page shows the kernel's values again.
+                self._status = {"text": str(error), "kind": "error"}
+                self.send_state([name for name in sync_data if name in self.keys])
+                return
+            super().set_state(sync_data)
+            if self._status.get("kind") == "error":
+                self._status = {}
+        if chain is not None and chain != self.chain:
+            self._chain_from_page(chain)
+
+    def _chain_from_page(self, chain_id: str) -> None:
+        self._status = {"text": f"computing attention for chain {chain_id} ...", "kind": "busy"}
         try:
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always", OutOfDomainWarning)
-                self.chain = change["new"]
-            note = " ".join(str(w.message) for w in caught if issubclass(w.category, OutOfDomainWarning))
-        except ProtAttnError as error:  # shown in the explorer, and the dropdown goes back
-            self._set_busy(None)
-            self.status.value = f'<span style="color:#a00">{html.escape(str(error))}</span>'
-            self.controls.chain_dropdown.value = self.chain
+                self.chain = chain_id
+        except ProtAttnError as error:  # shown in the explorer; the page's menu goes back
+            self._status = {"text": str(error), "kind": "error"}
+            self.send_state("chain")
             return
-        self._set_busy(None)
-        if note:
-            self.status.value = f'<span style="color:#8a5a00">{html.escape(note)}</span>'
-
-    def _set_busy(self, text: str | None) -> None:
-        """Show ``text`` as a busy note and mark the views stale; ``None`` clears both."""
-        if text is None:
-            self._views.remove_class("protattn-stale")
-            self.sequence.remove_class("protattn-stale")
-            self.status.value = ""
-        else:
-            self._views.add_class("protattn-stale")
-            self.sequence.add_class("protattn-stale")
-            self.status.value = f'<span class="protattn-busy">{html.escape(text)}</span>'
+        note = " ".join(str(w.message) for w in caught if issubclass(w.category, OutOfDomainWarning))
+        self._status = {"text": note, "kind": "warning"} if note else {}
 
     def _show_progress(self, done: int, total: int) -> None:
-        """A progress bar beside the busy note while the model runs, layer by layer."""
+        """Progress beside the busy note while the model runs, layer by layer."""
         if not self.busy:
             return
-        note = self.status.value.split(" <progress", 1)[0]
-        self.status.value = f'{note} <progress value="{done}" max="{total}"></progress> layer {done} of {total}'
+        note = self._status.get("text", "").split(" (layer ", 1)[0]
+        self._status = {"text": f"{note} (layer {done} of {total})", "kind": "busy", "done": done, "total": total}
 
     @property
     def busy(self) -> bool:
         """True while the views show stale data (a chain switch is being computed)."""
-        return "protattn-stale" in self._views._dom_classes
+        return self._status.get("kind") == "busy"
 
-    # -- export buttons ---------------------------------------------------------------------
+    @property
+    def status(self) -> str:
+        """The explorer's status line (busy note, error, warning, last export), or ``""``."""
+        return self._status.get("text", "")
+
+    # -- exports: the page asks, the kernel writes the file and sends it back ------------------
 
     def export_name(self, fmt: str) -> Path:
         """Where the ``fmt`` button writes: e.g. ``export_dir/1vfb_complex_B_4-6.png``."""
@@ -419,20 +364,47 @@ class AttentionExplorer(SharedStateChecks, ipywidgets.VBox):
         return self.export_dir / f"{stem}.{fmt}"
 
     def _export(self, fmt: str) -> Path | None:
+        """Write the ``fmt`` export (as the page's button does); send it to the page to download."""
+        if fmt not in self._exports:
+            self.send({"type": "export", "error": f"unknown export format {fmt!r}"})
+            return None
         path = self.export_name(fmt)
-        self._set_busy(f"writing {path.name} ...")
+        self._status = {"text": f"writing {path.name} ...", "kind": "busy"}
         try:
             written = self.to_html(path) if fmt == "html" else self.save_figure(path)
+            data = written.read_bytes()
         except (ProtAttnError, OSError) as error:
-            self._set_busy(None)
-            self.status.value = f'<span style="color:#a00">{html.escape(str(error))}</span>'
+            self._status = {"text": str(error), "kind": "error"}
+            self.send({"type": "export", "error": str(error)})
             return None
-        self._set_busy(None)
-        link = html.escape(os.path.relpath(written) if not written.is_absolute() or
-                           str(written).startswith(os.getcwd()) else str(written))
-        self.status.value = (f'saved <a href="{link}" download target="_blank" class="protattn-export-link">'
-                             f"{html.escape(str(written))}</a>")
+        self._status = {"text": f"saved {written}", "kind": ""}
+        self.send({"type": "export", "format": fmt, "name": written.name, "saved": str(written),
+                   "mime": mimetypes.guess_type(written.name)[0] or "application/octet-stream"}, buffers=[data])
         return written
+
+    def _save_3d(self, name: str, data: bytes) -> Path | None:
+        """Write the page's "Save 3D" PNG into ``export_dir``."""
+        from ..outputs import write_file_atomic
+
+        safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", Path(str(name)).name) or "structure_3d.png"
+        if not data.startswith(b"\x89PNG\r\n\x1a\n"):
+            self._status = {"text": "Save 3D: the page sent something that is not a PNG", "kind": "error"}
+            return None
+        try:
+            self.export_dir.mkdir(parents=True, exist_ok=True)
+            path = write_file_atomic(self.export_dir / safe, lambda handle: handle.write(data), "image")
+        except (ProtAttnError, OSError) as error:
+            self._status = {"text": str(error), "kind": "error"}
+            return None
+        self._status = {"text": f"saved {path}", "kind": ""}
+        return path
+
+    def _on_message(self, widget, content, buffers) -> None:
+        kind = content.get("type") if isinstance(content, dict) else None
+        if kind == "export":
+            self._export(str(content.get("format", "")))
+        elif kind == "save-3d" and buffers:
+            self._save_3d(content.get("name", ""), bytes(buffers[0]))
 
     # -- convenience ------------------------------------------------------------------------
 
@@ -443,7 +415,7 @@ class AttentionExplorer(SharedStateChecks, ipywidgets.VBox):
 
     def __repr__(self) -> str:
         return (f"AttentionExplorer({self.structure.name}:{self.chain}, {self.attention.model_name}, "
-                f"head {self.attention.label(self.layer, self.head)}, threshold={self.threshold:.2f}, "
+                f"head {self.attention.label(self.layer, self.head)}, threshold={format_threshold(self.threshold)}, "
                 f"mode={self.mode!r})")
 
     def show_predicted_contacts(self, predictor, k: int | None = None) -> None:
@@ -521,6 +493,8 @@ class AttentionExplorer(SharedStateChecks, ipywidgets.VBox):
         path = check_output_file(path, "page")
         page = standalone_html(self, heads=heads, title=title).encode("utf-8")
         return write_file_atomic(path, lambda handle: handle.write(page), "page")
+
+
 
 
 @contextlib.contextmanager

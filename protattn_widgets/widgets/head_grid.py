@@ -29,16 +29,16 @@ from traitlets import Bytes, CaselessStrEnum, Int, Unicode, observe
 from ..definitions import CONTACT_CUTOFF, CONTACT_MIN_SEPARATION, MIN_STRONG_EDGES
 from ..analysis.accumulator import PropertyAccumulator
 from ..analysis.statistics import clopper_pearson
-from ._base import STATIC, AttentionViewBase
+from ._base import STATIC, AttentionViewBase, hold_sync, SyncedWidget
 from .encoding import float32_bytes, uint32_bytes
 from .grid_counts import DEFAULT_FLOOR, StrongPairIndex, check_min_total
 
-__all__ = ["HeadGrid"]
+__all__ = ["HeadGrid", "HeadGridData"]
 
 _CACHED_THRESHOLDS = 64
 
 
-class HeadGrid(AttentionViewBase):
+class HeadGridData(AttentionViewBase):
     """Every head of the model as a tile; click one to show it.
 
     Hover shows e.g. ``"2-7: 15.8% on contacts (9 of 57 strong pairs, 95% CI 7.5-27.9%)"``
@@ -64,7 +64,6 @@ class HeadGrid(AttentionViewBase):
         every head.
     """
 
-    _esm = STATIC / "head_grid.js"
 
     _values = Bytes(b"").tag(sync=True)
     _counts = Bytes(b"").tag(sync=True)
@@ -163,3 +162,13 @@ class HeadGrid(AttentionViewBase):
         flat = stat.filled(-np.inf).ravel() if isinstance(stat, np.ma.MaskedArray) else np.ravel(stat)
         order = np.argsort(-flat, kind="stable")[:k]
         return [divmod(int(i), stat.shape[1]) for i in order if np.isfinite(flat[i])]
+
+
+class HeadGrid(HeadGridData, SyncedWidget):
+    """Every head of the model as a tile coloured by its statistic, as a widget; click one to show it.
+
+    Parameters and attributes as :class:`HeadGridData` (the same computation without the widget,
+    which :class:`~.explorer.AttentionExplorer` uses as its part).
+    """
+
+    _esm = STATIC / "head_grid.js"

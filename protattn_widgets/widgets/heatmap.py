@@ -28,10 +28,10 @@ import numpy as np
 from traitlets import Bool, Bytes, Float, Int, List, Unicode, observe
 
 from ..definitions import CONTACT_CUTOFF
-from ._base import STATIC, AttentionViewBase
+from ._base import STATIC, AttentionViewBase, hold_sync, SyncedWidget
 from .encoding import as_float32, dequantize, pack_bits, quantize, unpack_bits
 
-__all__ = ["AttentionHeatmap", "block_size", "block_max", "detail_window"]
+__all__ = ["AttentionHeatmap", "HeatmapData", "block_size", "block_max", "detail_window"]
 
 
 def block_size(length: int, max_cells: int) -> int:
@@ -71,7 +71,7 @@ def detail_window(zoom, length: int, max_cells: int) -> tuple[int, int, int, int
     return r0, r1, c0, c1
 
 
-class AttentionHeatmap(AttentionViewBase):
+class HeatmapData(AttentionViewBase):
     """The current head's ``(L, L)`` matrix: row ``i`` attends to column ``j``.
 
     Hover shows e.g. ``"H TYR 52A -> H ASP 101: 0.34"``; a click selects the
@@ -93,7 +93,6 @@ class AttentionHeatmap(AttentionViewBase):
         the front-end asks for full detail of the window it zooms into.
     """
 
-    _esm = STATIC / "heatmap.js"
 
     _matrix = Bytes(b"").tag(sync=True)
     _scale = Float(0.0).tag(sync=True)
@@ -136,7 +135,7 @@ class AttentionHeatmap(AttentionViewBase):
         n = len(self.attention)
         if pairs.shape != (n, n):
             raise ValueError(f"the overlay must have shape ({n}, {n}), like the attention, got {pairs.shape}")
-        with self.hold_sync():
+        with hold_sync(self):
             self._contacts = pack_bits(pairs)
             self.overlay_label = label
             self.show_contacts = True
@@ -164,7 +163,7 @@ class AttentionHeatmap(AttentionViewBase):
 
     def _send_detail(self, matrix: np.ndarray) -> None:
         window = detail_window(self.zoom, len(matrix), self.max_cells) if self._block > 1 else None
-        with self.hold_sync():
+        with hold_sync(self):
             if window is None:
                 self._detail, self._detail_window = b"", []
                 return
@@ -197,3 +196,13 @@ class AttentionHeatmap(AttentionViewBase):
         """The overlay the front-end has, shape=(L, L) bool, or None without a chain."""
         n = len(self.attention)
         return unpack_bits(self._contacts, (n, n)) if self._contacts else None
+
+
+class AttentionHeatmap(HeatmapData, SyncedWidget):
+    """The current head's attention matrix as a widget (hover, zoom, click to select, arrow keys).
+
+    Parameters and attributes as :class:`HeatmapData` (the same computation without the widget,
+    which :class:`~.explorer.AttentionExplorer` uses as its part).
+    """
+
+    _esm = STATIC / "heatmap.js"

@@ -15,13 +15,13 @@ import numpy as np
 from traitlets import Bytes, Float, Int, List, Unicode
 
 from ..errors import AnnotationError
-from ._base import STATIC, AttentionViewBase, as_index_mask, default_colors
+from ._base import STATIC, AttentionViewBase, as_index_mask, default_colors, hold_sync, SyncedWidget
 from .encoding import dequantize, quantize
 
-__all__ = ["SequenceTrack"]
+__all__ = ["SequenceTrack", "SequenceTrackData"]
 
 
-class SequenceTrack(AttentionViewBase):
+class SequenceTrackData(AttentionViewBase):
     """Residues as cells (coloured by attention received) with annotation tracks below.
 
     Hover shows the residue (chain, name, author id), the attention it receives
@@ -42,7 +42,6 @@ class SequenceTrack(AttentionViewBase):
         Residues per line.
     """
 
-    _esm = STATIC / "sequence_track.js"
 
     _received = Bytes(b"").tag(sync=True)
     _received_scale = Float(0.0).tag(sync=True)
@@ -74,7 +73,7 @@ class SequenceTrack(AttentionViewBase):
             names.append(str(track["name"]))
             hexes.append(str(track.get("color") or colors[k % len(colors)]))
             masks.append(as_index_mask(track["residues"], list(self.attention.residue_ids), track["name"]))
-        with self.hold_sync():
+        with hold_sync(self):
             self._track_names, self._track_colors = names, hexes
             self._track_masks = np.array(masks, dtype=np.uint8).tobytes() if masks else b""
 
@@ -100,6 +99,16 @@ class SequenceTrack(AttentionViewBase):
         codes, scale = quantize(self.attention.received(self.layer, self.head))
         self._received, self._received_scale = codes, scale
         self.caption = f"{self._title()} · attention received (max {scale:.2f})"
+
+
+class SequenceTrack(SequenceTrackData, SyncedWidget):
+    """The chain's residues coloured by attention received, with annotation tracks, as a widget.
+
+    Parameters and attributes as :class:`SequenceTrackData` (the same computation without the widget,
+    which :class:`~.explorer.AttentionExplorer` uses as its part).
+    """
+
+    _esm = STATIC / "sequence_track.js"
 
 
 def _normalise(annotations: Any) -> list[dict]:

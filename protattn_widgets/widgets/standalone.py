@@ -5,11 +5,10 @@ saves.  Everything is inlined: the front-end (``static/standalone.js``, built
 from ``js/standalone.js`` with NGL and three.js bundled in) and the data, so the
 page opens from ``file://`` on a machine without Python or internet access.
 
-The page is interactive without a kernel: its layer, head, threshold and mode
-controls, the head grid, the heatmap, the sequence track and the 3D view work as
-in the notebook, because the page embeds every head the controls can reach and
-runs the notebook's own view modules and NGL drawing code against in-page
-models (see ``js/standalone.js``).  Changing chain or model needs the kernel.
+The page is interactive without a kernel: it runs the notebook explorer's own
+front-end (``js/explorer.js``: layout, controls, views, NGL drawing) on an in-page
+model whose data source (``js/standalone.js``) computes, from the embedded heads,
+the traits the kernel would send.  Changing chain or model needs the kernel.
 
 What the page holds
 -------------------
@@ -42,9 +41,11 @@ one binary blob, zlib-compressed and base64-encoded, indexed by ``"arrays"``
     :func:`~protattn_widgets.analysis.accumulator.contact_accumulator`).
 ``has_ca`` : uint8, shape=(L,)
     Residues with a CA atom (the others get no edge in 3D).
-``<view>.<trait>``
-    The views' binary traits that do not change with the head (contacts
-    bitset, annotation masks, CA coordinates, colour maps).
+``<trait>``
+    The explorer's binary traits that do not change with the head (contacts
+    bitset, annotation masks, CA coordinates, colour maps), by their names
+    (e.g. ``_heatmap__contacts``); ``"traits"`` holds the explorer's other synced
+    traits (the structure's text included) as the kernel would sync them.
 
 Edges in 3D are computed in the page from the matrix codes (``block == 1``) or
 the embedded pairs, by the heatmap's rule (an edge is an unfaded heatmap
@@ -94,12 +95,16 @@ VERSION = 1
 
 _DATA_TAG = re.compile(r'<script type="application/json" id="protattn-data">(.*?)</script>', re.S)
 _DTYPES = {"u1": "<u1", "u2": "<u2", "u4": "<u4", "f4": "<f4"}
-# What the page computes per state (the Python views send these per head change): not embedded.
+# What the page computes per state (the kernel sends these per change, js/standalone.js
+# PageSource computes them): not embedded.
 _PER_HEAD = {
-    "heatmap": {"_matrix", "_scale", "_block", "caption", "zoom", "_detail", "_detail_window"},
-    "grid": {"_values", "_counts", "caption"},
-    "sequence": {"_received", "_received_scale", "caption"},
-    "ngl": {"_pa_edges", "_pa_weights", "_pa_received", "_pa_selected", "_pa_label"},
+    "layer", "head", "threshold", "mode", "selected_residue", "chain", "_status", "_exports", "_threshold_min",
+    "_heatmap__matrix", "_heatmap__scale", "_heatmap__block", "_heatmap_caption", "_heatmap_zoom",
+    "_heatmap__detail", "_heatmap__detail_window",
+    "_grid__values", "_grid__counts", "_grid__ci", "_grid_caption",
+    "_sequence__received", "_sequence__received_scale", "_sequence_caption",
+    "_structure__pa_edges", "_structure__pa_weights", "_structure__pa_total", "_structure__pa_received",
+    "_structure__pa_residue_stats", "_structure__pa_head_label",
 }
 
 
@@ -202,17 +207,6 @@ def _layer_runs(embedded: list[int], n_heads: int) -> list[tuple[int, slice]]:
     return [(layer, slice(hs[0], hs[-1] + 1)) for layer, hs in runs.items()]
 
 
-def _view_traits(widget, blob: _Blob, prefix: str, skip: set[str], only: set[str] | None = None) -> dict:
-    """A widget's own synced traits (not anywidget's / ipywidgets' plumbing); bytes go to the blob."""
-    names = only if only is not None else set(widget.trait_names(sync=True)) - set(
-        anywidget.AnyWidget.class_trait_names(sync=True)) - _PLUMBING
-    out: dict[str, Any] = {}
-    for name in sorted(names - skip):
-        value = getattr(widget, name)
-        out[name] = blob.add(f"{prefix}.{name}", value) if isinstance(value, (bytes, bytearray, memoryview)) else value
-    return out
-
-
 def _thresholds(current: float, floor: float = 0.0) -> list[float]:
     steps = [round(k * THRESHOLD_STEP, 6) for k in range(int(round(1 / THRESHOLD_STEP)) + 1)]
     steps = [t for t in steps if t >= floor - 1e-9]
@@ -225,7 +219,6 @@ def _thresholds(current: float, floor: float = 0.0) -> list[float]:
 def page_data(explorer: "AttentionExplorer", heads: str = "all", title: str | None = None) -> dict:
     """The JSON the page embeds (see the module docstring), for the explorer's current chain and state."""
     from ..models import model_display_name
-    from .structure_view import ngl_structure_text
 
     attention, chain, structure = explorer.attention, explorer.chain_obj, explorer.structure
     n_layers, n_heads, length = attention.n_layers, attention.n_heads, len(attention)
@@ -270,19 +263,15 @@ def page_data(explorer: "AttentionExplorer", heads: str = "all", title: str | No
              (len(thresholds), n_layers, n_heads))
     blob.add("has_ca", (~np.isnan(chain.ca).any(axis=1)).astype(np.uint8))
 
-    views = {
-        "heatmap": _view_traits(explorer.heatmap, blob, "heatmap", _PER_HEAD["heatmap"]),
-        "grid": _view_traits(grid, blob, "grid", _PER_HEAD["grid"]),
-        "sequence": _view_traits(explorer.sequence, blob, "sequence", _PER_HEAD["sequence"]),
-        "ngl": None,
-    }
-    page_structure = None
+    # The explorer's synced traits as the kernel would sync them, less what the page computes.
+    own = set(explorer.trait_names(sync=True)) - set(anywidget.AnyWidget.class_trait_names(sync=True)) - _PLUMBING
+    page_traits = {}
+    for name in sorted(own - _PER_HEAD):
+        value = getattr(explorer, name)
+        if value is None:
+            continue
+        page_traits[name] = (blob.add(name, value) if isinstance(value, (bytes, bytearray, memoryview)) else value)
     view = explorer.structure_view
-    if view is not None:
-        ngl = view.ngl
-        contract = {n for n in ngl.trait_names(sync=True) if n.startswith("_pa_")}
-        views["ngl"] = _view_traits(ngl, blob, "ngl", _PER_HEAD["ngl"], only=contract)
-        page_structure = {"name": structure.name, "ext": structure.format, "text": ngl_structure_text(structure)}
 
     source = f"{structure.name}:{chain.chain_id}"
     return {
@@ -312,8 +301,8 @@ def page_data(explorer: "AttentionExplorer", heads: str = "all", title: str | No
         "state": {"layer": explorer.layer, "head": explorer.head, "threshold": max(explorer.threshold, floor),
                   "mode": explorer.mode, "selected_residue": explorer.selected_residue},
         "max_edges": view.max_edges if view is not None else 0,
-        "structure": page_structure,
-        "views": views,
+        "structure": view is not None,
+        "traits": page_traits,
         "arrays": blob.index,
         "compression": "deflate",
         "blob": blob.encoded(),

@@ -1,23 +1,24 @@
 """The 3D structure view: one attention head drawn on an NGL cartoon.
 
-:class:`StructureAttentionView` shows a whole structure (every chain, ligands as
-ball+stick) in nglview and, for one chain, the edges of the current head as
-cylinders between CA atoms (radius and colour by weight) and every residue
-coloured by the attention it receives.  ``layer``, ``head``, ``threshold``,
-``mode`` and ``selected_residue`` are traitlets; changing one redraws the view,
-and picking an atom in the view sets ``selected_residue``.
+:class:`StructureAttentionView` is an anywidget: a whole structure (every chain,
+ligands as small spheres) in NGL 2.5, bundled into the package (``js/structure_view.js``,
+no CDN, no nglview), and for one chain the edges of the current head as cylinders
+between CA atoms (radius and colour by weight) and every residue coloured by the
+attention it receives.  ``layer``, ``head``, ``threshold``, ``mode``,
+``selected_residue`` and ``focus`` are synced traitlets; changing one redraws the
+view, and picking an atom in the view sets ``selected_residue``.
+:class:`StructureData` is the same computation without the widget: the explorer's
+3D part.
 
 What crosses the wire
 ---------------------
-Once per view: the structure file (nglview's ``loadFile``), a small script
-(``js/ngl_attention.js``, shipped as ``static/ngl_attention.js``, run by
-nglview's ``executeCode``) and the chain's
-residue keys, CA coordinates and two 256-entry colour maps.  Per change: ONE
-widget ``update`` message on the NGL model whose binary buffers are the
-residue index pairs (uint16, 4 bytes per edge), the weights (uint8, 1 byte per
-edge) and the attention received (uint8, 1 byte per residue), with the caption
-as the only JSON payload.  The script replaces the single cylinder buffer of
-the previous head; no per-cylinder messages, no new NGL components.
+Once per view: the structure file's text, the chain's residue keys, CA
+coordinates and two 256-entry colour maps.  Per head change: ONE ``update``
+message whose binary buffers are the residue index pairs (uint16, 4 bytes per
+edge), the weights (uint8, 1 byte per edge), the attention received (uint8, 1
+byte per residue) and the hover statistics (float32, 3 x L).  The front-end
+replaces one cylinder buffer; nothing is added to NGL's component list, so
+nothing can be replayed wrongly when the view is shown again.
 
 >>> view = StructureAttentionView.from_model(example_path("1vfb_complex"), "B")
 >>> view.layer, view.head, view.threshold = 3, 5, 0.2
@@ -26,22 +27,20 @@ the previous head; no per-cylinder messages, no new NGL components.
 from __future__ import annotations
 
 import re
-from importlib import resources
 from typing import Any
 
-import ipywidgets
 import numpy as np
-from traitlets import Bool, Bytes, Dict, Float, Int, List, Unicode, observe
+from traitlets import Bool, Bytes, Dict, Float, HasTraits, Int, List, Unicode, observe
 
 from ..definitions import DEFAULT_THRESHOLD
 from ..antibody import antibody_chain_role
 from ..attention import Attention
 from ..structures import Chain, Structure, load_structure
+from ._base import STATIC, hold_sync, SyncedWidget
 from ._checks import AttentionMismatchError, EdgeModeTrait, SharedStateChecks, check_attention_chain
-from ._nglview_compat import NGLWidget
 
-__all__ = ["StructureAttentionView", "AttentionNGLWidget", "AttentionMismatchError", "ngl_residue_key",
-           "ngl_structure_text", "antibody_chain_role", "chain_legend", "CHAIN_COLORS"]
+__all__ = ["StructureAttentionView", "StructureData", "AttentionMismatchError", "ngl_residue_key",
+           "ngl_structure_text", "antibody_chain_role", "chain_legend", "CHAIN_COLORS", "format_threshold"]
 
 #: Colour maps (matplotlib names and the part of each that is used) for edges and residues.
 EDGE_COLORMAP = ("YlOrRd", 0.35, 1.0)
@@ -50,7 +49,6 @@ RECEIVED_COLORMAP = ("Blues", 0.12, 1.0)
 #: "muted" set without its blues and reds (the attention chain is blue, the edges yellow to red).
 CHAIN_COLORS = ("#44aa99", "#ddcc77", "#aa4499", "#999933", "#882255", "#bbbbbb")
 _RESIDUE_ID = re.compile(r"^(-?\d+)(?:\^(.+)|(\D*))$")  # "52", "52A", "3^1" (a digit insertion code)
-_PICKED_NAME = re.compile(r"(?:\])?(-?\d+)(?:\^([^:.]+))?:")
 
 
 def ngl_residue_key(residue_id: str) -> str:
@@ -68,23 +66,29 @@ def chain_legend(structure: Structure, attention_chain: str) -> list[dict]:
 
     Labels say what a chain is where that is known: ``"H: attention chain (heavy chain)"``,
     ``"L: light chain"``, and ``"A: antigen"`` for the other chains of a structure
-    with antibody chains.  Colours are :data:`CHAIN_COLORS` in turn (the attention
-    chain's entry is blue: it is drawn by attention received).
+    with antibody chains.  Each chain keeps its colour whichever chain is explored:
+    :data:`CHAIN_COLORS` by the chain's place in the structure (the attention chain
+    is drawn blue, by attention received, and its line says so).
     """
+    lines = []
+    for k, (chain_id, name) in enumerate(chain_names(structure).items()):
+        attention = chain_id == attention_chain
+        label = f"{chain_id}: attention chain ({name})" if attention else f"{chain_id}: {name}"
+        lines.append({"id": chain_id, "label": label, "color": CHAIN_COLORS[k % len(CHAIN_COLORS)],
+                      "attention": attention})
+    return lines
+
+
+def chain_names(structure: Structure) -> dict[str, str]:
+    """What each protein chain is, for menus and legends: ``{"H": "heavy chain", "A": "antigen", "C": "chain C"}``."""
     roles = {c.chain_id: antibody_chain_role(c.sequence) for c in structure}
     has_antibody = any(roles.values())
-    lines, k = [], 0
-    for chain_id, role in roles.items():
-        if role is None and has_antibody:
-            role = "antigen"
-        attention = chain_id == attention_chain
-        if attention:
-            label, color = f"{chain_id}: attention chain" + (f" ({role})" if role else ""), "#2171b5"
-        else:
-            label, color = f"{chain_id}: {role or 'chain ' + chain_id}", CHAIN_COLORS[k % len(CHAIN_COLORS)]
-            k += 1
-        lines.append({"id": chain_id, "label": label, "color": color, "attention": attention})
-    return lines
+    return {chain_id: role or ("antigen" if has_antibody else f"chain {chain_id}") for chain_id, role in roles.items()}
+
+
+def format_threshold(value: float) -> str:
+    """A threshold as set, not rounded (``js/lib/format.js`` formatThreshold): 0.3 -> "0.3", 0.0015 -> "0.0015"."""
+    return format(float(value), ".4g")
 
 
 def _plural(n: int, word: str) -> str:
@@ -122,38 +126,8 @@ def ngl_structure_text(structure: Structure) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _script() -> str:
-    return resources.files(__package__).joinpath("static/ngl_attention.js").read_text(encoding="utf-8")
-
-
-class AttentionNGLWidget(NGLWidget):
-    """The NGL widget of a :class:`StructureAttentionView`, with the traits its script draws.
-
-    The ``_pa_*`` traits are the whole contract with ``js/ngl_attention.js``;
-    see that file's header for their dtypes and shapes.
-    """
-
-    _pa_chain = Unicode().tag(sync=True)
-    _pa_model_index = Int(0).tag(sync=True)
-    _pa_residue_keys = List(Unicode()).tag(sync=True)
-    _pa_ca = Bytes().tag(sync=True)
-    _pa_colormaps = Bytes().tag(sync=True)
-    _pa_style = Dict().tag(sync=True)
-    _pa_edges = Bytes().tag(sync=True)
-    _pa_weights = Bytes().tag(sync=True)
-    _pa_received = Bytes().tag(sync=True)
-    _pa_selected = Int(-1).tag(sync=True)
-    _pa_label = Unicode().tag(sync=True)
-    _pa_residue_labels = List(Unicode()).tag(sync=True)
-    _pa_residue_stats = Bytes().tag(sync=True)
-    _pa_chains = List(Dict()).tag(sync=True)
-    _pa_threshold = Float(0.0).tag(sync=True)
-    _pa_directed = Bool(False).tag(sync=True)
-    _pa_focus = Bool(False).tag(sync=True)
-
-
-class StructureAttentionView(SharedStateChecks, ipywidgets.VBox):
-    """A structure in NGL with one attention head of one chain drawn on it.
+class StructureData(SharedStateChecks, HasTraits):
+    """What the 3D view draws for one chain's attention on a whole structure (no widget).
 
     Parameters
     ----------
@@ -167,7 +141,7 @@ class StructureAttentionView(SharedStateChecks, ipywidgets.VBox):
     threshold : float in [0, 1]
         Edges with a weight below it are not drawn.
     mode : {"max", "mean", "directed"}
-        How both directions of a pair are combined (see :meth:`Attention.combined`).
+        How both directions of a pair are combined (see :meth:`Attention.edges`).
     selected_residue : int or None
         0-based index into the chain's residues.
     max_edges : int
@@ -175,13 +149,11 @@ class StructureAttentionView(SharedStateChecks, ipywidgets.VBox):
         otherwise draw every pair); the caption says when the cap applies.
     focus : bool
         Draw only the selected residue's edges (also the view's "focus" button).
-    height : str
-        CSS height of the view.
+    show_label : bool
+        Label the selected residue in 3D (also the view's "label" button).
 
     Attributes
     ----------
-    ngl : AttentionNGLWidget
-        The nglview widget shown.
     edges : ndarray, shape=(k, 3)
         The edges drawn now, rows ``(i, j, weight)``, strongest first.
     n_edges_above_threshold : int
@@ -196,17 +168,37 @@ class StructureAttentionView(SharedStateChecks, ipywidgets.VBox):
         another length) or names no chain.
     """
 
-    layer = Int(0)
-    head = Int(0)
-    threshold = Float(DEFAULT_THRESHOLD)
-    mode = EdgeModeTrait("max")
-    selected_residue = Int(None, allow_none=True)
-    focus = Bool(False)
+    layer = Int(0).tag(sync=True)
+    head = Int(0).tag(sync=True)
+    threshold = Float(DEFAULT_THRESHOLD).tag(sync=True)
+    mode = EdgeModeTrait("max").tag(sync=True)
+    selected_residue = Int(None, allow_none=True).tag(sync=True)
+    focus = Bool(False).tag(sync=True)
+    show_label = Bool(True).tag(sync=True)
+    # The contract with js/lib/ngl_overlay.js and js/structure_view.js (dtypes and shapes there).
+    _protattn_view = Unicode("structure").tag(sync=True)
+    _pa_structure = Unicode().tag(sync=True)
+    _pa_ext = Unicode("pdb").tag(sync=True)
+    _pa_name = Unicode().tag(sync=True)
+    _pa_chain = Unicode().tag(sync=True)
+    _pa_model_index = Int(0).tag(sync=True)
+    _pa_residue_keys = List(Unicode()).tag(sync=True)
+    _pa_ca = Bytes().tag(sync=True)
+    _pa_colormaps = Bytes().tag(sync=True)
+    _pa_style = Dict().tag(sync=True)
+    _pa_edges = Bytes().tag(sync=True)
+    _pa_weights = Bytes().tag(sync=True)
+    _pa_total = Int(0).tag(sync=True)
+    _pa_received = Bytes().tag(sync=True)
+    _pa_head_label = Unicode().tag(sync=True)
+    _pa_residue_labels = List(Unicode()).tag(sync=True)
+    _pa_residue_stats = Bytes().tag(sync=True)
+    _pa_chains = List(Dict()).tag(sync=True)
 
     def __init__(self, structure: Structure | str, attention: Attention, *, layer: int = 0,
                  head: int = 0, threshold: float = DEFAULT_THRESHOLD, mode: str = "max",
                  selected_residue: int | None = None, max_edges: int = 2000, focus: bool = False,
-                 height: str = "420px", **kwargs: Any) -> None:
+                 show_label: bool = True, **kwargs: Any) -> None:
         if not isinstance(structure, Structure):
             structure = load_structure(structure)
         if not isinstance(attention, Attention):
@@ -217,44 +209,24 @@ class StructureAttentionView(SharedStateChecks, ipywidgets.VBox):
         self.max_edges = int(max_edges)
         self.edges = np.zeros((0, 3))
         self.n_edges_above_threshold = 0
-        self._has_ca = ~np.isnan(self.chain.ca).any(axis=1)
-        self._key_to_index = {ngl_residue_key(r): i for i, r in enumerate(self.chain.residue_ids)}
-        self._views_with_script: set[str] = set()
         self._live = False  # no drawing until every trait has its first value
-
-        self.ngl = AttentionNGLWidget(height=height)
-        self.ngl._pa_chain = self.chain.chain_id
-        self.ngl._pa_model_index = int(structure.model)
-        self.ngl._pa_residue_keys = list(self._key_to_index)
-        self.ngl._pa_ca = np.nan_to_num(self.chain.ca, nan=0.0).astype("<f4").tobytes()
-        self.ngl._pa_colormaps = _colormap_bytes()
-        self.ngl._pa_residue_labels = [f"{n} {r}" for n, r in zip(self.chain.residue_names, self.chain.residue_ids)]
-        self.ngl._pa_chains = chain_legend(structure, self.chain.chain_id)
-        self.ngl._pa_style = {"max_edges": self.max_edges}
-        self.ngl._pa_focus = bool(focus)
-        import nglview
-
-        self.ngl.add_structure(
-            nglview.TextStructure(ngl_structure_text(structure), ext=structure.format), default_representation=False
-        )
-        self.ngl.observe(self._on_picked, "picked")
-        self.ngl.observe(self._on_focus_button, "_pa_focus")
-        self.ngl.observe(self._on_view_ids, "_ngl_view_id")
-        self._send_script()
-
-        super().__init__(children=[self.ngl], **kwargs)
-        with self.hold_trait_notifications():
-            self.layer, self.head = layer, head
+        self._sent_key: tuple | None = None
+        super().__init__(**kwargs)
+        with hold_sync(self):
+            self._pa_structure, self._pa_ext, self._pa_model_index = _ngl_input(structure)
+            self._pa_name = structure.name
+            self._pa_colormaps = _colormap_bytes()
+            self._pa_style = {"max_edges": self.max_edges}
+            self._set_chain()
+            self.layer, self.head = attention.check_head(layer, head)
             self.threshold, self.mode = threshold, mode
             self.selected_residue = selected_residue
-            self.focus = bool(focus)
-        self._live = True
-        self._send_head()
-        self._send_selection()
+            self.focus, self.show_label = bool(focus), bool(show_label)
+            self._live = True
+            self._send_head()
 
     @classmethod
-    def from_model(cls, structure: Structure | str, chain: str, model: Any = "antiberty",
-                   **kwargs: Any) -> "StructureAttentionView":
+    def from_model(cls, structure: Structure | str, chain: str, model: Any = "antiberty", **kwargs: Any):
         """Build the view for ``structure[chain]`` with a model (a name or a loaded model).
 
         The attention comes from the model's cache, so building a second view
@@ -283,104 +255,126 @@ class StructureAttentionView(SharedStateChecks, ipywidgets.VBox):
             raise AttentionMismatchError(f"chain {chain.chain_id!r} is too long to draw ({len(chain)} residues)")
         return chain
 
+    # -- another chain of the same structure --------------------------------------------------
+
+    def set_attention(self, attention: Attention) -> None:
+        """Show another chain's attention (same structure): the structure is not sent again."""
+        chain = self._chain_of(self.structure, attention)
+        with hold_sync(self):
+            self._live = False
+            self.attention, self.chain = attention, chain
+            self.selected_residue = None
+            self._set_chain()
+            self._live = True
+            self._send_head()
+
+    def _set_chain(self) -> None:
+        chain = self.chain
+        self._has_ca = ~np.isnan(chain.ca).any(axis=1)
+        self._pa_chain = chain.chain_id
+        self._pa_residue_keys = [ngl_residue_key(r) for r in chain.residue_ids]
+        self._pa_ca = np.nan_to_num(chain.ca, nan=0.0).astype("<f4").tobytes()
+        self._pa_residue_labels = [f"{n} {r}" for n, r in zip(chain.residue_names, chain.residue_ids)]
+        self._pa_chains = chain_legend(self.structure, chain.chain_id)
+
     # -- updates ----------------------------------------------------------------------------
 
     @observe("layer", "head", "threshold", "mode")
     def _on_head_change(self, change) -> None:
-        if self._ready():
+        # Several traits set together (a tile click: layer and head) notify one by one: draw once.
+        if self._live and self._sent_key != (self.layer, self.head, self.threshold, self.mode):
             self._send_head()
 
-    @observe("focus")
-    def _on_focus(self, change) -> None:
-        self.ngl._pa_focus = bool(change["new"])
-
-    def _on_focus_button(self, change) -> None:
-        self.focus = bool(change["new"])
-
-    @observe("selected_residue")
-    def _on_selection_change(self, change) -> None:
-        if self._ready():
-            self._send_selection()
-
-    def _ready(self) -> bool:
-        return getattr(self, "_live", False)
-
     def _send_head(self) -> None:
+        self._sent_key = (self.layer, self.head, self.threshold, self.mode)
         attention = self.attention
-        edges = attention.edges(self.layer, self.head, self.threshold, self.mode)
-        edges = edges[self._has_ca[edges.i] & self._has_ca[edges.j]]
-        self.n_edges_above_threshold = len(edges)
-        drawn = edges[: self.max_edges]
-        self.edges = np.column_stack([drawn.pairs, drawn.weights]).astype(np.float64).reshape(-1, 3)
-        weights = np.clip(self.edges[:, 2], 0.0, 1.0)
+        pairs, weights = _edge_arrays(attention.edges(self.layer, self.head, self.threshold, self.mode))
+        keep = self._has_ca[pairs[:, 0]] & self._has_ca[pairs[:, 1]]
+        pairs, weights = pairs[keep], weights[keep]
+        self.n_edges_above_threshold = len(pairs)
+        pairs, weights = pairs[: self.max_edges], weights[: self.max_edges]
+        self.edges = np.column_stack([pairs, weights]) if len(pairs) else np.zeros((0, 3))
         received = attention.received(self.layer, self.head)
         matrix = attention.head(self.layer, self.head)
         target = matrix.argmax(axis=1) if matrix.size else np.zeros(0, dtype=np.intp)
         stats = np.stack([received, target, matrix[np.arange(len(target)), target]]).astype("<f4")
         top = float(received.max()) if received.size else 0.0
         received = received / top if top > 0 else np.zeros_like(received)
-        with self.ngl.hold_sync():  # one "update" message for all of it
-            self.ngl._pa_edges = self.edges[:, :2].astype("<u2").tobytes()
-            self.ngl._pa_weights = np.round(weights * 255).astype(np.uint8).tobytes()
-            self.ngl._pa_received = np.round(received * 255).astype(np.uint8).tobytes()
-            self.ngl._pa_residue_stats = stats.tobytes()
-            self.ngl._pa_threshold = float(self.threshold)
-            self.ngl._pa_directed = self.mode == "directed"
-            self.ngl._pa_label = self.caption()
-
-    def _send_selection(self) -> None:
-        index = self.selected_residue
-        with self.ngl.hold_sync():
-            self.ngl._pa_selected = -1 if index is None else int(index)
-            self.ngl._pa_label = self.caption()
-
-    def caption(self) -> str:
-        """The line shown in the view's corner, e.g. ``"AntiBERTy 4-6 (max): 23 edges >= 0.30"``.
-
-        Says when the ``max_edges`` cap applies (``"2000 strongest of 5123 edges"``) and,
-        for a head with no edge at the threshold, to lower it.
-        """
         from ..models import model_display_name
 
+        with hold_sync(self):  # one "update" message for all of it
+            self._pa_edges = pairs.astype("<u2").tobytes()
+            self._pa_weights = np.round(np.clip(weights, 0.0, 1.0) * 255).astype(np.uint8).tobytes()
+            self._pa_total = int(self.n_edges_above_threshold)
+            self._pa_received = np.round(received * 255).astype(np.uint8).tobytes()
+            self._pa_residue_stats = stats.tobytes()
+            self._pa_head_label = (f"{model_display_name(attention.model_name)} "
+                                   f"{attention.label(self.layer, self.head)} ({self.mode})")
+
+    def caption(self) -> str:
+        """The line the view shows in its corner (``js/lib/ngl_overlay.js`` writes it on screen),
+        e.g. ``"AntiBERTy 4-6 (max): 23 edges >= 0.3"``; edges are unordered pairs (directed: i -> j).
+
+        Says when the ``max_edges`` cap applies (``"2000 strongest of 5123 edges"``), in focus
+        how many edges touch the selected residue, and for a head with no edge at the threshold
+        how to see some.
+        """
         shown, total = len(self.edges), self.n_edges_above_threshold
-        head = (f"{model_display_name(self.attention.model_name)} "
-                f"{self.attention.label(self.layer, self.head)} ({self.mode})")
-        if total > shown:
-            text = f"{head}: {shown} strongest of {total} edges \u2265 {self.threshold:.2f} (cap {self.max_edges})"
+        unit = "directed edge" if self.mode == "directed" else "edge"
+        t = format_threshold(self.threshold)
+        head = self._pa_head_label
+        selected = None if self.selected_residue is None else self.residue_name(self.selected_residue)
+        if self.focus and selected is not None:
+            touching = int(np.sum((self.edges[:, 0] == self.selected_residue) | (self.edges[:, 1] == self.selected_residue)))
+            text = f"{head}: {touching} of {_plural(shown, unit)} \u2265 {t} touch {selected}"
+        elif total > shown:
+            text = f"{head}: {shown} strongest of {_plural(total, unit)} \u2265 {t} (cap {self.max_edges})"
         else:
-            text = f"{head}: {_plural(shown, 'edge')} \u2265 {self.threshold:.2f}"
+            text = f"{head}: {_plural(shown, unit)} \u2265 {t}"
         if total == 0:
-            text += ": lower the threshold"
-        if self.selected_residue is not None:
-            i = self.selected_residue
-            text += (f" | selected {self.chain.chain_id} {self.chain.residue_names[i]} "
-                     f"{self.chain.residue_ids[i]}")
+            text += " (move the threshold slider down to see edges)"
+        if selected is not None and not self.focus:
+            text += f" | selected {selected}"
         return text
 
-    # -- the browser side -------------------------------------------------------------------
+    def residue_name(self, i: int) -> str:
+        """E.g. ``"B GLY 53"``: chain, residue name, author id."""
+        return f"{self.chain.chain_id} {self.chain.residue_names[i]} {self.chain.residue_ids[i]}"
 
-    def _send_script(self) -> None:
-        # nglview queues calls made before the view has loaded and runs them
-        # after its loadFile; fire_once keeps the script out of nglview's message
-        # archive, which nglview re-syncs in full on every archived call.
-        self.ngl._execute_js_code(_script(), fire_once=True)
 
-    def _on_view_ids(self, change) -> None:
-        # A view created later (the widget shown twice, a page reload) needs the script too.
-        new = set(change["new"] or []) - self._views_with_script
-        if new and self._views_with_script:
-            self._send_script()
-        self._views_with_script |= new
+def _ngl_input(structure: Structure) -> tuple[str, str, int]:
+    """``(text, ext, model index)`` NGL loads: the structure's own NGL text (written from its atom
+    table, always loadable, one model) when it has one, else its file text as NGL reads it."""
+    if getattr(structure, "atoms", None) is not None:
+        text, ext = structure.to_ngl_text()
+        return text, ext, 0
+    return ngl_structure_text(structure), structure.format, int(structure.model)
 
-    def _on_picked(self, change) -> None:
-        atom = (change["new"] or {}).get("atom1")
-        if not atom or atom.get("chainname") != self.chain.chain_id:
-            return
-        if int(atom.get("modelIndex", self.structure.model)) != self.structure.model:
-            return
-        match = _PICKED_NAME.search(str(atom.get("name", "")))
-        insertion = match.group(2) if match and match.group(2) else ""
-        key = f"{int(atom['resno'])}^{insertion}" if insertion else str(int(atom["resno"]))
-        index = self._key_to_index.get(key)
-        if index is not None:
-            self.selected_residue = index
+
+def _edge_arrays(edges) -> tuple[np.ndarray, np.ndarray]:
+    """``Attention.edges`` as (pairs intp (k, 2), weights float (k,)), whatever form it returns."""
+    pairs = getattr(edges, "pairs", None)
+    if pairs is not None:
+        return np.asarray(pairs, dtype=np.intp).reshape(-1, 2), np.asarray(edges.weights, dtype=float)
+    edges = np.asarray(edges, dtype=float).reshape(-1, 3)
+    return edges[:, :2].astype(np.intp), edges[:, 2]
+
+
+class StructureAttentionView(StructureData, SyncedWidget):
+    """A structure in NGL with one attention head of one chain drawn on it, as an anywidget.
+
+    Works wherever anywidget works (JupyterLab, Notebook 7, Voila, marimo, VS Code, Colab):
+    NGL 2.5 is bundled.  Parameters and attributes as :class:`StructureData`, plus
+
+    Parameters
+    ----------
+    height, width : str
+        CSS size of the view (default ``"420px"`` and ``"100%"``).
+
+    >>> view = StructureAttentionView.from_model(example_path("1vfb_complex"), "B")
+    >>> view.layer, view.head, view.threshold = 3, 5, 0.2
+    """
+
+    _esm = STATIC / "widget.js"
+    height = Unicode("420px").tag(sync=True)
+    width = Unicode("100%").tag(sync=True)

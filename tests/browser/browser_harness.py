@@ -215,7 +215,7 @@ class LabPage:
     def kernel_edges(self, view: str) -> tuple[int, int]:
         """``(number of edges, edge_checksum)`` of what the kernel's StructureAttentionView
         ``view`` (a Python expression) sent to the page: its ``edges`` and ``_pa_*`` bytes."""
-        out = self.run_python(f"_v = {view}\nprint(len(_v.edges), _v.ngl._pa_edges.hex(), _v.ngl._pa_weights.hex())")
+        out = self.run_python(f"_v = {view}\n_d = getattr(_v, 'ngl', _v)\nprint(len(_v.edges), _d._pa_edges.hex(), _d._pa_weights.hex())")
         n, pairs, weights = (out.split() + ["", ""])[:3]
         return int(n), edge_checksum(bytes.fromhex(pairs), bytes.fromhex(weights))
 

@@ -16,7 +16,7 @@ def test_standalone_3d_box_does_not_shrink_by_itself(browser, antiberty, tmp_pat
         page = context.new_page()
         page.goto(path.as_uri())
         page.wait_for_function("() => window.protattnPage && window.protattnPage.loaded", timeout=90_000)
-        size = "() => { const b = document.querySelector('.pa-structure').getBoundingClientRect(); return [b.width, b.height]; }"
+        size = "() => { const b = document.querySelector('[data-testid=view-structure]').getBoundingClientRect(); return [b.width, b.height]; }"
         page.wait_for_timeout(1_000)
         first = page.evaluate(size)
         page.wait_for_timeout(4_000)

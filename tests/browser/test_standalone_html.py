@@ -1,6 +1,8 @@
 """The page AttentionExplorer.to_html writes, opened from file:// in Chromium with the network blocked.
 
-No kernel and no server: the page must draw and stay interactive by itself.
+No kernel and no server: the page must draw and stay interactive by itself.  It runs the
+notebook explorer's own front-end (js/explorer.js) on its embedded data, so the same
+selectors (data-testid) as in the notebook find its controls and views.
 One page is opened for the module; each test acts like a person (slider keys,
 clicks on the heatmap and on an atom) and checks what the canvases show.
 """
@@ -17,10 +19,10 @@ from browser_harness import (KNOWN_CONSOLE_NOISE, changed_fraction, console_prob
 #: The anywidget views' API (js/lib/dom.js `stamp`), on the element each view rendered into.
 VIEW = """(kind) => [...document.querySelectorAll('.protattn-heatmap, .protattn-grid, .protattn-track')]
                      .map(e => e.parentElement).find(e => e.protattnView && e.protattnView.kind === kind)"""
-NGL_VIEW = "() => [...document.querySelectorAll('div')].find(e => e.protattn)"
+NGL_VIEW = "() => document.querySelector('[data-testid=view-structure]')"
 HEATMAP_CANVAS = ".protattn-heatmap canvas"
 SEQUENCE_CANVAS = ".protattn-track canvas"
-NGL_CANVAS = ".pa-structure canvas"
+NGL_CANVAS = "[data-testid=structure-canvas]"
 LOAD_TIMEOUT_MS = 30_000
 
 
@@ -67,15 +69,15 @@ class StandalonePage:
     def page_edges(self) -> tuple[bytes, bytes]:
         """The ``_pa_edges`` / ``_pa_weights`` bytes the page's controller gave the NGL view."""
         pairs, weights = self.page.evaluate(
-            "() => { const m = window.protattnPage.models.ngl;"
-            "        return [Array.from(m.get('_pa_edges')), Array.from(m.get('_pa_weights'))]; }")
+            "() => { const m = window.protattnPage.model;"
+            "        return [Array.from(m.get('_structure__pa_edges')), Array.from(m.get('_structure__pa_weights'))]; }")
         return bytes(np.asarray(pairs, "<u2").tobytes()), bytes(weights)
 
     def widget_edges(self, layer: int, head: int) -> tuple[bytes, bytes]:
         """The same bytes from the live widget (the explorer that wrote the page) for that head."""
         ex = self.explorer
         ex.layer, ex.head = layer, head
-        return ex.structure_view.ngl._pa_edges, ex.structure_view.ngl._pa_weights
+        return ex.structure_view._pa_edges, ex.structure_view._pa_weights
 
     def errors(self) -> list[str]:
         """Console errors and warnings and page errors, minus the NGL noise of every front-end."""
@@ -113,7 +115,7 @@ def test_head_slider_changes_the_heatmap_and_the_edges(page):
     draws = page.view("heatmap")["draws"]
     ngl_before = page.ngl_frame()
     structure_before = page.pixels(NGL_CANVAS)
-    slider = page.page.locator('input[name="head"]')
+    slider = page.page.locator("[data-testid=control-head]")
     slider.focus()
     slider.press("ArrowRight")  # head 6 -> 7 (1-based)
     page.page.wait_for_function(f"() => ({VIEW})('heatmap').protattnView.draws > {draws}")
@@ -187,3 +189,75 @@ def test_clicking_an_atom_selects_its_residue(page):
 def test_no_errors_in_the_browser_console(page):
     assert page.errors() == [], "\n".join(page.errors())
     assert page.page.locator(".protattn-error").count() == 0, page.page.locator(".protattn-error").all_inner_texts()
+
+
+def test_the_page_runs_the_notebook_front_end(page):
+    """One front-end: the page's layout and controls are the explorer's (js/explorer.js), NGL once."""
+    summary = page.page.evaluate("() => document.querySelector('[data-testid=protattn-explorer]').protattnExplorer.summary()")
+    assert summary["nglLoads"] == 1 and summary["structure"]["cartoon"]
+    for testid in ("control-layer", "control-head", "control-threshold", "control-threshold-value", "control-mode",
+                   "control-chain", "view-heatmap", "view-grid", "view-sequence", "export-3d"):
+        assert page.page.locator(f"[data-testid={testid}]").count() == 1, testid
+    # Figures and pages need the kernel: not offered here; the chain menu shows the chain, disabled.
+    assert not page.page.locator("[data-testid=export-png]").is_visible()
+    assert page.page.locator("[data-testid=control-chain]").is_disabled()
+    assert page.page.locator("[data-testid=control-chain]").input_value() == "B"
+
+
+def test_threshold_at_full_precision_and_advice_the_page_can_follow(page):
+    """Issue 19 defect 4: the threshold is shown as set and can be typed; a head with no edge says
+    to move the slider down (which the page can do)."""
+    box = page.page.locator("[data-testid=control-threshold-value]")
+    box.fill("0.0015")
+    box.press("Enter")
+    page.page.wait_for_function("() => window.protattnPage.state.threshold === 0.0015")
+    assert box.input_value() == "0.0015"
+    page.ngl_frame("s.caption.includes('\u2265 0.0015')")
+    box.fill("1")
+    box.press("Enter")
+    state = page.ngl_frame("s.edges === 0")
+    assert "0 edges \u2265 1 (move the threshold slider down to see edges)" in state["caption"], state["caption"]
+    box.fill("0.3")
+    box.press("Enter")
+    page.ngl_frame("s.edges > 0")
+
+
+def test_save_3d_in_the_page(page):
+    """"Save 3D" works without a kernel: a PNG of the view at the chosen scale."""
+    import io
+
+    from PIL import Image
+
+    page.page.locator("[data-testid=export-3d-scale]").select_option("1")
+    with page.page.expect_download() as info:
+        page.page.locator("[data-testid=export-3d]").click()
+    image = Image.open(io.BytesIO(open(info.value.path(), "rb").read()))
+    canvas = page.page.locator(NGL_CANVAS).bounding_box()
+    assert image.format == "PNG" and abs(image.width - canvas["width"]) <= 2, (image.size, canvas)
+    assert distinct_colors(np.asarray(image.convert("RGB"))) > 100
+
+
+def test_3d_view_that_cannot_load_keeps_the_other_views(browser, antiberty, tmp_path):
+    """Issue 23 item 6, page side: if NGL fails on the structure, the 3D box says why and the
+    heatmap, grid, sequence and controls keep working."""
+    import protattn_widgets as paw
+    from protattn_widgets.widgets.explorer import AttentionExplorer
+
+    ex = AttentionExplorer(paw.example_path("1vfb_complex"), model=antiberty, chain="B", layer=3, head=5)
+    ex.structure_view._pa_ext = "no-such-format"  # mirrored into the page: NGL refuses to load it
+    path = ex.to_html(tmp_path / "broken.html")
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        page.goto(path.as_uri())
+        page.wait_for_function("() => window.protattnPage && window.protattnPage.loaded")
+        page.locator("[data-testid=structure-error]").wait_for(timeout=30_000)
+        assert "could not show this structure" in page.locator("[data-testid=structure-error]").text_content()
+        draws = page.evaluate(f"() => ({VIEW})('heatmap').protattnView.draws")
+        slider = page.locator("[data-testid=control-head]")
+        slider.focus()
+        slider.press("ArrowRight")
+        page.wait_for_function(f"() => ({VIEW})('heatmap').protattnView.draws > {draws}")
+        assert page.evaluate(f"() => ({VIEW})('head_grid').protattnView.summary().head") == 6
+    finally:
+        context.close()
