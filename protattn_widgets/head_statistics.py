@@ -42,12 +42,18 @@ from .attention import Attention, as_float32, check_threshold
 from .errors import InvalidOptionError
 
 __all__ = [
-    "apc", "apc_head", "GRID_STATISTICS", "available_statistics", "head_statistic",
+    "apc", "apc_head", "HEATMAP_KINDS", "heatmap_matrix", "GRID_FORMATS", "grid_view", "GRID_STATISTICS", "available_statistics", "head_statistic",
     "attention_to_residue", "special_token_mass", "mean_separation", "attention_entropy",
+    "strong_edges", "protein_flags", "flag_words_per_head",
 ]
 
 _TINY = np.finfo(np.float32).smallest_subnormal
 
+#: How the grid shows each statistic's values (js/head_grid.js ``value_format``).
+GRID_FORMATS: dict[str, str] = {
+    "contact_share": "percent", "attention_to_residue": "number", "special_token_mass": "percent",
+    "mean_separation": "number", "entropy": "number",
+}
 #: The head grid's colour choices: name -> what the grid's caption says.
 GRID_STATISTICS: dict[str, str] = {
     "contact_share": "share of strong attention on 3D contacts",
@@ -86,8 +92,26 @@ def apc(matrix: np.ndarray) -> np.ndarray:
 
 
 def apc_head(attention: Attention, layer: int, head: int) -> np.ndarray:
-    """:func:`apc` of one head of ``attention``, shape ``(L, L)`` float32 (about 10 ms at L = 1,022)."""
+    """:func:`apc` of one head of ``attention``, shape ``(L, L)`` float32 (a few ms at L = 1,022)."""
     return apc(attention.head(layer, head))
+
+
+#: What the explorer's heatmap can show of a head: its attention, or the APC-corrected map.
+HEATMAP_KINDS: dict[str, str] = {
+    "raw": "attention weights",
+    "apc": "symmetrised, APC-corrected attention (ESM's contact preprocessing; below 0 shown as 0)",
+}
+
+
+def heatmap_matrix(attention: Attention, layer: int, head: int, kind: str = "raw") -> np.ndarray:
+    """The ``(L, L)`` float32 matrix the heatmap draws for one head: ``"raw"`` attention, or ``"apc"``:
+    :func:`apc` clipped at 0 (pairs attending to each other less than their rows and columns predict
+    carry no signal for contacts; the heatmap's colour scale starts at 0)."""
+    if kind == "raw":
+        return attention.head(layer, head)
+    if kind == "apc":
+        return np.maximum(apc_head(attention, layer, head), np.float32(0))
+    raise InvalidOptionError(f"heatmap kind must be one of {list(HEATMAP_KINDS)}, got {kind!r}")
 
 
 # ---------------------------------------------------------------------- grid statistics
@@ -134,9 +158,30 @@ def mean_separation(attention: Attention, threshold: float) -> tuple[np.ndarray,
     count : ndarray of int64, shape=(n_layers, n_heads)
         Its strong pairs.
     """
+    shape = (attention.n_layers, attention.n_heads)
+    flat, i, j = strong_edges(attention, threshold)
+    distinct = i != j
+    flat, separation = flat[distinct], np.abs(i[distinct] - j[distinct])
+    count = np.bincount(flat, minlength=shape[0] * shape[1])
+    summed = np.bincount(flat, weights=separation, minlength=shape[0] * shape[1])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(count > 0, summed / np.maximum(count, 1), np.nan)
+    return mean.reshape(shape), count.astype(np.int64).reshape(shape)
+
+
+def strong_edges(attention: Attention, threshold: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every ordered pair with ``a_ij >= threshold`` (self-attention included) of every head.
+
+    From the exact float32 strong pairs captured with the attention when ``threshold`` is at or
+    above their floor, else from the stored values, a head at a time.
+
+    Returns
+    -------
+    flat, i, j : ndarray of int64, shape=(k,)
+        Flat head ``layer * n_heads + head``, query ``i`` and key ``j`` (0-based residues).
+    """
     t = np.float32(check_threshold(threshold))
-    shape, length = (attention.n_layers, attention.n_heads), len(attention)
-    n_flat = shape[0] * shape[1]
+    n_heads, length = attention.n_heads, len(attention)
     strong = attention.strong_pairs
     if strong is not None and t >= np.float32(strong.floor) and t > 0:
         heads = np.floor(strong.keys).astype(np.int64)
@@ -144,23 +189,80 @@ def mean_separation(attention: Attention, threshold: float) -> tuple[np.ndarray,
         at_one = weights == 0  # a weight of exactly 1 is stored as the next head's integer key
         heads[at_one] -= 1
         weights[at_one] = 1.0
-        i, j = np.divmod(strong.pairs, length)
-        keep = (weights >= t) & (i != j)
-        flat, separation = heads[keep], np.abs(i[keep] - j[keep])
-        count = np.bincount(flat, minlength=n_flat)
-        summed = np.bincount(flat, weights=separation, minlength=n_flat)
-    else:
-        separation = np.abs(np.subtract.outer(np.arange(length), np.arange(length)))
-        count = np.zeros(n_flat, dtype=np.int64)
-        summed = np.zeros(n_flat)
-        for flat in range(n_flat):
-            mask = as_float32(attention.values[divmod(flat, shape[1])]) >= t
-            np.fill_diagonal(mask, False)
-            count[flat] = np.count_nonzero(mask)
-            summed[flat] = separation[mask].sum(dtype=np.int64)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.where(count > 0, summed / np.maximum(count, 1), np.nan)
-    return mean.reshape(shape), count.astype(np.int64).reshape(shape)
+        keep = weights >= t
+        i, j = np.divmod(strong.pairs[keep], length)
+        return heads[keep], i, j
+    parts = []
+    for flat in range(attention.n_layers * n_heads):
+        kept = np.flatnonzero(as_float32(attention.values[divmod(flat, n_heads)]) >= t)
+        parts.append((np.full(kept.size, flat, dtype=np.int64), *np.divmod(kept, length)))
+    if not parts:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty
+    return tuple(np.concatenate([p[k] for p in parts]).astype(np.int64) for k in range(3))
+
+
+def protein_flags(attention: Attention, threshold: float):
+    """The analysis's per-head flags for this one protein, from all its strong edges at ``threshold``.
+
+    The same definitions and counters as a dataset analysis (:mod:`protattn_widgets.analysis.flags`):
+    column (:class:`~.analysis.concentration.TargetConcentration`), positional
+    (:class:`~.analysis.offsets.OffsetCounts`), sink (:class:`~.analysis.sinks.SinkMass`, where the
+    model reports special-token mass), counted over every strong edge (self-attention included).
+
+    Returns
+    -------
+    types.SimpleNamespace
+        ``n_layers``, ``n_heads``, ``concentration``, ``offsets``, ``sinks`` (None without
+        the mass): what :func:`~protattn_widgets.analysis.flags.flag_grid` and
+        :func:`flag_words_per_head` read.
+    """
+    from types import SimpleNamespace
+
+    from .analysis.concentration import TargetConcentration, residue_labels
+    from .analysis.offsets import OffsetCounts
+    from .analysis.sinks import SinkMass
+
+    n_layers, n_heads, length = attention.n_layers, attention.n_heads, len(attention)
+    n_flat = n_layers * n_heads
+    flat, i, j = strong_edges(attention, threshold)
+    offsets = OffsetCounts(n_layers, n_heads, length)
+    width = 2 * length - 1
+    offsets.counts = np.bincount(flat * width + (j - i + length - 1), minlength=n_flat * width).reshape(
+        n_layers, n_heads, width).astype(np.int64)
+    received = np.bincount(flat * length + j, minlength=n_flat * length).reshape(n_layers, n_heads, length)
+    concentration = TargetConcentration(n_layers, n_heads, threshold).add_received(
+        received, labels=residue_labels(sequence=attention.sequence, residue_ids=attention.residue_ids))
+    mass = getattr(attention, "special_token_mass", None)
+    sinks = None if mass is None else SinkMass(n_layers, n_heads).add(mass)
+    return SimpleNamespace(n_layers=n_layers, n_heads=n_heads, concentration=concentration, offsets=offsets,
+                           sinks=sinks)
+
+
+def flag_words_per_head(flagged) -> list[str]:
+    """Each head's flags in words, flat 0-based order (``layer * n_heads + head``), ``""`` for none.
+
+    ``flagged``: an analysis accumulator (``result[feature]``) or :func:`protein_flags`.
+    """
+    from .analysis.flags import flag_grid, flag_words
+
+    grid = flag_grid(flagged)
+    n = flagged.n_layers * flagged.n_heads
+    table = {f"{name}_head": np.ravel(grid[name]) for name in ("column", "positional", "sink") if name in grid}
+    if "positional" in grid:
+        table["positional_offset"] = np.ravel(grid["positional_offset"])
+    return flag_words(_Columns(table, n)) if table else [""] * n
+
+
+class _Columns(dict):
+    """Equal-length columns whose ``len()`` is the row count (what ``flag_words`` reads)."""
+
+    def __init__(self, columns: dict, rows: int):
+        super().__init__(columns)
+        self._rows = rows
+
+    def __len__(self) -> int:
+        return self._rows
 
 
 def attention_entropy(attention: Attention) -> np.ndarray:
@@ -189,6 +291,23 @@ def attention_entropy(attention: Attention) -> np.ndarray:
             n_rows = rows.sum(axis=-1)
             out[layer] = np.where(n_rows > 0, h.sum(axis=-1) / np.maximum(n_rows, 1), np.nan)
     return np.maximum(out, 0.0, where=np.isfinite(out), out=out)  # rounding can give -1e-7 for one-hot rows
+
+
+def grid_view(attention: Attention, name: str, *, threshold: float = 0.3, residue: int | None = None,
+              min_total: int = 1) -> dict:
+    """What the head grid draws for a statistic other than ``contact_share``: a dict with ``values``
+    (:func:`head_statistic`), ``counts`` (strong pairs per head for ``mean_separation``, else None),
+    ``value_format`` (:data:`GRID_FORMATS`) and ``caption`` (:data:`GRID_STATISTICS`, with the
+    threshold or the residue it depends on)."""
+    values = head_statistic(attention, name, threshold=threshold, residue=residue, min_total=min_total)
+    counts, caption = None, GRID_STATISTICS[name]
+    if name == "mean_separation":
+        counts = mean_separation(attention, threshold)[1]
+        caption += f", attention \u2265 {threshold:g}"
+    elif name == "attention_to_residue":
+        caption += (f" ({attention.residue_ids[residue]})" if residue is not None
+                    else ": select a residue")
+    return {"values": values, "counts": counts, "value_format": GRID_FORMATS[name], "caption": caption}
 
 
 def available_statistics(attention: Attention, *, has_chain: bool = True) -> list[str]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import pytest
 
@@ -27,13 +25,6 @@ def softmax_attention(n_layers: int, n_heads: int, length: int, *, seed: int = 0
 def attention_of(values: np.ndarray, **kwargs) -> Attention:
     length = values.shape[-1]
     return Attention(values, "A" * length, tuple(str(i + 1) for i in range(length)), "test", **kwargs)
-
-
-@dataclass(frozen=True, eq=False)
-class WithMass(Attention):
-    """Attention carrying the special-token mass the capture adds (H21B's field, when the model reports it)."""
-
-    special_token_mass: np.ndarray | None = None
 
 
 # ------------------------------------------------------------------------------ APC
@@ -161,7 +152,7 @@ def test_entropy_equals_a_loop_and_its_bounds():
 def test_special_token_mass_and_the_dispatcher():
     values = softmax_attention(2, 3, 10)
     mass = np.random.default_rng(0).random((2, 3, 10)).astype(np.float32)
-    with_mass = WithMass(values, "A" * 10, tuple(map(str, range(1, 11))), "test", special_token_mass=mass)
+    with_mass = Attention(values, "A" * 10, tuple(map(str, range(1, 11))), "test", special_token_mass=mass)
     plain = attention_of(values)
     np.testing.assert_allclose(hs.special_token_mass(with_mass), mass.mean(-1), rtol=1e-6)
     assert hs.special_token_mass(plain) is None
@@ -191,3 +182,68 @@ def test_statistics_on_real_antiberty_attention(antiberty):
         np.testing.assert_allclose(mean, mean_ref)
     entropy = hs.attention_entropy(attention)
     assert entropy.shape == (8, 8) and np.all((entropy >= 0) & (entropy <= np.log2(len(chain)) + 1e-9))
+    # AntiBERTy reports what each residue sends to special tokens: the grid offers it, and the sink flag
+    mass = hs.special_token_mass(attention)
+    np.testing.assert_allclose(mass, attention.special_token_mass.mean(-1), rtol=1e-6)
+    assert "special_token_mass" in hs.available_statistics(attention)
+    words = hs.flag_words_per_head(hs.protein_flags(attention, 0.3))
+    assert [w for w, m in zip(words, mass.ravel()) if "sink" in w] == [w for w, m in zip(words, mass.ravel())
+                                                                         if m >= 0.5]
+
+
+# ------------------------------------------------------------------------------ one protein's flags
+
+
+def test_protein_flags_equal_the_analysis_counters_on_the_dense_attention():
+    from protattn_widgets.analysis.concentration import TargetConcentration
+    from protattn_widgets.analysis.offsets import OffsetCounts
+
+    values = softmax_attention(2, 4, 30, seed=4, sharp=3.0)
+    values[0, 1] = 0
+    values[0, 1, np.arange(29), np.arange(1, 30)] = 0.8  # positional: every residue on the next
+    values[1, 2] = 0.01
+    values[1, 2, :, 7] = 0.7  # column: everyone on residue 7
+    mass = np.full((2, 4, 30), 0.1, np.float32)
+    mass[1, 3] = 0.9  # sink
+    for threshold, strong in ((0.3, strong_pairs_of(values, 0.05)), (0.02, None)):
+        attention = Attention(values, "A" * 30, tuple(map(str, range(1, 31))), "test", strong_pairs=strong,
+                             special_token_mass=mass)
+        got = hs.protein_flags(attention, threshold)
+        offsets = OffsetCounts(2, 4, 30)
+        for layer in range(2):
+            offsets.add_strong(layer, values[layer] >= np.float32(threshold))
+        concentration = TargetConcentration(2, 4, threshold).add(values)
+        np.testing.assert_array_equal(got.offsets.counts, offsets.counts)
+        np.testing.assert_array_equal(got.concentration.column_edges, concentration.column_edges)
+        np.testing.assert_array_equal(got.concentration.total, concentration.total)
+    words = hs.flag_words_per_head(hs.protein_flags(attention, 0.3))
+    assert words[0 * 4 + 1] == "positional (+1)"
+    assert words[1 * 4 + 2] == "column"
+    assert words[1 * 4 + 3] == "sink"
+    assert len(words) == 8
+    no_mass = hs.protein_flags(attention_of(values), 0.3)
+    assert no_mass.sinks is None and "sink" not in " ".join(hs.flag_words_per_head(no_mass))
+
+
+def test_heatmap_matrix_kinds():
+    values = softmax_attention(1, 2, 25, seed=6)
+    attention = attention_of(values)
+    np.testing.assert_array_equal(hs.heatmap_matrix(attention, 0, 1), values[0, 1])
+    shown = hs.heatmap_matrix(attention, 0, 1, "apc")
+    np.testing.assert_array_equal(shown, np.maximum(hs.apc(values[0, 1]), 0))
+    assert shown.min() == 0 and shown.max() > 0
+    with pytest.raises(InvalidOptionError, match="heatmap kind"):
+        hs.heatmap_matrix(attention, 0, 1, "apcs")
+    assert set(hs.GRID_FORMATS) == set(hs.GRID_STATISTICS)
+
+
+def test_grid_view_says_what_it_shows():
+    values = softmax_attention(2, 2, 12, seed=7)
+    attention = attention_of(values, strong_pairs=strong_pairs_of(values, 0.05))
+    view = hs.grid_view(attention, "mean_separation", threshold=0.3)
+    np.testing.assert_array_equal(view["counts"], hs.mean_separation(attention, 0.3)[1])
+    assert view["value_format"] == "number" and "0.3" in view["caption"]
+    view = hs.grid_view(attention, "attention_to_residue", residue=3)
+    assert "(4)" in view["caption"] and view["counts"] is None
+    assert "select a residue" in hs.grid_view(attention, "attention_to_residue")["caption"]
+    assert hs.grid_view(attention, "entropy")["values"].shape == (2, 2)

@@ -38,9 +38,9 @@ import anywidget
 import numpy as np
 from traitlets import Bytes, Dict, Float, Instance, Int, List, Unicode, observe, validate
 
-from ..analysis.flags import flag_grid, flag_words
 from ..analysis.statistics import clopper_pearson
 from ..errors import InvalidOptionError, LayerHeadIndexError
+from ..head_statistics import flag_words_per_head
 from ._base import STATIC
 from .encoding import float32_bytes, uint32_bytes
 
@@ -52,23 +52,7 @@ MAX_ROWS = 200
 
 def head_flags(accumulator) -> list[str]:
     """Each head's flags in words, flat 0-based order (``layer * n_heads + head``), ``""`` for none."""
-    grid = flag_grid(accumulator)
-    table = {f"{name}_head": np.ravel(grid[name]) for name in ("column", "positional", "sink") if name in grid}
-    if "positional" in grid:
-        table["positional_offset"] = np.ravel(grid["positional_offset"])
-    n = accumulator.n_layers * accumulator.n_heads
-    return flag_words(_Columns(table, n)) if table else [""] * n
-
-
-class _Columns(dict):
-    """A dict of equal-length columns that ``len()`` as its row count (what :func:`flag_words` reads)."""
-
-    def __init__(self, columns: dict, rows: int):
-        super().__init__(columns)
-        self._rows = rows
-
-    def __len__(self) -> int:
-        return self._rows
+    return flag_words_per_head(accumulator)
 
 
 def protein_ranking(accumulator, layer: int, head: int, *, openable: Iterable[str] = (),
@@ -293,7 +277,7 @@ class DatasetBrowser(anywidget.AnyWidget):
         try:
             self.explorer = self.explorer_of(change["new"])
         except Exception as error:  # shown in the page; the Python caller sees it too
-            self._status = f"{type(error).__name__}: {error}"
+            self._status = f"could not open {change['new']}: {type(error).__name__}" + (f": {error}" if str(error) else "")
             raise
         self._status = ""
 
