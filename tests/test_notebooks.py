@@ -86,7 +86,7 @@ def text_of(nb) -> str:
 _N_OF_M = re.compile(r"\b(\d+) of (?:the |its |their )?(\d+)\b")
 _PERCENT_RANGE = re.compile(r"(\d+(?:\.\d+)?)\s*[–-]\s*(\d+(?:\.\d+)?)\s?%")
 _PERCENT = re.compile(r"(?<![\d.–-])(\d+(?:\.\d+)?)\s?%(?!\s*(?:CI|confidence|Clopper))")  # not "95 % CI"
-_HEAD_LABEL = re.compile(r"(?:\*\*|\bheads? |\bhead \*\*)(\d{1,2}-\d{1,2})\b(?!\s*[%Å])")
+_HEAD_LABEL = re.compile(r"(?:\*\*|\b[Hh]eads?\s+(?:\*\*)?)(\d{1,2}-\d{1,2})\b(?!\s*[%Å])")
 
 
 def _shown_text(nb) -> str:
@@ -149,8 +149,8 @@ def test_prose_checker_catches_what_issue_20_found():
     assert unbacked_claims(nb) == ["cell 0: '9 of 26'", "cell 0: '35 %'"]
     fixed = _markdown_and_output("The runner-up, **1-6** (33 %, 9 of 27).", "head 1-6: 9 of 27 (33.3%)")
     assert unbacked_claims(fixed) == []
-    wrong_head = _markdown_and_output("The best head is **3-3**.", "best head 2-7")
-    assert unbacked_claims(wrong_head) == ["cell 0: head '3-3'"]
+    wrong_head = _markdown_and_output("The best head is **3-3**. Head\n4-8 too.", "best head 2-7")
+    assert unbacked_claims(wrong_head) == ["cell 0: head '3-3'", "cell 0: head '4-8'"]
     # a range's both ends, and a value more precise than what is shown, are checked too
     assert unbacked_claims(_markdown_and_output("95 % CI 32–84 %", "CI 32%-85%")) == ["cell 0: '84 %' (in '32–84 %')"]
     assert unbacked_claims(_markdown_and_output("15.4 %", "15%")) == ["cell 0: '15.4 %'"]
