@@ -44,7 +44,7 @@ from ..models.domain import warn_out_of_domain
 from ..structures import Chain, Structure, load_structure
 from ._base import DEFAULT_THRESHOLD, STATIC, SyncedWidget
 from ._checks import EdgeModeTrait, SharedStateChecks, check_mode
-from .grid_counts import check_min_total, pairs_at_least
+from .grid_counts import check_min_total, model_float32_source, pairs_at_least
 from .head_grid import HeadGridData
 from .heatmap import HeatmapData
 from .sequence_track import SequenceTrackData
@@ -186,7 +186,8 @@ class AttentionExplorer(SharedStateChecks, _PartTraits, SyncedWidget):
         self._next_attention: Attention | None = None
         self.export_dir = Path(export_dir)
         self.grid = HeadGridData(attention, chain_obj, min_total=min_total, layer=layer, head=head,
-                                 threshold=threshold, mode=mode)
+                                 threshold=threshold, mode=mode,
+                                 float32_source=model_float32_source(model))
         if pick_best:
             layer, head = self._default_head(attention, threshold, mode)
         shared = dict(layer=layer, head=head, threshold=threshold, mode=mode)

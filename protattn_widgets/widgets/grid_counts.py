@@ -7,10 +7,18 @@
 contacts.  The statistic at a threshold ``t >= floor`` is then one vectorised
 ``searchsorted`` over all heads: exact, the same integers as
 :func:`~protattn_widgets.analysis.contact_accumulator` on the model's float32
-weights, even when the stored copy is float16.  Below the floor each head is
-read again (from the stored copy).  Attention made without a capture (e.g. an
-``Attention`` built by hand) has its strong pairs rebuilt from its values, one
-head at a time.
+weights, even when the stored copy is float16.  Attention made without a
+capture (e.g. an ``Attention`` built by hand) has its strong pairs rebuilt
+from its values, one head at a time.
+
+Below the floor each head is read again.  A float32 copy is exact.  A float16
+copy is not (values near the threshold round across it), so with a
+``float32_source`` (the model, see :func:`model_float32_source`) the counts
+come from one float32 forward pass, which counts at the requested threshold
+and at every slider position below the floor (0.01 steps) at once; without
+one they come from the float16 copy and :meth:`StrongPairIndex.exact_at` and
+:attr:`StrongPairIndex.exact` say they are approximate (the head grid says so
+in its caption).
 
 Memory: 16 bytes per kept pair (its key and running contact count).  Rows of
 attention sum to at most 1, so a head keeps at most ``L / floor`` pairs (20 L at
@@ -29,7 +37,21 @@ from ..strong_pairs import DEFAULT_FLOOR, strong_pairs_of
 from ..structures import Chain
 from .encoding import as_float32
 
-__all__ = ["StrongPairIndex", "DEFAULT_FLOOR", "pairs_at_least", "check_min_total"]
+__all__ = ["StrongPairIndex", "DEFAULT_FLOOR", "pairs_at_least", "check_min_total", "model_float32_source",
+           "SLIDER_STEP"]
+
+#: The threshold slider's step: a float32 recount below the floor also counts at each of its positions.
+SLIDER_STEP = 0.01
+
+
+def model_float32_source(model):
+    """``source(chain, visit)`` running ``model`` on ``chain`` and calling ``visit(layer, float32
+    (n_heads, L, L))`` per layer (one forward pass, nothing stored), or ``None`` when ``model``
+    cannot (a stand-in without ``visit_layer_attention``)."""
+    visit_layers = getattr(model, "visit_layer_attention", None)
+    if visit_layers is None:
+        return None
+    return lambda chain, visit: visit_layers(chain, visit)
 
 
 def check_min_total(min_total) -> int:
@@ -54,6 +76,10 @@ class StrongPairIndex:
         Pairs weaker than this are not indexed (> 0).
     cutoff, min_separation : float, int
         The contact definition.
+    float32_source : callable, optional
+        ``float32_source(visit)`` calls ``visit(layer, values)`` with each layer's float32
+        weights ``(n_heads, L, L)`` of this attention (one forward pass); used below the floor
+        when the stored copy is float16, so that those counts are exact too.
 
     Attributes
     ----------
@@ -65,12 +91,14 @@ class StrongPairIndex:
     contact_before : ndarray of int64, shape=(N + 1,)
         ``contact_before[n]``: contacts among the first ``n`` kept pairs.
     exact : bool
-        Whether the values are the model's float32 weights (``False`` only for
-        float16 attention that was not captured by this package).
+        Whether the counts are exact at every threshold (see :meth:`exact_at`):
+        the strong pairs are the model's float32 weights, and below the floor
+        either the stored copy is float32 or a ``float32_source`` recounts.
     """
 
     def __init__(self, attention: Attention, chain: Chain, *, floor: float = DEFAULT_FLOOR,
-                 cutoff: float = CONTACT_CUTOFF, min_separation: int = CONTACT_MIN_SEPARATION) -> None:
+                 cutoff: float = CONTACT_CUTOFF, min_separation: int = CONTACT_MIN_SEPARATION,
+                 float32_source=None) -> None:
         attention.check_chain(chain)
         self.attention = attention
         self.floor = check_threshold(floor)
@@ -85,7 +113,10 @@ class StrongPairIndex:
         strong = attention.strong_pairs
         if strong is None or strong.floor > self.floor:
             strong = strong_pairs_of(attention.values, self.floor)
-        self.exact = strong.exact
+        self.pairs_exact = strong.exact
+        self.stored_exact = np.asarray(attention.values).dtype == np.float32  # below the floor: read as is
+        self.float32_source = float32_source
+        self._recounted: dict[np.float32, tuple[np.ndarray, np.ndarray]] = {}
         keys, pairs = strong.keys, strong.pairs
         if strong.floor < self.floor:
             keep = _weights_of(keys) >= np.float32(self.floor)
@@ -95,6 +126,17 @@ class StrongPairIndex:
         self.contact_before = np.concatenate([[0], np.cumsum(self._labels[pairs[keep]], dtype=np.int64)])
         starts = np.searchsorted(self.keys, np.arange(self._n_flat) + self.floor / 2, side="left")
         self.offsets = np.append(starts, self.keys.size).astype(np.int64)
+
+    @property
+    def exact(self) -> bool:
+        return self.pairs_exact and (self.stored_exact or self.float32_source is not None)
+
+    def exact_at(self, threshold: float) -> bool:
+        """Whether :meth:`counts` at ``threshold`` are the model's float32 counts."""
+        t = np.float32(check_threshold(threshold))
+        if t >= np.float32(self.floor):
+            return self.pairs_exact
+        return bool(t <= 0 or self.stored_exact or self.float32_source is not None)
 
     @property
     def _n_flat(self) -> int:
@@ -114,7 +156,9 @@ class StrongPairIndex:
         t = np.float32(check_threshold(threshold))
         shape = (self.n_layers, self.n_heads)
         if t < np.float32(self.floor):
-            return self._full_pass(t)
+            if t <= 0 or self.stored_exact or self.float32_source is None:
+                return self._full_pass(t)  # exact, or approximate as exact_at says
+            return self._recount(t)
         starts = np.searchsorted(self.keys, np.arange(self.offsets.size - 1) + np.float64(t), side="left")
         ends = self.offsets[1:]
         total = (ends - starts).reshape(shape)
@@ -131,6 +175,21 @@ class StrongPairIndex:
         shape = (self.n_layers, self.n_heads)
         return hits.reshape(shape), total.reshape(shape)
 
+    def _recount(self, t: np.float32) -> tuple[np.ndarray, np.ndarray]:
+        """Counts at ``t`` (below the floor) from one float32 forward pass, which also counts at
+        every slider position below the floor, so dragging the slider there needs no second pass."""
+        if t not in self._recounted:
+            steps = np.arange(1, int(np.ceil(self.floor / SLIDER_STEP))) * SLIDER_STEP
+            wanted = np.unique(np.concatenate([[t], steps.astype(np.float32)]))
+            wanted = wanted[(wanted > 0) & (wanted < np.float32(self.floor))]
+            hits, total = _counts_at_least(self.float32_source, wanted, self._counted, self._labels,
+                                           self.n_layers, self.n_heads)
+            shape = (self.n_layers, self.n_heads)
+            for k, value in enumerate(wanted):
+                self._recounted[np.float32(value)] = (hits[:, k].reshape(shape), total[:, k].reshape(shape))
+        hits, total = self._recounted[t]
+        return hits.copy(), total.copy()
+
     def accumulator(self, threshold: float, min_total: int) -> PropertyAccumulator:
         """The counts at ``threshold`` as a :class:`PropertyAccumulator` (one protein)."""
         hits, total = self.counts(threshold)
@@ -140,6 +199,36 @@ class StrongPairIndex:
     def kept_per_head(self) -> np.ndarray:
         """Indexed pairs per head, shape=(n_layers, n_heads)."""
         return np.diff(self.offsets).reshape(self.n_layers, self.n_heads)
+
+
+def _counts_at_least(source, thresholds: np.ndarray, counted: np.ndarray, labels: np.ndarray, n_layers: int,
+                     n_heads: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(hits, total)``, int64 shape=(n_layers * n_heads, k): per head, counted pairs (and contacts
+    among them) with float32 ``a_ij >= thresholds[k]`` (ascending float32), from one pass of ``source``."""
+    k = thresholds.size
+    hits = np.zeros((n_layers * n_heads, k), dtype=np.int64)
+    total = np.zeros_like(hits)
+    seen = np.zeros(n_layers, dtype=bool)
+
+    def at_least(values: np.ndarray) -> np.ndarray:  # (n_heads, m) -> (n_heads, k)
+        # How many thresholds each value reaches (NaN reaches none), then per head a histogram of that.
+        reached = np.searchsorted(thresholds, values, side="right")
+        reached[np.isnan(values)] = 0
+        flat = reached + (k + 1) * np.arange(values.shape[0])[:, None]
+        bins = np.bincount(flat.ravel(), minlength=values.shape[0] * (k + 1)).reshape(-1, k + 1)
+        return np.cumsum(bins[:, ::-1], axis=1)[:, ::-1][:, 1:]
+
+    def visit(layer: int, weights) -> None:
+        block = np.asarray(weights, dtype=np.float32).reshape(n_heads, -1)
+        rows = slice(layer * n_heads, (layer + 1) * n_heads)
+        total[rows] = at_least(block[:, counted])
+        hits[rows] = at_least(block[:, labels])
+        seen[layer] = True
+
+    source(visit)
+    if not seen.all():
+        raise RuntimeError(f"the float32 source gave {int(seen.sum())} of {n_layers} layers")
+    return hits, total
 
 
 def _weights_of(keys: np.ndarray) -> np.ndarray:

@@ -75,7 +75,7 @@ class HeadGridData(AttentionViewBase):
     def __init__(self, attention, chain=None, *, min_total: int = MIN_STRONG_EDGES, contact_cutoff: float = CONTACT_CUTOFF,
                  min_separation: int = CONTACT_MIN_SEPARATION, statistic: np.ndarray | None = None,
                  statistic_name: str | None = None, value_format: str | None = None,
-                 floor: float = DEFAULT_FLOOR, **kwargs) -> None:
+                 floor: float = DEFAULT_FLOOR, float32_source=None, **kwargs) -> None:
         min_total = check_min_total(min_total)
         self.contact_cutoff = float(contact_cutoff)
         self.min_separation = int(min_separation)
@@ -86,6 +86,7 @@ class HeadGridData(AttentionViewBase):
         if self._given is None and chain is None:
             raise ValueError("HeadGrid needs the chain (for its contact map) unless a statistic is given")
         self.floor = float(floor)
+        self.float32_source = float32_source  # (chain, visit): exact counts below the floor (grid_counts.py)
         self._index: StrongPairIndex | None = None
         self._accumulators: OrderedDict[float, PropertyAccumulator] = OrderedDict()
         self.accumulator: PropertyAccumulator | None = None
@@ -106,8 +107,10 @@ class HeadGridData(AttentionViewBase):
     def pair_index(self) -> StrongPairIndex:
         """The chain's sorted strong pairs (built on first use from ``attention.strong_pairs``)."""
         if self._index is None:
-            self._index = StrongPairIndex(self.attention, self.chain, floor=self.floor,
-                                          cutoff=self.contact_cutoff, min_separation=self.min_separation)
+            source, chain = self.float32_source, self.chain
+            self._index = StrongPairIndex(self.attention, chain, floor=self.floor, cutoff=self.contact_cutoff,
+                                          min_separation=self.min_separation,
+                                          float32_source=None if source is None else (lambda visit: source(chain, visit)))
         return self._index
 
     def _data_key(self) -> tuple:
@@ -155,6 +158,9 @@ class HeadGridData(AttentionViewBase):
         self.caption = (f"share of attention \u2265 {self.threshold:.2f} on contacts "
                         f"(background {acc.background:.1%}); ranked: heads with \u2265 {self.min_total} "
                         f"strong pairs on {data}")
+        if not self.pair_index.exact_at(self.threshold):
+            self.caption += (" \u2014 approximate: counted from the float16 copy of the attention, "
+                             f"exact at {self.floor:g} and above")
 
     def best_heads(self, k: int = 5) -> list[tuple[int, int]]:
         """The ``k`` heads with the highest value, best first, as 0-based ``(layer, head)``."""
