@@ -7,6 +7,7 @@ import io
 import json
 import os
 import signal
+import stat
 import subprocess
 import sys
 import textwrap
@@ -119,6 +120,14 @@ def test_every_command_refuses_a_foreign_folder_before_any_work(command, tmp_pat
     assert code == 2 and err.startswith("error: ") and "not written by protattn" in err and "--overwrite" in err, err
     assert (folder / "summary.json").read_text() == "my own summary"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mine"]
+
+
+def test_figure_refuses_a_fifo_before_any_work(tmp_path, no_work):
+    fifo = tmp_path / "head.png"
+    os.mkfifo(fifo)
+    code, _, err = _run(_commands(str(fifo))["figure"])
+    assert code == 2 and err.startswith("error: ") and "FIFO" in err, err
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
 
 
 @pytest.mark.parametrize("command", ["demo", "analyze"])
