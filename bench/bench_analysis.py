@@ -175,7 +175,13 @@ def bench_end_to_end(repeats):
 
 
 def bench_bookkeeping(repeats):
-    """``analyze`` with and without the per-protein / offset bookkeeping, alternating; proteins/s of each."""
+    """``analyze`` with and without the per-protein / offset bookkeeping, alternating.
+
+    Times are this process's CPU seconds (``time.process_time``, all its threads) as well as wall
+    seconds: on a shared machine other processes' load stretches wall time by a factor that drifts
+    from run to run, CPU time far less.  During the runs with bookkeeping, the CPU time spent inside
+    its two calls is also summed (``time.thread_time``): an upper bound on what it can cost.
+    """
     import protattn_widgets as paw
     from protattn_widgets.analysis.accumulator import PropertyAccumulator
     from protattn_widgets.analysis.offsets import OffsetCounts
@@ -184,27 +190,44 @@ def bench_bookkeeping(repeats):
     records = analysis.antibody_dataset(list(analysis.antibodies.ORIGINAL_STRUCTURES))
     props = ["contact", "paratope", "amino_acid", "binding_site"]
     real = PropertyAccumulator.add_protein, OffsetCounts.add_strong
+    inside = [0.0]
 
-    def run(bookkeeping: bool) -> float:
-        if not bookkeeping:  # the two calls the new bookkeeping adds, as no-ops
+    def timed_call(fn):
+        def call(*args, **kwargs):
+            start = time.thread_time()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                inside[0] += time.thread_time() - start
+        return call
+
+    def run(bookkeeping: bool) -> tuple[float, float, float]:
+        inside[0] = 0.0
+        if bookkeeping:
+            PropertyAccumulator.add_protein, OffsetCounts.add_strong = (timed_call(f) for f in real)
+        else:  # the two calls the new bookkeeping adds, as no-ops
             PropertyAccumulator.add_protein = lambda self, *args, **kwargs: None
             OffsetCounts.add_strong = lambda self, layer, strong: None
         try:
-            start = time.perf_counter()
+            wall, cpu = time.perf_counter(), time.process_time()
             result = analysis.analyze(model, records, props, progress=False, use_cache=False)
-            elapsed = time.perf_counter() - start
+            wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
         finally:
             PropertyAccumulator.add_protein, OffsetCounts.add_strong = real
         assert (len(result["contact"].protein_counts) == len(records)) == bookkeeping
-        return elapsed
+        return wall, cpu, inside[0]
 
     run(True)  # warm-up: first-call costs (imports, label caches) in neither figure
-    with_s, without_s = [], []
+    on, off = [], []
     for _ in range(repeats):
-        without_s.append(run(False))
-        with_s.append(run(True))
-    return {"proteins": len(records), "with_s": statistics.median(with_s), "without_s": statistics.median(without_s),
-            "ratios": [a / b for a, b in zip(with_s, without_s)], "repeats": repeats}
+        off.append(run(False))
+        on.append(run(True))
+    median = statistics.median
+    return {"proteins": len(records), "repeats": repeats,
+            "on_wall": median(r[0] for r in on), "off_wall": median(r[0] for r in off),
+            "on_cpu": median(r[1] for r in on), "off_cpu": median(r[1] for r in off),
+            "inside_cpu": median(r[2] for r in on),
+            "cpu_ratios": [a[1] / b[1] for a, b in zip(on, off)], "wall_ratios": [a[0] / b[0] for a, b in zip(on, off)]}
 
 
 # --------------------------------------------------------------------------- report
@@ -227,52 +250,68 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smoke run: short sequences, few repeats")
     parser.add_argument("--output", default=str(ROOT / "bench" / "results_analysis.md"))
+    parser.add_argument("--section", type=int, action="append", choices=(1, 2, 3, 4),
+                        help="run only this section (repeatable; default all)")
     args = parser.parse_args(argv)
+    sections = set(args.section or (1, 2, 3, 4))
     loop_lengths = [40] if args.quick else [120, 250]
     limit_lengths = [120] if args.quick else [120, 250, 510]
     repeats = 2 if args.quick else 7
 
     lines = ["# Analysis benchmark", "", f"Machine: {machine()}", "",
-             f"Command: `python bench/bench_analysis.py{' --quick' if args.quick else ''}`", ""]
-    print("1. provis-style loop vs one pass (identical attention, 8 x 8 heads) ...", flush=True)
-    lines += ["## 1. Aggregation on identical attention: provis' loop style vs one pass", "",
-              "Random AntiBERTy-shaped attention (8 layers x 8 heads), threshold 0.3; counts checked equal.", "",
-              "| L | features | provis-style loop | one pass | speed-up |", "|---|---|---|---|---|"]
-    for length, name, loop_s, fast_s, ratio in bench_loop_vs_one_pass(loop_lengths, repeats):
-        lines.append(f"| {length} | {name} | {loop_s * 1e3:,.0f} ms | {fast_s * 1e3:.2f} ms | {ratio:,.0f}x |")
-    print("2. one-pass limit ...", flush=True)
-    lines += ["", "## 2. The one-pass limit", "",
-              "All of contact (with a coordinate mask) + 20 amino acids + binding site in one call, "
-              "against one read of the tensor, `(values >= 0.3).sum()`.", "",
-              "| L | `(values >= θ).sum()` | all properties | ratio |", "|---|---|---|---|"]
-    for length, read_s, all_s, ratio in bench_one_pass_limit(limit_lengths, repeats):
-        lines.append(f"| {length} | {read_s * 1e3:.2f} ms | {all_s * 1e3:.2f} ms | {ratio:.2f}x |")
-    print("3. end to end on AntiBERTy ...", flush=True)
-    e2e = bench_end_to_end(1 if args.quick else 3)
-    aggregation = e2e["label_s"] + e2e["count_s"]
-    lines += ["", "## 3. End to end on AntiBERTy (bundled antibody variable domains)", "",
-              f"{e2e['proteins']} chains, mean length {e2e['mean_length']:.0f} residues, device {e2e['device']}; "
-              "properties contact, paratope, 20 amino acids, binding site.", "",
-              "| what | time | share of forward |", "|---|---|---|",
-              f"| forward + extraction (`model.attention`, no cache) | {e2e['forward_s'] * 1e3:,.0f} ms | 100% |",
-              f"| labelling (contact maps, one-hot, labels) | {e2e['label_s'] * 1e3:.1f} ms | "
-              f"{e2e['label_s'] / e2e['forward_s']:.1%} |",
-              f"| counting (one pass) | {e2e['count_s'] * 1e3:.1f} ms | {e2e['count_s'] / e2e['forward_s']:.1%} |",
-              f"| aggregation (labelling + counting) | {aggregation * 1e3:.1f} ms | "
-              f"{aggregation / e2e['forward_s']:.1%} |", "",
-              f"`analyze` without the cache: {e2e['analyze_s']:.2f} s, "
-              f"**{e2e['proteins'] / e2e['analyze_s']:.1f} proteins/s**.", ""]
-    print("4. per-protein / offset bookkeeping on and off ...", flush=True)
-    book = bench_bookkeeping(1 if args.quick else 5)
-    lines += ["## 4. Per-protein and offset bookkeeping", "",
-              f"`analyze` over the {book['proteins']} variable domains of the 8 structures the earlier benchmark "
-              "used (contact, paratope, 20 amino acids, binding site; no cache), with the bookkeeping and with its "
-              f"two calls replaced by no-ops in the same process; {book['repeats']} runs each, alternating, medians.",
-              "", "| bookkeeping | time | proteins/s |", "|---|---|---|",
-              f"| off | {book['without_s']:.2f} s | {book['proteins'] / book['without_s']:.1f} |",
-              f"| on (per-protein counts + offsets) | {book['with_s']:.2f} s | {book['proteins'] / book['with_s']:.1f} |",
-              "", f"Ratio on/off: **{book['with_s'] / book['without_s']:.3f}** (median time; pairwise ratios "
-              f"{', '.join(f'{r:.3f}' for r in book['ratios'])}).", ""]
+             f"Command: `python bench/bench_analysis.py{' --quick' if args.quick else ''}"
+             f"{''.join(f' --section {n}' for n in sorted(args.section or ()))}`", ""]
+    if 1 in sections:
+        print("1. provis-style loop vs one pass (identical attention, 8 x 8 heads) ...", flush=True)
+        lines += ["## 1. Aggregation on identical attention: provis' loop style vs one pass", "",
+                  "Random AntiBERTy-shaped attention (8 layers x 8 heads), threshold 0.3; counts checked equal.", "",
+                  "| L | features | provis-style loop | one pass | speed-up |", "|---|---|---|---|---|"]
+        for length, name, loop_s, fast_s, ratio in bench_loop_vs_one_pass(loop_lengths, repeats):
+            lines.append(f"| {length} | {name} | {loop_s * 1e3:,.0f} ms | {fast_s * 1e3:.2f} ms | {ratio:,.0f}x |")
+    if 2 in sections:
+        print("2. one-pass limit ...", flush=True)
+        lines += ["", "## 2. The one-pass limit", "",
+                  "All of contact (with a coordinate mask) + 20 amino acids + binding site in one call, "
+                  "against one read of the tensor, `(values >= 0.3).sum()`.", "",
+                  "| L | `(values >= θ).sum()` | all properties | ratio |", "|---|---|---|---|"]
+        for length, read_s, all_s, ratio in bench_one_pass_limit(limit_lengths, repeats):
+            lines.append(f"| {length} | {read_s * 1e3:.2f} ms | {all_s * 1e3:.2f} ms | {ratio:.2f}x |")
+    if 3 in sections:
+        print("3. end to end on AntiBERTy ...", flush=True)
+        e2e = bench_end_to_end(1 if args.quick else 3)
+        aggregation = e2e["label_s"] + e2e["count_s"]
+        lines += ["", "## 3. End to end on AntiBERTy (bundled antibody variable domains)", "",
+                  f"{e2e['proteins']} chains, mean length {e2e['mean_length']:.0f} residues, device {e2e['device']}; "
+                  "properties contact, paratope, 20 amino acids, binding site.", "",
+                  "| what | time | share of forward |", "|---|---|---|",
+                  f"| forward + extraction (`model.attention`, no cache) | {e2e['forward_s'] * 1e3:,.0f} ms | 100% |",
+                  f"| labelling (contact maps, one-hot, labels) | {e2e['label_s'] * 1e3:.1f} ms | "
+                  f"{e2e['label_s'] / e2e['forward_s']:.1%} |",
+                  f"| counting (one pass) | {e2e['count_s'] * 1e3:.1f} ms | {e2e['count_s'] / e2e['forward_s']:.1%} |",
+                  f"| aggregation (labelling + counting) | {aggregation * 1e3:.1f} ms | "
+                  f"{aggregation / e2e['forward_s']:.1%} |", "",
+                  f"`analyze` without the cache: {e2e['analyze_s']:.2f} s, "
+                  f"**{e2e['proteins'] / e2e['analyze_s']:.1f} proteins/s**.", ""]
+    if 4 in sections:
+        print("4. per-protein / offset bookkeeping on and off ...", flush=True)
+        book = bench_bookkeeping(1 if args.quick else 5)
+        lines += ["## 4. Per-protein and offset bookkeeping", "",
+                  f"`analyze` over the {book['proteins']} variable domains of the 8 structures the earlier benchmark "
+                  "used (contact, paratope, 20 amino acids, binding site; no cache), with the bookkeeping and with its "
+                  f"two calls replaced by no-ops in the same process; {book['repeats']} runs each, alternating, "
+                  "medians. CPU time is the process's (all threads); wall time also counts other processes' load.",
+                  "", "| bookkeeping | CPU time | proteins per CPU second | wall time | proteins/s (wall) |",
+                  "|---|---|---|---|---|",
+                  f"| off | {book['off_cpu']:.2f} s | {book['proteins'] / book['off_cpu']:.1f} | "
+                  f"{book['off_wall']:.2f} s | {book['proteins'] / book['off_wall']:.1f} |",
+                  f"| on (per-protein counts + offsets) | {book['on_cpu']:.2f} s | "
+                  f"{book['proteins'] / book['on_cpu']:.1f} | {book['on_wall']:.2f} s | "
+                  f"{book['proteins'] / book['on_wall']:.1f} |", "",
+                  f"Ratio on/off, CPU time: **{book['on_cpu'] / book['off_cpu']:.3f}** (pairwise "
+                  f"{', '.join(f'{r:.3f}' for r in book['cpu_ratios'])}); wall time: "
+                  f"{book['on_wall'] / book['off_wall']:.3f} (pairwise {', '.join(f'{r:.3f}' for r in book['wall_ratios'])}). "
+                  f"CPU time inside the two bookkeeping calls: {book['inside_cpu'] * 1e3:.0f} ms a run, "
+                  f"{book['inside_cpu'] / book['on_cpu']:.2%} of the run's CPU time.", ""]
     text = "\n".join(lines)
     print(text)
     Path(args.output).write_text(text, encoding="utf-8")
