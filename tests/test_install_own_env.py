@@ -10,6 +10,7 @@ environment through a .pth file, so that the test installs only the package, as 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -29,6 +30,21 @@ def _fresh_env(folder: Path) -> Path:
     return python
 
 
+def _clone(folder: Path) -> Path:
+    """The files of this checkout that git tracks or would track, copied: pip builds in the source
+    folder, and a build/ left in the real tree could carry stale modules into later wheels."""
+    listing = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
+                             capture_output=True, text=True, timeout=60)
+    if listing.returncode != 0:  # not a git checkout (an unpacked sdist): build from it as it is
+        return ROOT
+    for name in filter(None, listing.stdout.split("\0")):
+        source = ROOT / name
+        if source.is_file():
+            (folder / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, folder / name)
+    return folder
+
+
 def _pip(*args: str) -> None:
     result = subprocess.run([sys.executable, "-m", "pip", *args], capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
@@ -37,12 +53,13 @@ def _pip(*args: str) -> None:
 @pytest.mark.parametrize("source", ["wheel", "clone"])
 def test_installed_package_runs_outside_the_source_tree(source, tmp_path):
     python = _fresh_env(tmp_path / "env")
+    clone = _clone(tmp_path / "clone")
     if source == "wheel":
-        _pip("wheel", "--no-deps", "-q", "-w", str(tmp_path / "dist"), str(ROOT))
+        _pip("wheel", "--no-deps", "-q", "-w", str(tmp_path / "dist"), str(clone))
         (wheel,) = (tmp_path / "dist").glob("protattn_widgets-*.whl")
         target = str(wheel)
     else:
-        target = str(ROOT)
+        target = str(clone)
     _pip("--python", str(python), "install", "--no-deps", "-q", target)
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     run = lambda *args: subprocess.run(args, capture_output=True, text=True, timeout=600, cwd=tmp_path,  # noqa: E731
