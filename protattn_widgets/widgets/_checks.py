@@ -14,7 +14,12 @@ from ..attention import EDGE_MODES, Attention, check_threshold
 from ..errors import AttentionMismatchError, InvalidOptionError
 from ..structures import Chain
 
-__all__ = ["AttentionMismatchError", "check_attention_chain", "check_mode", "EdgeModeTrait", "SharedStateChecks"]
+__all__ = ["AttentionMismatchError", "check_attention_chain", "check_mode", "format_threshold", "EdgeModeTrait", "SharedStateChecks"]
+
+
+def format_threshold(value: float) -> str:
+    """A threshold as set, not rounded (``js/lib/format.js`` formatThreshold): 0.3 -> "0.3", 0.0015 -> "0.0015"."""
+    return format(float(value), ".4g")
 
 
 def check_mode(mode) -> str:

@@ -22,6 +22,7 @@ layer or head sends only the two integers (the outline moves).
 from __future__ import annotations
 
 from collections import OrderedDict
+from typing import NamedTuple
 
 import numpy as np
 from traitlets import Bytes, CaselessStrEnum, Int, Unicode, observe
@@ -30,6 +31,7 @@ from ..definitions import CONTACT_CUTOFF, CONTACT_MIN_SEPARATION, MIN_STRONG_EDG
 from ..analysis.accumulator import PropertyAccumulator
 from ..analysis.statistics import clopper_pearson
 from ._base import STATIC, AttentionViewBase, hold_sync, SyncedWidget
+from ._checks import format_threshold
 from .encoding import float32_bytes, uint32_bytes
 from .grid_counts import DEFAULT_FLOOR, StrongPairIndex, check_min_total
 
@@ -79,18 +81,19 @@ class HeadGridData(AttentionViewBase):
         min_total = check_min_total(min_total)
         self.contact_cutoff = float(contact_cutoff)
         self.min_separation = int(min_separation)
-        self._given = None if statistic is None else np.ma.asarray(statistic, dtype=float)
-        if self._given is not None and self._given.shape != attention.values.shape[:2]:
-            raise ValueError(f"statistic must have shape {attention.values.shape[:2]} (layers, heads), "
-                             f"got {self._given.shape}")
-        if self._given is None and chain is None:
-            raise ValueError("HeadGrid needs the chain (for its contact map) unless a statistic is given")
+        if statistic is None:
+            if chain is None:
+                raise ValueError("HeadGrid needs the chain (for its contact map) unless a statistic is given")
+            self.source = ContactShare()
+        else:
+            self.source = GivenStatistic(statistic, attention.values.shape[:2], statistic_name or "")
         self.floor = float(floor)
         self.float32_source = float32_source  # (chain, visit): exact counts below the floor (grid_counts.py)
         self._index: StrongPairIndex | None = None
         self._accumulators: OrderedDict[float, PropertyAccumulator] = OrderedDict()
         self.accumulator: PropertyAccumulator | None = None
-        fmt = value_format or ("percent" if self._given is None else "number")
+        self.statistic: np.ma.MaskedArray | None = None
+        fmt = value_format or self.source.value_format
         super().__init__(attention, chain, value_format=fmt, statistic_name=statistic_name or "",
                          min_total=int(min_total), **kwargs)
 
@@ -101,7 +104,7 @@ class HeadGridData(AttentionViewBase):
     @property
     def counts_contacts(self) -> bool:
         """Whether the grid shows its own contact statistic (not a ``statistic=`` it was given)."""
-        return self._given is None
+        return self.source.counts_contacts
 
     @property
     def pair_index(self) -> StrongPairIndex:
@@ -114,19 +117,12 @@ class HeadGridData(AttentionViewBase):
         return self._index
 
     def _data_key(self) -> tuple:
-        return ("given",) if self._given is not None else (self.threshold, self.min_total)
+        return self.source.key(self)
 
     @observe("min_total")
     def _on_min_total(self, change) -> None:
         if self._live:
             self._refresh()
-
-    @property
-    def statistic(self) -> np.ma.MaskedArray:
-        """The values drawn, shape=(n_layers, n_heads), masked where a head has none."""
-        if self._given is not None:
-            return self._given
-        return self.accumulator.share
 
     def contact_accumulator(self, threshold: float | None = None) -> PropertyAccumulator:
         """The contact counts of this protein at ``threshold`` (default: the current one), memoised."""
@@ -142,25 +138,13 @@ class HeadGridData(AttentionViewBase):
         return acc
 
     def _send_data(self) -> None:
-        if self._given is not None:
-            self._values = float32_bytes(self._given)
-            self._counts = b""
-            self._ci = b""
-            self.caption = self.statistic_name
-            return
-        acc = self.accumulator = self.contact_accumulator()
-        self._values = float32_bytes(acc.share)
-        self._counts = uint32_bytes(acc.total)
-        low, high = clopper_pearson(acc.hits, acc.total)
-        self._ci = float32_bytes(np.concatenate([low.ravel(), high.ravel()]))
-        self.statistic_name = "attention on 3D contacts"
-        data = f"chain {self.chain_id}" if self.chain_id else "this sequence"
-        self.caption = (f"share of attention \u2265 {self.threshold:.2f} on contacts "
-                        f"(background {acc.background:.1%}); ranked: heads with \u2265 {self.min_total} "
-                        f"strong pairs on {data}")
-        if not self.pair_index.exact_at(self.threshold):
-            self.caption += (" \u2014 approximate: counted from the float16 copy of the attention, "
-                             f"exact at {self.floor:g} and above")
+        values = self.source.values(self)
+        self.statistic = values.share
+        self._values = float32_bytes(values.share)
+        self._counts = b"" if values.total is None else uint32_bytes(values.total)
+        self._ci = b"" if values.ci is None else float32_bytes(np.concatenate([values.ci[0].ravel(), values.ci[1].ravel()]))
+        self.statistic_name = values.name
+        self.caption = values.caption
 
     def best_heads(self, k: int = 5) -> list[tuple[int, int]]:
         """The ``k`` heads with the highest value, best first, as 0-based ``(layer, head)``."""
@@ -168,6 +152,57 @@ class HeadGridData(AttentionViewBase):
         flat = stat.filled(-np.inf).ravel() if isinstance(stat, np.ma.MaskedArray) else np.ravel(stat)
         order = np.argsort(-flat, kind="stable")[:k]
         return [divmod(int(i), stat.shape[1]) for i in order if np.isfinite(flat[i])]
+
+
+class GridValues(NamedTuple):
+    """What the grid draws at one state: ``share`` (masked where a head has no value), the strong
+    pairs each rests on and their 95 % interval (None for a given statistic), its name and caption."""
+
+    share: np.ma.MaskedArray
+    total: np.ndarray | None
+    ci: tuple[np.ndarray, np.ndarray] | None
+    name: str
+    caption: str
+
+
+class ContactShare:
+    """The paper's statistic for one protein: the share of each head's strong pairs on 3D contacts."""
+
+    counts_contacts = True
+    value_format = "percent"
+
+    def key(self, grid: HeadGridData) -> tuple:
+        return (grid.threshold, grid.min_total)
+
+    def values(self, grid: HeadGridData) -> GridValues:
+        acc = grid.accumulator = grid.contact_accumulator()
+        data = f"chain {grid.chain_id}" if grid.chain_id else "this sequence"
+        caption = (f"share of strong pairs (attention \u2265 {format_threshold(grid.threshold)}) on contacts "
+                   f"(background {acc.background:.1%}); ranked: heads with \u2265 {grid.min_total} "
+                   f"strong pairs on {data}")
+        if not grid.pair_index.exact_at(grid.threshold):
+            caption += (" \u2014 approximate: counted from the float16 copy of the attention, "
+                        f"exact at {grid.floor:g} and above")
+        return GridValues(acc.share, acc.total, clopper_pearson(acc.hits, acc.total), "attention on 3D contacts", caption)
+
+
+class GivenStatistic:
+    """A per-head statistic the caller computed: the same values at every threshold, no counts."""
+
+    counts_contacts = False
+    value_format = "number"
+
+    def __init__(self, statistic, shape: tuple[int, int], name: str) -> None:
+        self.statistic = np.ma.asarray(statistic, dtype=float)
+        if self.statistic.shape != tuple(shape):
+            raise ValueError(f"statistic must have shape {tuple(shape)} (layers, heads), got {self.statistic.shape}")
+        self.name = name
+
+    def key(self, grid: HeadGridData) -> tuple:
+        return ("given",)
+
+    def values(self, grid: HeadGridData) -> GridValues:
+        return GridValues(self.statistic, None, None, self.name, self.name)
 
 
 class HeadGrid(HeadGridData, SyncedWidget):

@@ -37,7 +37,7 @@ from ..antibody import antibody_chain_role
 from ..attention import Attention
 from ..structures import Chain, Structure, load_structure
 from ._base import STATIC, hold_sync, SyncedWidget
-from ._checks import AttentionMismatchError, EdgeModeTrait, SharedStateChecks, check_attention_chain
+from ._checks import AttentionMismatchError, EdgeModeTrait, SharedStateChecks, check_attention_chain, format_threshold
 
 __all__ = ["StructureAttentionView", "StructureData", "AttentionMismatchError", "ngl_residue_key",
            "ngl_structure_text", "antibody_chain_role", "chain_legend", "CHAIN_COLORS", "format_threshold"]
@@ -84,11 +84,6 @@ def chain_names(structure: Structure) -> dict[str, str]:
     roles = {c.chain_id: antibody_chain_role(c.sequence) for c in structure}
     has_antibody = any(roles.values())
     return {chain_id: role or ("antigen" if has_antibody else f"chain {chain_id}") for chain_id, role in roles.items()}
-
-
-def format_threshold(value: float) -> str:
-    """A threshold as set, not rounded (``js/lib/format.js`` formatThreshold): 0.3 -> "0.3", 0.0015 -> "0.0015"."""
-    return format(float(value), ".4g")
 
 
 def _plural(n: int, word: str) -> str:
