@@ -149,7 +149,8 @@ function render({ model, el }) {
       ctx.strokeStyle = HIGHLIGHT;
       ctx.lineWidth = t >= 14 ? 3 : 2;
       ctx.strokeRect(layout.left + head * t + 1, layout.top + layer * t + 1, t - 2, t - 2);
-      const show = (v) => (percent ? `${+(v * 100).toFixed(1)}%` : v.toPrecision(3));
+      // One format for every share shown (top heads, scale): "10.0%" next to "10.6%", not "10%".
+      const show = (v) => (percent ? `${(v * 100).toFixed(1)}%` : v.toPrecision(3));
       drawLegend(Math.min(layout.width - 60, 220));
       high.textContent = show(topValue);
       const fewText = minTotal ? `; grey: < ${minTotal} edges; small tiles: < ${few} edges` : "; grey = no value";

@@ -24,7 +24,7 @@ import {
   batched, connect, element, hideTooltip, localPoint, pickHead, showCanvasTooltip, showError, sizeCanvas, stamp,
 } from "./lib/dom.js";
 import { pairTooltip } from "./lib/format.js";
-import { stepHead } from "./lib/keys.js";
+import { stepHead, stepResidue } from "./lib/keys.js";
 import { clampView, fullView, isFull, niceTicks, panBy, residueAtPixel, viewWindow, zoomAt } from "./lib/zoom.js";
 
 const MARGIN = 34;
@@ -114,7 +114,7 @@ function render({ model, el }) {
   reset.type = "button";
   const canvas = element("canvas", null, root);
   canvas.tabIndex = 0;
-  canvas.setAttribute("aria-label", "attention heatmap; wheel zooms, drag pans, double-click resets; arrow keys change layer and head");
+  canvas.setAttribute("aria-label", "attention heatmap; wheel zooms, drag pans, double-click resets; arrow keys change layer and head, shift + left/right step the selected residue");
   const tip = element("div", "protattn-tooltip", root);
   const offscreen = document.createElement("canvas");
   const detailImage = document.createElement("canvas");
@@ -382,10 +382,13 @@ function render({ model, el }) {
     ctx.fillStyle = "#444";
     ctx.font = "10px sans-serif";
     ctx.textBaseline = "top";
-    for (const f of [0, 0.25, 0.5, 0.75, 1]) {
-      ctx.textAlign = f === 0 ? "left" : f === 1 ? "right" : "center";
-      ctx.fillText(fmt(scale * f), left + f * (size - 1), y + h + 2);
+    const ticks = roundTicks(scale);
+    for (const t of ticks.values) {
+      const f = scale > 0 ? t / scale : 0;
+      ctx.textAlign = f === 0 ? "left" : f > 0.97 ? "right" : "center";
+      ctx.fillText(t.toFixed(ticks.decimals), left + f * (size - 1), y + h + 2);
     }
+    if (el.protattnView) el.protattnView.colourTicks = ticks.values.map((t) => t.toFixed(ticks.decimals));
     const t = model.get("threshold") || 0;
     if (scale > 0 && t <= scale) {
       const x = left + (t / scale) * (size - 1);
@@ -469,7 +472,18 @@ function render({ model, el }) {
 
   function resetZoom() { view = fullView(geometry.n); schedule(); }
 
+  // A double-click resets the zoom only: its two clicks must not move the selection.
+  let beforeClicks = { at: -Infinity, selected: null };
+  function onDoubleClick() {
+    resetZoom();
+    if (performance.now() - beforeClicks.at < 800 && model.get("selected_residue") !== beforeClicks.selected) {
+      model.set("selected_residue", beforeClicks.selected);
+      model.save_changes();
+    }
+  }
+
   function onClick(event) {
+    if (event.detail <= 1) beforeClicks = { at: performance.now(), selected: model.get("selected_residue") };
     canvas.focus();
     if (canvas.dataset.dragged) { delete canvas.dataset.dragged; return; }
     const { cell } = cellAtEvent(event);
@@ -480,6 +494,14 @@ function render({ model, el }) {
 
   function onKey(event) {
     if (event.key === "Escape") { model.set("selected_residue", null); model.save_changes(); return; }
+    if (event.shiftKey) {  // Shift + left/right: step the selected residue (arrows alone change the head)
+      const i = stepResidue(event.key, model.get("selected_residue"), geometry.n);
+      if (i === undefined) return;
+      event.preventDefault();
+      model.set("selected_residue", i);
+      model.save_changes();
+      return;
+    }
     const next = stepHead(event.key, model.get("layer"), model.get("head"), model.get("n_layers"), model.get("n_heads"));
     if (!next) return;
     event.preventDefault();
@@ -499,10 +521,24 @@ function render({ model, el }) {
                                    [["_contacts", "residue_ids", "overlay_label"], onChain]], [
     [canvas, "mousemove", onMove], [canvas, "mouseleave", onLeave], [canvas, "click", onClick],
     [canvas, "mousedown", onDown], [window, "mouseup", onUp], [canvas, "wheel", onWheel],
-    [canvas, "dblclick", resetZoom], [reset, "click", resetZoom],
+    [canvas, "dblclick", onDoubleClick], [reset, "click", resetZoom],
     [canvas, "keydown", onKey], [toggle, "change", onToggle],
   ]);
   return () => { clearTimeout(requestTimer); stop(); };
+}
+
+/**
+ * Round ticks for a colour bar from 0 to ``top``: steps of 1, 2 or 5 x 10^k (at least 3 steps), all
+ * with the same number of decimals (0.00 0.20 0.40 0.60 0.80; 0.0000 0.0002 0.0004).
+ */
+export function roundTicks(top) {
+  if (!(top > 0)) return { values: [0], decimals: 0 };
+  const power = 10 ** Math.floor(Math.log10(top));
+  const step = [5, 2, 1, 0.5, 0.2, 0.1].map((m) => m * power).find((v) => top / v >= 3 - 1e-9);
+  const values = [];
+  for (let k = 0; k * step <= top * (1 + 1e-9); k++) values.push(+(k * step).toPrecision(12));
+  const decimals = Math.max(0, -Math.floor(Math.log10(step) + 1e-9));
+  return { values, decimals };
 }
 
 /** A colour-bar tick or weight: 2 decimals, 3 below 0.1, 2 significant digits below 0.01 (ticks stay distinct). */

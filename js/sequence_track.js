@@ -16,6 +16,7 @@ import { asBytes, codeValue } from "./lib/buffers.js";
 import { HIGHLIGHT, cssColor, lut, textColorOn } from "./lib/colormaps.js";
 import { batched, connect, element, hideTooltip, localPoint, showCanvasTooltip, showError, sizeCanvas, stamp } from "./lib/dom.js";
 import { residueTooltip } from "./lib/format.js";
+import { stepResidue } from "./lib/keys.js";
 import { residueAt, residueOrigin, trackLayout } from "./lib/layout.js";
 
 const CSS = `
@@ -55,6 +56,7 @@ function render({ model, el }) {
   const legend = element("div", "pa-legend", root);
   const canvas = element("canvas", null, root);
   canvas.tabIndex = 0;
+  canvas.setAttribute("aria-label", "sequence; click a residue to select it; left/right arrows step the selection, Escape clears it");
   const tip = element("div", "protattn-tooltip", root);
   let layout = trackLayout(0, 50, 0);
 
@@ -174,8 +176,12 @@ function render({ model, el }) {
   }
 
   function onKey(event) {
-    if (event.key !== "Escape") return;
-    model.set("selected_residue", null);
+    // Keyboard users step the selected residue (issue 19, defect 10); Escape clears it.
+    const next = event.key === "Escape" ? null
+      : stepResidue(event.key, model.get("selected_residue"), (model.get("residue_ids") || []).length);
+    if (next === undefined) return;
+    event.preventDefault();
+    model.set("selected_residue", next);
     model.save_changes();
   }
 

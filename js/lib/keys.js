@@ -42,3 +42,20 @@ export function guardShortcuts(win = typeof window !== "undefined" ? window : nu
   }, true);
   return true;
 }
+
+/**
+ * The residue a key selects: left/right step the selection by one, Home/End go to the ends
+ * (with none selected, right and Home start at the first residue, left and End at the last).
+ * Returns undefined for keys that do not select.
+ */
+export function stepResidue(key, selected, n) {
+  if (!(n > 0)) return undefined;
+  const none = selected == null || selected < 0;
+  switch (key) {
+    case "ArrowLeft": return none ? n - 1 : Math.max(selected - 1, 0);
+    case "ArrowRight": return none ? 0 : Math.min(selected + 1, n - 1);
+    case "Home": return 0;
+    case "End": return n - 1;
+    default: return undefined;
+  }
+}

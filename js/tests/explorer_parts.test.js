@@ -62,3 +62,13 @@ test("hovering near an edge's middle finds it; its ends belong to the residues",
   assert.equal(mid.t, 0.5);
   assert.equal(segmentDistance([-10, 0], [0, 0], [100, 0]).t, 0);
 });
+
+test("keyboard: arrows step the selected residue (defect 10)", async () => {
+  const { stepResidue } = await import("../lib/keys.js");
+  assert.equal(stepResidue("ArrowRight", 4, 10), 5);
+  assert.equal(stepResidue("ArrowLeft", 0, 10), 0);
+  assert.equal(stepResidue("ArrowRight", 9, 10), 9);
+  assert.equal(stepResidue("ArrowRight", null, 10), 0);
+  assert.equal(stepResidue("End", 3, 10), 9);
+  assert.equal(stepResidue("a", 3, 10), undefined);
+});

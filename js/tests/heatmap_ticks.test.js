@@ -19,3 +19,11 @@ test("the standalone page's caption states a small largest weight, not 0.00", as
   assert.equal(formatLargest(0.16), "0.16");
   assert.equal(formatLargest(0), "0.00");
 });
+
+test("colour-bar ticks are round and share one precision (issue 19, defect 9)", async () => {
+  const { roundTicks } = await import("../heatmap.js");
+  assert.deepEqual(roundTicks(0.94), { values: [0, 0.2, 0.4, 0.6, 0.8], decimals: 1 });
+  assert.deepEqual(roundTicks(0.00104), { values: [0, 0.0002, 0.0004, 0.0006, 0.0008, 0.001], decimals: 4 });
+  const t = roundTicks(0.47);
+  assert.deepEqual(t.values.map((v) => v.toFixed(t.decimals)), ["0.0", "0.1", "0.2", "0.3", "0.4"]);
+});

@@ -261,3 +261,47 @@ def test_3d_view_that_cannot_load_keeps_the_other_views(browser, antiberty, tmp_
         assert page.evaluate(f"() => ({VIEW})('head_grid').protattnView.summary().head") == 6
     finally:
         context.close()
+
+
+def test_double_click_resets_the_zoom_and_keeps_the_selection(page):
+    """Issue 19 defect 2 (the same heatmap module as the notebook's)."""
+    page.page.evaluate("() => window.protattnPage.update({selected_residue: 31})")
+    page.page.wait_for_function(f"() => ({VIEW})('heatmap').protattnView.summary().selected === 31")
+    centre = page.view("heatmap", "matrixCenter()")
+    page.page.mouse.move(centre["x"], centre["y"])
+    for _ in range(4):
+        page.page.mouse.wheel(0, -120)
+    page.page.wait_for_function(f"() => ({VIEW})('heatmap').protattnView.summary().view.span < 100")
+    point = page.view("heatmap", "cellCenter(60, 70)")
+    page.page.mouse.dblclick(point["x"], point["y"])
+    page.page.wait_for_function(f"() => ({VIEW})('heatmap').protattnView.summary().view.span === 116")
+    page.page.wait_for_timeout(300)
+    assert page.state()["selected_residue"] == 31 and page.view("heatmap")["selected"] == 31
+
+
+def test_keyboard_steps_the_selected_residue(page):
+    """Issue 19 defect 10: arrows on the sequence track, shift + arrows on the heatmap step the residue."""
+    page.page.evaluate("() => window.protattnPage.update({selected_residue: 31})")
+    head = (page.state()["layer"], page.state()["head"])
+    track = page.page.locator("[data-testid=sequence-canvas]")
+    track.focus()
+    track.press("ArrowRight")
+    page.page.wait_for_function("() => window.protattnPage.state.selected_residue === 32")
+    track.press("ArrowLeft")
+    track.press("ArrowLeft")
+    page.page.wait_for_function("() => window.protattnPage.state.selected_residue === 30")
+    heatmap = page.page.locator("[data-testid=heatmap-canvas]")
+    heatmap.focus()
+    heatmap.press("Shift+ArrowRight")
+    page.page.wait_for_function("() => window.protattnPage.state.selected_residue === 31")
+    assert (page.state()["layer"], page.state()["head"]) == head  # shift + arrows do not change the head
+    page.ngl_frame("s.selected === 31")
+
+
+def test_colour_bar_ticks_are_round_with_one_precision(page):
+    """Issue 19 defect 9: 0.0 0.2 0.4 ..., never 0.000 0.24 0.47."""
+    ticks = page.view("heatmap", "colourTicks")
+    assert len(ticks) >= 3 and len({len(t.split(".")[-1]) for t in ticks}) == 1, ticks
+    values = [float(t) for t in ticks]
+    steps = {round(b - a, 10) for a, b in zip(values, values[1:])}
+    assert len(steps) == 1 and f"{steps.pop():.1e}"[0] in "125", ticks

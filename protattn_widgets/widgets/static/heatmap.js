@@ -78,6 +78,22 @@ function guardShortcuts(win = typeof window !== "undefined" ? window : null) {
   }, true);
   return true;
 }
+function stepResidue(key, selected, n) {
+  if (!(n > 0)) return void 0;
+  const none = selected == null || selected < 0;
+  switch (key) {
+    case "ArrowLeft":
+      return none ? n - 1 : Math.max(selected - 1, 0);
+    case "ArrowRight":
+      return none ? 0 : Math.min(selected + 1, n - 1);
+    case "Home":
+      return 0;
+    case "End":
+      return n - 1;
+    default:
+      return void 0;
+  }
+}
 
 // js/lib/dom.js
 function sizeCanvas(canvas, width, height) {
@@ -320,7 +336,7 @@ function render({ model, el }) {
   reset.type = "button";
   const canvas = element("canvas", null, root);
   canvas.tabIndex = 0;
-  canvas.setAttribute("aria-label", "attention heatmap; wheel zooms, drag pans, double-click resets; arrow keys change layer and head");
+  canvas.setAttribute("aria-label", "attention heatmap; wheel zooms, drag pans, double-click resets; arrow keys change layer and head, shift + left/right step the selected residue");
   const tip = element("div", "protattn-tooltip", root);
   const offscreen = document.createElement("canvas");
   const detailImage = document.createElement("canvas");
@@ -593,10 +609,13 @@ function render({ model, el }) {
     ctx.fillStyle = "#444";
     ctx.font = "10px sans-serif";
     ctx.textBaseline = "top";
-    for (const f of [0, 0.25, 0.5, 0.75, 1]) {
-      ctx.textAlign = f === 0 ? "left" : f === 1 ? "right" : "center";
-      ctx.fillText(fmt(scale * f), left + f * (size - 1), y + h + 2);
+    const ticks = roundTicks(scale);
+    for (const t2 of ticks.values) {
+      const f = scale > 0 ? t2 / scale : 0;
+      ctx.textAlign = f === 0 ? "left" : f > 0.97 ? "right" : "center";
+      ctx.fillText(t2.toFixed(ticks.decimals), left + f * (size - 1), y + h + 2);
     }
+    if (el.protattnView) el.protattnView.colourTicks = ticks.values.map((t2) => t2.toFixed(ticks.decimals));
     const t = model.get("threshold") || 0;
     if (scale > 0 && t <= scale) {
       const x = left + t / scale * (size - 1);
@@ -685,7 +704,16 @@ function render({ model, el }) {
     view = fullView(geometry.n);
     schedule();
   }
+  let beforeClicks = { at: -Infinity, selected: null };
+  function onDoubleClick() {
+    resetZoom();
+    if (performance.now() - beforeClicks.at < 800 && model.get("selected_residue") !== beforeClicks.selected) {
+      model.set("selected_residue", beforeClicks.selected);
+      model.save_changes();
+    }
+  }
   function onClick(event) {
+    if (event.detail <= 1) beforeClicks = { at: performance.now(), selected: model.get("selected_residue") };
     canvas.focus();
     if (canvas.dataset.dragged) {
       delete canvas.dataset.dragged;
@@ -699,6 +727,14 @@ function render({ model, el }) {
   function onKey(event) {
     if (event.key === "Escape") {
       model.set("selected_residue", null);
+      model.save_changes();
+      return;
+    }
+    if (event.shiftKey) {
+      const i = stepResidue(event.key, model.get("selected_residue"), geometry.n);
+      if (i === void 0) return;
+      event.preventDefault();
+      model.set("selected_residue", i);
       model.save_changes();
       return;
     }
@@ -737,7 +773,7 @@ function render({ model, el }) {
     [canvas, "mousedown", onDown],
     [window, "mouseup", onUp],
     [canvas, "wheel", onWheel],
-    [canvas, "dblclick", resetZoom],
+    [canvas, "dblclick", onDoubleClick],
     [reset, "click", resetZoom],
     [canvas, "keydown", onKey],
     [toggle, "change", onToggle]
@@ -746,6 +782,15 @@ function render({ model, el }) {
     clearTimeout(requestTimer);
     stop();
   };
+}
+function roundTicks(top) {
+  if (!(top > 0)) return { values: [0], decimals: 0 };
+  const power = 10 ** Math.floor(Math.log10(top));
+  const step = [5, 2, 1, 0.5, 0.2, 0.1].map((m) => m * power).find((v) => top / v >= 3 - 1e-9);
+  const values = [];
+  for (let k = 0; k * step <= top * (1 + 1e-9); k++) values.push(+(k * step).toPrecision(12));
+  const decimals = Math.max(0, -Math.floor(Math.log10(step) + 1e-9));
+  return { values, decimals };
 }
 function fmt(x) {
   if (x > 0 && x < 0.01) return x.toPrecision(2);
@@ -758,5 +803,6 @@ export {
   fmt,
   paintMatrix,
   paintWindow,
-  poolBits
+  poolBits,
+  roundTicks
 };

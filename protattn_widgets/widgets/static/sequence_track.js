@@ -64,6 +64,22 @@ function guardShortcuts(win = typeof window !== "undefined" ? window : null) {
   }, true);
   return true;
 }
+function stepResidue(key, selected, n) {
+  if (!(n > 0)) return void 0;
+  const none = selected == null || selected < 0;
+  switch (key) {
+    case "ArrowLeft":
+      return none ? n - 1 : Math.max(selected - 1, 0);
+    case "ArrowRight":
+      return none ? 0 : Math.min(selected + 1, n - 1);
+    case "Home":
+      return 0;
+    case "End":
+      return n - 1;
+    default:
+      return void 0;
+  }
+}
 
 // js/lib/dom.js
 function sizeCanvas(canvas, width, height) {
@@ -244,6 +260,7 @@ function render({ model, el }) {
   const legend = element("div", "pa-legend", root);
   const canvas = element("canvas", null, root);
   canvas.tabIndex = 0;
+  canvas.setAttribute("aria-label", "sequence; click a residue to select it; left/right arrows step the selection, Escape clears it");
   const tip = element("div", "protattn-tooltip", root);
   let layout = trackLayout(0, 50, 0);
   function tracks() {
@@ -369,8 +386,10 @@ function render({ model, el }) {
     model.save_changes();
   }
   function onKey(event) {
-    if (event.key !== "Escape") return;
-    model.set("selected_residue", null);
+    const next = event.key === "Escape" ? null : stepResidue(event.key, model.get("selected_residue"), (model.get("residue_ids") || []).length);
+    if (next === void 0) return;
+    event.preventDefault();
+    model.set("selected_residue", next);
     model.save_changes();
   }
   function onLeave() {

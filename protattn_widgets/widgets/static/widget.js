@@ -98,6 +98,22 @@ function guardShortcuts(win = typeof window !== "undefined" ? window : null) {
   }, true);
   return true;
 }
+function stepResidue(key, selected, n) {
+  if (!(n > 0)) return void 0;
+  const none = selected == null || selected < 0;
+  switch (key) {
+    case "ArrowLeft":
+      return none ? n - 1 : Math.max(selected - 1, 0);
+    case "ArrowRight":
+      return none ? 0 : Math.min(selected + 1, n - 1);
+    case "Home":
+      return 0;
+    case "End":
+      return n - 1;
+    default:
+      return void 0;
+  }
+}
 
 // js/lib/dom.js
 function sizeCanvas(canvas, width, height) {
@@ -414,7 +430,7 @@ function render({ model, el }) {
       ctx.strokeStyle = HIGHLIGHT;
       ctx.lineWidth = t >= 14 ? 3 : 2;
       ctx.strokeRect(layout.left + head * t + 1, layout.top + layer * t + 1, t - 2, t - 2);
-      const show = (v) => percent ? `${+(v * 100).toFixed(1)}%` : v.toPrecision(3);
+      const show = (v) => percent ? `${(v * 100).toFixed(1)}%` : v.toPrecision(3);
       drawLegend(Math.min(layout.width - 60, 220));
       high.textContent = show(topValue);
       const fewText = minTotal ? `; grey: < ${minTotal} edges; small tiles: < ${few} edges` : "; grey = no value";
@@ -641,7 +657,7 @@ function render2({ model, el }) {
   reset.type = "button";
   const canvas = element("canvas", null, root);
   canvas.tabIndex = 0;
-  canvas.setAttribute("aria-label", "attention heatmap; wheel zooms, drag pans, double-click resets; arrow keys change layer and head");
+  canvas.setAttribute("aria-label", "attention heatmap; wheel zooms, drag pans, double-click resets; arrow keys change layer and head, shift + left/right step the selected residue");
   const tip = element("div", "protattn-tooltip", root);
   const offscreen = document.createElement("canvas");
   const detailImage = document.createElement("canvas");
@@ -914,10 +930,13 @@ function render2({ model, el }) {
     ctx.fillStyle = "#444";
     ctx.font = "10px sans-serif";
     ctx.textBaseline = "top";
-    for (const f of [0, 0.25, 0.5, 0.75, 1]) {
-      ctx.textAlign = f === 0 ? "left" : f === 1 ? "right" : "center";
-      ctx.fillText(fmt(scale * f), left + f * (size - 1), y + h + 2);
+    const ticks = roundTicks(scale);
+    for (const t2 of ticks.values) {
+      const f = scale > 0 ? t2 / scale : 0;
+      ctx.textAlign = f === 0 ? "left" : f > 0.97 ? "right" : "center";
+      ctx.fillText(t2.toFixed(ticks.decimals), left + f * (size - 1), y + h + 2);
     }
+    if (el.protattnView) el.protattnView.colourTicks = ticks.values.map((t2) => t2.toFixed(ticks.decimals));
     const t = model.get("threshold") || 0;
     if (scale > 0 && t <= scale) {
       const x = left + t / scale * (size - 1);
@@ -1006,7 +1025,16 @@ function render2({ model, el }) {
     view = fullView(geometry.n);
     schedule();
   }
+  let beforeClicks = { at: -Infinity, selected: null };
+  function onDoubleClick() {
+    resetZoom();
+    if (performance.now() - beforeClicks.at < 800 && model.get("selected_residue") !== beforeClicks.selected) {
+      model.set("selected_residue", beforeClicks.selected);
+      model.save_changes();
+    }
+  }
   function onClick(event) {
+    if (event.detail <= 1) beforeClicks = { at: performance.now(), selected: model.get("selected_residue") };
     canvas.focus();
     if (canvas.dataset.dragged) {
       delete canvas.dataset.dragged;
@@ -1020,6 +1048,14 @@ function render2({ model, el }) {
   function onKey(event) {
     if (event.key === "Escape") {
       model.set("selected_residue", null);
+      model.save_changes();
+      return;
+    }
+    if (event.shiftKey) {
+      const i = stepResidue(event.key, model.get("selected_residue"), geometry.n);
+      if (i === void 0) return;
+      event.preventDefault();
+      model.set("selected_residue", i);
       model.save_changes();
       return;
     }
@@ -1058,7 +1094,7 @@ function render2({ model, el }) {
     [canvas, "mousedown", onDown],
     [window, "mouseup", onUp],
     [canvas, "wheel", onWheel],
-    [canvas, "dblclick", resetZoom],
+    [canvas, "dblclick", onDoubleClick],
     [reset, "click", resetZoom],
     [canvas, "keydown", onKey],
     [toggle, "change", onToggle]
@@ -1067,6 +1103,15 @@ function render2({ model, el }) {
     clearTimeout(requestTimer);
     stop();
   };
+}
+function roundTicks(top) {
+  if (!(top > 0)) return { values: [0], decimals: 0 };
+  const power = 10 ** Math.floor(Math.log10(top));
+  const step = [5, 2, 1, 0.5, 0.2, 0.1].map((m) => m * power).find((v) => top / v >= 3 - 1e-9);
+  const values = [];
+  for (let k = 0; k * step <= top * (1 + 1e-9); k++) values.push(+(k * step).toPrecision(12));
+  const decimals = Math.max(0, -Math.floor(Math.log10(step) + 1e-9));
+  return { values, decimals };
 }
 function fmt(x) {
   if (x > 0 && x < 0.01) return x.toPrecision(2);
@@ -1145,6 +1190,7 @@ function render3({ model, el }) {
   const legend = element("div", "pa-legend", root);
   const canvas = element("canvas", null, root);
   canvas.tabIndex = 0;
+  canvas.setAttribute("aria-label", "sequence; click a residue to select it; left/right arrows step the selection, Escape clears it");
   const tip = element("div", "protattn-tooltip", root);
   let layout = trackLayout(0, 50, 0);
   function tracks() {
@@ -1270,8 +1316,10 @@ function render3({ model, el }) {
     model.save_changes();
   }
   function onKey(event) {
-    if (event.key !== "Escape") return;
-    model.set("selected_residue", null);
+    const next = event.key === "Escape" ? null : stepResidue(event.key, model.get("selected_residue"), (model.get("residue_ids") || []).length);
+    if (next === void 0) return;
+    event.preventDefault();
+    model.set("selected_residue", next);
     model.save_changes();
   }
   function onLeave() {
