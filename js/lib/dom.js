@@ -99,14 +99,24 @@ export function connect(el, model, subscriptions, listeners) {
   };
 }
 
-/** A function that runs ``draw`` once after the current batch of trait changes (one message may set several). */
+/**
+ * A function that runs ``draw`` once after the current batch of trait changes (one message may set
+ * several).  Changes that arrive faster than a frame (16 ms) after the last draw wait for the next
+ * animation frame and are drawn once, the latest state: a burst of kernel changes draws at most once
+ * per frame, a lone change draws at once.
+ */
 export function batched(draw, onQueue = () => {}) {
   let queued = false;
+  let lastDraw = -Infinity;
+  const run = () => { queued = false; lastDraw = performance.now(); draw(); };
   return () => {
     if (queued) return;
     queued = true;
     onQueue();
-    queueMicrotask(() => { queued = false; draw(); });
+    const soon = performance.now() - lastDraw < 16 && typeof requestAnimationFrame === "function" &&
+      typeof document !== "undefined" && !document.hidden;
+    if (soon) requestAnimationFrame(run);
+    else queueMicrotask(run);
   };
 }
 

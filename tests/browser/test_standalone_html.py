@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from browser_harness import (KNOWN_CONSOLE_NOISE, changed_fraction, console_problems, distinct_colors, edge_checksum,
+from browser_harness import (KNOWN_CONSOLE_NOISE, changed_fraction, console_problems, distinct_colors, edge_checksum, screenshot_path,
                              wait_for_ngl_frame, wait_for_pixels)
 
 #: The anywidget views' API (js/lib/dom.js `stamp`), on the element each view rendered into.
@@ -305,3 +305,60 @@ def test_colour_bar_ticks_are_round_with_one_precision(page):
     values = [float(t) for t in ticks]
     steps = {round(b - a, 10) for a, b in zip(values, values[1:])}
     assert len(steps) == 1 and f"{steps.pop():.1e}"[0] in "125", ticks
+
+
+def boxes_overlap(a, b) -> bool:
+    return not (a["x"] + a["width"] <= b["x"] or b["x"] + b["width"] <= a["x"]
+                or a["y"] + a["height"] <= b["y"] or b["y"] + b["height"] <= a["y"])
+
+
+def test_focus_caption_small_label_on_top_and_no_collisions(page):
+    """Issue 19 defects 1, 5, 6: in focus the caption counts the edges that touch the residue; the
+    residue's label is small, on top, beside its atom and can be hidden; caption and edge legend
+    never overlap, even when the caption wraps in a narrow box."""
+    page.page.evaluate("() => window.protattnPage.update({threshold: 0.05})")
+    hub = page.page.evaluate("""() => { const m = window.protattnPage.model;
+        const p = m.get('_structure__pa_edges'); const n = new Map();
+        for (const r of p) n.set(r, (n.get(r) || 0) + 1);
+        return [...n.entries()].sort((a, b) => b[1] - a[1])[0][0]; }""")
+    page.page.evaluate(f"() => window.protattnPage.update({{selected_residue: {hub}}})")
+    state = page.ngl_frame(f"s.selected === {hub}")
+    page.page.locator("[data-testid=structure-focus]").click()
+    state = page.ngl_frame("s.focus")
+    touching, total = state["edges"], page.page.evaluate("() => window.protattnPage.model.get('_structure__pa_weights').length")
+    assert f": {touching} of {total} edges \u2265 0.05 touch B " in state["caption"], state["caption"]
+    label = page.page.locator("[data-testid=structure-residue-label]")
+    assert label.is_visible() and label.text_content().startswith("B ")
+    assert float(label.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")) <= 11
+    where = page.ngl(f"screenPosition({hub})")
+    canvas = page.page.locator(NGL_CANVAS).bounding_box()
+    box = label.bounding_box()
+    assert 0 < box["x"] - (canvas["x"] + where[0]) <= 20 and 0 < (canvas["y"] + where[1]) - box["y"] <= 30, (box, where)
+    # Narrow box: the caption wraps; the edge legend moves above it; the chain legend stays clear too.
+    page.page.evaluate("() => { const b = document.querySelector('[data-testid=view-structure]'); b.style.width = '320px'; }")
+    page.page.wait_for_timeout(400)
+    page.page.evaluate("() => window.protattnPage.update({threshold: 0.051})")
+    page.ngl_frame("s.caption.includes('0.051')")
+    caption = page.page.locator("[data-testid=structure-caption]").bounding_box()
+    legend = page.page.locator("[data-testid=structure-edge-legend]").bounding_box()
+    assert caption["height"] > 20 and not boxes_overlap(caption, legend), (caption, legend)
+    page.page.locator("[data-testid=structure-labels]").click()
+    page.page.wait_for_function("() => !document.querySelector('[data-testid=structure-residue-label]').checkVisibility()")
+    page.page.locator("[data-testid=structure-labels]").click()
+    page.page.locator("[data-testid=structure-focus]").click()
+    page.page.evaluate("() => { document.querySelector('[data-testid=view-structure]').style.width = '';"
+                       " window.protattnPage.update({threshold: 0.3, selected_residue: null}); }")
+    page.ngl_frame("!s.focus")
+
+
+def test_laptop_layout_puts_the_grid_beside_the_views(browser, page):
+    """Issue 19 defect 8: at 1366 x 768 the head grid sits beside the 3D view and the heatmap."""
+    page.page.set_viewport_size({"width": 1366, "height": 768})
+    page.page.wait_for_timeout(400)
+    s = page.page.locator("[data-testid=view-structure]").bounding_box()
+    h = page.page.locator("[data-testid=view-heatmap]").bounding_box()
+    g = page.page.locator("[data-testid=view-grid]").bounding_box()
+    assert h["x"] >= s["x"] + s["width"] - 1 and g["x"] >= h["x"] + h["width"] - 1, (s, h, g)
+    assert g["y"] < s["y"] + s["height"] and g["x"] + g["width"] <= 1366, (s, g)
+    page.page.screenshot(path=str(screenshot_path("standalone_1366.png")))
+    page.page.set_viewport_size({"width": 1280, "height": 1000})

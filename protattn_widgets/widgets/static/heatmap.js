@@ -174,14 +174,19 @@ function connect(el, model, subscriptions, listeners) {
 function batched(draw, onQueue = () => {
 }) {
   let queued = false;
+  let lastDraw = -Infinity;
+  const run = () => {
+    queued = false;
+    lastDraw = performance.now();
+    draw();
+  };
   return () => {
     if (queued) return;
     queued = true;
     onQueue();
-    queueMicrotask(() => {
-      queued = false;
-      draw();
-    });
+    const soon = performance.now() - lastDraw < 16 && typeof requestAnimationFrame === "function" && typeof document !== "undefined" && !document.hidden;
+    if (soon) requestAnimationFrame(run);
+    else queueMicrotask(run);
   };
 }
 function pickHead(model, layer, head) {

@@ -194,14 +194,19 @@ function connect(el, model, subscriptions, listeners) {
 function batched(draw, onQueue = () => {
 }) {
   let queued = false;
+  let lastDraw = -Infinity;
+  const run = () => {
+    queued = false;
+    lastDraw = performance.now();
+    draw();
+  };
   return () => {
     if (queued) return;
     queued = true;
     onQueue();
-    queueMicrotask(() => {
-      queued = false;
-      draw();
-    });
+    const soon = performance.now() - lastDraw < 16 && typeof requestAnimationFrame === "function" && typeof document !== "undefined" && !document.hidden;
+    if (soon) requestAnimationFrame(run);
+    else queueMicrotask(run);
   };
 }
 function pickHead(model, layer, head) {
@@ -2158,9 +2163,9 @@ var CSS5 = `
 .protattn-explorer .pa-status.pa-warning { color: #8a5a00; }
 .protattn-explorer .pa-status.pa-busy { color: #555; font-style: italic; }
 .protattn-explorer .pa-views { display: flex; flex-flow: row wrap; gap: 12px; align-items: flex-start; }
-/* The 3D view takes what the heatmap (~420 px) and the grid (~270 px) leave, within 340-620 px: all
+/* The 3D view takes what the heatmap (~420 px) and the grid (~410 px with its notes) leave, within 340-620 px: all
    three side by side in a laptop's notebook column, the grid below in a narrower one. Resizable. */
-.protattn-explorer .pa-views > .protattn-structure-box { flex: none; width: clamp(340px, calc(100% - 720px), 620px); height: 470px; }
+.protattn-explorer .pa-views > .protattn-structure-box { flex: none; width: clamp(340px, calc(100% - 860px), 620px); height: 470px; }
 .protattn-explorer.pa-stale .pa-views, .protattn-explorer.pa-stale .pa-sequence-host { opacity: 0.45; filter: grayscale(0.7); }
 .protattn-explorer .pa-note { color: #666; font-size: 12px; margin-top: 8px; }
 .protattn-explorer h1 { font-size: 16px; margin: 0 0 6px; }
