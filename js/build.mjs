@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 const root = fileURLToPath(new URL("..", import.meta.url));
 export const STATIC = join(root, "protattn_widgets", "widgets", "static");
 /** anywidget views: one self-contained ES module each (widget.js: the explorer and the 3D view). */
-export const VIEWS = ["heatmap.js", "head_grid.js", "sequence_track.js", "dataset_browser.js", "widget.js"];
+export const VIEWS = ["heatmap.js", "head_grid.js", "sequence_track.js", "widget.js"];
 /** The standalone page (AttentionExplorer.to_html): the explorer's front-end and its page data source. */
 export const STANDALONE = "standalone.js";
 /** The drawing code for a user's own nglview widget (evaluated by nglview, NGL is nglview's). */

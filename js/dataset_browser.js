@@ -6,11 +6,15 @@
 //   features [str], feature, model_name, n_proteins, threshold
 //   ranking [{rank, protein, hits, total, share, hits_share, top_residue, top_residue_edges, has_structure}]
 //   ranking_note, protein, _status
+//   explorer   the chosen protein's AttentionExplorer (a widget reference, "IPY_MODEL_<id>"): its model
+//              is fetched from the widget manager and drawn here by the explorer's own front-end
+//              (explorer.js mountExplorer), so it is the same explorer, linked to the same kernel object.
 // Written: feature (menu), layer and head (grid click, arrow keys), protein (a row's click or Enter).
 // Test hooks: el.protattnBrowser.summary(), .rowCenter(protein).
 
+import { mountExplorer } from "./explorer.js";
 import headGridView from "./head_grid.js";
-import { connect, element } from "./lib/dom.js";
+import { connect, element, showError } from "./lib/dom.js";
 import { headLabel } from "./lib/format.js";
 
 const CSS = `
@@ -32,6 +36,8 @@ const CSS = `
 .protattn-browser .pb-scroll { max-height: 420px; overflow-y: auto; }
 .protattn-browser .pb-status { min-height: 1.2em; color: #555; font-style: italic; }
 .protattn-browser .pb-status.pb-error { color: #a00; font-style: normal; }
+.protattn-browser .pb-explorer { margin-top: 10px; border-top: 1px solid #ddd; padding-top: 8px; }
+.protattn-browser .pb-explorer:empty { display: none; }
 `;
 
 const percent = (v) => (v == null ? "\u2013" : `${(100 * v).toFixed(1)}%`);
@@ -57,6 +63,10 @@ function render({ model, el }) {
   const table = element("table", null, scroll);
   const status = element("div", "pb-status", root);
   status.dataset.testid = "browser-status";
+  const explorerHost = element("div", "pb-explorer", root);
+  explorerHost.dataset.testid = "browser-explorer";
+  let unmountExplorer = null;
+  let explorerToken = 0;
 
   const cleanGrid = headGridView.render({ model, el: gridHost });
 
@@ -118,6 +128,23 @@ function render({ model, el }) {
     status.classList.toggle("pb-error", /Error|error:/.test(text));
   }
 
+  async function drawExplorer() {
+    const mine = ++explorerToken;
+    if (unmountExplorer) { unmountExplorer(); unmountExplorer = null; }
+    explorerHost.textContent = "";
+    const ref = model.get("explorer");
+    if (!ref) return;
+    const id = String(ref).replace(/^IPY_MODEL_/, "").replace(/^anywidget:/, "");
+    try {
+      const child = await model.widget_manager.get_model(id);
+      if (mine !== explorerToken) return;  // another protein was chosen meanwhile
+      const cleanup = mountExplorer(explorerHost, child, { kernel: true });
+      unmountExplorer = () => { if (typeof cleanup === "function") cleanup(); explorerHost.textContent = ""; };
+    } catch (error) {
+      showError(explorerHost, error);
+    }
+  }
+
   function onMenu() {
     model.set("feature", menu.value);
     model.save_changes();
@@ -126,6 +153,7 @@ function render({ model, el }) {
   drawMenu();
   drawTable();
   drawStatus();
+  drawExplorer();
   el.protattnBrowser = {
     summary: () => ({ feature: model.get("feature"), layer: model.get("layer"), head: model.get("head"),
                       protein: model.get("protein"), rows: table.querySelectorAll("tbody tr").length }),
@@ -140,8 +168,14 @@ function render({ model, el }) {
     [["features", "feature", "n_proteins", "model_name", "threshold"], drawMenu],
     [["ranking", "ranking_note", "protein", "layer", "head"], drawTable],
     [["_status"], drawStatus],
+    [["explorer"], drawExplorer],
   ], [[menu, "change", onMenu]]);
-  return () => { cleanOwn(); if (typeof cleanGrid === "function") cleanGrid(); delete el.protattnBrowser; };
+  return () => {
+    cleanOwn();
+    if (typeof cleanGrid === "function") cleanGrid();
+    if (unmountExplorer) unmountExplorer();
+    delete el.protattnBrowser;
+  };
 }
 
 export default { render };

@@ -39,6 +39,9 @@ import { mountStructure } from "./structure_view.js";
 export const SHARED = ["layer", "head", "threshold", "mode", "selected_residue",
   "n_layers", "n_heads", "residue_ids", "residue_names", "chain_id"];
 const MODES = ["max", "mean", "directed"];
+/** The head grid's colour choices (head_statistics.GRID_STATISTICS), as the menu names them. */
+const GRID_CHOICES = { contact_share: "contact share", attention_to_residue: "attention to selected residue",
+  special_token_mass: "special-token mass", mean_separation: "mean |i\u2212j|", entropy: "entropy" };
 
 const CSS = `
 .protattn-explorer { font: 13px sans-serif; color: #222; }
@@ -142,6 +145,17 @@ export function mountExplorer(el, model, options = {}) {
   const chain = element("select", null, chainLabel);
   chain.dataset.testid = "control-chain";
   chain.setAttribute("aria-label", "chain");
+  // Heatmap kind and grid colouring (head_statistics.py): offered where the kernel computes them.
+  const kindLabel = element("label", null, controls, "heatmap");
+  const kind = element("select", null, kindLabel);
+  kind.dataset.testid = "control-heatmap-kind";
+  kind.setAttribute("aria-label", "heatmap");
+  kind.title = "attention, or the symmetrised APC-corrected map (ESM's contact preprocessing)";
+  for (const [value, text] of [["raw", "attention"], ["apc", "APC"]]) element("option", null, kind, text).value = value;
+  const statisticLabel = element("label", null, controls, "grid");
+  const statistic = element("select", null, statisticLabel);
+  statistic.dataset.testid = "control-grid-statistic";
+  statistic.setAttribute("aria-label", "grid colour");
 
   const exports = element("span", "pa-exports", controls, "save:");
   const exportButtons = {};
@@ -235,6 +249,20 @@ export function mountExplorer(el, model, options = {}) {
     chain.value = model.get("chain");
     chain.disabled = chains.length < 2 || options.kernel === false;
   }
+  function syncChoices() {
+    const current = model.get("_heatmap_kind");
+    kindLabel.style.display = current == null ? "none" : "";
+    if (current != null) kind.value = current;
+    const choices = model.get("_grid__choices") || [];
+    statisticLabel.style.display = choices.length ? "" : "none";
+    const key = JSON.stringify(choices);
+    if (statistic.dataset.key !== key) {
+      statistic.textContent = "";
+      for (const c of choices) element("option", null, statistic, GRID_CHOICES[c] || c).value = c;
+      statistic.dataset.key = key;
+    }
+    if (choices.length) statistic.value = model.get("_grid_statistic_choice");
+  }
   function syncStatus() {
     const s = model.get("_status") || {};
     statusText.textContent = s.text || "";
@@ -242,7 +270,11 @@ export function mountExplorer(el, model, options = {}) {
     root.classList.toggle("pa-stale", s.kind === "busy");
   }
   syncControls();
+  syncChoices();
   syncStatus();
+  watch(["_heatmap_kind", "_grid__choices", "_grid_statistic_choice"], syncChoices);
+  listen(kind, "change", () => save({ _heatmap_kind: kind.value }));
+  listen(statistic, "change", () => save({ _grid_statistic_choice: statistic.value }));
   watch(["layer", "head", "threshold", "mode", "chain", "_chains", "n_layers", "n_heads", "_threshold_min"], syncControls);
   watch(["_status"], syncStatus);
 

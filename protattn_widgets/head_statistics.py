@@ -28,7 +28,8 @@ Grid statistics (:data:`GRID_STATISTICS`, one value per head, ``(n_layers, n_hea
         attention row renormalised over the residues (0: all on one residue;
         ``log2(L)``: spread evenly).  Independent of the threshold and the
         selection: one pass over the stored attention, a layer at a time
-        (timed at 33 x 20 and 36 x 40 heads, L = 1,022, in ``bench/results_head_statistics.md``).
+        (1.2x and 6.7x one pass over the stored tensor at 33 x 20 and 36 x 40 heads, L = 1,022, on a loaded
+        machine: ``bench/results_head_statistics.md``).
 
 The contact share (the grid's default) is counted by
 :class:`~protattn_widgets.widgets.grid_counts.StrongPairIndex`.

@@ -35,6 +35,7 @@ import os
 from typing import Any, Iterable, Mapping
 
 import anywidget
+from ipywidgets import widget_serialization
 import numpy as np
 from traitlets import Bytes, Dict, Float, Instance, Int, List, Unicode, observe, validate
 
@@ -117,7 +118,8 @@ class DatasetBrowser(anywidget.AnyWidget):
         before they existed).
     """
 
-    _esm = STATIC / "dataset_browser.js"
+    _esm = STATIC / "widget.js"  # js/dataset_browser.js, in the module that carries the explorer's front-end
+    _protattn_view = Unicode("browser").tag(sync=True)
     feature = Unicode("").tag(sync=True)
     features = List(Unicode()).tag(sync=True)
     model_name = Unicode("").tag(sync=True)
@@ -141,7 +143,8 @@ class DatasetBrowser(anywidget.AnyWidget):
     ranking_note = Unicode("").tag(sync=True)
     protein = Unicode("").tag(sync=True)
     _status = Unicode("").tag(sync=True)
-    explorer = Instance("protattn_widgets.widgets.explorer.AttentionExplorer", allow_none=True)
+    explorer = Instance("protattn_widgets.widgets.explorer.AttentionExplorer", allow_none=True).tag(
+        sync=True, **widget_serialization)
 
     def __init__(self, result, feature: str | None = None, *, model: Any = None, dataset: Any = None,
                  layer: int | None = None, head: int | None = None, **kwargs: Any) -> None:
@@ -151,6 +154,7 @@ class DatasetBrowser(anywidget.AnyWidget):
         self._model = model if model is not None else getattr(result, "model", None)
         self.records = _records_by_id(dataset if dataset is not None else getattr(result, "records", None))
         self.explorer = None
+        self.last_error: Exception | None = None
         super().__init__(features=features, model_name=result.model_name, n_layers=result.n_layers,
                          n_heads=result.n_heads, threshold=result.threshold,
                          min_total=max(result.min_total, 1), n_proteins=result.proteins, **kwargs)
@@ -277,7 +281,9 @@ class DatasetBrowser(anywidget.AnyWidget):
         try:
             self.explorer = self.explorer_of(change["new"])
         except Exception as error:  # shown in the page; the Python caller sees it too
-            self._status = f"could not open {change['new']}: {type(error).__name__}" + (f": {error}" if str(error) else "")
+            self.last_error = error  # a page click's exception has no caller: keep it for the user
+            self._status = (f"could not open {change['new']} from this page ({type(error).__name__}"
+                            + (f": {error}" if str(error) else "") + f"); in a cell: browser.explorer_of({change['new']!r})")
             raise
         self._status = ""
 

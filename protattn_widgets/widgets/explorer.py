@@ -59,7 +59,8 @@ SHARED_READ = ("n_layers", "n_heads", "residue_ids", "residue_names", "chain_id"
 #: The parts and the classes computing them; their synced traits are the explorer's ``_<key>_<name>``.
 PARTS = {"heatmap": HeatmapData, "grid": HeadGridData, "sequence": SequenceTrackData, "structure": StructureData}
 #: Part traits the page writes (zoom, overlay checkbox, the 3D buttons): they flow back to the part.
-FROM_PAGE = {"heatmap": ("zoom", "show_contacts"), "structure": ("focus", "show_label")}
+FROM_PAGE = {"heatmap": ("zoom", "show_contacts", "kind"), "grid": ("statistic_choice",),
+             "structure": ("focus", "show_label")}
 #: Heatmap side in CSS px: 3D view, heatmap and grid side by side in a laptop's notebook column.
 HEATMAP_SIZE = 380
 
@@ -356,6 +357,26 @@ class AttentionExplorer(SharedStateChecks, _PartTraits, SyncedWidget):
         return self._status.get("text", "")
 
     # -- exports: the page asks, the kernel writes the file and sends it back ------------------
+
+    @property
+    def grid_statistic(self) -> str:
+        """What colours the head grid (a key of :data:`~protattn_widgets.head_statistics.GRID_STATISTICS`:
+        ``"contact_share"``, ``"attention_to_residue"``, ``"special_token_mass"``, ``"mean_separation"``,
+        ``"entropy"``); set it here or with the page's menu."""
+        return self.grid.statistic_choice
+
+    @grid_statistic.setter
+    def grid_statistic(self, value: str) -> None:
+        self.grid.statistic_choice = value
+
+    @property
+    def heatmap_kind(self) -> str:
+        """``"raw"`` attention or ``"apc"`` (symmetrised, APC-corrected) in the heatmap; set it here or in the page."""
+        return self.heatmap.kind
+
+    @heatmap_kind.setter
+    def heatmap_kind(self, value: str) -> None:
+        self.heatmap.kind = value
 
     def export_name(self, fmt: str) -> Path:
         """Where the ``fmt`` button writes: e.g. ``export_dir/1vfb_complex_B_4-6.png``."""

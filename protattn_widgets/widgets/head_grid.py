@@ -25,11 +25,13 @@ from collections import OrderedDict
 from typing import NamedTuple
 
 import numpy as np
-from traitlets import Bytes, CaselessStrEnum, Int, Unicode, observe
+from traitlets import Bytes, CaselessStrEnum, Int, List, Unicode, observe, validate
 
 from ..definitions import CONTACT_CUTOFF, CONTACT_MIN_SEPARATION, MIN_STRONG_EDGES
 from ..analysis.accumulator import PropertyAccumulator
 from ..analysis.statistics import clopper_pearson
+from ..errors import InvalidOptionError
+from ..head_statistics import available_statistics, flag_words_per_head, grid_view, protein_flags
 from ._base import STATIC, AttentionViewBase, hold_sync, SyncedWidget
 from ._checks import format_threshold
 from .encoding import float32_bytes, uint32_bytes
@@ -73,6 +75,10 @@ class HeadGridData(AttentionViewBase):
     statistic_name = Unicode("").tag(sync=True)
     min_total = Int(MIN_STRONG_EDGES).tag(sync=True)
     value_format = CaselessStrEnum(("percent", "number"), default_value="percent").tag(sync=True)
+    #: What colours the tiles: a key of head_statistics.GRID_STATISTICS ("contact_share" by default).
+    statistic_choice = Unicode("contact_share").tag(sync=True)
+    _choices = List(Unicode()).tag(sync=True)  # the choices this attention offers (the page's menu)
+    _flags = List(Unicode()).tag(sync=True)  # per head: "column; positional (+1); sink" of this protein
 
     def __init__(self, attention, chain=None, *, min_total: int = MIN_STRONG_EDGES, contact_cutoff: float = CONTACT_CUTOFF,
                  min_separation: int = CONTACT_MIN_SEPARATION, statistic: np.ndarray | None = None,
@@ -119,6 +125,26 @@ class HeadGridData(AttentionViewBase):
     def _data_key(self) -> tuple:
         return self.source.key(self)
 
+    @validate("statistic_choice")
+    def _valid_statistic_choice(self, proposal):
+        if not self.source.counts_contacts and not isinstance(self.source, HeadDiagnostic):
+            raise InvalidOptionError("this grid shows a statistic it was given; it has no other choices")
+        choices = available_statistics(self.attention, has_chain=self.chain is not None)
+        if proposal.value not in choices:
+            raise InvalidOptionError(f"the grid can show {choices} for this attention, not {proposal.value!r}")
+        return proposal.value
+
+    @observe("statistic_choice")
+    def _on_statistic_choice(self, change) -> None:
+        self.source = ContactShare() if change["new"] == "contact_share" else HeadDiagnostic(change["new"])
+        if self._live:
+            self._refresh()
+
+    @observe("selected_residue")
+    def _on_selected_residue(self, change) -> None:
+        if self._live and isinstance(self.source, HeadDiagnostic):
+            self._refresh()  # attention_to_residue follows the selection (its key has the residue)
+
     @observe("min_total")
     def _on_min_total(self, change) -> None:
         if self._live:
@@ -145,6 +171,10 @@ class HeadGridData(AttentionViewBase):
         self._ci = b"" if values.ci is None else float32_bytes(np.concatenate([values.ci[0].ravel(), values.ci[1].ravel()]))
         self.statistic_name = values.name
         self.caption = values.caption
+        self.value_format = self.source.value_format
+        if not isinstance(self.source, GivenStatistic):
+            self._choices = available_statistics(self.attention, has_chain=self.chain is not None)
+            self._flags = flag_words_per_head(protein_flags(self.attention, self.threshold))
 
     def best_heads(self, k: int = 5) -> list[tuple[int, int]]:
         """The ``k`` heads with the highest value, best first, as 0-based ``(layer, head)``."""
@@ -184,6 +214,27 @@ class ContactShare:
             caption += (" \u2014 approximate: counted from the float16 copy of the attention, "
                         f"exact at {grid.floor:g} and above")
         return GridValues(acc.share, acc.total, clopper_pearson(acc.hits, acc.total), "attention on 3D contacts", caption)
+
+
+class HeadDiagnostic:
+    """One of :data:`~protattn_widgets.head_statistics.GRID_STATISTICS` other than the contact share
+    (attention to the selected residue, special-token mass, mean |i - j| of strong pairs, entropy)."""
+
+    counts_contacts = False
+
+    def __init__(self, name: str) -> None:
+        from ..head_statistics import GRID_FORMATS
+
+        self.name, self.value_format = name, GRID_FORMATS[name]
+
+    def key(self, grid: HeadGridData) -> tuple:
+        residue = grid.selected_residue if self.name == "attention_to_residue" else None
+        return (self.name, grid.threshold, grid.min_total, residue)
+
+    def values(self, grid: HeadGridData) -> GridValues:
+        view = grid_view(grid.attention, self.name, threshold=grid.threshold, residue=grid.selected_residue,
+                         min_total=grid.min_total)
+        return GridValues(view["values"], view["counts"], None, view["caption"], view["caption"])
 
 
 class GivenStatistic:

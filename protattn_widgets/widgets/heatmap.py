@@ -25,9 +25,10 @@ What crosses the wire
 from __future__ import annotations
 
 import numpy as np
-from traitlets import Bool, Bytes, Float, Int, List, Unicode, observe
+from traitlets import Bool, Bytes, CaselessStrEnum, Float, Int, List, Unicode, observe
 
 from ..definitions import CONTACT_CUTOFF
+from ..head_statistics import HEATMAP_KINDS, heatmap_matrix
 from ._base import STATIC, AttentionViewBase, hold_sync, SyncedWidget
 from .encoding import as_float32, dequantize, pack_bits, quantize, unpack_bits
 
@@ -104,6 +105,8 @@ class HeatmapData(AttentionViewBase):
     zoom = List(Int(), default_value=[]).tag(sync=True)
     _detail = Bytes(b"").tag(sync=True)
     _detail_window = List(Int(), default_value=[]).tag(sync=True)
+    #: "raw" attention or "apc": the symmetrised, APC-corrected map (head_statistics.heatmap_matrix).
+    kind = CaselessStrEnum(tuple(HEATMAP_KINDS), default_value="raw").tag(sync=True)
 
     def __init__(self, attention, chain=None, *, show_contacts: bool = True, size: int = 420,
                  contact_cutoff: float = CONTACT_CUTOFF, max_cells: int = 512, **kwargs) -> None:
@@ -143,7 +146,14 @@ class HeatmapData(AttentionViewBase):
     def _head32(self) -> np.ndarray:
         # One head at a time in float32: the stored tensor may be float16 or a memmap.
         layer, head = self.attention.check_head(self.layer, self.head)
+        if self.kind != "raw":
+            return heatmap_matrix(self.attention, layer, head, self.kind)
         return as_float32(self.attention.values[layer, head])
+
+    @observe("kind")
+    def _on_kind(self, change) -> None:
+        if self._live:
+            self._refresh()
 
     def _send_data(self) -> None:
         matrix = self._head32()
@@ -153,7 +163,7 @@ class HeatmapData(AttentionViewBase):
         codes, scale = quantize(pooled, scale)
         self._matrix, self._scale, self._block = codes, scale, block
         largest = f"{scale:.2g}" if 0 < scale < 0.01 else f"{scale:.2f}"  # a flat head is not "0.00"
-        self.caption = f"{self._title()} · attention weights (largest {largest})"
+        self.caption = f"{self._title()} · {HEATMAP_KINDS[self.kind]} (largest {largest})"
         self._send_detail(matrix)
 
     @observe("zoom")
@@ -174,7 +184,7 @@ class HeatmapData(AttentionViewBase):
             self._detail_window = [r0, r1, c0, c1]
 
     def _data_key(self) -> tuple:
-        return (self.layer, self.head, len(self.attention))
+        return (self.layer, self.head, len(self.attention), self.kind)
 
     @property
     def matrix(self) -> np.ndarray:

@@ -387,7 +387,7 @@ function render({ model, el }) {
       const nLayers = model.get("n_layers");
       const nHeads = model.get("n_heads");
       const values = float32s(model.get("_values"));
-      const percent = model.get("value_format") === "percent";
+      const percent2 = model.get("value_format") === "percent";
       const counts = uint32s(model.get("_counts"));
       const minTotal = model.get("min_total") || 0;
       const few = minTotal * FEW_FACTOR;
@@ -398,7 +398,7 @@ function render({ model, el }) {
       ctx.clearRect(0, 0, layout.width, layout.height);
       let best = 0;
       for (const v of values) if (Number.isFinite(v) && v > best) best = v;
-      const topValue = percent ? niceTop(best) : best;
+      const topValue = percent2 ? niceTop(best) : best;
       const { codes } = tileCodes(values, topValue);
       const t = layout.tile;
       const gap = t >= 14 ? 1 : 0.5;
@@ -435,7 +435,7 @@ function render({ model, el }) {
       ctx.strokeStyle = HIGHLIGHT;
       ctx.lineWidth = t >= 14 ? 3 : 2;
       ctx.strokeRect(layout.left + head * t + 1, layout.top + layer * t + 1, t - 2, t - 2);
-      const show = (v) => percent ? `${(v * 100).toFixed(1)}%` : v.toPrecision(3);
+      const show = (v) => percent2 ? `${(v * 100).toFixed(1)}%` : v.toPrecision(3);
       drawLegend(Math.min(layout.width - 60, 220));
       high.textContent = show(topValue);
       const fewText = minTotal ? `; grey: < ${minTotal} edges; small tiles: < ${few} edges` : "; grey = no value";
@@ -2148,6 +2148,13 @@ var SHARED = [
   "chain_id"
 ];
 var MODES = ["max", "mean", "directed"];
+var GRID_CHOICES = {
+  contact_share: "contact share",
+  attention_to_residue: "attention to selected residue",
+  special_token_mass: "special-token mass",
+  mean_separation: "mean |i\u2212j|",
+  entropy: "entropy"
+};
 var CSS5 = `
 .protattn-explorer { font: 13px sans-serif; color: #222; }
 .protattn-explorer .pa-controls { display: flex; flex-wrap: wrap; gap: 6px 16px; align-items: center; margin-bottom: 6px; }
@@ -2249,6 +2256,16 @@ function mountExplorer(el, model, options = {}) {
   const chain = element("select", null, chainLabel);
   chain.dataset.testid = "control-chain";
   chain.setAttribute("aria-label", "chain");
+  const kindLabel = element("label", null, controls, "heatmap");
+  const kind = element("select", null, kindLabel);
+  kind.dataset.testid = "control-heatmap-kind";
+  kind.setAttribute("aria-label", "heatmap");
+  kind.title = "attention, or the symmetrised APC-corrected map (ESM's contact preprocessing)";
+  for (const [value, text] of [["raw", "attention"], ["apc", "APC"]]) element("option", null, kind, text).value = value;
+  const statisticLabel = element("label", null, controls, "grid");
+  const statistic = element("select", null, statisticLabel);
+  statistic.dataset.testid = "control-grid-statistic";
+  statistic.setAttribute("aria-label", "grid colour");
   const exports = element("span", "pa-exports", controls, "save:");
   const exportButtons = {};
   const kernelFormats = model.get("_exports") || [];
@@ -2334,6 +2351,20 @@ function mountExplorer(el, model, options = {}) {
     chain.value = model.get("chain");
     chain.disabled = chains.length < 2 || options.kernel === false;
   }
+  function syncChoices() {
+    const current = model.get("_heatmap_kind");
+    kindLabel.style.display = current == null ? "none" : "";
+    if (current != null) kind.value = current;
+    const choices = model.get("_grid__choices") || [];
+    statisticLabel.style.display = choices.length ? "" : "none";
+    const key = JSON.stringify(choices);
+    if (statistic.dataset.key !== key) {
+      statistic.textContent = "";
+      for (const c of choices) element("option", null, statistic, GRID_CHOICES[c] || c).value = c;
+      statistic.dataset.key = key;
+    }
+    if (choices.length) statistic.value = model.get("_grid_statistic_choice");
+  }
   function syncStatus() {
     const s = model.get("_status") || {};
     statusText.textContent = s.text || "";
@@ -2341,7 +2372,11 @@ function mountExplorer(el, model, options = {}) {
     root.classList.toggle("pa-stale", s.kind === "busy");
   }
   syncControls();
+  syncChoices();
   syncStatus();
+  watch(["_heatmap_kind", "_grid__choices", "_grid_statistic_choice"], syncChoices);
+  listen(kind, "change", () => save({ _heatmap_kind: kind.value }));
+  listen(statistic, "change", () => save({ _grid_statistic_choice: statistic.value }));
   watch(["layer", "head", "threshold", "mode", "chain", "_chains", "n_layers", "n_heads", "_threshold_min"], syncControls);
   watch(["_status"], syncStatus);
   const clampThreshold = (t) => Math.min(1, Math.max(Number(model.get("_threshold_min") || 0), t));
@@ -2433,12 +2468,184 @@ function render5({ model, el }) {
 }
 var explorer_default = { render: render5 };
 
+// js/dataset_browser.js
+var CSS6 = `
+.protattn-browser { font: 13px sans-serif; color: #222; }
+.protattn-browser .pb-bar { display: flex; gap: 12px; align-items: center; margin-bottom: 6px; flex-wrap: wrap; }
+.protattn-browser .pb-body { display: flex; gap: 16px; align-items: flex-start; flex-wrap: wrap; }
+.protattn-browser .pb-proteins { min-width: 360px; max-width: 640px; }
+.protattn-browser .pb-title { font-weight: 600; margin-bottom: 4px; }
+.protattn-browser .pb-note { color: #555; font-size: 12px; margin: 2px 0 4px; }
+.protattn-browser table { border-collapse: collapse; font: 12px sans-serif; }
+.protattn-browser th, .protattn-browser td { padding: 2px 8px; text-align: right; border-bottom: 1px solid #eee; }
+.protattn-browser th { color: #555; font-weight: 600; position: sticky; top: 0; background: #fff; }
+.protattn-browser td.pb-name, .protattn-browser th.pb-name, .protattn-browser td.pb-res { text-align: left; }
+.protattn-browser tr.pb-row { cursor: pointer; }
+.protattn-browser tr.pb-row:hover { background: #eef5fb; }
+.protattn-browser tr.pb-row:focus { outline: 2px solid #9ecae1; }
+.protattn-browser tr.pb-chosen { background: #fdf1d6; }
+.protattn-browser tr.pb-closed { cursor: default; color: #888; }
+.protattn-browser .pb-scroll { max-height: 420px; overflow-y: auto; }
+.protattn-browser .pb-status { min-height: 1.2em; color: #555; font-style: italic; }
+.protattn-browser .pb-status.pb-error { color: #a00; font-style: normal; }
+.protattn-browser .pb-explorer { margin-top: 10px; border-top: 1px solid #ddd; padding-top: 8px; }
+.protattn-browser .pb-explorer:empty { display: none; }
+`;
+var percent = (v) => v == null ? "\u2013" : `${(100 * v).toFixed(1)}%`;
+function render6({ model, el }) {
+  const root = element("div", "protattn-browser", el);
+  root.dataset.testid = "protattn-browser";
+  element("style", null, root, CSS6);
+  const bar = element("div", "pb-bar", root);
+  const label = element("label", null, bar, "property ");
+  const menu = element("select", null, label);
+  menu.dataset.testid = "browser-feature";
+  menu.setAttribute("aria-label", "property");
+  const summary = element("span", "pb-note", bar);
+  const body = element("div", "pb-body", root);
+  const gridHost = element("div", null, body);
+  gridHost.dataset.testid = "browser-grid";
+  const proteins = element("div", "pb-proteins", body);
+  proteins.dataset.testid = "browser-proteins";
+  const title = element("div", "pb-title", proteins);
+  const note = element("div", "pb-note", proteins);
+  const scroll = element("div", "pb-scroll", proteins);
+  const table = element("table", null, scroll);
+  const status = element("div", "pb-status", root);
+  status.dataset.testid = "browser-status";
+  const explorerHost = element("div", "pb-explorer", root);
+  explorerHost.dataset.testid = "browser-explorer";
+  let unmountExplorer = null;
+  let explorerToken = 0;
+  const cleanGrid = head_grid_default.render({ model, el: gridHost });
+  function drawMenu() {
+    const features = model.get("features") || [];
+    if (menu.options.length !== features.length || [...menu.options].some((o, i) => o.value !== features[i])) {
+      menu.textContent = "";
+      for (const f of features) element("option", null, menu, f).value = f;
+    }
+    menu.value = model.get("feature");
+    summary.textContent = `${model.get("model_name")}, ${model.get("n_proteins")} proteins, strong attention \u2265 ${model.get("threshold")}`;
+  }
+  function choose(protein) {
+    model.set("protein", protein);
+    model.save_changes();
+  }
+  function drawTable() {
+    const rows = model.get("ranking") || [];
+    const chosen = model.get("protein");
+    title.textContent = `proteins behind head ${headLabel(model.get("layer"), model.get("head"))}, most hits first`;
+    note.textContent = model.get("ranking_note") || "";
+    table.textContent = "";
+    const head = element("tr", null, element("thead", null, table));
+    for (const [text, cls, tip] of [
+      ["#", null, "rank"],
+      ["protein", "pb-name", null],
+      ["hits", null, "strong edges with the property"],
+      ["edges", null, "strong edges (attention \u2265 threshold)"],
+      ["share", null, "hits / edges"],
+      ["of head", null, "this protein's part of the head's hits"],
+      ["top residue", "pb-name", "most-attended residue among the counted strong edges (its edges)"]
+    ]) {
+      const th = element("th", cls, head, text);
+      if (tip) th.title = tip;
+    }
+    const tbody = element("tbody", null, table);
+    for (const row of rows) {
+      const tr = element("tr", `pb-row${row.protein === chosen ? " pb-chosen" : ""}${row.has_structure ? "" : " pb-closed"}`, tbody);
+      tr.dataset.protein = row.protein;
+      tr.tabIndex = row.has_structure ? 0 : -1;
+      tr.title = row.has_structure ? `open ${row.protein} at head ${headLabel(model.get("layer"), model.get("head"))}` : "no structure in the browser's dataset: pass dataset= to open it";
+      element("td", null, tr, String(row.rank));
+      element("td", "pb-name", tr, row.protein);
+      element("td", null, tr, String(row.hits));
+      element("td", null, tr, String(row.total));
+      element("td", null, tr, percent(row.share));
+      element("td", null, tr, percent(row.hits_share));
+      element("td", "pb-res", tr, row.top_residue ? `${row.top_residue} (${row.top_residue_edges})` : "\u2013");
+      if (row.has_structure) {
+        tr.addEventListener("click", () => choose(row.protein));
+        tr.addEventListener("keydown", (event) => {
+          if (event.key === "Enter" || event.key === " ") {
+            event.preventDefault();
+            choose(row.protein);
+          }
+        });
+      }
+    }
+  }
+  function drawStatus() {
+    const text = model.get("_status") || "";
+    status.textContent = text;
+    status.classList.toggle("pb-error", /Error|error:/.test(text));
+  }
+  async function drawExplorer() {
+    const mine = ++explorerToken;
+    if (unmountExplorer) {
+      unmountExplorer();
+      unmountExplorer = null;
+    }
+    explorerHost.textContent = "";
+    const ref = model.get("explorer");
+    if (!ref) return;
+    const id = String(ref).replace(/^IPY_MODEL_/, "").replace(/^anywidget:/, "");
+    try {
+      const child = await model.widget_manager.get_model(id);
+      if (mine !== explorerToken) return;
+      const cleanup = mountExplorer(explorerHost, child, { kernel: true });
+      unmountExplorer = () => {
+        if (typeof cleanup === "function") cleanup();
+        explorerHost.textContent = "";
+      };
+    } catch (error) {
+      showError(explorerHost, error);
+    }
+  }
+  function onMenu() {
+    model.set("feature", menu.value);
+    model.save_changes();
+  }
+  drawMenu();
+  drawTable();
+  drawStatus();
+  drawExplorer();
+  el.protattnBrowser = {
+    summary: () => ({
+      feature: model.get("feature"),
+      layer: model.get("layer"),
+      head: model.get("head"),
+      protein: model.get("protein"),
+      rows: table.querySelectorAll("tbody tr").length
+    }),
+    rowCenter: (protein) => {
+      const tr = [...table.querySelectorAll("tbody tr")].find((r) => r.dataset.protein === protein);
+      if (!tr) return null;
+      const box = tr.getBoundingClientRect();
+      return { x: box.left + box.width / 2, y: box.top + box.height / 2 };
+    }
+  };
+  const cleanOwn = connect(el, model, [
+    [["features", "feature", "n_proteins", "model_name", "threshold"], drawMenu],
+    [["ranking", "ranking_note", "protein", "layer", "head"], drawTable],
+    [["_status"], drawStatus],
+    [["explorer"], drawExplorer]
+  ], [[menu, "change", onMenu]]);
+  return () => {
+    cleanOwn();
+    if (typeof cleanGrid === "function") cleanGrid();
+    if (unmountExplorer) unmountExplorer();
+    delete el.protattnBrowser;
+  };
+}
+var dataset_browser_default = { render: render6 };
+
 // js/widget.js
-function render6(context) {
-  const view = context.model.get("_protattn_view") === "explorer" ? explorer_default : structure_view_default;
+var VIEWS = { explorer: explorer_default, browser: dataset_browser_default };
+function render7(context) {
+  const view = VIEWS[context.model.get("_protattn_view")] || structure_view_default;
   return view.render(context);
 }
-var widget_default = { render: render6 };
+var widget_default = { render: render7 };
 export {
   widget_default as default
 };
