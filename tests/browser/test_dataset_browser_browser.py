@@ -98,6 +98,8 @@ def test_protein_click_opens_its_explorer_at_that_head(shown, request):
                                  timeout=120_000)
     state = shown.page.evaluate(f"() => ({explorer})().protattnExplorer.state()")
     assert (state["layer"], state["head"]) == (1, 6) and state["chain"] == first.split(":")[1]
+    if shown.frontend == "lab":  # the README's picture: tall enough for the browser and its explorer
+        shown.page.set_viewport_size({"width": 1280, "height": 2000})
     try:  # the README's picture waits for the 3D view's first paint (the assertions do not need it)
         shown.page.wait_for_function(f"() => {{ const s = ({explorer})().protattnExplorer.summary().structure; "
                                      "return s && s.painted; }", timeout=60_000)
