@@ -53,8 +53,9 @@ def test_33x20_at_1000_residues_is_computed_once_kept_in_float16_and_read_fast(e
     assert attn.values.shape == (33, 20, LENGTH, LENGTH) and not attn.values.flags.writeable
     assert (peak[0] - base) < 0.75 * float32_bytes  # no stacked float32 copy was held
     assert cache.mapped_nbytes == attn.values.nbytes
-    # in memory: only the companion captured with it (its strong pairs), a few MB
-    assert cache.nbytes == attn.strong_pairs.nbytes < 0.01 * attn.values.nbytes
+    # in memory: only the companions captured with it (strong pairs, token masses), a few MB
+    companions = attn.strong_pairs.nbytes + attn.special_token_mass.nbytes + attn.unobserved_mass.nbytes
+    assert cache.nbytes == companions < 0.01 * attn.values.nbytes
 
     again = model.attention(sequence)
     assert model.forward_count == 1 and again.values is attn.values
