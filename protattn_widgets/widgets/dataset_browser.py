@@ -110,6 +110,10 @@ class DatasetBrowser(anywidget.AnyWidget):
         The chosen protein's explorer (None until a protein is chosen).
     records : dict of str -> ProteinRecord
         The proteins that can be opened, by id.
+    last_error : Exception or None
+        Why the last protein chosen in the page could not be opened (the page's status line says it;
+        a click has no Python caller to raise to).  In marimo a click cannot create the explorer
+        (marimo makes no widget outside a running cell): call :meth:`explorer_of` in a cell there.
 
     Raises
     ------
