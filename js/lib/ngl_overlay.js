@@ -133,7 +133,8 @@ export function drawAttention({ stage, model, host, NGL: N, overlayOnly = false 
   }
   const caption = box("protattn-label", "structure-caption", "bottom:6px;left:8px;right:8px;pointer-events:none;" + panel);
   const chainLegend = box("protattn-chain-legend", "structure-chain-legend",
-    "top:6px;left:8px;pointer-events:none;line-height:1.45;max-width:45%;" + panel);
+    // Under the toolbar's row: in a narrow box (marimo's column) the two would overlap.
+    "top:34px;left:8px;pointer-events:none;line-height:1.45;max-width:60%;" + panel);
   const edgeLegend = box("protattn-edge-legend", "structure-edge-legend", "right:8px;pointer-events:none;width:150px;" + panel);
   const toolbar = box("protattn-toolbar", "structure-toolbar", "top:6px;right:8px;display:flex;gap:4px;");
   const tooltip = box("protattn-ngl-tooltip", "structure-tooltip", "display:none;pointer-events:none;z-index:20;" +
