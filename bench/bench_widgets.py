@@ -15,6 +15,11 @@ For one chain of L = 500 residues (default) on the embedded AntiBERTy:
   test_redraw_time`` on the same structure in JupyterLab + Chromium: the kernel
   sets the head and the page times, with ``performance.now()``, until the
   heatmap has redrawn (see that test).
+* **first paint**: with ``--browser`` (or ``--first-paint-only``, which updates just this section),
+  runs ``tests/browser/test_first_paint.py`` on the same structure: JupyterLab's "run cell" on
+  ``ex`` until every view of the explorer has drawn and NGL has painted the structure and the
+  head, the first time on the page and when shown again; the reference, in the same run and
+  page, is one ``AttentionHeatmap`` of the same chain displayed the same way.
 
 * **build vs extraction** (``--pages-only``, or with the other sections): a randomly initialised
   ESM-shaped checkpoint (``--build``, default 33 x 20 at L = 1,022, hidden size 320), timed in one
@@ -456,6 +461,33 @@ def browser_side(path: Path, chain: str) -> dict:
         return json.loads(out.read_text())
 
 
+def first_paint_side(path: Path, chain: str) -> dict:
+    """``tests/browser/test_first_paint.py`` on ``path``'s ``chain``: its timings (ms)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "first_paint.json"
+        env = dict(os.environ, PROTATTN_BENCH_STRUCTURE=str(path), PROTATTN_BENCH_CHAIN=chain,
+                   PROTATTN_BENCH_OUT=str(out), PYTHONPATH=str(REPO_ROOT))
+        proc = subprocess.run([sys.executable, "-m", "pytest", "tests/browser/test_first_paint.py", "-q",
+                               "-p", "no:cacheprovider"], cwd=REPO_ROOT, env=env, capture_output=True, text=True,
+                              timeout=1200)
+        if not out.exists():
+            raise RuntimeError(f"first-paint benchmark failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-2000:]}")
+        return json.loads(out.read_text())
+
+
+def first_paint_lines(paint: dict) -> list[str]:
+    ratio = lambda a, b: f"{paint[a] / paint[b]:.1f}x"  # noqa: E731
+    return ["## First paint (JupyterLab 4 + Chromium, headless, software rendering)", "",
+            f"Run cell -> every view drawn and NGL's frame with the structure and the head on screen, "
+            f"L = {paint['n']}; reference: one `AttentionHeatmap` of the same chain, same page, same run. "
+            f"First display on the page, then the median of {paint['displays'] - 1} more (the cell run again).", "",
+            "| display | explorer ms | heatmap alone ms | explorer / heatmap |", "|---|---:|---:|---:|",
+            f"| first on the page (loads the bundled NGL) | {paint['first_explorer_ms']:.0f} | "
+            f"{paint['first_heatmap_ms']:.0f} | {ratio('first_explorer_ms', 'first_heatmap_ms')} |",
+            f"| shown again | {paint['again_explorer_ms']:.0f} | {paint['again_heatmap_ms']:.0f} | "
+            f"{ratio('again_explorer_ms', 'again_heatmap_ms')} |", ""]
+
+
 def machine() -> str:
     import numpy
     import ipywidgets
@@ -510,9 +542,18 @@ def main(argv=None) -> None:
     parser.add_argument("--pages-only", action="store_true",
                         help="only the build-vs-extraction and page-vs-bertviz sections (updated in --output)")
     parser.add_argument("--bertviz-timeout", type=float, default=150.0)
+    parser.add_argument("--first-paint-only", action="store_true",
+                        help="only the first-paint section (updated in --output), on the --length chain")
     args = parser.parse_args(argv)
     if args.pages_only:
         return build_and_pages(args)
+    if args.first_paint_only:
+        with tempfile.TemporaryDirectory() as tmp:
+            paint = first_paint_side(long_chain_pdb(args.length, Path(tmp)), "H")
+        lines = first_paint_lines(paint) + [f"(This section: `--first-paint-only`, {machine()}.)", ""]
+        print("\n".join(lines))
+        replace_section(args.output, lines)
+        return
     if args.quick:
         args.rounds, args.baseline_rounds = 5, 1
 
@@ -533,6 +574,7 @@ def main(argv=None) -> None:
         kernel = kernel_side(path, "H", args.rounds)
         baseline = provis_baseline(path, "H", args.baseline_rounds)
         browser = browser_side(path, "H") if args.browser else None
+        paint = first_paint_side(path, "H") if args.browser else None
 
     lines = [f"# Explorer update cost, L = {kernel['L']}, AntiBERTy (8 x 8 heads)", "",
              f"Machine: {machine()}.", f"Explorer built in {kernel['build_s']:.1f} s (model load + first forward + views).",
@@ -552,6 +594,8 @@ def main(argv=None) -> None:
                   f"| kernel sets `ex.head` -> heatmap drawn (one clock; includes the Python side) | {browser['total']:.1f} |",
                   f"| of which Python side in the kernel | {browser['python']:.1f} |",
                   f"| worst kernel -> drawn | {browser['max_total']:.1f} |", ""]
+    if paint:
+        lines += first_paint_lines(paint)
     text = "\n".join(lines + scale_lines(scale) if scale else lines)
     print(text)
     args.output.write_text(text + "\n")

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import inspect
 import itertools
+import re
 import textwrap
 import time
 from dataclasses import dataclass, field
@@ -64,6 +65,9 @@ VOILA_NOISE = NGLVIEW_EXTENSION_NOISE + [
 #: Voila's lab template links Font Awesome from jsDelivr; offline that is two failed requests (a
 #: Voila matter: its icons, none of ours). The page gets an empty style sheet for them instead,
 #: and any other failed request fails the test (``requestfailed`` below).
+#: Leaving (or reloading) a Voila page: its "beforeunload" asks the server to shut the page's kernel
+#: down and the browser aborts that request as the page goes (the kernel is culled anyway).
+VOILA_SHUTDOWN_ON_LEAVE = re.compile(r"http://127\.0\.0\.1:\d+/voila/api/shutdown/[\w-]+ net::ERR_ABORTED")
 VOILA_CDN_STYLES = "https://cdn.jsdelivr.net/npm/@fortawesome/fontawesome-free@*/css/*.css"
 
 
@@ -126,7 +130,8 @@ class FrontendPage:
 
     def errors(self) -> list[str]:
         """Console errors and warnings, page errors and failed requests, less known noise."""
-        failed = [f"request failed: {text}" for kind, text in self.console if kind == "requestfailed"]
+        failed = [f"request failed: {text}" for kind, text in self.console
+                  if kind == "requestfailed" and not VOILA_SHUTDOWN_ON_LEAVE.fullmatch(text)]
         failed += [f"(HTTP {text})" for kind, text in self.console if kind == "http"]  # which address
         stacks = getattr(self, "stacks", {})
         return [p + (f"\n{stacks[p[11:]]}" if p.startswith("pageerror: ") and p[11:] in stacks else "")

@@ -1,0 +1,114 @@
+"""nglview interop in JupyterLab 4: one head drawn on the user's own ``NGLWidget``
+(``draw_on_nglview``), with the explorer's drawing code.
+
+The user's widget keeps its own cartoon, shown twice (two cells), after drawing another
+head, and after a page reload with the kernel running (nglview replays the drawing call
+in every new view).  "Draws the cartoon" is checked on screenshots: non-background pixels
+at the projected CA atoms of chains A and C, which have no attention edges (the edges
+are chain B's), so edges alone cannot pass.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from frontends import Notebook, open_frontend
+from test_explorer_frontends import SCREENS, screenshot
+
+SETUP = """\
+import protattn_widgets as paw
+from protattn_widgets.widgets.nglview_interop import NGLWidget, draw_on_nglview
+path = paw.example_path("1vfb_complex")
+structure = paw.load_structure(path)
+attention = paw.load_model("antiberty").attention(structure["B"])
+view = NGLWidget()              # the user's own widget, with its own representations
+view.add_component(str(path))   # nglview's default: cartoon
+drawn = draw_on_nglview(view, structure, attention, layer=3, head=5, threshold=0.3)
+"""
+DOC = Notebook("nglview_interop", SETUP, ["view", "view"])
+#: Open (issue 19, nglview interop): in this JupyterLab 4 + nglview 4.0.1 (front-end 3.1.5) the
+#: NGL canvas of the user's widget stays blank: no cartoon and no edges, although the overlay
+#: reports its edges drawn; a plain NGLWidget with add_component (no drawing of ours) is blank too.
+#: strict: these fail the suite the day the cartoon shows, so that the mark is removed.
+BLANK_NGLVIEW = pytest.mark.xfail(strict=True, reason="issue 19 nglview interop open: the user's NGLWidget "
+                                  "paints no cartoon in JupyterLab 4 here (build/screens/nglview_*.png)")
+
+#: JS: the elements holding a drawn overlay (draw_on_nglview sets ``protattn`` on nglview's element).
+HOSTS = "() => [...document.querySelectorAll('.jp-OutputArea-output *')].filter(e => e.protattn)"
+CA_POINTS = """(k) => {
+  const host = [...document.querySelectorAll('.jp-OutputArea-output *')].filter(e => e.protattn)[k];
+  const stage = host.protattn.stage, comp = stage.compList[0], out = {};
+  comp.structure.eachAtom((a) => {
+    if (a.atomname !== 'CA') return;
+    const p = stage.viewerControls.getPositionOnCanvas(a.positionToVector3().applyMatrix4(comp.matrix));
+    (out[a.chainname] = out[a.chainname] || []).push([p.x, stage.viewer.height - p.y]);
+  });
+  return out;
+}"""
+
+
+@pytest.fixture(scope="module")
+def lab(frontend_servers, browser):
+    page = open_frontend("lab", frontend_servers, browser, DOC)
+    try:
+        yield page
+    finally:
+        page.close()
+
+
+def check_views(page, what: str, count: int = 2) -> None:
+    """Each view shows the user's cartoon of every chain and the kernel's edges."""
+    import numpy as np
+
+    edges = int(page.run_python("print(len(drawn.edges))"))
+    assert edges > 0
+    page.page.wait_for_function(
+        f"""() => {{ const hosts = ({HOSTS})();
+                   return hosts.length === {count} && hosts.every(h => {{ const s = h.protattn.summary();
+                     return s.ready && s.painted && s.edges === {edges}; }}); }}""", timeout=120_000)
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    for k in range(count):
+        host = page.page.evaluate_handle(f"() => ({HOSTS})()[{k}]").as_element()
+        host.scroll_into_view_if_needed()
+        page.page.wait_for_timeout(500)
+        state = page.page.evaluate(f"() => ({HOSTS})()[{k}].protattn.summary()")
+        assert state["components"] == 1, state  # the user's component only: ours draws as an overlay
+        canvas = page.page.evaluate_handle(f"() => ({HOSTS})()[{k}].protattn.stage.viewer.renderer.domElement")\
+            .as_element()
+        canvas.screenshot(path=str(SCREENS / f"nglview_{what}_{k}.png"))
+        pixels = screenshot(canvas)
+        ink = pixels.min(axis=-1) < 235
+        h, w = ink.shape
+        coverage = {}
+        for chain, xy in page.page.evaluate(CA_POINTS, k).items():
+            xy = np.round(np.asarray(xy)).astype(int)
+            xy = xy[(xy[:, 0] >= 2) & (xy[:, 0] < w - 2) & (xy[:, 1] >= 2) & (xy[:, 1] < h - 2)]
+            hit = np.zeros(len(xy), bool)
+            for dx in range(-2, 3):
+                for dy in range(-2, 3):
+                    hit |= ink[xy[:, 1] + dy, xy[:, 0] + dx]
+            coverage[chain] = float(hit.mean()) if len(xy) >= 10 else None
+        assert set(coverage) == {"A", "B", "C"} and min(v or 0 for v in coverage.values()) > 0.8, (what, k, coverage)
+
+
+@BLANK_NGLVIEW
+def test_shown_twice_both_keep_the_cartoon_and_draw_the_head(lab):
+    check_views(lab, "first")
+
+
+@BLANK_NGLVIEW
+def test_another_head_replaces_the_overlay(lab):
+    before = lab.page.evaluate(f"() => ({HOSTS})()[0].protattn.summary().edgeChecksum")
+    lab.run_python("drawn = draw_on_nglview(view, structure, attention, layer=2, head=6, threshold=0.3)")
+    lab.page.wait_for_function(f"() => ({HOSTS})().every(h => h.protattn.summary().edgeChecksum !== {before})")
+    check_views(lab, "other_head")
+
+
+@BLANK_NGLVIEW
+def test_reload_keeps_the_cartoon(lab):
+    lab.reload()
+    check_views(lab, "reload")
+
+
+def test_no_errors_in_the_browser_console(lab):
+    assert lab.errors() == [], "\n".join(lab.errors())
