@@ -103,7 +103,7 @@ def test_report_tables_summary_and_figures_carry_the_flags(antiberty, tmp_path):
     ranked = result["contact"].total >= 20
     assert summary["positional_heads"] == int((result.offsets.positional_head & ranked).sum())
     assert summary["column_heads"] == int((result["contact"].concentration.column_head & ranked).sum())
-    assert summary["sink_heads"] is None  # not measured: this model path reports no special-token mass yet
+    assert summary["sink_heads"] == int((result.sinks.sink_head & ranked).sum())  # AntiBERTy reports its masses
 
 
 def test_analyze_counts_special_token_mass_and_flags_sink_heads(antiberty):
