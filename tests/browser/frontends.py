@@ -68,6 +68,8 @@ VOILA_NOISE = NGLVIEW_EXTENSION_NOISE + [
 #: Leaving (or reloading) a Voila page: its "beforeunload" asks the server to shut the page's kernel
 #: down and the browser aborts that request as the page goes (the kernel is culled anyway).
 VOILA_SHUTDOWN_ON_LEAVE = re.compile(r"http://127\.0\.0\.1:\d+/voila/api/shutdown/[\w-]+ net::ERR_ABORTED")
+VOILA_SHUTDOWN_REFUSED = re.compile(r"403 http://127\.0\.0\.1:\d+/voila/api/shutdown/[\w-]+")
+REFUSED_403 = "error: Failed to load resource: the server responded with a status of 403 (Forbidden)"
 VOILA_CDN_STYLES = "https://cdn.jsdelivr.net/npm/@fortawesome/fontawesome-free@*/css/*.css"
 
 
@@ -132,10 +134,18 @@ class FrontendPage:
         """Console errors and warnings, page errors and failed requests, less known noise."""
         failed = [f"request failed: {text}" for kind, text in self.console
                   if kind == "requestfailed" and not VOILA_SHUTDOWN_ON_LEAVE.fullmatch(text)]
-        failed += [f"(HTTP {text})" for kind, text in self.console if kind == "http"]  # which address
+        http = [text for kind, text in self.console if kind == "http"]
+        # Voila's own kernel shutdown as a page goes (reload): refused (403) or aborted; one console
+        # "Failed to load resource" error per refusal
+        refused = [t for t in http if VOILA_SHUTDOWN_REFUSED.fullmatch(t)]
+        failed += [f"(HTTP {text})" for text in http if text not in refused]  # which address
         stacks = getattr(self, "stacks", {})
+        problems = console_problems(self.console, self.noise)
+        for _ in refused:
+            if REFUSED_403 in problems:
+                problems.remove(REFUSED_403)
         return [p + (f"\n{stacks[p[11:]]}" if p.startswith("pageerror: ") and p[11:] in stacks else "")
-                for p in console_problems(self.console, self.noise)] + failed
+                for p in problems] + failed
 
     def query(self, selector: str):
         """Playwright locator (CSS locators pierce open shadow roots)."""
