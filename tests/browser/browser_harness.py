@@ -301,3 +301,25 @@ def changed_fraction(a, b, tolerance: int = 24) -> float:
     if a.shape != b.shape:
         return 1.0
     return float((np.abs(a.astype(int) - b.astype(int)).max(axis=-1) > tolerance).mean())
+
+
+def ink_near_points(pixels, points: dict[str, list], radius: int = 2, min_points: int = 10) -> dict[str, float]:
+    """Per key (a chain): the share of its ``points`` (canvas CSS px, ``[x, y]``) inside the image
+    that have a non-background (not white) pixel within ``radius`` px: e.g. the cartoon drawn
+    at each CA atom.  Keys with fewer than ``min_points`` points on screen are left out."""
+    import numpy as np
+
+    ink = pixels.min(axis=-1) < 235
+    h, w = ink.shape
+    shares = {}
+    for key, xy in points.items():
+        xy = np.round(np.asarray(xy, dtype=float)).astype(int).reshape(-1, 2)
+        xy = xy[(xy[:, 0] >= radius) & (xy[:, 0] < w - radius) & (xy[:, 1] >= radius) & (xy[:, 1] < h - radius)]
+        if len(xy) < min_points:
+            continue
+        hit = np.zeros(len(xy), bool)
+        for dx in range(-radius, radius + 1):
+            for dy in range(-radius, radius + 1):
+                hit |= ink[xy[:, 1] + dy, xy[:, 0] + dx]
+        shares[key] = float(hit.mean())
+    return shares

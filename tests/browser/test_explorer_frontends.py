@@ -22,7 +22,7 @@ import math
 import numpy as np
 import pytest
 
-from browser_harness import ROOT, distinct_colors, screenshot_path
+from browser_harness import ROOT, distinct_colors, ink_near_points, screenshot_path
 from frontends import FRONTENDS, Notebook, open_frontend
 
 SETUP = """\
@@ -105,23 +105,7 @@ def cartoon_coverage(page, k: int) -> dict[str, float]:
     """Per chain: the share of its on-screen CA atoms with a non-background pixel within 2 px
     on a screenshot of the k-th explorer's NGL canvas (what a person sees)."""
     canvas = explorer(page, k).locator("[data-testid=structure-canvas]")
-    pixels = screenshot(canvas)
-    points = page.page.evaluate(CA_POINTS, k)
-    h, w = pixels.shape[:2]
-    ink = pixels.min(axis=-1) < 235  # the background is white
-    coverage = {}
-    for chain, xy in points.items():
-        xy = np.round(np.asarray(xy)).astype(int)
-        inside = (xy[:, 0] >= 2) & (xy[:, 0] < w - 2) & (xy[:, 1] >= 2) & (xy[:, 1] < h - 2)
-        xy = xy[inside]
-        if len(xy) < 10:
-            continue
-        hit = np.zeros(len(xy), bool)
-        for dx in range(-2, 3):
-            for dy in range(-2, 3):
-                hit |= ink[xy[:, 1] + dy, xy[:, 0] + dx]
-        coverage[chain] = float(hit.mean())
-    return coverage
+    return ink_near_points(screenshot(canvas), page.page.evaluate(CA_POINTS, k))
 
 
 def check_drawn(page, what: str, count: int = 2) -> None:

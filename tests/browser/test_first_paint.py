@@ -17,7 +17,7 @@ import statistics
 
 import pytest
 
-from frontends import Notebook, open_frontend
+from frontends import Notebook
 
 STRUCTURE = os.environ.get("PROTATTN_BENCH_STRUCTURE")
 CHAIN = os.environ.get("PROTATTN_BENCH_CHAIN", "B")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import pytest
 
+from browser_harness import ink_near_points
 from frontends import Notebook, open_frontend
 from test_explorer_frontends import SCREENS, screenshot
 
@@ -58,8 +59,6 @@ def lab(frontend_servers, browser):
 
 def check_views(page, what: str, count: int = 2) -> None:
     """Each view shows the user's cartoon of every chain and the kernel's edges."""
-    import numpy as np
-
     edges = int(page.run_python("print(len(drawn.edges))"))
     assert edges > 0
     page.page.wait_for_function(
@@ -76,18 +75,7 @@ def check_views(page, what: str, count: int = 2) -> None:
         canvas = page.page.evaluate_handle(f"() => ({HOSTS})()[{k}].protattn.stage.viewer.renderer.domElement")\
             .as_element()
         canvas.screenshot(path=str(SCREENS / f"nglview_{what}_{k}.png"))
-        pixels = screenshot(canvas)
-        ink = pixels.min(axis=-1) < 235
-        h, w = ink.shape
-        coverage = {}
-        for chain, xy in page.page.evaluate(CA_POINTS, k).items():
-            xy = np.round(np.asarray(xy)).astype(int)
-            xy = xy[(xy[:, 0] >= 2) & (xy[:, 0] < w - 2) & (xy[:, 1] >= 2) & (xy[:, 1] < h - 2)]
-            hit = np.zeros(len(xy), bool)
-            for dx in range(-2, 3):
-                for dy in range(-2, 3):
-                    hit |= ink[xy[:, 1] + dy, xy[:, 0] + dx]
-            coverage[chain] = float(hit.mean()) if len(xy) >= 10 else None
+        coverage = ink_near_points(screenshot(canvas), page.page.evaluate(CA_POINTS, k), min_points=1)
         assert set(coverage) == {"A", "B", "C"} and min(v or 0 for v in coverage.values()) > 0.8, (what, k, coverage)
 
 
