@@ -269,6 +269,13 @@ def test_chain_switch_redraws_the_whole_structure(app):
     check_drawn(app, "chain_B")
 
 
+_SHA256_OF_URL = """async (url) => {
+    const bytes = await (await fetch(url)).arrayBuffer();
+    const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+    return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
+}"""
+
+
 def test_export_buttons_write_files_and_offer_them(app):
     for fmt in ("png", "svg", "html"):
         name = app.run_python(f"print(ex.export_name({fmt!r}).name)").strip()
@@ -277,7 +284,11 @@ def test_export_buttons_write_files_and_offer_them(app):
         app.page.wait_for_function(
             f"() => ({EXPLORER})(0).querySelector('[data-testid=export-link]').download === {name!r}", timeout=120_000)
         assert app.run_python(f"print(ex.export_name({fmt!r}).stat().st_size > 1000)").strip() == "True"
-        assert link.get_attribute("href").startswith("blob:")
+        href = link.get_attribute("href")
+        assert href.startswith("blob:")  # the file's own bytes, not a server path that may answer with a page
+        served = app.page.evaluate(_SHA256_OF_URL, href)
+        on_disk = app.run_python(f"import hashlib\nprint(hashlib.sha256(ex.export_name({fmt!r}).read_bytes()).hexdigest())")
+        assert served == on_disk.strip(), fmt
     explorer(app).locator("[data-testid=export-3d]").click()
     app.page.wait_for_function(
         f"() => /_3d\\.png$/.test(({EXPLORER})(0).querySelector('[data-testid=export-link]').download)", timeout=60_000)
