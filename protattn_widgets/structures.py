@@ -640,8 +640,8 @@ def load_structure(source: PathOrText | bytes, *, model: int = 0,
             if not close:
                 raise
             raise StructureDownloadError(
-                f"{exc}. A bundled example is named {close[0]!r}: load_structure({close[0]!r}) reads it "
-                "offline") from None
+                f"{str(exc).rstrip('.')}. A bundled example is named {close[0]!r}: load_structure({close[0]!r}) "
+                f"(on the command line: {close[0]}) reads it offline.") from None
     shown = str(source) if len(str(source)) <= 80 else f"{str(source)[:60]}... ({len(str(source))} characters)"
     close = close_examples(source) if isinstance(source, str) and len(source) <= 80 else []
     hint = f"; did you mean the bundled example {close[0]!r}?" if close else ""
