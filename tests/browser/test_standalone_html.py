@@ -362,3 +362,28 @@ def test_laptop_layout_puts_the_grid_beside_the_views(browser, page):
     assert g["y"] < s["y"] + s["height"] and g["x"] + g["width"] <= 1366, (s, g)
     page.page.screenshot(path=str(screenshot_path("standalone_1366.png")))
     page.page.set_viewport_size({"width": 1280, "height": 1000})
+
+
+def test_mmcif_written_by_biopython_draws_in_3d(browser, antiberty, tmp_path):
+    """Issue 23 item 6, structure side: an mmCIF from Biopython's MMCIFIO (no ``_chem_comp``, which
+    NGL 2.5 needs when it reads mmCIF) loads in Python, so the page draws it: NGL gets text it reads."""
+    from Bio.PDB import MMCIFIO, PDBParser
+
+    import protattn_widgets as paw
+    from protattn_widgets.widgets.explorer import AttentionExplorer
+
+    parsed = PDBParser(QUIET=True).get_structure("1vfb", str(paw.example_path("1vfb_complex")))
+    written = tmp_path / "1vfb_mmcifio.cif"
+    io = MMCIFIO()
+    io.set_structure(parsed)
+    io.save(str(written))
+    assert "_chem_comp" not in written.read_text()  # the case the issue names
+    ex = AttentionExplorer(str(written), model=antiberty, chain="B", layer=3, head=5, threshold=0.3)
+    opened = StandalonePage(browser, ex.to_html(tmp_path / "mmcifio.html"), ex)
+    try:
+        assert opened.page.locator("[data-testid=structure-error]").count() == 0
+        assert opened.ngl()["mappedResidues"] == len(ex.attention) and opened.ngl()["edges"] > 0
+        assert distinct_colors(opened.pixels(NGL_CANVAS)) > 200, "the NGL canvas is (nearly) blank"
+        assert opened.errors() == []
+    finally:
+        opened.context.close()
