@@ -68,7 +68,9 @@ def test_big_grid_is_readable_and_clickable(big_page):
     top = page.page.locator(".protattn-grid .pa-top button")
     assert top.count() == 5
     scale = page.page.locator(".protattn-grid .pa-scale").inner_text()
-    assert "small tiles: < 30 edges" in scale and "grey: < 10 edges" in scale
+    from protattn_widgets.definitions import MIN_STRONG_EDGES  # the one ranked-head rule (js/head_grid.js: small < 3x)
+
+    assert f"grey: < {MIN_STRONG_EDGES} edges" in scale and f"small tiles: < {3 * MIN_STRONG_EDGES} edges" in scale
     page.page.screenshot(path=str(screenshot_path("explorer_scale.png")))
 
 
