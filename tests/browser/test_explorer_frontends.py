@@ -190,6 +190,10 @@ def test_heatmap_zoom_and_click_select_a_residue(app):
         f"() => {ROOTS}.every(r => r.protattnExplorer.summary().structure.selected === {row})")
     app.page.mouse.dblclick(centre["x"], centre["y"])
     app.page.wait_for_function(f"() => {host}.summary().view.span === {full}")
+    # The double-click's own clicks are undone (the selection stays the row): wait until the page's
+    # restoring change has reached the kernel, so the next test's kernel-side change cannot race it.
+    app.wait_for_python("print(ex.selected_residue)", str(row))
+    app.page.wait_for_function(f"() => {host}.summary().selected === {row}")
 
 
 def test_double_click_resetting_the_zoom_keeps_the_selection(app):
