@@ -186,14 +186,7 @@ class LabPage:
 
     def wait_for_python(self, code: str, expected: str, timeout_s: float = 30) -> str:
         """Run ``code`` until it prints ``expected`` (stripped); return the last output."""
-        deadline = time.monotonic() + timeout_s
-        out = ""
-        while time.monotonic() < deadline:
-            out = self.run_python(code).strip()
-            if out == expected:
-                return out
-            time.sleep(0.3)
-        raise AssertionError(f"{code!r} printed {out!r}, expected {expected!r} within {timeout_s} s")
+        return wait_until_prints(self.run_python, code, expected, timeout_s)
 
     def canvas(self, selector: str = ".jp-OutputArea canvas"):
         loc = self.page.locator(selector).first
@@ -235,6 +228,18 @@ class LabPage:
 
 #: Console message types that fail a test (Playwright's names; ``console.warn`` is "warning").
 PROBLEM_TYPES = ("error", "warning", "pageerror")
+
+
+def wait_until_prints(run_python, code: str, expected: str, timeout_s: float, where: str = "") -> str:
+    """Run ``code`` through ``run_python`` until it prints ``expected`` (stripped); return that output."""
+    deadline = time.monotonic() + timeout_s
+    out = ""
+    while time.monotonic() < deadline:
+        out = run_python(code).strip()
+        if out == expected:
+            return out
+        time.sleep(0.3)
+    raise AssertionError(f"{where}{code!r} printed {out!r}, expected {expected!r} within {timeout_s} s")
 
 
 def console_problems(console: list[tuple[str, str]], noise: list[Noise]) -> list[str]:

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from browser_harness import (KERNEL_NAME, KNOWN_CONSOLE_NOISE, NGLVIEW_EXTENSION_NOISE, PAGE_TIMEOUT_MS, LabPage, Noise,
-                             console_problems)
+                             console_problems, wait_until_prints)
 
 #: Every front-end a user can show the explorer in, as tests name them.
 FRONTENDS = ("lab", "notebook", "voila", "marimo", "marimo_ui")
@@ -152,14 +152,7 @@ class FrontendPage:
         return self.page.locator(selector)
 
     def wait_for_python(self, code: str, expected: str, timeout_s: float = 30) -> str:
-        deadline = time.monotonic() + timeout_s
-        out = ""
-        while time.monotonic() < deadline:
-            out = self.run_python(code).strip()
-            if out == expected:
-                return out
-            time.sleep(0.3)
-        raise AssertionError(f"[{self.frontend}] {code!r} printed {out!r}, expected {expected!r} within {timeout_s} s")
+        return wait_until_prints(self.run_python, code, expected, timeout_s, where=f"[{self.frontend}] ")
 
     def _watch(self, page) -> None:
         page.set_default_timeout(PAGE_TIMEOUT_MS)
