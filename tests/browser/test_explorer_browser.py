@@ -372,7 +372,11 @@ def test_3d_legend_hover_pick_focus_centre_and_reset(lab):
     assert state["legend"] == "A: light chainB: attention chain (heavy chain)C: antigen", state["legend"]
     assert "edge weight" in state["edgeLegend"] and "0.3" in state["edgeLegend"]
     lab.page.locator(".protattn-structure-box").first.scroll_into_view_if_needed()
-    # Hover: residue, chain, author id and the attention it receives / gives in this head.
+    # Hover: residue, chain, author id and the attention it receives / gives in this head. No edges are
+    # drawn meanwhile (threshold 1), so the pointer lands on the residue and not on an edge passing in
+    # front of it (an edge's tooltip names its pair; that one is tested on its own).
+    lab.run_python("ex.threshold = 1.0")
+    lab.wait_for_ngl_frame(NGL_VIEW, "s.edges === 0")
     i = front_residue(lab)
     p = ngl_point(lab, i)
     lab.page.mouse.move(p["x"] - 8, p["y"] - 8)
