@@ -6,6 +6,8 @@
 //   n_layers, n_heads, layer, head, statistic_name, value_format ("percent" | "number"), caption,
 //   min_total (heads with fewer edges have no value; fewer than FEW_FACTOR x min_total: small tiles)
 //   _flags          optional [str] per head (flat), shown in the tooltip: "column; positional (+1); sink"
+//   recount_available  optional bool: the counts are approximate and the kernel can recount them exactly
+//                   (a "recount exactly" button after the caption sends {type: "recount"}; it runs the model once)
 // Written: layer and head (click on a tile or a "top heads" entry, arrow keys).
 // Tiles shrink with the number of heads (28 px down to 8 px: 36 x 40 heads fit in ~440 px); the
 // colour bar under the grid states the scale, 0 to a round value at or above the best head.
@@ -25,6 +27,7 @@ const CSS = `
 .protattn-grid canvas { display: block; outline: none; cursor: pointer; }
 .protattn-grid canvas:focus { box-shadow: 0 0 0 2px #9ecae1; }
 .protattn-grid .pa-caption { font-weight: 600; }
+.protattn-grid .pa-recount { font: 11px sans-serif; margin-left: 4px; padding: 0 4px; cursor: pointer; }
 .protattn-grid .pa-scale { color: #555; }
 .protattn-grid .pa-legend { display: flex; align-items: center; gap: 4px; color: #555; margin-top: 2px; }
 .protattn-grid .pa-legend canvas { cursor: default; }
@@ -93,6 +96,23 @@ function render({ model, el }) {
   let layout = gridLayout(0, 0);
   let topKey = "";
   let hover = null;
+  let recountPending = false;  // clicked; the kernel has not answered yet
+
+  /** After an approximate caption: a button asking the kernel for exact counts (one model run). */
+  function drawRecount() {
+    if (!model.get("recount_available")) return;
+    const button = element("button", "pa-recount", caption, recountPending ? "recounting\u2026" : "recount exactly");
+    button.type = "button";
+    button.dataset.testid = "grid-recount";
+    button.disabled = recountPending;
+    button.title = "Count these strong pairs exactly from the model's float32 attention (runs the model once)";
+    button.addEventListener("click", () => {
+      recountPending = true;
+      button.disabled = true;
+      button.textContent = "recounting\u2026";
+      model.send({ type: "recount" });
+    });
+  }
 
   function draw() {
     const start = performance.now();
@@ -106,6 +126,7 @@ function render({ model, el }) {
       const few = minTotal * FEW_FACTOR;
       layout = gridLayout(nLayers, nHeads, tileSize(nLayers, nHeads));
       caption.textContent = model.get("caption") || model.get("statistic_name") || "";
+      drawRecount();
       const ctx = sizeCanvas(canvas, layout.width, layout.height);
       caption.style.maxWidth = `${Math.max(layout.width, 160)}px`;  // wrap under the grid, not over its neighbour
       ctx.clearRect(0, 0, layout.width, layout.height);
@@ -230,8 +251,10 @@ function render({ model, el }) {
   }
 
   draw();
-  const traits = ["_values", "_counts", "layer", "head", "n_layers", "n_heads", "caption", "statistic_name", "value_format", "min_total"];
-  return connect(el, model, [[traits, schedule]], [
+  const traits = ["_values", "_counts", "layer", "head", "n_layers", "n_heads", "caption", "statistic_name", "value_format", "min_total",
+                  "recount_available"];
+  const answered = () => { recountPending = false; };
+  return connect(el, model, [[["recount_available", "caption", "threshold"], answered], [traits, schedule]], [
     [canvas, "mousemove", onMove], [canvas, "mouseleave", onLeave], [canvas, "click", onClick], [canvas, "keydown", onKey],
   ]);
 }

@@ -427,6 +427,22 @@ class AttentionExplorer(SharedStateChecks, _PartTraits, SyncedWidget):
             self._export(str(content.get("format", "")))
         elif kind == "save-3d" and buffers:
             self._save_3d(content.get("name", ""), bytes(buffers[0]))
+        elif kind == "recount":
+            self.recount_grid_exactly()
+
+    def recount_grid_exactly(self) -> None:
+        """The head grid's "recount exactly" button: exact counts where they are approximate (float16
+        attention below the strong-pair floor), from ONE float32 forward pass of the model (see
+        :meth:`.head_grid.HeadGridData.recount_exactly`).  A threshold change never runs the model."""
+        if not self.grid.recount_available:
+            return
+        self._status = {"text": "recounting the head grid from the model's float32 attention ...", "kind": "busy"}
+        try:
+            self.grid.recount_exactly()
+        except ProtAttnError as error:
+            self._status = {"text": str(error), "kind": "error"}
+            return
+        self._status = {}
 
     # -- convenience ------------------------------------------------------------------------
 

@@ -11,14 +11,16 @@ weights, even when the stored copy is float16.  Attention made without a
 capture (e.g. an ``Attention`` built by hand) has its strong pairs rebuilt
 from its values, one head at a time.
 
-Below the floor each head is read again.  A float32 copy is exact.  A float16
-copy is not (values near the threshold round across it), so with a
-``float32_source`` (the model, see :func:`model_float32_source`) the counts
-come from one float32 forward pass, which counts at the requested threshold
-and at every slider position below the floor (0.01 steps) at once; without
-one they come from the float16 copy and :meth:`StrongPairIndex.exact_at` and
-:attr:`StrongPairIndex.exact` say they are approximate (the head grid says so
-in its caption).
+Below the floor each head is read again, from the stored copy (the cached
+attention; never the model on a threshold change).  A float32 copy is exact.
+A float16 copy is not (values near the threshold round across it):
+:meth:`StrongPairIndex.exact_at` and :attr:`StrongPairIndex.exact` say so and the
+head grid says so in its caption.  Only when asked (:meth:`StrongPairIndex.recount`,
+the grid's "recount exactly" button, :meth:`.head_grid.HeadGridData.recount_exactly`)
+does a ``float32_source`` (the model, see :func:`model_float32_source`) run one
+float32 forward pass, which counts at the requested threshold and at every
+slider position below the floor (:data:`SLIDER_STEP`) at once; those thresholds
+are exact from then on.
 
 Memory: 16 bytes per kept pair (its key and running contact count).  Rows of
 attention sum to at most 1, so a head keeps at most ``L / floor`` pairs (20 L at
@@ -40,8 +42,9 @@ from .encoding import as_float32
 __all__ = ["StrongPairIndex", "DEFAULT_FLOOR", "pairs_at_least", "check_min_total", "model_float32_source",
            "SLIDER_STEP"]
 
-#: The threshold slider's step: a float32 recount below the floor also counts at each of its positions.
-SLIDER_STEP = 0.01
+#: The explorer's threshold slider step (js/explorer.js): a float32 recount below the floor also
+#: counts at each of its positions, so that dragging the slider there stays exact.
+SLIDER_STEP = 0.0005
 
 
 def model_float32_source(model):
@@ -78,8 +81,8 @@ class StrongPairIndex:
         The contact definition.
     float32_source : callable, optional
         ``float32_source(visit)`` calls ``visit(layer, values)`` with each layer's float32
-        weights ``(n_heads, L, L)`` of this attention (one forward pass); used below the floor
-        when the stored copy is float16, so that those counts are exact too.
+        weights ``(n_heads, L, L)`` of this attention (one forward pass); used by
+        :meth:`recount` only (never by :meth:`counts`).
 
     Attributes
     ----------
@@ -91,9 +94,9 @@ class StrongPairIndex:
     contact_before : ndarray of int64, shape=(N + 1,)
         ``contact_before[n]``: contacts among the first ``n`` kept pairs.
     exact : bool
-        Whether the counts are exact at every threshold (see :meth:`exact_at`):
-        the strong pairs are the model's float32 weights, and below the floor
-        either the stored copy is float32 or a ``float32_source`` recounts.
+        Whether the counts are exact at every threshold (see :meth:`exact_at` for
+        one threshold): the strong pairs are the model's float32 weights and the
+        stored copy, read below the floor, is float32.
     """
 
     def __init__(self, attention: Attention, chain: Chain, *, floor: float = DEFAULT_FLOOR,
@@ -129,14 +132,19 @@ class StrongPairIndex:
 
     @property
     def exact(self) -> bool:
-        return self.pairs_exact and (self.stored_exact or self.float32_source is not None)
+        return self.pairs_exact and self.stored_exact
 
     def exact_at(self, threshold: float) -> bool:
         """Whether :meth:`counts` at ``threshold`` are the model's float32 counts."""
         t = np.float32(check_threshold(threshold))
         if t >= np.float32(self.floor):
             return self.pairs_exact
-        return bool(t <= 0 or self.stored_exact or self.float32_source is not None)
+        return bool(t <= 0 or self.stored_exact or t in self._recounted)
+
+    @property
+    def can_recount(self) -> bool:
+        """Whether :meth:`recount` can run (a ``float32_source`` was given)."""
+        return self.float32_source is not None
 
     @property
     def _n_flat(self) -> int:
@@ -156,9 +164,10 @@ class StrongPairIndex:
         t = np.float32(check_threshold(threshold))
         shape = (self.n_layers, self.n_heads)
         if t < np.float32(self.floor):
-            if t <= 0 or self.stored_exact or self.float32_source is None:
-                return self._full_pass(t)  # exact, or approximate as exact_at says
-            return self._recount(t)
+            if t in self._recounted and not self.stored_exact:
+                hits, total = self._recounted[t]
+                return hits.copy(), total.copy()
+            return self._full_pass(t)  # exact, or approximate as exact_at says
         starts = np.searchsorted(self.keys, np.arange(self.offsets.size - 1) + np.float64(t), side="left")
         ends = self.offsets[1:]
         total = (ends - starts).reshape(shape)
@@ -175,20 +184,29 @@ class StrongPairIndex:
         shape = (self.n_layers, self.n_heads)
         return hits.reshape(shape), total.reshape(shape)
 
-    def _recount(self, t: np.float32) -> tuple[np.ndarray, np.ndarray]:
-        """Counts at ``t`` (below the floor) from one float32 forward pass, which also counts at
-        every slider position below the floor, so dragging the slider there needs no second pass."""
-        if t not in self._recounted:
-            steps = np.arange(1, int(np.ceil(self.floor / SLIDER_STEP))) * SLIDER_STEP
-            wanted = np.unique(np.concatenate([[t], steps.astype(np.float32)]))
-            wanted = wanted[(wanted > 0) & (wanted < np.float32(self.floor))]
-            hits, total = _counts_at_least(self.float32_source, wanted, self._counted, self._labels,
-                                           self.n_layers, self.n_heads)
-            shape = (self.n_layers, self.n_heads)
-            for k, value in enumerate(wanted):
-                self._recounted[np.float32(value)] = (hits[:, k].reshape(shape), total[:, k].reshape(shape))
-        hits, total = self._recounted[t]
-        return hits.copy(), total.copy()
+    def recount(self, threshold: float) -> None:
+        """Make :meth:`counts` exact at ``threshold`` (below the floor) and at every slider position
+        below the floor, from ONE float32 forward pass of ``float32_source`` (the model).
+
+        Only called on the user's request (never on a threshold change).  Nothing happens when the
+        counts there are exact already.  Raises :class:`~protattn_widgets.errors.InvalidOptionError`
+        when this index has no ``float32_source``.
+        """
+        t = np.float32(check_threshold(threshold))
+        if self.exact_at(t):
+            return
+        if self.float32_source is None:
+            raise InvalidOptionError("these head-grid counts cannot be recounted exactly: the grid has no model "
+                                     "(build it with float32_source=model_float32_source(model), as "
+                                     "AttentionExplorer does)")
+        steps = np.round(np.arange(1, int(np.ceil(self.floor / SLIDER_STEP))) * SLIDER_STEP, 10)
+        wanted = np.unique(np.concatenate([[t], steps.astype(np.float32)]))
+        wanted = wanted[(wanted > 0) & (wanted < np.float32(self.floor))]
+        hits, total = _counts_at_least(self.float32_source, wanted, self._counted, self._labels,
+                                       self.n_layers, self.n_heads)
+        shape = (self.n_layers, self.n_heads)
+        for k, value in enumerate(wanted):
+            self._recounted[np.float32(value)] = (hits[:, k].reshape(shape), total[:, k].reshape(shape))
 
     def accumulator(self, threshold: float, min_total: int) -> PropertyAccumulator:
         """The counts at ``threshold`` as a :class:`PropertyAccumulator` (one protein)."""

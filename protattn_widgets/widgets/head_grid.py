@@ -25,7 +25,7 @@ from collections import OrderedDict
 from typing import NamedTuple
 
 import numpy as np
-from traitlets import Bytes, CaselessStrEnum, Int, List, Unicode, observe, validate
+from traitlets import Bool, Bytes, CaselessStrEnum, Int, List, Unicode, observe, validate
 
 from ..definitions import CONTACT_CUTOFF, CONTACT_MIN_SEPARATION, MIN_STRONG_EDGES
 from ..analysis.accumulator import PropertyAccumulator
@@ -65,7 +65,12 @@ class HeadGridData(AttentionViewBase):
     floor : float
         Attention below this is not indexed (see :mod:`.grid_counts`): thresholds
         at or above it cost one ``searchsorted``, those below it a pass over
-        every head.
+        every head of the stored copy (approximate when it is float16: the
+        caption says so).
+    float32_source : callable, optional
+        ``float32_source(chain, visit)`` (e.g. :func:`.grid_counts.model_float32_source`):
+        lets :meth:`recount_exactly` count below the floor from the model's float32
+        weights, when the user asks (never on a threshold change).
     """
 
 
@@ -79,6 +84,8 @@ class HeadGridData(AttentionViewBase):
     statistic_choice = Unicode("contact_share").tag(sync=True)
     _choices = List(Unicode()).tag(sync=True)  # the choices this attention offers (the page's menu)
     _flags = List(Unicode()).tag(sync=True)  # per head: "column; positional (+1); sink" of this protein
+    #: The counts shown are approximate and :meth:`recount_exactly` can make them exact (the page shows a button).
+    recount_available = Bool(False).tag(sync=True)
 
     def __init__(self, attention, chain=None, *, min_total: int = MIN_STRONG_EDGES, contact_cutoff: float = CONTACT_CUTOFF,
                  min_separation: int = CONTACT_MIN_SEPARATION, statistic: np.ndarray | None = None,
@@ -163,6 +170,23 @@ class HeadGridData(AttentionViewBase):
             self._accumulators.move_to_end(t)
         return acc
 
+    def recount_exactly(self) -> None:
+        """Make the counts at the current threshold exact when they are approximate (float16 copy,
+        below the floor): ONE float32 forward pass of the model, which also counts every slider
+        position below the floor.  The page's "recount exactly" button calls this.
+
+        Raises :class:`~protattn_widgets.errors.InvalidOptionError` when the grid has no model.
+        """
+        if not self.counts_contacts:
+            return
+        index = self.pair_index
+        if index.exact_at(self.threshold):
+            return
+        index.recount(self.threshold)
+        self._accumulators.clear()
+        if self._live:
+            self._refresh()
+
     def _send_data(self) -> None:
         values = self.source.values(self)
         self.statistic = values.share
@@ -172,6 +196,8 @@ class HeadGridData(AttentionViewBase):
         self.statistic_name = values.name
         self.caption = values.caption
         self.value_format = self.source.value_format
+        self.recount_available = bool(self.counts_contacts and not self.pair_index.exact_at(self.threshold)
+                                      and self.pair_index.can_recount)
         if not isinstance(self.source, GivenStatistic):
             self._choices = available_statistics(self.attention, has_chain=self.chain is not None)
             self._flags = flag_words_per_head(protein_flags(self.attention, self.threshold))
@@ -202,7 +228,7 @@ class ContactShare:
     value_format = "percent"
 
     def key(self, grid: HeadGridData) -> tuple:
-        return (grid.threshold, grid.min_total)
+        return (grid.threshold, grid.min_total, grid.pair_index.exact_at(grid.threshold))
 
     def values(self, grid: HeadGridData) -> GridValues:
         acc = grid.accumulator = grid.contact_accumulator()
@@ -211,8 +237,8 @@ class ContactShare:
                    f"(background {acc.background:.1%}); ranked: heads with \u2265 {grid.min_total} "
                    f"strong pairs on {data}")
         if not grid.pair_index.exact_at(grid.threshold):
-            caption += (" \u2014 approximate: counted from the float16 copy of the attention, "
-                        f"exact at {grid.floor:g} and above")
+            caption += (" \u2014 approximate below {floor:g}: counted from the float16 copy of the attention "
+                        "(exact at {floor:g} and above)").format(floor=grid.floor)
         return GridValues(acc.share, acc.total, clopper_pearson(acc.hits, acc.total), "attention on 3D contacts", caption)
 
 
@@ -264,3 +290,11 @@ class HeadGrid(HeadGridData, SyncedWidget):
     """
 
     _esm = STATIC / "head_grid.js"
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.on_msg(self._on_message)
+
+    def _on_message(self, widget, content, buffers) -> None:
+        if isinstance(content, dict) and content.get("type") == "recount":
+            self.recount_exactly()

@@ -321,6 +321,7 @@ var CSS = `
 .protattn-grid canvas { display: block; outline: none; cursor: pointer; }
 .protattn-grid canvas:focus { box-shadow: 0 0 0 2px #9ecae1; }
 .protattn-grid .pa-caption { font-weight: 600; }
+.protattn-grid .pa-recount { font: 11px sans-serif; margin-left: 4px; padding: 0 4px; cursor: pointer; }
 .protattn-grid .pa-scale { color: #555; }
 .protattn-grid .pa-legend { display: flex; align-items: center; gap: 4px; color: #555; margin-top: 2px; }
 .protattn-grid .pa-legend canvas { cursor: default; }
@@ -381,6 +382,21 @@ function render({ model, el }) {
   let layout = gridLayout(0, 0);
   let topKey = "";
   let hover = null;
+  let recountPending = false;
+  function drawRecount() {
+    if (!model.get("recount_available")) return;
+    const button = element("button", "pa-recount", caption, recountPending ? "recounting\u2026" : "recount exactly");
+    button.type = "button";
+    button.dataset.testid = "grid-recount";
+    button.disabled = recountPending;
+    button.title = "Count these strong pairs exactly from the model's float32 attention (runs the model once)";
+    button.addEventListener("click", () => {
+      recountPending = true;
+      button.disabled = true;
+      button.textContent = "recounting\u2026";
+      model.send({ type: "recount" });
+    });
+  }
   function draw() {
     const start = performance.now();
     try {
@@ -393,6 +409,7 @@ function render({ model, el }) {
       const few = minTotal * FEW_FACTOR;
       layout = gridLayout(nLayers, nHeads, tileSize(nLayers, nHeads));
       caption.textContent = model.get("caption") || model.get("statistic_name") || "";
+      drawRecount();
       const ctx = sizeCanvas(canvas, layout.width, layout.height);
       caption.style.maxWidth = `${Math.max(layout.width, 160)}px`;
       ctx.clearRect(0, 0, layout.width, layout.height);
@@ -523,8 +540,23 @@ function render({ model, el }) {
     pickHead(model, next.layer, next.head);
   }
   draw();
-  const traits = ["_values", "_counts", "layer", "head", "n_layers", "n_heads", "caption", "statistic_name", "value_format", "min_total"];
-  return connect(el, model, [[traits, schedule]], [
+  const traits = [
+    "_values",
+    "_counts",
+    "layer",
+    "head",
+    "n_layers",
+    "n_heads",
+    "caption",
+    "statistic_name",
+    "value_format",
+    "min_total",
+    "recount_available"
+  ];
+  const answered = () => {
+    recountPending = false;
+  };
+  return connect(el, model, [[["recount_available", "caption", "threshold"], answered], [traits, schedule]], [
     [canvas, "mousemove", onMove],
     [canvas, "mouseleave", onLeave],
     [canvas, "click", onClick],
