@@ -9,6 +9,8 @@
 //   explorer   the chosen protein's AttentionExplorer (a widget reference, "IPY_MODEL_<id>"): its model
 //              is fetched from the widget manager and drawn here by the explorer's own front-end
 //              (explorer.js mountExplorer), so it is the same explorer, linked to the same kernel object.
+//   _kernel    false in the standalone page (js/browser_page.js): the explorer is drawn without a kernel
+//   ranking rows may carry closed_reason (why a protein cannot be opened; the page sets it)
 // Written: feature (menu), layer and head (grid click, arrow keys), protein (a row's click or Enter).
 // Test hooks: el.protattnBrowser.summary(), .rowCenter(protein).
 
@@ -105,7 +107,7 @@ function render({ model, el }) {
       tr.dataset.protein = row.protein;
       tr.tabIndex = row.has_structure ? 0 : -1;
       tr.title = row.has_structure ? `open ${row.protein} at head ${headLabel(model.get("layer"), model.get("head"))}`
-        : "no structure in the browser's dataset: pass dataset= to open it";
+        : row.closed_reason || "no structure in the browser's dataset: pass dataset= to open it";
       element("td", null, tr, String(row.rank));
       element("td", "pb-name", tr, row.protein);
       element("td", null, tr, String(row.hits));
@@ -138,7 +140,8 @@ function render({ model, el }) {
     try {
       const child = await model.widget_manager.get_model(id);
       if (mine !== explorerToken) return;  // another protein was chosen meanwhile
-      const cleanup = mountExplorer(explorerHost, child, { kernel: true });
+      // _kernel: false in the standalone page (js/browser_page.js), whose explorer has no kernel.
+      const cleanup = mountExplorer(explorerHost, child, { kernel: model.get("_kernel") !== false });
       unmountExplorer = () => { if (typeof cleanup === "function") cleanup(); explorerHost.textContent = ""; };
     } catch (error) {
       showError(explorerHost, error);

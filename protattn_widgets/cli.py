@@ -6,6 +6,7 @@
     protattn figure 1vfb_complex --chain B --layer 3 --head 5 -o head.svg
     protattn analyze --data structures/ labels.jsonl --property contact binding_site -o report/
     protattn analyze --data antibodies --property contact paratope -o report/   # bundled antibodies
+    protattn analyze --data antibodies --property contact paratope -o report/ --browse   # + browser.html
     protattn --version
 
 Layers and heads on the command line and in everything printed are 1-based,
@@ -125,6 +126,8 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     from .analysis.report import check_report_folder, write_report
 
     check_report_folder(args.output, args.overwrite)  # before any work
+    if args.browse_heads is not None and not args.browse:
+        raise InvalidOptionError("--browse-heads chooses the heads of the --browse page: add --browse")
     client = _dask_client(args.scheduler) if args.scheduler else None  # an unreachable scheduler fails now
     if args.data == ["antibodies"]:
         records, dataset_name = antibody_dataset(), "antibody variable domains"
@@ -138,9 +141,14 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     finally:
         if client is not None:
             client.close()
+    page = _browser_page(result, records, args) if args.browse else None
     files = write_report(result, args.output, top_k=args.top_k, dataset_name=dataset_name,
-                         figures=not args.no_figures, overwrite=args.overwrite)
+                         figures=not args.no_figures, overwrite=args.overwrite,
+                         extra_files={BROWSER_PAGE: page.text} if page is not None else None)
     print(f"analysed {result.proteins} proteins; wrote {len(files)} outputs to {Path(args.output).resolve()}")
+    if page is not None:
+        print(f"dataset browser: {Path(args.output).resolve() / BROWSER_PAGE} ({page.describe()}); "
+              "open it in a browser, no Python needed")
     print(ranked_head_rule(f"the {result.proteins} proteins, pooled", result.min_total, result.threshold))
     for note in result.notes:
         print(f"note: {note}")
@@ -151,6 +159,28 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
                 f"[{top['ci_low'].iloc[0]:.1%}, {top['ci_high'].iloc[0]:.1%}]") if not top.empty else "no head ranked"
         print(f"  {feature:<32} background {acc.background:6.1%}  {best}")
     return 0
+
+
+#: The standalone dataset browser ``analyze --browse`` writes into the report folder.
+BROWSER_PAGE = "browser.html"
+
+
+def _browser_page(result, records, args: argparse.Namespace):
+    """The dataset browser page of ``result`` (:mod:`.widgets.browser_page`), built before the report
+    is written so that the report folder is swapped in whole, page included."""
+    from .errors import warn as warn_user
+    from .widgets.dataset_browser import DatasetBrowser
+
+    browser = DatasetBrowser(result, model=result.model, dataset=records)
+    if not browser.records:
+        warn_user(f"--browse: none of the {result.proteins} proteins has a structure (label files carry sequences "
+                  "only): the page lists the proteins behind each head but cannot open their explorers")
+    if not args.quiet:
+        print(f"writing the dataset browser ({len(browser.records)} protein explorers, heads: "
+              f"{args.browse_heads or 'all'}) ...", file=sys.stderr)
+    page = browser.page(heads=args.browse_heads or "all", top_k=args.top_k, progress=not args.quiet)
+    browser.close()
+    return page
 
 
 #: Seconds to wait for a Dask scheduler that accepts the connection but does not answer.
@@ -282,6 +312,14 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("--scheduler", default=None, metavar="ADDRESS",
                          help="run on a Dask cluster, e.g. tcp://host:8786 (each worker loads the model itself)")
     analyze.add_argument("--no-figures", action="store_true", help="tables and summary only")
+    analyze.add_argument("--browse", action="store_true",
+                         help=f"also write {BROWSER_PAGE}, a standalone dataset browser (one file, no Python or "
+                              "network needed): the head grid of each property with share, 95%% CI and flags; "
+                              "click a head for the proteins behind it, most hits first; click a protein for its "
+                              "attention explorer at that head")
+    analyze.add_argument("--browse-heads", choices=["all", "top"], default=None,
+                         help="heads each protein's explorer in the --browse page holds: all (default) or the "
+                              "--top-k heads of each property (a smaller page for big models)")
     analyze.add_argument("--overwrite", action="store_true", help=_OVERWRITE_HELP)
     analyze.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     analyze.set_defaults(run=_cmd_analyze)

@@ -10,6 +10,8 @@ Layout of ``outdir``::
                                             (rows with strong edges; all rows are in result/counts.npz)
     figures/<feature>.png                   layers x heads heatmap with the per-layer maximum
     figures/blosum62.png, figures/center_of_gravity.png   when analysis_figures provides them
+    browser.html                            with ``analyze --browse``: the standalone dataset browser
+                                            (:mod:`protattn_widgets.widgets.browser_page`)
 
 A report folder always holds one run's files: the report is written into a
 temporary sibling folder and swapped in when complete
@@ -65,7 +67,8 @@ def feature_title(feature: str) -> str:
 
 
 def write_report(result: AnalysisResult, outdir: str | os.PathLike, *, top_k: int = 10,
-                 dataset_name: str = "dataset", figures: bool = True, overwrite: bool = False) -> dict[str, str]:
+                 dataset_name: str = "dataset", figures: bool = True, overwrite: bool = False,
+                 extra_files: dict[str, str] | None = None) -> dict[str, str]:
     """Write tables, ``summary.json`` and figures of ``result`` as the folder ``outdir``.
 
     The folder is replaced as a whole (never mixed with an earlier report); a
@@ -84,7 +87,11 @@ def write_report(result: AnalysisResult, outdir: str | os.PathLike, *, top_k: in
     """
     outdir = check_report_folder(outdir, overwrite)
     with replace_folder(outdir, overwrite=True, what="report folder", written_by="protattn analyze") as tmp:
-        return _write(result, tmp, top_k, dataset_name, figures)
+        files = _write(result, tmp, top_k, dataset_name, figures)
+        for name, text in (extra_files or {}).items():  # e.g. browser.html (analyze --browse)
+            (tmp / name).write_text(text, encoding="utf-8")
+            files[Path(name).stem] = name
+        return files
 
 
 def _write(result: AnalysisResult, outdir: Path, top_k: int, dataset_name: str, figures: bool) -> dict[str, str]:

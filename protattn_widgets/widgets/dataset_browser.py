@@ -307,6 +307,28 @@ class DatasetBrowser(anywidget.AnyWidget):
         return AttentionExplorer(record.structure, self.model, chain=record.chain.chain_id, layer=layer, head=head,
                                  threshold=self.threshold)
 
+    def to_html(self, path, *, heads: str = "all", top_k: int = 10, title: str | None = None,
+                progress: bool = False):
+        """Write a standalone page of this browser (no kernel, no network): grid, ranked proteins and each
+        protein's explorer (``heads``: ``"all"``, or ``"top"``, the ``top_k`` heads of each feature).
+
+        Returns the :class:`~.browser_page.BrowserPage` written (``.describe()``: size and contents).
+        See :mod:`protattn_widgets.widgets.browser_page`.
+        """
+        from ..outputs import check_output_file, write_file_atomic
+
+        path = check_output_file(path, "page")
+        page = self.page(heads=heads, top_k=top_k, title=title, progress=progress)
+        data = page.text.encode("utf-8")
+        write_file_atomic(path, lambda handle: handle.write(data), "page")
+        return page
+
+    def page(self, *, heads: str = "all", top_k: int = 10, title: str | None = None, progress: bool = False):
+        """The standalone page :meth:`to_html` writes, in memory (a :class:`~.browser_page.BrowserPage`)."""
+        from .browser_page import browser_page
+
+        return browser_page(self, heads=heads, top_k=top_k, title=title, progress=progress)
+
     @property
     def model(self):
         """The model that opens explorers (loaded on first use when only its name is known)."""

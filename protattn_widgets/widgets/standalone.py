@@ -149,6 +149,9 @@ def _embedded_heads(explorer: "AttentionExplorer", heads: str) -> list[int]:
         return [explorer.layer * n_heads + h for h in range(n_heads)]
     if heads == "current":
         return [explorer.layer * n_heads + explorer.head]
+    if isinstance(heads, (list, tuple)) and heads and all(isinstance(h, int) and 0 <= h < n_layers * n_heads
+                                                          for h in heads):
+        return sorted(set(heads))  # flat heads chosen by the caller (the dataset browser's page)
     raise StandalonePageError(f"heads must be one of {HEADS}, got {heads!r}")
 
 
@@ -199,12 +202,13 @@ def _scales(values: np.ndarray) -> list[float]:
     return [float(v) if v > 0 and np.isfinite(v) else 0.0 for v in top]
 
 
-def _layer_runs(embedded: list[int], n_heads: int) -> list[tuple[int, slice]]:
-    """The embedded heads grouped by layer, as ``(layer, head slice)`` (embedded heads are consecutive)."""
+def _layer_runs(embedded: list[int], n_heads: int) -> list[tuple[int, slice | list[int]]]:
+    """The embedded heads (sorted) grouped by layer, as ``(layer, heads)``: a slice where they are
+    consecutive (a view of the attention, no copy), else the list of heads."""
     runs: dict[int, list[int]] = {}
     for flat in embedded:
         runs.setdefault(flat // n_heads, []).append(flat % n_heads)
-    return [(layer, slice(hs[0], hs[-1] + 1)) for layer, hs in runs.items()]
+    return [(layer, slice(hs[0], hs[-1] + 1) if hs[-1] - hs[0] == len(hs) - 1 else hs) for layer, hs in runs.items()]
 
 
 def _thresholds(current: float, floor: float = 0.0) -> list[float]:
@@ -216,8 +220,11 @@ def _thresholds(current: float, floor: float = 0.0) -> list[float]:
     return steps
 
 
-def page_data(explorer: "AttentionExplorer", heads: str = "all", title: str | None = None) -> dict:
-    """The JSON the page embeds (see the module docstring), for the explorer's current chain and state."""
+def page_data(explorer: "AttentionExplorer", heads: str | list[int] = "all", title: str | None = None) -> dict:
+    """The JSON the page embeds (see the module docstring), for the explorer's current chain and state.
+
+    ``heads``: one of :data:`HEADS`, or a list of flat 0-based heads (``layer * n_heads + head``).
+    """
     from ..models import model_display_name
 
     attention, chain, structure = explorer.attention, explorer.chain_obj, explorer.structure
@@ -226,7 +233,8 @@ def page_data(explorer: "AttentionExplorer", heads: str = "all", title: str | No
     blob = _Blob()
 
     grid = explorer.grid
-    block = block_size(length, PAGE_CELLS[heads])
+    cells = PAGE_CELLS[heads] if isinstance(heads, str) else PAGE_CELLS["all" if len(embedded) > n_heads else "layer"]
+    block = block_size(length, cells)
     floor = grid.floor if block > 1 else 0.0
     sums = attention.received_all().reshape(n_layers * n_heads, length)  # column sums, computed once
     received_scales = _scales(sums)
@@ -289,7 +297,7 @@ def page_data(explorer: "AttentionExplorer", heads: str = "all", title: str | No
         "source": source,
         "chain": chain.chain_id,
         "length": length,
-        "heads": heads,
+        "heads": heads if isinstance(heads, str) else "selected",
         "embedded_heads": embedded,
         "matrix_scales": matrix_scales,
         "received_scales": received_scales,

@@ -2588,7 +2588,7 @@ function render6({ model, el }) {
       const tr = element("tr", `pb-row${row.protein === chosen ? " pb-chosen" : ""}${row.has_structure ? "" : " pb-closed"}`, tbody);
       tr.dataset.protein = row.protein;
       tr.tabIndex = row.has_structure ? 0 : -1;
-      tr.title = row.has_structure ? `open ${row.protein} at head ${headLabel(model.get("layer"), model.get("head"))}` : "no structure in the browser's dataset: pass dataset= to open it";
+      tr.title = row.has_structure ? `open ${row.protein} at head ${headLabel(model.get("layer"), model.get("head"))}` : row.closed_reason || "no structure in the browser's dataset: pass dataset= to open it";
       element("td", null, tr, String(row.rank));
       element("td", "pb-name", tr, row.protein);
       element("td", null, tr, String(row.hits));
@@ -2625,7 +2625,7 @@ function render6({ model, el }) {
     try {
       const child = await model.widget_manager.get_model(id);
       if (mine !== explorerToken) return;
-      const cleanup = mountExplorer(explorerHost, child, { kernel: true });
+      const cleanup = mountExplorer(explorerHost, child, { kernel: model.get("_kernel") !== false });
       unmountExplorer = () => {
         if (typeof cleanup === "function") cleanup();
         explorerHost.textContent = "";
