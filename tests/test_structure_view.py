@@ -47,7 +47,8 @@ def test_the_3d_view_is_an_anywidget_and_imports_no_nglview():
 
 def test_nglview_interop_draws_with_the_same_code_and_is_replayed(view, antiberty, complex_1vfb):
     """draw_on_nglview sends the explorer's drawing code with the head's data to the user's widget;
-    not fire_once, so nglview runs it again in a view created later (shown again, page reload)."""
+    kept and marked fire_embed, so nglview runs it again in a view created later (shown again, page
+    reload); drawing another head replaces the kept call."""
     from protattn_widgets.widgets import draw_on_nglview
     from protattn_widgets.widgets.nglview_interop import NGLWidget
 
@@ -62,8 +63,26 @@ def test_nglview_interop_draws_with_the_same_code_and_is_replayed(view, antibert
     assert "protattnNglview.draw(this" in code and '"_pa_chain": "B"' in code
     assert "overlayOnly" in code  # the explorer's drawing module, in overlay mode
     np.testing.assert_array_equal(drawn.edges, view.edges) if (view.layer, view.head, view.threshold) == (3, 5, 0.1) else None
+    assert calls[0]["fire_embed"] is True
+    draw_on_nglview(user, complex_1vfb, antiberty.attention(complex_1vfb["B"]), layer=2, head=6, threshold=0.1)
+    calls = [m for m in user._ngl_msg_archive if m.get("methodName") == "executeCode"]
+    assert len(calls) == 1 and '"_pa_head_label": "AntiBERTy 3-7' in calls[0]["args"][0], calls[0]["args"][0][-400:]
     with pytest.raises(TypeError, match="NGLWidget"):
         draw_on_nglview(object(), complex_1vfb, antiberty.attention(complex_1vfb["B"]))
+
+
+def test_nglview_structure_is_the_text_ngl_reads_with_its_cartoon(complex_1vfb):
+    """The docking-benchmark file carries a segment id in columns 73-80, where NGL looks for the
+    element: the structure given to nglview has those lines cut after column 72, nothing else."""
+    from protattn_widgets.widgets.nglview_interop import nglview_structure
+
+    text = nglview_structure(complex_1vfb).get_structure_string()
+    raw = complex_1vfb.text.splitlines()
+    assert any(line.startswith("ATOM") and len(line) > 72 for line in raw)
+    atoms = [line for line in text.splitlines() if line.startswith(("ATOM", "HETATM"))]
+    assert atoms and max(map(len, atoms)) <= 72
+    assert [line[:72] for line in text.splitlines()] == [line[:72] for line in raw]
+    assert nglview_structure(complex_1vfb).ext == "pdb"
 
 
 def test_a_head_change_is_one_binary_update_message(view, sent):

@@ -358,7 +358,8 @@ export function drawAttention({ stage, model, host, NGL: N, overlayOnly = false 
       const chip = document.createElement("span");
       chip.style.cssText = "display:inline-block;width:14px;height:10px;margin-right:5px;vertical-align:middle;border:1px solid #777;" +
         (c.attention ? `background:linear-gradient(90deg,${cssHex(blues[0])},${cssHex(blues[255])});` : `background:${c.color};`);
-      line.appendChild(chip);
+      // Overlay only (a user's nglview widget): the colours on screen are the user's, not ours.
+      if (!overlayOnly) line.appendChild(chip);
       line.appendChild(document.createTextNode(c.label));
       if (c.attention) line.style.fontWeight = "bold";
       chainLegend.appendChild(line);

@@ -8,7 +8,7 @@
 
 Every widget here is an anywidget with its front-end bundled (NGL 2.5 included): they work
 in JupyterLab, Notebook 7, Voila and marimo without nglview or a CDN.  To draw a head on
-your own ``nglview.NGLWidget``, see :func:`draw_on_nglview`.
+your own ``nglview.NGLWidget``, see :func:`draw_on_nglview` (and :func:`nglview_structure`).
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ from __future__ import annotations
 from .explorer import AttentionExplorer
 from .head_grid import HeadGrid
 from .heatmap import AttentionHeatmap
-from .nglview_interop import draw_on_nglview
+from .nglview_interop import draw_on_nglview, nglview_structure
 from .sequence_track import SequenceTrack
 from .structure_view import AttentionMismatchError, StructureAttentionView
 
 __all__ = [
     "AttentionExplorer", "AttentionHeatmap", "HeadGrid", "SequenceTrack", "StructureAttentionView",
-    "AttentionMismatchError", "draw_on_nglview",
+    "AttentionMismatchError", "draw_on_nglview", "nglview_structure",
 ]

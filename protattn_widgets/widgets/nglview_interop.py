@@ -9,8 +9,13 @@ and nothing of ours becomes an NGL component, so showing the widget again (nglvi
 replays the call) draws the same overlay on the same cartoon.
 
 >>> import nglview
->>> view = nglview.show_file("1vfb.pdb")
+>>> view = nglview.show_file("1abc.pdb")          # your widget, your representations
 >>> draw_on_nglview(view, structure, model.attention(structure["B"]), layer=3, head=5)
+
+Some PDB files show no cartoon in nglview at all, ours or not: NGL reads the element
+from columns 77-78 and builds no bonds between residues when those columns hold something
+else (docking-benchmark files such as the bundled ``1vfb_complex``).  Load such a file
+with :func:`nglview_structure`: ``view.add_structure(nglview_structure(structure))``.
 
 ``NGLWidget`` here (imported on first use) is ``nglview.NGLWidget`` asking for the
 front-end version that is installed (see ``docs/nglview_trap.md``).
@@ -26,10 +31,12 @@ from ..attention import Attention
 from ..definitions import DEFAULT_THRESHOLD
 from ..structures import Structure, load_structure
 from ._base import STATIC
-from .structure_view import StructureData
+from .structure_view import StructureData, ngl_structure_text
 
-__all__ = ["draw_on_nglview", "overlay_script"]
+__all__ = ["draw_on_nglview", "nglview_structure", "overlay_script"]
 
+#: Marks our drawing call in nglview's replay list.
+_MARK = "protattn_overlay"
 _BINARY = ("_pa_edges", "_pa_weights", "_pa_ca", "_pa_received", "_pa_colormaps", "_pa_residue_stats")
 
 
@@ -42,6 +49,21 @@ def overlay_script(data: StructureData) -> str:
     payload = json.dumps(traits).replace("<", "\\u003c")
     bundle = (STATIC / "nglview_overlay.js").read_text(encoding="utf-8")
     return f"{bundle}\nprotattnNglview.draw(this, typeof NGL !== 'undefined' ? NGL : window.NGL, {payload});\n"
+
+
+def nglview_structure(structure: Structure | str) -> Any:
+    """``structure`` as an ``nglview.TextStructure`` that NGL reads with its cartoon.
+
+    For ``view.add_structure(...)`` or ``nglview.NGLWidget(...)``.  The text is
+    :func:`~.structure_view.ngl_structure_text`: PDB lines whose columns 77-78 hold no
+    element symbol are cut after column 72, so that NGL guesses the elements and bonds
+    the residues (given the file as it is, NGL draws no cartoon for them).
+    """
+    if not isinstance(structure, Structure):
+        structure = load_structure(structure)
+    from ._nglview_compat import _nglview
+
+    return _nglview.TextStructure(ngl_structure_text(structure), ext=structure.format)
 
 
 def draw_on_nglview(view: Any, structure: Structure | str, attention: Attention, *, layer: int = 0, head: int = 0,
@@ -71,8 +93,16 @@ def draw_on_nglview(view: Any, structure: Structure | str, attention: Attention,
         structure = load_structure(structure)
     data = StructureData(structure, attention, layer=layer, head=head, threshold=threshold, mode=mode,
                          selected_residue=selected_residue, focus=focus, max_edges=max_edges)
-    # Not fire_once: nglview keeps the call and runs it again in every new view of the widget.
-    view._execute_js_code(overlay_script(data))
+    # nglview keeps the call in its replay list (``_ngl_msg_archive``).  ``fire_embed``: a view
+    # created later (the widget shown again, a page reload) restores the user's structures
+    # and representations and then runs only the calls marked so; without it a reloaded page
+    # shows the cartoon with no attention.  The previous head's call leaves the list, so it
+    # holds one drawing however many heads are drawn.
+    view._execute_js_code(overlay_script(data), fire_embed=True, **{_MARK: True})
+    archive = list(view._ngl_msg_archive)
+    ours = [k for k, msg in enumerate(archive) if msg.get(_MARK)]
+    if len(ours) > 1:
+        view._ngl_msg_archive = [msg for k, msg in enumerate(archive) if k not in ours[:-1]]
     return data
 
 

@@ -1722,7 +1722,7 @@ function drawAttention({ stage, model, host, NGL: N, overlayOnly = false }) {
       line.className = "protattn-chain" + (c.attention ? " protattn-attention-chain" : "");
       const chip = document.createElement("span");
       chip.style.cssText = "display:inline-block;width:14px;height:10px;margin-right:5px;vertical-align:middle;border:1px solid #777;" + (c.attention ? `background:linear-gradient(90deg,${cssHex(blues[0])},${cssHex(blues[255])});` : `background:${c.color};`);
-      line.appendChild(chip);
+      if (!overlayOnly) line.appendChild(chip);
       line.appendChild(document.createTextNode(c.label));
       if (c.attention) line.style.fontWeight = "bold";
       chainLegend.appendChild(line);
