@@ -14,7 +14,9 @@ For one chain of L = 500 residues (default) on the embedded AntiBERTy:
 * **browser**: with ``--browser``, runs ``tests/browser/test_explorer_browser.py::
   test_redraw_time`` on the same structure in JupyterLab + Chromium: the kernel
   sets the head and the page times, with ``performance.now()``, until the
-  heatmap has redrawn (see that test).
+  heatmap has redrawn (see that test).  ``--browser-only --reference REV``
+  updates just this section, timing the explorer of git revision ``REV`` (its
+  own test, exported with ``git archive``) alternately with this checkout.
 * **first paint**: with ``--browser`` (or ``--first-paint-only``, which updates just this section),
   runs ``tests/browser/test_first_paint.py`` on the same structure: JupyterLab's "run cell" on
   ``ex`` until every view of the explorer has drawn and NGL has painted the structure and the
@@ -48,6 +50,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import warnings
 from pathlib import Path
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -57,13 +60,15 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 
-def long_chain_pdb(length: int, directory: Path) -> Path:
-    """A PDB file whose chain H has ``length`` residues (1HZH H, then 1HZH L renumbered)."""
+def long_chain_pdb(length: int, directory: Path, chains: tuple[str, ...] = ("H", "L", "K", "M")) -> Path:
+    """A PDB file whose chain H has ``length`` residues: 1HZH's ``chains`` in that order (H first), the
+    others renumbered into chain H after it."""
     source = REPO_ROOT / "protattn_widgets/data/antibodies/1hzh.pdb.gz"
     lines = gzip.decompress(source.read_bytes()).decode().splitlines()
     atoms = [ln for ln in lines if ln.startswith("ATOM  ")]
     out, seen, number = [], [], 0
-    for chain in ("H", "L", "K", "M"):
+    assert chains[0] == "H", chains
+    for chain in chains:
         for ln in atoms:
             if ln[21] != chain:
                 continue
@@ -79,7 +84,7 @@ def long_chain_pdb(length: int, directory: Path) -> Path:
                 out.append(f"{ln[:21]}H{1000 + number:4d} {ln[27:]}")
         if len(seen) == length:
             break
-    path = directory / f"bench_L{length}.pdb"
+    path = directory / f"bench_{''.join(chains)}_L{length}.pdb"
     path.write_text("\n".join(out + ["TER", "END"]) + "\n")
     return path
 
@@ -323,6 +328,69 @@ def build_vs_extraction(n_layers: int, n_heads: int, length: int, directory: Pat
             "again_s": again_s, "again_cpu": again_cpu}
 
 
+#: The page-size cases: (chains of 1HZH joined in order, residues).  H+K+L is the issue's case (issue 19):
+#: 1,116 residues joined, more than ESM-2 takes (1,022), so its first 1,000; H+L+K+M at 1,022 is the
+#: chain the other sections use.
+PAGE_CASES = ((("H", "K", "L"), 1000), (("H", "L", "K", "M"), 1022))
+#: The issue's limit for ``to_html(heads="all")`` at 33 x 20 on such a chain.
+PAGE_LIMIT_MB = 40.0
+
+
+def page_size(n_layers: int, n_heads: int, cases=PAGE_CASES, hidden: int = 320) -> list[dict]:
+    """``to_html(heads="all")`` of an explorer whose attention comes from a randomly initialised
+    ESM-2-shaped checkpoint (``tests/tiny_models.save_shaped``, a real forward pass: not synthetic
+    attention) on each of ``cases``' joined 1HZH chains; size in MB (10^6 bytes) and seconds."""
+    import gc
+
+    import ipywidgets
+    import protattn_widgets as paw
+    from protattn_widgets.widgets.explorer import AttentionExplorer
+
+    sys.path.insert(0, str(REPO_ROOT / "tests"))
+    import tiny_models
+
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        directory = Path(tmp)
+        checkpoint = directory / f"esm-{n_layers}x{n_heads}-h{hidden}"
+        tiny_models.save_shaped(checkpoint, "esm", n_layers, n_heads, hidden_size=hidden)
+        model = paw.load_model(checkpoint)
+        for chains, length in cases:
+            joined = sum(len(paw.load_structure(REPO_ROOT / "protattn_widgets/data/antibodies/1hzh.pdb.gz")[c])
+                         for c in chains)
+            structure = paw.load_structure(long_chain_pdb(length, directory, chains))
+            ex = AttentionExplorer(structure, model=model, chain="H")
+            path = directory / "page.html"
+            start = time.perf_counter()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # the large-page warning (it names heads="layer") is expected
+                ex.to_html(path, heads="all")
+            seconds = time.perf_counter() - start
+            rows.append({"chains": "+".join(chains), "joined": joined, "L": len(ex.attention),
+                         "shape": f"{n_layers} x {n_heads}", "hidden": hidden, "MB": path.stat().st_size / 1e6,
+                         "s": seconds, "dtype": str(ex.attention.values.dtype)})
+            print(rows[-1], flush=True)
+            ipywidgets.Widget.close_all()
+            del ex
+            gc.collect()
+    return rows
+
+
+def page_size_lines(rows: list[dict]) -> list[str]:
+    lines = ["## Page size at scale (to_html of every head, attention from a random ESM-2-shaped model)", "",
+             "`AttentionExplorer(...).to_html(path)` (heads=\"all\") for a randomly initialised ESM-2-650M-shaped "
+             "checkpoint (`tests/tiny_models.save_shaped(dir, \"esm\", 33, 20, hidden_size=320)`, a real forward "
+             "pass, not synthetic attention) on 1HZH chains joined and renumbered as one chain H.  The issue's case "
+             "is H+K+L: joined it has 1,116 residues, more than ESM-2 takes (1,022), so its first 1,000 are used. "
+             f"Limit: {PAGE_LIMIT_MB:.0f} MB.", "",
+             "| chains joined | residues joined | L used | heads | hidden | attention | MB | s | within the limit |",
+             "|---|---:|---:|---|---:|---|---:|---:|---|"]
+    for r in rows:
+        lines.append(f"| {r['chains']} | {r['joined']:,} | {r['L']:,} | {r['shape']} | {r['hidden']} | {r['dtype']} | "
+                     f"{r['MB']:.1f} | {r['s']:.1f} | {'yes' if r['MB'] <= PAGE_LIMIT_MB else 'NO'} |")
+    return lines + [""]
+
+
 def build_lines(rows: list[dict]) -> list[str]:
     lines = ["## Explorer build vs attention extraction (one run, real shaped checkpoint)", "",
              "`tests/tiny_models.save_shaped(dir, \"esm\", layers, heads, hidden_size=...)` loaded with "
@@ -448,17 +516,77 @@ def provis_baseline(path: Path, chain: str, rounds: int) -> dict:
     return {"median_ms": statistics.median(samples), "max_ms": max(samples), "rounds": rounds}
 
 
-def browser_side(path: Path, chain: str) -> dict:
+def browser_side(path: Path, chain: str, root: Path = REPO_ROOT) -> dict:
+    """``tests/browser/test_explorer_browser.py::test_redraw_time`` of the tree at ``root`` (this
+    checkout, or a reference revision exported by :func:`export_revision`) on ``path``'s ``chain``."""
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "redraw.json"
         env = dict(os.environ, PROTATTN_BENCH_STRUCTURE=str(path), PROTATTN_BENCH_CHAIN=chain,
-                   PROTATTN_BENCH_OUT=str(out), PYTHONPATH=str(REPO_ROOT))
+                   PROTATTN_BENCH_OUT=str(out), PYTHONPATH=str(root))
         test = "tests/browser/test_explorer_browser.py::test_redraw_time"
         proc = subprocess.run([sys.executable, "-m", "pytest", test, "-q", "-p", "no:cacheprovider"],
-                              cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=1200)
+                              cwd=root, env=env, capture_output=True, text=True, timeout=1200)
         if not out.exists():
             raise RuntimeError(f"browser benchmark failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-2000:]}")
         return json.loads(out.read_text())
+
+
+def export_revision(revision: str, directory: Path) -> tuple[Path, str]:
+    """The tree of git ``revision`` (its package, built front-end and browser tests) written to
+    ``directory``; returns it and the revision's short hash and subject."""
+    archive = subprocess.run(["git", "archive", revision], cwd=REPO_ROOT, check=True, capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(directory)], input=archive, check=True)
+    about = subprocess.run(["git", "log", "-1", "--format=%h (%ad)", "--date=short", revision], cwd=REPO_ROOT,
+                           check=True, capture_output=True, text=True).stdout.strip()
+    return directory, about
+
+
+def browser_ab(path: Path, chain: str, reference: str | None, pairs: int) -> dict:
+    """test_redraw_time on this checkout and, when ``reference`` is given, on that revision, run
+    alternately ``pairs`` times (reference first) on the same machine and chain."""
+    runs = {"this": [], "reference": []}
+    with tempfile.TemporaryDirectory() as tmp:
+        ref_root, about = export_revision(reference, Path(tmp)) if reference else (None, None)
+        for k in range(pairs):
+            if ref_root is not None:
+                runs["reference"].append(browser_side(path, chain, ref_root))
+                print(f"pair {k + 1}: reference {runs['reference'][-1]['total']:.1f} ms", flush=True)
+            runs["this"].append(browser_side(path, chain))
+            print(f"pair {k + 1}: this checkout {runs['this'][-1]['total']:.1f} ms", flush=True)
+    return {"runs": runs, "reference": about}
+
+
+def browser_lines(ab: dict) -> list[str]:
+    """The browser section: this checkout's redraw timings, and the A/B against the reference."""
+    this = ab["runs"]["this"]
+    med = lambda runs, key: statistics.median(r[key] for r in runs)  # noqa: E731
+    lines = ["## Browser (JupyterLab 4 + Chromium, headless, software rendering)", "",
+             f"`ex.head = h` in the kernel of a JupyterLab notebook showing the explorer, L = {this[0]['n']}; "
+             f"each run is `tests/browser/test_explorer_browser.py::test_redraw_time` ({this[0]['rounds']} "
+             f"head changes after 2 warm-up ones); a value below is the median over {len(this)} run(s) of "
+             "each run's median.", "",
+             "| measure | ms |", "|---|---:|",
+             f"| heatmap redraw (new head's message arrived -> canvas drawn) | {med(this, 'changeToDrawn'):.1f} |",
+             f"| kernel sets `ex.head` -> heatmap drawn (one clock; includes the Python side) | {med(this, 'total'):.1f} |",
+             f"| of which Python side in the kernel | {med(this, 'python'):.1f} |",
+             f"| kernel -> the frame showing it painted (with NGL's redraw of the edges) | {med(this, 'painted'):.1f} |",
+             f"| worst kernel -> heatmap drawn | {max(r['max_total'] for r in this):.1f} |", ""]
+    ref = ab["runs"]["reference"]
+    if ref:
+        lines += [f"Against the reference in the same run: git {ab['reference']} (its own test_redraw_time, "
+                  "the same chain, runs alternating, reference first).  Per run, the median of its head "
+                  "changes, in ms: kernel -> heatmap drawn (K), of it the Python side (P) and message "
+                  "arrived -> drawn (D); kernel -> painted frame (F).", "",
+                  "| pair | ref K | this K | this / ref | ref P | this P | ref D | this D | ref F | this F |",
+                  "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+        row = lambda name, a, b: (f"| {name} | {a('total'):.1f} | {b('total'):.1f} | "  # noqa: E731
+                                  f"{b('total') / a('total'):.2f} | {a('python'):.1f} | {b('python'):.1f} | "
+                                  f"{a('changeToDrawn'):.1f} | {b('changeToDrawn'):.1f} | {a('painted'):.0f} | "
+                                  f"{b('painted'):.0f} |")
+        for k, (a, b) in enumerate(zip(ref, this)):
+            lines.append(row(str(k + 1), a.__getitem__, b.__getitem__))
+        lines += [row("median", lambda key: med(ref, key), lambda key: med(this, key)), ""]
+    return lines
 
 
 def first_paint_side(path: Path, chain: str) -> dict:
@@ -544,7 +672,27 @@ def main(argv=None) -> None:
     parser.add_argument("--bertviz-timeout", type=float, default=150.0)
     parser.add_argument("--first-paint-only", action="store_true",
                         help="only the first-paint section (updated in --output), on the --length chain")
+    parser.add_argument("--page-size-only", action="store_true",
+                        help="only the page-size section: to_html of every head at 33 x 20 from a random "
+                             "ESM-2-shaped model on 1HZH H+K+L (1,000) and H+L+K+M (1,022)")
+    parser.add_argument("--browser-only", action="store_true",
+                        help="only the browser redraw section (updated in --output), on the --length chain")
+    parser.add_argument("--reference", default=None,
+                        help="with --browser-only: a git revision timed alternately with this checkout")
+    parser.add_argument("--pairs", type=int, default=2, help="with --browser-only: runs of each tree")
     args = parser.parse_args(argv)
+    if args.page_size_only:
+        lines = page_size_lines(page_size(33, 20)) + [f"(This section: `--page-size-only`, {machine()}.)", ""]
+        print("\n".join(lines))
+        replace_section(args.output, lines)
+        return
+    if args.browser_only:
+        with tempfile.TemporaryDirectory() as tmp:
+            ab = browser_ab(long_chain_pdb(args.length, Path(tmp)), "H", args.reference, args.pairs)
+        lines = browser_lines(ab) + [f"(This section: `--browser-only`, {machine()}.)", ""]
+        print("\n".join(lines))
+        replace_section(args.output, lines)
+        return
     if args.pages_only:
         return build_and_pages(args)
     if args.first_paint_only:
@@ -588,12 +736,7 @@ def main(argv=None) -> None:
     lines += ["", f"provis-style baseline (reload model + recompute attention + edges, per view update): "
               f"median {baseline['median_ms']:.0f} ms over {baseline['rounds']} round(s).", ""]
     if browser:
-        lines += ["## Browser (JupyterLab 4 + Chromium, headless, software rendering)", "",
-                  "| measure (median of %d head changes) | ms |" % browser["rounds"], "|---|---:|",
-                  f"| heatmap redraw (new head's message arrived -> canvas drawn) | {browser['changeToDrawn']:.1f} |",
-                  f"| kernel sets `ex.head` -> heatmap drawn (one clock; includes the Python side) | {browser['total']:.1f} |",
-                  f"| of which Python side in the kernel | {browser['python']:.1f} |",
-                  f"| worst kernel -> drawn | {browser['max_total']:.1f} |", ""]
+        lines += browser_lines({"runs": {"this": [browser], "reference": []}, "reference": None})
     if paint:
         lines += first_paint_lines(paint)
     text = "\n".join(lines + scale_lines(scale) if scale else lines)

@@ -17,7 +17,7 @@
 import { mountExplorer } from "./explorer.js";
 import headGridView from "./head_grid.js";
 import { connect, element, showError } from "./lib/dom.js";
-import { headLabel } from "./lib/format.js";
+import { formatPercent, headLabel } from "./lib/format.js";
 
 const CSS = `
 .protattn-browser { font: 13px sans-serif; color: #222; }
@@ -42,7 +42,7 @@ const CSS = `
 .protattn-browser .pb-explorer:empty { display: none; }
 `;
 
-const percent = (v) => (v == null ? "\u2013" : `${(100 * v).toFixed(1)}%`);
+const percent = (v) => (v == null ? "\u2013" : formatPercent(v));
 
 function render({ model, el }) {
   const root = element("div", "protattn-browser", el);
@@ -95,8 +95,8 @@ function render({ model, el }) {
     table.textContent = "";
     const head = element("tr", null, element("thead", null, table));
     for (const [text, cls, tip] of [["#", null, "rank"], ["protein", "pb-name", null],
-      ["hits", null, "strong edges with the property"], ["edges", null, "strong edges (attention \u2265 threshold)"],
-      ["share", null, "hits / edges"], ["of head", null, "this protein's part of the head's hits"],
+      ["hits", null, "strong edges with the property"], ["strong edges", null, "strong edges i\u2192j (attention \u2265 threshold), the unit of every count"],
+      ["share", null, "hits / strong edges"], ["of head", null, "this protein's part of the head's hits"],
       ["top residue", "pb-name", "most-attended residue among the counted strong edges (its edges)"]]) {
       const th = element("th", cls, head, text);
       if (tip) th.title = tip;

@@ -18,7 +18,7 @@ import { HIGHLIGHT, MISSING, cssColor, lut } from "./lib/colormaps.js";
 import {
   batched, connect, element, hideTooltip, localPoint, pickHead, showCanvasTooltip, showError, sizeCanvas, stamp,
 } from "./lib/dom.js";
-import { headLabel, headTooltip } from "./lib/format.js";
+import { STRONG_EDGES, formatGridValue, headLabel, headTooltip } from "./lib/format.js";
 import { stepHead } from "./lib/keys.js";
 import { gridLayout, tileAt } from "./lib/layout.js";
 
@@ -170,11 +170,11 @@ function render({ model, el }) {
       ctx.strokeStyle = HIGHLIGHT;
       ctx.lineWidth = t >= 14 ? 3 : 2;
       ctx.strokeRect(layout.left + head * t + 1, layout.top + layer * t + 1, t - 2, t - 2);
-      // One format for every share shown (top heads, scale): "10.0%" next to "10.6%", not "10%".
-      const show = (v) => (percent ? `${(v * 100).toFixed(1)}%` : v.toPrecision(3));
+      // One format for every value shown (top heads, scale, tooltip): "10.0%" next to "10.6%", not "10%".
+      const show = (v) => formatGridValue(v, model.get("value_format"));
       drawLegend(Math.min(layout.width - 60, 220));
       high.textContent = show(topValue);
-      const fewText = minTotal ? `; grey: < ${minTotal} edges; small tiles: < ${few} edges` : "; grey = no value";
+      const fewText = minTotal ? `; grey: < ${minTotal} strong edges; small: < ${few}` : "; grey = no value";
       scale.textContent = `current ${headLabel(layer, head)}; best ${show(best)}${fewText}`;
       drawTop(values, counts, nHeads, show);
     } catch (error) {
@@ -207,7 +207,7 @@ function render({ model, el }) {
     for (const b of best) {
       const button = element("button", null, top5, `${headLabel(b.layer, b.head)} ${show(b.value)}`);
       button.type = "button";
-      button.title = b.count != null ? `n=${b.count} edges` : "";
+      button.title = b.count != null ? `${b.count} ${STRONG_EDGES}` : "";
       button.addEventListener("click", () => pickHead(model, b.layer, b.head));
     }
   }

@@ -23,7 +23,7 @@ import { HIGHLIGHT, cssColor, lut } from "./lib/colormaps.js";
 import {
   batched, connect, element, hideTooltip, localPoint, pickHead, showCanvasTooltip, showError, sizeCanvas, stamp,
 } from "./lib/dom.js";
-import { pairTooltip } from "./lib/format.js";
+import { formatWeight, pairTooltip, roundTicks } from "./lib/format.js";
 import { stepHead, stepResidue } from "./lib/keys.js";
 import { clampView, fullView, isFull, niceTicks, panBy, residueAtPixel, viewWindow, zoomAt } from "./lib/zoom.js";
 
@@ -433,13 +433,15 @@ function render({ model, el }) {
     if (block === 1 || fine) {
       const code = block === 1 ? asBytes(model.get("_matrix"))[cell.row * n + cell.col]
         : fine.codes[(cell.row - fine.r0) * (fine.c1 - fine.c0) + (cell.col - fine.c0)];
-      text = pairTooltip(chain, names, ids, cell.row, cell.col, codeValue(code, model.get("_scale") || 0));
+      const scale = model.get("_scale") || 0;
+      text = pairTooltip(chain, names, ids, cell.row, cell.col, codeValue(code, scale), scale / 255);
     } else {
       const m = Math.ceil(n / block);
       const I = Math.floor(cell.row / block), J = Math.floor(cell.col / block);
       const code = asBytes(model.get("_matrix"))[I * m + J];
       const span = (k) => `${ids[k * block]}\u2013${ids[Math.min(n, (k + 1) * block) - 1]}`;
-      text = `${chain} ${span(I)} \u2192 ${span(J)}: strongest ${fmt(codeValue(code, model.get("_scale") || 0))} ` +
+      const scale = model.get("_scale") || 0;
+      text = `${chain} ${span(I)} \u2192 ${span(J)}: strongest ${formatWeight(codeValue(code, scale), scale / 255)} ` +
         `(a ${block} x ${block} block)`;
     }
     if (contactBits && contactBits[cell.row * n + cell.col]) text += ` (${overlayLabel().replace(/\bcontacts\b/, "contact")})`;
@@ -525,26 +527,6 @@ function render({ model, el }) {
     [canvas, "keydown", onKey], [toggle, "change", onToggle],
   ]);
   return () => { clearTimeout(requestTimer); stop(); };
-}
-
-/**
- * Round ticks for a colour bar from 0 to ``top``: steps of 1, 2 or 5 x 10^k (at least 3 steps), all
- * with the same number of decimals (0.00 0.20 0.40 0.60 0.80; 0.0000 0.0002 0.0004).
- */
-export function roundTicks(top) {
-  if (!(top > 0)) return { values: [0], decimals: 0 };
-  const power = 10 ** Math.floor(Math.log10(top));
-  const step = [5, 2, 1, 0.5, 0.2, 0.1].map((m) => m * power).find((v) => top / v >= 3 - 1e-9);
-  const values = [];
-  for (let k = 0; k * step <= top * (1 + 1e-9); k++) values.push(+(k * step).toPrecision(12));
-  const decimals = Math.max(0, -Math.floor(Math.log10(step) + 1e-9));
-  return { values, decimals };
-}
-
-/** A colour-bar tick or weight: 2 decimals, 3 below 0.1, 2 significant digits below 0.01 (ticks stay distinct). */
-export function fmt(x) {
-  if (x > 0 && x < 0.01) return x.toPrecision(2);
-  return x >= 0.995 ? x.toFixed(2) : x.toFixed(x < 0.1 ? 3 : 2);
 }
 
 export default { render };

@@ -159,11 +159,12 @@ function render({ model, el }) {
     const { names, masks } = tracks();
     const n = (model.get("sequence") || "").length;
     const inTracks = names.filter((_, t) => masks[t * n + i]);
-    const value = codeValue(asBytes(model.get("_received"))[i] || 0, model.get("_received_scale") || 0);
+    const scale = model.get("_received_scale") || 0;
+    const value = codeValue(asBytes(model.get("_received"))[i] || 0, scale);
     const gapAt = (model.get("_gap_after") || []).indexOf(i);
     const missing = gapAt >= 0 ? (model.get("_gap_missing") || [])[gapAt] : 0;
     const text = residueTooltip(model.get("chain_id"), model.get("residue_names"), model.get("residue_ids"),
-                                i, value, inTracks) + (missing ? ` · ${missing} missing after` : "");
+                                i, value, inTracks, scale / 255) + (missing ? ` · ${missing} missing after` : "");
     showCanvasTooltip(tip, root, canvas, p, text);
   }
 

@@ -5,6 +5,13 @@ view, command-line option and report takes its default from this module:
 
 * **Strong attention.** An edge ``i -> j`` of a head is *strong* when its weight
   ``a_ij >= DEFAULT_THRESHOLD`` (0.3, the paper's theta).
+* **The unit of every count: a strong edge ``i -> j``.** An ordered pair (query
+  ``i`` attends to key ``j``), self-attention ``i -> i`` included, as the paper
+  counts (provis sums over every from/to position).  The head grid, its tooltip,
+  the 3D caption and the analysis tables count in it and name it
+  :data:`STRONG_EDGES`; the 3D view draws *lines* (one per residue pair ``i - j``,
+  both directions combined) or, in ``directed`` mode, *arrows* ``i -> j``
+  (self-attention is not drawn), and its caption names both counts.
 * **Contact.** Residues ``i`` and ``j`` are in contact when their CB atoms (a
   virtual CB for glycine) are closer than ``CONTACT_CUTOFF`` Å (8 Å) and they are at
   least ``CONTACT_MIN_SEPARATION`` (6) apart in sequence, ``|i - j| >= 6``.
@@ -28,11 +35,13 @@ view, command-line option and report takes its default from this module:
 
 from __future__ import annotations
 
-__all__ = ["DEFAULT_THRESHOLD", "CONTACT_CUTOFF", "CONTACT_MIN_SEPARATION", "SEPARATION_RANGES", "STRONG_PAIR_FLOOR",
+__all__ = ["DEFAULT_THRESHOLD", "STRONG_EDGES", "CONTACT_CUTOFF", "CONTACT_MIN_SEPARATION", "SEPARATION_RANGES", "STRONG_PAIR_FLOOR",
            "MIN_STRONG_EDGES", "ranked_head_rule"]
 
 #: Attention at or above this is a strong edge (the paper's theta).
 DEFAULT_THRESHOLD = 0.3
+#: The words every view and table uses for the unit counted (see above).
+STRONG_EDGES = "strong edges i\u2192j"
 #: CB-CB distance (Å) below which two residues are in contact.
 CONTACT_CUTOFF = 8.0
 #: Minimum sequence separation ``|i - j|`` of a contact.

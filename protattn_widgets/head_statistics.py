@@ -60,7 +60,7 @@ GRID_STATISTICS: dict[str, str] = {
     "contact_share": "share of strong attention on 3D contacts",
     "attention_to_residue": "mean attention to the selected residue",
     "special_token_mass": "mean attention on special tokens",
-    "mean_separation": "mean |i \u2212 j| of strong pairs (residues)",
+    "mean_separation": "mean |i \u2212 j| of strong edges i\u2192j, i \u2260 j (residues)",
     "entropy": "mean entropy of attention rows (bits)",
 }
 

@@ -85,9 +85,9 @@ def test_per_protein_counts_are_saved_in_the_report_and_load_back(result, tmp_pa
     np.testing.assert_array_equal(loaded.offsets.counts, result.offsets.counts)
     table = pd.read_csv(tmp_path / "report" / "per_protein.csv", keep_default_na=False)
     contact = table[table["feature"] == "contact"]
-    assert (contact["total"] > 0).all()  # rows without strong edges are left out of the CSV only
-    np.testing.assert_array_equal(per_head_sums(contact, "hits", (8, 8)), result["contact"].hits)
-    np.testing.assert_array_equal(per_head_sums(contact, "total", (8, 8)), result["contact"].total)
+    assert (contact["strong_edges"] > 0).all()  # rows without strong edges are left out of the CSV only
+    np.testing.assert_array_equal(per_head_sums(contact, "strong_edges_with_property", (8, 8)), result["contact"].hits)
+    np.testing.assert_array_equal(per_head_sums(contact, "strong_edges", (8, 8)), result["contact"].total)
 
 
 def test_protein_counts_merge_in_input_order():
@@ -99,3 +99,24 @@ def test_protein_counts_merge_in_input_order():
     assert merged.frame()["top_residue"].tolist() == ["ALA 1", "GLY 2", "", ""]
     np.testing.assert_array_equal(merged.hits.sum(axis=0), [[1, 1]])
 
+
+
+def test_report_tables_name_their_counts_in_the_views_unit(result, tmp_path):
+    """Issue 19 defect 3: the analysis tables count in the unit the head grid and the 3D caption
+    use, strong edges i -> j, and say so in their column names (no bare "hits" / "total")."""
+    from protattn_widgets.analysis.report import CSV_COLUMNS
+    from protattn_widgets.definitions import STRONG_EDGES
+
+    assert STRONG_EDGES == "strong edges i\u2192j"
+    assert CSV_COLUMNS == {"hits": "strong_edges_with_property", "total": "strong_edges"}
+    write_report(result, tmp_path / "report", figures=False)
+    for name in ("top_heads.csv", "heads.csv", "per_protein.csv"):
+        table = pd.read_csv(tmp_path / "report" / name, keep_default_na=False)
+        assert {"strong_edges", "strong_edges_with_property"} <= set(table.columns), name
+        assert not {"hits", "total"} & set(table.columns), name
+    top = pd.read_csv(tmp_path / "report" / "heads.csv", keep_default_na=False)
+    contact = top[top["feature"] == "contact"]
+    acc = result["contact"]
+    rows = contact["layer_index"].to_numpy(), contact["head_index"].to_numpy()
+    np.testing.assert_array_equal(contact["strong_edges"], acc.total[rows])
+    np.testing.assert_array_equal(contact["strong_edges_with_property"], acc.hits[rows])

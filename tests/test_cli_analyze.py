@@ -44,7 +44,7 @@ def test_analyze_writes_tables_summary_and_figures(tmp_path, antiberty):
     assert {"layer", "head", "layer_index", "head_index", "targets", "top_target", "column_head"} <= set(top.columns)
     assert (top["label"] == top["layer"].astype(str) + "-" + top["head"].astype(str)).all()
     assert (top["layer"] == top["layer_index"] + 1).all() and (top["head"] == top["head_index"] + 1).all()
-    assert (top["total"] >= 20).all()  # heads under --min-total are not ranked
+    assert (top["strong_edges"] >= 20).all()  # heads under --min-total are not ranked
     # the concentration counts exactly the strong edges each statistic counts
     for prop in ("contact", "binding_site"):
         np.testing.assert_array_equal(result.concentrations[prop].total, result[prop].total)

@@ -53,5 +53,5 @@ def test_heatmap_caption_of_a_flat_head_states_its_largest_weight():
     values = np.full((1, 1, n, n), 1.0 / n, dtype=np.float32)
     attention = Attention(values, chain.sequence, tuple(chain.residue_ids), "flat", chain.chain_id, chain.structure_name)
     heatmap = AttentionHeatmap(attention, chain, layer=0, head=0)
-    assert f"largest {1 / n:.2g})" in heatmap.caption, heatmap.caption
-    assert "largest 0.00)" not in heatmap.caption
+    assert f"largest {1 / n:.3f})" in heatmap.caption, heatmap.caption  # the one weight format: 3 decimals
+    assert "largest 0.000)" not in heatmap.caption

@@ -38,7 +38,7 @@ def test_every_command_defaults_to_the_one_minimum(command):
 def test_the_readme_states_the_rule_with_the_code_s_number():
     stated = re.search(r"<!-- ranked -->(\d+)<!-- /ranked -->", README)
     assert stated and int(stated.group(1)) == MIN_STRONG_EDGES
-    assert f"`min_total`, {MIN_STRONG_EDGES}, strong pairs on this chain" in README
+    assert f"`min_total`, {MIN_STRONG_EDGES}, strong edges on this chain" in README
 
 
 @pytest.mark.filterwarnings("ignore::protattn_widgets.errors.OutOfDomainWarning")
@@ -53,7 +53,7 @@ def test_demo_headline_explorer_default_head_and_readme_agree_on_1vfb(tmp_path, 
     # each states its rule and the data it counted
     assert summary["ranked_head_rule"] == ranked_head_rule("chains B+A of 1vfb_complex, pooled")
     assert summary["ranked_head_rule"] in (tmp_path / "demo" / "summary.txt").read_text()
-    assert f"ranked: heads with \u2265 {MIN_STRONG_EDGES} strong pairs on chain B" in explorer.grid.caption
+    assert f"ranked: heads with \u2265 {MIN_STRONG_EDGES} strong edges i\u2192j on chain B" in explorer.grid.caption
 
 
 def test_analyze_report_states_the_rule(tmp_path, antiberty):

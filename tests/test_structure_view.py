@@ -91,7 +91,7 @@ def test_a_head_change_is_one_binary_update_message(view, sent):
     data, buffers = sent[0]
     assert data["method"] == "update"
     assert set(data["state"]) <= {"head", "_pa_edges", "_pa_weights", "_pa_received", "_pa_residue_stats",
-                                  "_pa_total", "_pa_head_label"}
+                                  "_pa_total", "_pa_strong", "_pa_strong_threshold", "_pa_head_label"}
     k = len(view.edges)
     # pairs, weights, received (uint8) and the hover's received / top target / top weight (float32, 3 x L)
     assert sorted(memoryview(b).nbytes for b in buffers) == sorted([4 * k, k, 116, 3 * 4 * 116])
@@ -141,15 +141,18 @@ def test_caption_states_the_cap_the_plural_and_a_zero_edge_hint(antiberty, compl
     attention = antiberty.attention(complex_1vfb["B"])
     view = widgets.StructureAttentionView(complex_1vfb, attention, layer=3, head=5, threshold=0.0, max_edges=50)
     total = len(attention.edges(3, 5, 0.0, "max"))
-    assert view.caption() == f"AntiBERTy 4-6 (max): 50 strongest of {total} edges \u2265 0 (cap 50)"
+    strong = complex_1vfb["B"].pair_mask("cb").sum()  # at 0 every ordered pair i -> j is a strong edge
+    assert view.caption() == (f"AntiBERTy 4-6 (max): 50 strongest of {total} lines \u2265 0 (cap 50)"
+                              f" \u00b7 {strong} strong edges i\u2192j")
     assert len(view.edges) == 50 and np.all(np.diff(view.edges[:, 2]) <= 0)  # strongest first
     view.threshold = 1.0
     assert view.n_edges_above_threshold == 0
-    assert view.caption().endswith("0 edges \u2265 1 (move the threshold slider down to see edges)")
+    assert view.caption().endswith("0 lines \u2265 1 \u00b7 0 strong edges i\u2192j "
+                                   "(move the threshold slider down to see lines)"), view.caption()
     # exactly one edge: the threshold just below the strongest drawable pair
     top = float(attention.edges(3, 5, 0.0, "max").weights[0])
     view.threshold = np.nextafter(top, 0) if len(attention.edges(3, 5, np.nextafter(top, 0))) == 1 else top
-    assert view.caption().split(": ")[1].startswith("1 edge \u2265"), view.caption()
+    assert view.caption().split(": ")[1].startswith("1 line \u2265"), view.caption()
 
 
 def test_chain_legend_names_antibody_chains_and_the_antigen(view, complex_1vfb):
@@ -172,11 +175,37 @@ def test_focus_and_directed_mode_reach_the_page(view, sent):
     view.focus = True
     assert sent[-1][0]["state"] == {"focus": True}
     touching = int(np.sum((view.edges[:, 0] == 40) | (view.edges[:, 1] == 40)))
-    assert view.caption().split(": ", 1)[1].startswith(f"{touching} of {len(view.edges)} edge")
-    assert view.caption().endswith(f"touch {view.residue_name(40)}")  # defect 1: the caption follows focus
+    assert view.caption().split(": ", 1)[1].startswith(f"{touching} of {len(view.edges)} line")
+    assert f"touch {view.residue_name(40)} \u00b7 " in view.caption()  # defect 1: the caption follows focus
     view.set_state({"focus": False})  # the page's "focus" button
     assert view.focus is False and "touch" not in view.caption()
     view.mode = "directed"
-    assert "directed edge" in view.caption()
+    assert "arrows \u2265" in view.caption() and "strong edges i\u2192j" in view.caption()
     view.mode = "max"
     view.selected_residue = None
+
+
+def test_caption_counts_strong_edges_in_the_head_grids_unit(antiberty, complex_1vfb):
+    """Issue 19 defect 3: the 3D caption's strong edges are the head grid's count for the same head and
+    threshold (ordered i -> j, self-attention included, pairs the contact statistic counts), whatever
+    the drawing mode; the lines drawn are a second, named count."""
+    from protattn_widgets.widgets.head_grid import HeadGridData
+
+    chain = complex_1vfb["B"]
+    attention = antiberty.attention(chain)
+    grid = HeadGridData(attention, chain, min_total=0)
+    view = widgets.StructureAttentionView(complex_1vfb, attention, layer=1, head=6, threshold=0.3)
+    values = np.asarray(attention.values, dtype=np.float32)
+    counted = chain.pair_mask("cb")
+    for threshold in (0.3, 0.1, 0.05, 0.02):
+        total = grid.contact_accumulator(threshold).total
+        for mode in ("max", "directed"):
+            for layer, head in ((1, 6), (0, 0), (7, 7)):
+                view.mode, view.threshold, view.layer, view.head = mode, threshold, layer, head
+                direct = int(np.count_nonzero((values[layer, head] >= np.float32(threshold)) & counted))
+                assert view.strong_edges == total[layer, head] == direct, (threshold, mode, layer, head)
+                assert f"\u00b7 {direct} strong edges i\u2192j" in view.caption()
+                drawn = len(attention.edges(layer, head, threshold, mode))
+                assert view.n_edges_above_threshold == drawn  # every residue of 1vfb B has a CA
+                assert view.caption().split(": ", 1)[1].startswith(
+                    f"{drawn} {'arrow' if mode == 'directed' else 'line'}")

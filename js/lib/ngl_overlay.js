@@ -16,7 +16,9 @@
 //   _pa_style        {...}        radii, fixed colours, max_edges
 //   _pa_edges        bytes        uint16 (k, 2) residue index pairs, strongest first
 //   _pa_weights      bytes        uint8 (k,) edge weight * 255
-//   _pa_total        int          edges at the threshold before the max_edges cap
+//   _pa_total        int          lines (arrows when directed) at the threshold before the max_edges cap
+//   _pa_strong       int          the head's strong edges i -> j (self included, pairs with a CB: the grid's count)
+//   _pa_strong_threshold float    the threshold _pa_strong was counted at (the page: the grid's stored one)
 //   _pa_received     bytes        uint8 (L,) attention received / its maximum * 255
 //   _pa_head_label   str          e.g. "AntiBERTy 4-6 (max)": the caption's start
 //   _pa_residue_labels [str] (L) e.g. "TYR 52A"
@@ -26,14 +28,20 @@
 //   show_label       bool         the selected residue's label in 3D
 // Written: selected_residue (click an atom), focus, show_label (buttons).
 
-import { formatThreshold, formatWeight } from "./format.js";
+import { STRONG_EDGES, formatThreshold, formatWeight } from "./format.js";
 
 /** Chains listed in the legend before "+ n more chains". */
 export const LEGEND_MAX_CHAINS = 8;
 
-/** Caption of the 3D view: what is drawn, in edges (unordered pairs i < j; ordered i -> j when directed). */
-export function captionText({ head, shown, total, threshold, cap, directed, focusName, focusCount, selectedName }) {
-  const unit = directed ? "directed edge" : "edge";
+/**
+ * Caption of the 3D view (protattn_widgets/widgets/structure_view.py caption_text writes the same):
+ * two counts, each named.  Lines drawn (one per residue pair i - j, both directions combined; in
+ * directed mode arrows i -> j, self-attention not drawn), and the head's strong edges i -> j (the
+ * head grid's and the analysis tables' unit, STRONG_EDGES) at ``strongThreshold`` (default ``threshold``).
+ */
+export function captionText({ head, shown, total, threshold, cap, directed, focusName, focusCount, selectedName,
+                              strong = null, strongThreshold = null }) {
+  const unit = directed ? "arrow" : "line";
   const plural = (n) => `${n} ${unit}${n === 1 ? "" : "s"}`;
   const t = formatThreshold(threshold);
   let text;
@@ -44,7 +52,12 @@ export function captionText({ head, shown, total, threshold, cap, directed, focu
   } else {
     text = `${head}: ${plural(shown)} \u2265 ${t}`;
   }
-  if (total === 0) text += " (move the threshold slider down to see edges)";
+  if (strong != null) {
+    const st = strongThreshold == null ? threshold : strongThreshold;
+    const at = Math.abs(st - threshold) < 1e-9 ? "" : ` \u2265 ${formatThreshold(st)}`;
+    text += ` \u00b7 ${strong} ${STRONG_EDGES}${at}`;
+  }
+  if (total === 0) text += ` (move the threshold slider down to see ${unit}s)`;
   if (selectedName && focusName == null) text += ` | selected ${selectedName}`;
   return text;
 }
@@ -336,6 +349,7 @@ export function drawAttention({ stage, model, host, NGL: N, overlayOnly = false 
       threshold: Number(model.get("threshold") || 0), cap: style().max_edges, directed: model.get("mode") === "directed",
       focusName: focus ? residueName(sel) : null, focusCount: state.nEdges,
       selectedName: sel >= 0 ? residueName(sel) : null,
+      strong: model.get("_pa_strong") ?? null, strongThreshold: model.get("_pa_strong_threshold") ?? null,
     });
     const focused = !!model.get("focus");
     buttons.focus.setAttribute("aria-pressed", focused ? "true" : "false");
@@ -391,7 +405,7 @@ export function drawAttention({ stage, model, host, NGL: N, overlayOnly = false 
     const stops = [0, 64, 128, 192, 255].map((q) => cssHex(cmap[q])).join(",");
     edgeLegend.textContent = "";
     const title = document.createElement("div");
-    title.textContent = directed ? "edge i \u2192 j: i attends to j" : "edge weight (colour, width)";
+    title.textContent = directed ? "arrow i \u2192 j: i attends to j" : `line i \u2013 j: ${model.get("mode")} of a_ij, a_ji`;
     const bar = document.createElement("div");
     bar.className = "protattn-edge-scale";
     bar.style.cssText = `height:9px;margin:2px 0;background:linear-gradient(90deg,${stops});clip-path:polygon(0 70%,100% 0,100% 100%,0 100%);`;
@@ -571,7 +585,7 @@ export function drawAttention({ stage, model, host, NGL: N, overlayOnly = false 
     for (const name of names) model.on(`change:${name}`, cb);
     disposers.push(() => { for (const name of names) model.off(`change:${name}`, cb); });
   };
-  on(["_pa_edges", "_pa_weights", "_pa_ca", "mode", "focus", "threshold", "_pa_total"], { edges: true });
+  on(["_pa_edges", "_pa_weights", "_pa_ca", "mode", "focus", "threshold", "_pa_total", "_pa_strong"], { edges: true });
   on(["_pa_received", "_pa_colormaps"], { received: true });
   on(["selected_residue", "show_label"], { selected: true });
   on(["_pa_chains"], { chains: true, received: true });

@@ -4,7 +4,7 @@
 // sets the traits the kernel would compute for them, from the embedded heads.
 
 import { csrPairs, residueStats, sparseEdges, strongEdges } from "./edges.js";
-import { formatLargest, formatThreshold, headLabel } from "./format.js";
+import { STRONG_EDGES, formatLargest, formatPercent, formatThreshold, headLabel } from "./format.js";
 import { PageModel } from "./page_model.js";
 
 const STATE = ["layer", "head", "threshold", "mode", "selected_residue"];
@@ -121,8 +121,8 @@ export class PageSource {
       Object.assign(patch, {
         _grid__values: this.arrays.grid_values.subarray(t * per, (t + 1) * per),
         _grid__counts: this.arrays.grid_counts.subarray(t * per, (t + 1) * per),
-        _grid_caption: `share of strong pairs (attention \u2265 ${formatThreshold(shown)}) on contacts ` +
-          `(background ${g.background == null ? "n/a" : (100 * g.background).toFixed(1) + "%"})` +
+        _grid_caption: `share of ${STRONG_EDGES} (attention \u2265 ${formatThreshold(shown)}) on contacts ` +
+          `(background ${formatPercent(g.background)})` +
           (Math.abs(shown - s.threshold) > 1e-9 ? ` (grid at the nearest stored threshold, ${formatThreshold(shown)})` : ""),
       });
     }
@@ -146,6 +146,9 @@ export class PageSource {
     Object.assign(patch, {
       _structure__pa_edges: this._edges.pairs, _structure__pa_weights: this._edges.weights,
       _structure__pa_total: this._edges.total,
+      // The head's strong edges i -> j, as the grid counts them (at its nearest stored threshold).
+      _structure__pa_strong: this.arrays.grid_counts[this._thresholdIndex() * this.nLayers * this.nHeads + this._flat()],
+      _structure__pa_strong_threshold: this.data.thresholds[this._thresholdIndex()],
       _structure__pa_head_label: `${d.model.display_name} ${headLabel(s.layer, s.head)} (${s.mode})`,
     });
     if (headData) {

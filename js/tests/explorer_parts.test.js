@@ -35,16 +35,23 @@ test("thresholds are shown as set, not rounded (issue 19, defect 4)", () => {
   assert.equal(formatThreshold(0.123456), "0.1235");
 });
 
-test("the 3D caption follows focus and says what its unit is (defects 1, 3)", () => {
+test("the 3D caption follows focus and names its two counts: lines drawn, strong edges i->j (defects 1, 3)", () => {
   const base = { head: "AntiBERTy 4-6 (max)", shown: 12, total: 12, threshold: 0.3, cap: 2000, directed: false };
-  assert.equal(captionText(base), "AntiBERTy 4-6 (max): 12 edges \u2265 0.3");
+  assert.equal(captionText(base), "AntiBERTy 4-6 (max): 12 lines \u2265 0.3");
+  assert.equal(captionText({ ...base, strong: 14 }), "AntiBERTy 4-6 (max): 12 lines \u2265 0.3 \u00b7 14 strong edges i\u2192j");
+  assert.equal(captionText({ ...base, strong: 14, strongThreshold: 0.3 }),
+               "AntiBERTy 4-6 (max): 12 lines \u2265 0.3 \u00b7 14 strong edges i\u2192j");
+  // the standalone page counts strong edges at the grid's stored threshold: it says which
+  assert.equal(captionText({ ...base, threshold: 0.27, strong: 14, strongThreshold: 0.3 }),
+               "AntiBERTy 4-6 (max): 12 lines \u2265 0.27 \u00b7 14 strong edges i\u2192j \u2265 0.3");
   assert.equal(captionText({ ...base, focusName: "B GLY 53", focusCount: 1, selectedName: "B GLY 53" }),
-               "AntiBERTy 4-6 (max): 1 of 12 edges \u2265 0.3 touch B GLY 53");
+               "AntiBERTy 4-6 (max): 1 of 12 lines \u2265 0.3 touch B GLY 53");
   assert.equal(captionText({ ...base, shown: 50, total: 80, cap: 50 }),
-               "AntiBERTy 4-6 (max): 50 strongest of 80 edges \u2265 0.3 (cap 50)");
-  assert.match(captionText({ ...base, shown: 0, total: 0 }), /0 edges \u2265 0.3 \(move the threshold slider down/);
+               "AntiBERTy 4-6 (max): 50 strongest of 80 lines \u2265 0.3 (cap 50)");
+  assert.match(captionText({ ...base, shown: 0, total: 0, strong: 0 }),
+               /0 lines \u2265 0.3 \u00b7 0 strong edges i\u2192j \(move the threshold slider down to see lines\)/);
   assert.equal(captionText({ ...base, shown: 1, total: 1, directed: true, selectedName: "B TYR 52A" }),
-               "AntiBERTy 4-6 (max): 1 directed edge \u2265 0.3 | selected B TYR 52A");
+               "AntiBERTy 4-6 (max): 1 arrow \u2265 0.3 | selected B TYR 52A");
 });
 
 test("the chain legend is capped and says how many chains it leaves out", () => {

@@ -50,17 +50,17 @@ test("tooltips: residue names, author ids, 1-based heads", () => {
   const names = ["TYR", "ASP"];
   const ids = ["52A", "101"];
   assert.equal(residueLabel("H", names, ids, 0), "H TYR 52A");
-  assert.equal(pairTooltip("H", names, ids, 0, 1, 0.3412), "H TYR 52A -> H ASP 101: 0.34");
+  assert.equal(pairTooltip("H", names, ids, 0, 1, 0.3412), "H TYR 52A -> H ASP 101: 0.341");
   assert.equal(formatWeight(0.0042), "0.004");
-  assert.equal(formatWeight(0), "0");
+  assert.equal(formatWeight(0), "0.000");
   assert.equal(headLabel(2, 4), "3-5");
-  assert.equal(headTooltip(2, 4, 0.123, 94), "3-5: 12.3% (n=94)");
-  assert.equal(headTooltip(0, 0, NaN, 4), "1-1: no value (n=4)");
+  assert.equal(headTooltip(2, 4, 0.123, 94), "3-5: 12.3% (94 strong edges i\u2192j)");
+  assert.equal(headTooltip(0, 0, NaN, 4), "1-1: no value (4 strong edges i\u2192j)");
   assert.equal(headTooltip(0, 1, 0.5, null, "number"), "1-2: 0.500");
   assert.equal(headTooltip(1, 6, 9 / 57, 57, "percent", [0.0748, 0.2793]),
-               "2-7: 15.8% (9 of 57 strong pairs, 95% CI 7.5-27.9%)");
-  assert.equal(headTooltip(0, 0, NaN, 4, "percent", [NaN, NaN]), "1-1: no value (n=4)");
-  assert.equal(residueTooltip("H", names, ids, 1, 1.234, ["CDR-H3"]), "H ASP 101: received 1.23 · CDR-H3");
+               "2-7: 15.8% (9 of 57 strong edges i\u2192j, 95% CI 7.5-27.9%)");
+  assert.equal(headTooltip(0, 0, NaN, 4, "percent", [NaN, NaN]), "1-1: no value (4 strong edges i\u2192j)");
+  assert.equal(residueTooltip("H", names, ids, 1, 1.234, ["CDR-H3"]), "H ASP 101: received 1.234 · CDR-H3");
 });
 
 test("arrow keys step through heads and layers, stopping at the edges", () => {

@@ -6,8 +6,14 @@ Layout of ``outdir``::
     summary.json                            AnalysisResult.summary(): backgrounds, top heads, layers
     top_heads.csv                           the top k heads of every feature (column "feature")
     heads.csv                               every unmasked head of every feature
-    per_protein.csv                         each protein's hits and strong edges per head and feature
+    per_protein.csv                         each protein's strong edges per head and feature
                                             (rows with strong edges; all rows are in result/counts.npz)
+
+The CSV files count in the unit every view uses, strong edges i -> j
+(:data:`~protattn_widgets.definitions.STRONG_EDGES`): column ``strong_edges``
+(a head's strong edges; ``total`` in the Python tables) and
+``strong_edges_with_property`` (those whose pair or target has the property;
+``hits`` in the Python tables), see :data:`CSV_COLUMNS`.
     figures/<feature>.png                   layers x heads heatmap with the per-layer maximum
     figures/blosum62.png, figures/center_of_gravity.png   when analysis_figures provides them
     browser.html                            with ``analyze --browse``: the standalone dataset browser
@@ -33,7 +39,11 @@ from ..definitions import SEPARATION_RANGES, ranked_head_rule
 from ..outputs import check_output_folder, replace_folder
 from .results import AnalysisResult
 
-__all__ = ["write_report", "check_report_folder", "is_report_folder", "feature_title", "top_heads_markdown"]
+__all__ = ["write_report", "check_report_folder", "is_report_folder", "feature_title", "top_heads_markdown",
+           "CSV_COLUMNS"]
+
+#: Python table column -> CSV column: counts named in the unit every view and table uses (strong edges i -> j).
+CSV_COLUMNS = {"hits": "strong_edges_with_property", "total": "strong_edges"}
 
 
 def is_report_folder(path: str | os.PathLike) -> bool:
@@ -101,10 +111,11 @@ def _write(result: AnalysisResult, outdir: Path, top_k: int, dataset_name: str, 
     result.save(outdir / "result")
     top = [result[f].top_heads(top_k).assign(feature=f, background=result[f].background) for f in result]
     every = [result[f].top_heads(None).assign(feature=f, background=result[f].background) for f in result]
-    pd.concat(top, ignore_index=True).pipe(_feature_first).to_csv(outdir / "top_heads.csv", index=False)
-    pd.concat(every, ignore_index=True).pipe(_feature_first).to_csv(outdir / "heads.csv", index=False)
-    per_protein = [result[f].per_protein.query("total > 0").assign(feature=f) for f in result]
-    pd.concat(per_protein, ignore_index=True).pipe(_feature_first).to_csv(outdir / "per_protein.csv", index=False)
+    csv = lambda frames, name: (pd.concat(frames, ignore_index=True).pipe(_feature_first)  # noqa: E731
+                                .rename(columns=CSV_COLUMNS).to_csv(outdir / name, index=False))
+    csv(top, "top_heads.csv")
+    csv(every, "heads.csv")
+    csv([result[f].per_protein.query("total > 0").assign(feature=f) for f in result], "per_protein.csv")
     files.update(top_heads="top_heads.csv", heads="heads.csv", per_protein="per_protein.csv")
     summary = result.summary(top_k)
     summary["dataset"] = dataset_name

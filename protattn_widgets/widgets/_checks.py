@@ -14,7 +14,13 @@ from ..attention import EDGE_MODES, Attention, check_threshold
 from ..errors import AttentionMismatchError, InvalidOptionError
 from ..structures import Chain
 
-__all__ = ["AttentionMismatchError", "check_attention_chain", "check_mode", "format_threshold", "EdgeModeTrait", "SharedStateChecks"]
+__all__ = ["AttentionMismatchError", "check_attention_chain", "check_mode", "format_threshold", "format_weight", "EdgeModeTrait", "SharedStateChecks"]
+
+
+def format_weight(value: float) -> str:
+    """An attention amount (a weight, a received sum, a head's largest weight) with 3 decimals, as
+    every view shows one (``js/lib/format.js`` formatWeight): 0.3412 -> "0.341", 0.0015 -> "0.002"."""
+    return f"{float(value):.3f}"
 
 
 def format_threshold(value: float) -> str:

@@ -103,7 +103,7 @@ class AttentionExplorer(SharedStateChecks, _PartTraits, SyncedWidget):
         chain of the structure (heavy atoms within 4.5 Å; for an antibody chain and
         its antigen, the paratope), recomputed when the chain changes.
     min_total : int
-        Heads with fewer strong pairs are not ranked: no value in the head grid
+        Heads with fewer strong edges are not ranked: no value in the head grid
         (default :data:`~protattn_widgets.definitions.MIN_STRONG_EDGES`).
     structure_view : bool
         Include the 3D view; ``False`` leaves it out.

@@ -58,10 +58,10 @@ def model_float32_source(model):
 
 
 def check_min_total(min_total) -> int:
-    """``min_total`` (the fewest strong pairs a head needs to get a value) as an int >= 0, else
+    """``min_total`` (the fewest strong edges a head needs to get a value) as an int >= 0, else
     :class:`~protattn_widgets.errors.InvalidOptionError`."""
     if isinstance(min_total, (bool, np.bool_)) or not isinstance(min_total, (int, np.integer)) or min_total < 0:
-        raise InvalidOptionError(f"min_total must be a whole number >= 0 (the fewest strong pairs a head needs "
+        raise InvalidOptionError(f"min_total must be a whole number >= 0 (the fewest strong edges a head needs "
                                  f"to be shown), got {min_total!r}")
     return int(min_total)
 

@@ -27,7 +27,7 @@ from typing import NamedTuple
 import numpy as np
 from traitlets import Bool, Bytes, CaselessStrEnum, Int, List, Unicode, observe, validate
 
-from ..definitions import CONTACT_CUTOFF, CONTACT_MIN_SEPARATION, MIN_STRONG_EDGES
+from ..definitions import CONTACT_CUTOFF, CONTACT_MIN_SEPARATION, MIN_STRONG_EDGES, STRONG_EDGES
 from ..analysis.accumulator import PropertyAccumulator
 from ..analysis.statistics import clopper_pearson
 from ..errors import InvalidOptionError
@@ -45,8 +45,9 @@ _CACHED_THRESHOLDS = 64
 class HeadGridData(AttentionViewBase):
     """Every head of the model as a tile; click one to show it.
 
-    Hover shows e.g. ``"2-7: 15.8% on contacts (9 of 57 strong pairs, 95% CI 7.5-27.9%)"``
-    (1-based layer-head, the share, the strong pairs it rests on, its exact interval).
+    Hover shows e.g. ``"2-7: 15.8% (9 of 57 strong edges i→j, 95% CI 7.5-27.9%)"``
+    (1-based layer-head, the share, the strong edges it rests on in the unit of
+    :data:`~protattn_widgets.definitions.STRONG_EDGES`, its exact interval).
 
     Parameters
     ----------
@@ -54,7 +55,7 @@ class HeadGridData(AttentionViewBase):
     chain : Chain
         Needed for the contact statistic (not when ``statistic`` is given).
     min_total : int
-        Heads with fewer strong pairs than this get no value.
+        Heads with fewer strong edges than this get no value.
     contact_cutoff, min_separation : float, int
         The contact definition (CB < 8 Å, ``|i - j| >= 6``).
     statistic : ndarray, shape=(n_layers, n_heads), optional
@@ -222,7 +223,7 @@ class GridValues(NamedTuple):
 
 
 class ContactShare:
-    """The paper's statistic for one protein: the share of each head's strong pairs on 3D contacts."""
+    """The paper's statistic for one protein: the share of each head's strong edges on 3D contacts."""
 
     counts_contacts = True
     value_format = "percent"
@@ -233,9 +234,9 @@ class ContactShare:
     def values(self, grid: HeadGridData) -> GridValues:
         acc = grid.accumulator = grid.contact_accumulator()
         data = f"chain {grid.chain_id}" if grid.chain_id else "this sequence"
-        caption = (f"share of strong pairs (attention \u2265 {format_threshold(grid.threshold)}) on contacts "
+        caption = (f"share of {STRONG_EDGES} (attention \u2265 {format_threshold(grid.threshold)}) on contacts "
                    f"(background {acc.background:.1%}); ranked: heads with \u2265 {grid.min_total} "
-                   f"strong pairs on {data}")
+                   f"{STRONG_EDGES} on {data}")
         if not grid.pair_index.exact_at(grid.threshold):
             caption += (" \u2014 approximate below {floor:g}: counted from the float16 copy of the attention "
                         "(exact at {floor:g} and above)").format(floor=grid.floor)

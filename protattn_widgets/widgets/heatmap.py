@@ -30,6 +30,7 @@ from traitlets import Bool, Bytes, CaselessStrEnum, Float, Int, List, Unicode, o
 from ..definitions import CONTACT_CUTOFF
 from ..head_statistics import HEATMAP_KINDS, heatmap_matrix
 from ._base import STATIC, AttentionViewBase, hold_sync, SyncedWidget
+from ._checks import format_weight
 from .encoding import as_float32, dequantize, pack_bits, quantize, unpack_bits
 
 __all__ = ["AttentionHeatmap", "HeatmapData", "block_size", "block_max", "detail_window"]
@@ -162,8 +163,7 @@ class HeatmapData(AttentionViewBase):
         scale = float(pooled.max()) if pooled.size else 0.0  # the head's maximum: pooling keeps it
         codes, scale = quantize(pooled, scale)
         self._matrix, self._scale, self._block = codes, scale, block
-        largest = f"{scale:.2g}" if 0 < scale < 0.01 else f"{scale:.2f}"  # a flat head is not "0.00"
-        self.caption = f"{self._title()} · {HEATMAP_KINDS[self.kind]} (largest {largest})"
+        self.caption = f"{self._title()} · {HEATMAP_KINDS[self.kind]} (largest {format_weight(scale)})"
         self._send_detail(matrix)
 
     @observe("zoom")

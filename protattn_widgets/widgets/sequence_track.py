@@ -16,6 +16,7 @@ from traitlets import Bytes, Float, Int, List, Unicode
 
 from ..errors import AnnotationError
 from ._base import STATIC, AttentionViewBase, as_index_mask, default_colors, hold_sync, SyncedWidget
+from ._checks import format_weight
 from .encoding import dequantize, quantize
 
 __all__ = ["SequenceTrack", "SequenceTrackData"]
@@ -98,7 +99,7 @@ class SequenceTrackData(AttentionViewBase):
     def _send_data(self) -> None:
         codes, scale = quantize(self.attention.received(self.layer, self.head))
         self._received, self._received_scale = codes, scale
-        self.caption = f"{self._title()} · attention received (max {scale:.2f})"
+        self.caption = f"{self._title()} · attention received (max {format_weight(scale)})"
 
 
 class SequenceTrack(SequenceTrackData, SyncedWidget):

@@ -103,7 +103,8 @@ _PER_HEAD = {
     "_heatmap__detail", "_heatmap__detail_window",
     "_grid__values", "_grid__counts", "_grid__ci", "_grid_caption",
     "_sequence__received", "_sequence__received_scale", "_sequence_caption",
-    "_structure__pa_edges", "_structure__pa_weights", "_structure__pa_total", "_structure__pa_received",
+    "_structure__pa_edges", "_structure__pa_weights", "_structure__pa_total", "_structure__pa_strong",
+    "_structure__pa_strong_threshold", "_structure__pa_received",
     "_structure__pa_residue_stats", "_structure__pa_head_label",
 }
 

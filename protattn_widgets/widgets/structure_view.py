@@ -32,9 +32,9 @@ from typing import Any
 import numpy as np
 from traitlets import Bool, Bytes, Dict, Float, HasTraits, Int, List, Unicode, observe
 
-from ..definitions import DEFAULT_THRESHOLD
+from ..definitions import DEFAULT_THRESHOLD, STRONG_EDGES
 from ..antibody import antibody_chain_role
-from ..attention import Attention
+from ..attention import Attention, as_float32
 from ..structures import Chain, Structure, load_structure
 from ._base import STATIC, hold_sync, SyncedWidget
 from ._checks import AttentionMismatchError, EdgeModeTrait, SharedStateChecks, check_attention_chain, format_threshold
@@ -88,6 +88,50 @@ def chain_names(structure: Structure) -> dict[str, str]:
 
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def caption_text(head: str, *, shown: int, total: int, threshold: float, cap: int, directed: bool,
+                 strong: int | None = None, strong_threshold: float | None = None, focus_name: str | None = None,
+                 focus_count: int | None = None, selected_name: str | None = None) -> str:
+    """The 3D caption; the same text as ``captionText`` in ``js/lib/ngl_overlay.js`` (the page writes it).
+
+    ``shown`` of ``total`` lines (arrows when ``directed``) drawn at ``threshold``; ``strong``: the
+    head's strong edges (:data:`~protattn_widgets.definitions.STRONG_EDGES`) at ``strong_threshold``
+    (default ``threshold``), e.g. ``"AntiBERTy 4-6 (max): 23 lines ≥ 0.3 · 25 strong edges i→j"``.
+    """
+    unit = "arrow" if directed else "line"
+    t = format_threshold(threshold)
+    if focus_name is not None:
+        text = f"{head}: {focus_count} of {_plural(shown, unit)} ≥ {t} touch {focus_name}"
+    elif total > shown:
+        text = f"{head}: {shown} strongest of {_plural(total, unit)} ≥ {t} (cap {cap})"
+    else:
+        text = f"{head}: {_plural(shown, unit)} ≥ {t}"
+    if strong is not None:
+        st = threshold if strong_threshold is None else strong_threshold
+        at = "" if abs(st - threshold) < 1e-9 else f" ≥ {format_threshold(st)}"
+        text += f" · {strong} {STRONG_EDGES}{at}"
+    if total == 0:
+        text += f" (move the threshold slider down to see {unit}s)"
+    if selected_name and focus_name is None:
+        text += f" | selected {selected_name}"
+    return text
+
+
+def count_strong_edges(attention: Attention, counted: np.ndarray, layer: int, head: int, threshold: float) -> int:
+    """The head's strong edges (ordered ``i -> j``, self-attention included, ``a_ij >= threshold``) between
+    the pairs ``counted`` (bool (L, L): both residues have a CB), as the head grid counts them: from the
+    exact float32 pairs captured with the attention at and above their floor, else from the stored values."""
+    t = np.float32(threshold)
+    strong = attention.strong_pairs
+    if strong is not None and t >= np.float32(strong.floor) and t > 0:
+        flat = layer * attention.n_heads + head
+        keys = strong.keys
+        lo = np.searchsorted(keys, flat + np.float64(t), side="left")
+        hi = np.searchsorted(keys, flat + 1 + strong.floor / 2, side="left")
+        return int(np.count_nonzero(counted.ravel()[strong.pairs[lo:hi]]))
+    values = as_float32(attention.values[layer, head])
+    return int(np.count_nonzero((values >= t) & counted))
 
 
 def _colormap_bytes() -> bytes:
@@ -152,7 +196,13 @@ class StructureData(SharedStateChecks, HasTraits):
     edges : ndarray, shape=(k, 3)
         The edges drawn now, rows ``(i, j, weight)``, strongest first.
     n_edges_above_threshold : int
-        How many edges passed the threshold before ``max_edges`` was applied.
+        How many lines (arrows in ``directed`` mode) passed the threshold before
+        ``max_edges`` was applied.
+    strong_edges : int
+        The head's strong edges at the threshold, in the unit of the head grid and
+        the analysis tables (:data:`STRONG_EDGES`): ordered pairs ``i -> j`` with
+        ``a_ij >= threshold``, self-attention included, between residues the contact
+        statistic counts (both have a CB).  The caption states both counts.
 
     Raises
     ------
@@ -184,6 +234,8 @@ class StructureData(SharedStateChecks, HasTraits):
     _pa_edges = Bytes().tag(sync=True)
     _pa_weights = Bytes().tag(sync=True)
     _pa_total = Int(0).tag(sync=True)
+    _pa_strong = Int(0).tag(sync=True)
+    _pa_strong_threshold = Float(DEFAULT_THRESHOLD).tag(sync=True)
     _pa_received = Bytes().tag(sync=True)
     _pa_head_label = Unicode().tag(sync=True)
     _pa_residue_labels = List(Unicode()).tag(sync=True)
@@ -204,6 +256,7 @@ class StructureData(SharedStateChecks, HasTraits):
         self.max_edges = int(max_edges)
         self.edges = np.zeros((0, 3))
         self.n_edges_above_threshold = 0
+        self.strong_edges = 0
         self._live = False  # no drawing until every trait has its first value
         self._sent_key: tuple | None = None
         super().__init__(**kwargs)
@@ -266,6 +319,7 @@ class StructureData(SharedStateChecks, HasTraits):
     def _set_chain(self) -> None:
         chain = self.chain
         self._has_ca = ~np.isnan(chain.ca).any(axis=1)
+        self._counted = np.asarray(chain.pair_mask("cb"), dtype=bool)  # the pairs the head grid counts
         self._pa_chain = chain.chain_id
         self._pa_residue_keys = [ngl_residue_key(r) for r in chain.residue_ids]
         self._pa_ca = np.nan_to_num(chain.ca, nan=0.0).astype("<f4").tobytes()
@@ -287,6 +341,7 @@ class StructureData(SharedStateChecks, HasTraits):
         keep = self._has_ca[pairs[:, 0]] & self._has_ca[pairs[:, 1]]
         pairs, weights = pairs[keep], weights[keep]
         self.n_edges_above_threshold = len(pairs)
+        self.strong_edges = count_strong_edges(attention, self._counted, self.layer, self.head, self.threshold)
         pairs, weights = pairs[: self.max_edges], weights[: self.max_edges]
         self.edges = np.column_stack([pairs, weights]) if len(pairs) else np.zeros((0, 3))
         received = attention.received(self.layer, self.head)
@@ -301,6 +356,8 @@ class StructureData(SharedStateChecks, HasTraits):
             self._pa_edges = pairs.astype("<u2").tobytes()
             self._pa_weights = np.round(np.clip(weights, 0.0, 1.0) * 255).astype(np.uint8).tobytes()
             self._pa_total = int(self.n_edges_above_threshold)
+            self._pa_strong = int(self.strong_edges)
+            self._pa_strong_threshold = float(self.threshold)
             self._pa_received = np.round(received * 255).astype(np.uint8).tobytes()
             self._pa_residue_stats = stats.tobytes()
             self._pa_head_label = (f"{model_display_name(attention.model_name)} "
@@ -308,29 +365,22 @@ class StructureData(SharedStateChecks, HasTraits):
 
     def caption(self) -> str:
         """The line the view shows in its corner (``js/lib/ngl_overlay.js`` writes it on screen),
-        e.g. ``"AntiBERTy 4-6 (max): 23 edges >= 0.3"``; edges are unordered pairs (directed: i -> j).
+        e.g. ``"AntiBERTy 4-6 (max): 23 lines >= 0.3 · 25 strong edges i→j"``.
 
-        Says when the ``max_edges`` cap applies (``"2000 strongest of 5123 edges"``), in focus
-        how many edges touch the selected residue, and for a head with no edge at the threshold
-        how to see some.
+        Two counts, each named: the lines drawn (one per residue pair ``i - j``; in ``directed``
+        mode one arrow per ``i -> j``, self-attention not drawn), and the head's strong edges
+        (:attr:`strong_edges`, the head grid's and the analysis tables' unit).  Says when the
+        ``max_edges`` cap applies (``"2000 strongest of 5123 lines"``), in focus how many lines
+        touch the selected residue, and for a head with nothing drawn how to see some.
         """
-        shown, total = len(self.edges), self.n_edges_above_threshold
-        unit = "directed edge" if self.mode == "directed" else "edge"
-        t = format_threshold(self.threshold)
-        head = self._pa_head_label
         selected = None if self.selected_residue is None else self.residue_name(self.selected_residue)
+        touching = None
         if self.focus and selected is not None:
             touching = int(np.sum((self.edges[:, 0] == self.selected_residue) | (self.edges[:, 1] == self.selected_residue)))
-            text = f"{head}: {touching} of {_plural(shown, unit)} \u2265 {t} touch {selected}"
-        elif total > shown:
-            text = f"{head}: {shown} strongest of {_plural(total, unit)} \u2265 {t} (cap {self.max_edges})"
-        else:
-            text = f"{head}: {_plural(shown, unit)} \u2265 {t}"
-        if total == 0:
-            text += " (move the threshold slider down to see edges)"
-        if selected is not None and not self.focus:
-            text += f" | selected {selected}"
-        return text
+        return caption_text(self._pa_head_label, shown=len(self.edges), total=self.n_edges_above_threshold,
+                            threshold=self.threshold, cap=self.max_edges, directed=self.mode == "directed",
+                            strong=self.strong_edges, focus_name=selected if touching is not None else None,
+                            focus_count=touching, selected_name=selected)
 
     def residue_name(self, i: int) -> str:
         """E.g. ``"B GLY 53"``: chain, residue name, author id."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import statistics
 from pathlib import Path
 
@@ -165,6 +166,50 @@ def test_clicking_a_head_tile_and_arrow_keys_pick_the_head(lab):
     lab.page.keyboard.press("ArrowDown")  # the clicked grid has the focus
     lab.wait_for_python("print(ex.layer, ex.head)", "2 2")
     assert lab.page.locator("[data-testid=control-layer]").first.input_value() == "3"  # 1-based on screen
+
+
+STRONG_IN_TOOLTIP = re.compile(r"\((?:\d+ of )?(\d+) strong edges i\u2192j")
+STRONG_IN_CAPTION = re.compile(r"\u00b7 (\d+) strong edges i\u2192j")
+
+
+def test_grid_tooltip_and_3d_caption_count_strong_edges_alike(lab):
+    """Issue 19 defect 3: for the same head and threshold the head grid's tooltip and the 3D caption
+    give the same count in the same unit ("strong edges i→j": ordered pairs, self-attention
+    included), and the 3D caption names what it draws (lines; arrows when directed) as a second count."""
+    lab.run_python("ex.selected_residue = None\nex.structure_view.focus = False")
+    checked = []
+    for threshold, mode, (layer, head) in ((0.3, "max", (2, 6)), (0.1, "directed", (3, 5)), (0.1, "mean", (0, 1))):
+        lab.run_python(f"ex.threshold = {threshold}\nex.mode = {mode!r}\nex.layer, ex.head = {layer}, {head}")
+        wait_for_head(lab, "heatmap", layer, head)
+        lab.page.wait_for_function(f"() => {{ const s = ({VIEW})('head_grid').protattnView.summary(); "
+                                   f"return s.layer === {layer} && s.head === {head}; }}", timeout=30_000)
+        kernel = lab.run_python(
+            f"print(int(ex.grid.contact_accumulator({threshold}).total[{layer}, {head}]), ex.structure_view.strong_edges, "
+            f"ex.structure_view.n_edges_above_threshold)").split()
+        strong, drawn = int(kernel[0]), int(kernel[2])
+        assert int(kernel[1]) == strong, kernel
+        state = lab.wait_for_ngl_frame(NGL_VIEW, f"s.caption.includes('\u00b7 {strong} strong edges')")
+        caption = state["caption"]
+        unit = "arrow" if mode == "directed" else "line"
+        assert f": {drawn} {unit}" in caption and f"\u2265 {threshold:g}" in caption, caption
+        assert [int(x) for x in STRONG_IN_CAPTION.findall(caption)] == [strong], caption
+        lab.page.evaluate(f"() => ({VIEW})('head_grid').scrollIntoView({{block: 'center'}})")
+        point = api(lab, "head_grid", f"tileCenter({layer}, {head})")
+        lab.page.mouse.move(point["x"] - 3, point["y"] - 3)
+        lab.page.mouse.move(point["x"], point["y"], steps=2)
+        tip = lab.page.locator(".protattn-grid .protattn-tooltip")
+        tip.wait_for(state="visible")
+        text = tip.text_content()
+        assert text.startswith(f"{layer + 1}-{head + 1}: "), text
+        assert [int(x) for x in STRONG_IN_TOOLTIP.findall(text)] == [strong], (text, caption)
+        checked.append((text, caption))
+        if len(checked) == 1:
+            lab.page.screenshot(path=str(screenshot_path("defect3_grid_tooltip_and_caption.png")))
+        lab.page.mouse.move(5, 5)
+    # the strong-edge count is the head's, not the drawing's: directed arrows leave out self-attention,
+    # max/mean lines merge both directions of a pair
+    print("grid tooltip / 3D caption:", checked)
+    lab.run_python("ex.threshold = 0.3\nex.mode = 'max'\nex.layer, ex.head = 3, 5")
 
 
 def test_redraw_time(lab):
@@ -451,7 +496,7 @@ def test_directed_mode_draws_arrows_and_an_empty_head_says_lower_the_threshold(l
     lab.run_python("ex.selected_residue = None\nex.threshold = 1.0")
     lab.wait_for_ngl_frame(NGL_VIEW, "s.edges === 0 && s.selected === -1")
     label = lab.page.locator(".protattn-label").first.text_content()
-    assert label.endswith("0 edges \u2265 1 (move the threshold slider down to see edges)"), label
+    assert "0 lines \u2265 1 \u00b7 " in label and label.endswith("(move the threshold slider down to see lines)"), label
     lab.run_python("ex.threshold = 0.3")
 
 

@@ -70,7 +70,7 @@ def test_big_grid_is_readable_and_clickable(big_page):
     scale = page.page.locator(".protattn-grid .pa-scale").inner_text()
     from protattn_widgets.definitions import MIN_STRONG_EDGES  # the one ranked-head rule (js/head_grid.js: small < 3x)
 
-    assert f"grey: < {MIN_STRONG_EDGES} edges" in scale and f"small tiles: < {3 * MIN_STRONG_EDGES} edges" in scale
+    assert f"grey: < {MIN_STRONG_EDGES} strong edges" in scale and f"small: < {3 * MIN_STRONG_EDGES}" in scale
     page.page.screenshot(path=str(screenshot_path("explorer_scale.png")))
 
 

@@ -216,7 +216,8 @@ def test_threshold_at_full_precision_and_advice_the_page_can_follow(page):
     box.fill("1")
     box.press("Enter")
     state = page.ngl_frame("s.edges === 0")
-    assert "0 edges \u2265 1 (move the threshold slider down to see edges)" in state["caption"], state["caption"]
+    assert "0 lines \u2265 1 \u00b7 " in state["caption"], state["caption"]
+    assert "(move the threshold slider down to see lines)" in state["caption"], state["caption"]
     box.fill("0.3")
     box.press("Enter")
     page.ngl_frame("s.edges > 0")
@@ -326,7 +327,7 @@ def test_focus_caption_small_label_on_top_and_no_collisions(page):
     page.page.locator("[data-testid=structure-focus]").click()
     state = page.ngl_frame("s.focus")
     touching, total = state["edges"], page.page.evaluate("() => window.protattnPage.model.get('_structure__pa_weights').length")
-    assert f": {touching} of {total} edges \u2265 0.05 touch B " in state["caption"], state["caption"]
+    assert f": {touching} of {total} lines \u2265 0.05 touch B " in state["caption"], state["caption"]
     label = page.page.locator("[data-testid=structure-residue-label]")
     assert label.is_visible() and label.text_content().startswith("B ")
     assert float(label.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")) <= 11

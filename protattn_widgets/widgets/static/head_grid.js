@@ -188,19 +188,45 @@ function pickHead(model, layer, head) {
 }
 
 // js/lib/format.js
+var WEIGHT_DECIMALS = 3;
+function formatWeight(value, step = 0) {
+  const v = Number(value);
+  if (!Number.isFinite(v)) return "n/a";
+  const half = step > 0 ? step / 2 : 0;
+  if (half > 0 && v < half) {
+    const unit = 10 ** -WEIGHT_DECIMALS;
+    if (half >= unit / 2) return `< ${(Math.ceil(half / unit) * unit).toFixed(WEIGHT_DECIMALS)}`;
+  }
+  return v.toFixed(WEIGHT_DECIMALS);
+}
+function formatPercent(share) {
+  const v = share == null ? NaN : Number(share);
+  return Number.isFinite(v) ? `${(100 * v).toFixed(1)}%` : "n/a";
+}
+function formatNumber(value) {
+  const v = Number(value);
+  if (!Number.isFinite(v)) return "n/a";
+  if (v === 0) return "0";
+  const digits = Math.max(0, 2 - Math.floor(Math.log10(Math.abs(v))));
+  return v.toFixed(Math.min(digits, 20));
+}
 function headLabel(layer, head) {
   return `${layer + 1}-${head + 1}`;
 }
+function formatGridValue(value, format = "percent") {
+  if (format === "percent") return formatPercent(value);
+  if (format === "weight") return formatWeight(value);
+  return formatNumber(value);
+}
+var STRONG_EDGES = "strong edges i\u2192j";
 function headTooltip(layer, head, value, n, format = "percent", ci = null) {
-  let shown;
-  if (value == null || Number.isNaN(value)) shown = "no value";
-  else if (format === "percent") shown = `${(value * 100).toFixed(1)}%`;
-  else shown = Number(value).toPrecision(3);
-  let count = n == null ? "" : ` (n=${n})`;
-  if (n != null && ci && value != null && !Number.isNaN(value)) {
+  const missing = value == null || Number.isNaN(value);
+  const shown = missing ? "no value" : formatGridValue(value, format);
+  let count = n == null ? "" : ` (${n} ${STRONG_EDGES})`;
+  if (n != null && ci && !missing) {
     const hits = Math.round(value * n);
     const pct = (x) => (x * 100).toFixed(1);
-    count = ` (${hits} of ${n} strong pairs, 95% CI ${pct(ci[0])}-${pct(ci[1])}%)`;
+    count = ` (${hits} of ${n} ${STRONG_EDGES}, 95% CI ${pct(ci[0])}-${pct(ci[1])}%)`;
   }
   return `${headLabel(layer, head)}: ${shown}${count}`;
 }
@@ -362,10 +388,10 @@ function render({ model, el }) {
       ctx.strokeStyle = HIGHLIGHT;
       ctx.lineWidth = t >= 14 ? 3 : 2;
       ctx.strokeRect(layout.left + head * t + 1, layout.top + layer * t + 1, t - 2, t - 2);
-      const show = (v) => percent ? `${(v * 100).toFixed(1)}%` : v.toPrecision(3);
+      const show = (v) => formatGridValue(v, model.get("value_format"));
       drawLegend(Math.min(layout.width - 60, 220));
       high.textContent = show(topValue);
-      const fewText = minTotal ? `; grey: < ${minTotal} edges; small tiles: < ${few} edges` : "; grey = no value";
+      const fewText = minTotal ? `; grey: < ${minTotal} strong edges; small: < ${few}` : "; grey = no value";
       scale.textContent = `current ${headLabel(layer, head)}; best ${show(best)}${fewText}`;
       drawTop(values, counts, nHeads, show);
     } catch (error) {
@@ -400,7 +426,7 @@ function render({ model, el }) {
     for (const b of best) {
       const button = element("button", null, top5, `${headLabel(b.layer, b.head)} ${show(b.value)}`);
       button.type = "button";
-      button.title = b.count != null ? `n=${b.count} edges` : "";
+      button.title = b.count != null ? `${b.count} ${STRONG_EDGES}` : "";
       button.addEventListener("click", () => pickHead(model, b.layer, b.head));
     }
   }

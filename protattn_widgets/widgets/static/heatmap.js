@@ -203,13 +203,28 @@ function residueLabel(chainId, names, ids, i) {
   parts.push(ids && ids[i] != null ? ids[i] : String(i + 1));
   return parts.join(" ");
 }
-function formatWeight(value) {
-  if (!(value > 0)) return "0";
-  if (value >= 0.995) return value.toFixed(2);
-  return value >= 0.01 ? value.toFixed(2) : value.toFixed(3);
+var WEIGHT_DECIMALS = 3;
+function formatWeight(value, step = 0) {
+  const v = Number(value);
+  if (!Number.isFinite(v)) return "n/a";
+  const half = step > 0 ? step / 2 : 0;
+  if (half > 0 && v < half) {
+    const unit = 10 ** -WEIGHT_DECIMALS;
+    if (half >= unit / 2) return `< ${(Math.ceil(half / unit) * unit).toFixed(WEIGHT_DECIMALS)}`;
+  }
+  return v.toFixed(WEIGHT_DECIMALS);
 }
-function pairTooltip(chainId, names, ids, i, j, value) {
-  return `${residueLabel(chainId, names, ids, i)} -> ${residueLabel(chainId, names, ids, j)}: ${formatWeight(value)}`;
+function roundTicks(top) {
+  if (!(top > 0)) return { values: [0], decimals: 0 };
+  const power = 10 ** Math.floor(Math.log10(top));
+  const step = [5, 2, 1, 0.5, 0.2, 0.1].map((m) => m * power).find((v) => top / v >= 3 - 1e-9);
+  const values = [];
+  for (let k = 0; k * step <= top * (1 + 1e-9); k++) values.push(+(k * step).toPrecision(12));
+  const decimals = Math.max(0, -Math.floor(Math.log10(step) + 1e-9));
+  return { values, decimals };
+}
+function pairTooltip(chainId, names, ids, i, j, value, step = 0) {
+  return `${residueLabel(chainId, names, ids, i)} -> ${residueLabel(chainId, names, ids, j)}: ${formatWeight(value, step)}`;
 }
 
 // js/lib/zoom.js
@@ -669,13 +684,15 @@ function render({ model, el }) {
     let text;
     if (block === 1 || fine) {
       const code = block === 1 ? asBytes(model.get("_matrix"))[cell.row * n + cell.col] : fine.codes[(cell.row - fine.r0) * (fine.c1 - fine.c0) + (cell.col - fine.c0)];
-      text = pairTooltip(chain, names, ids, cell.row, cell.col, codeValue(code, model.get("_scale") || 0));
+      const scale = model.get("_scale") || 0;
+      text = pairTooltip(chain, names, ids, cell.row, cell.col, codeValue(code, scale), scale / 255);
     } else {
       const m = Math.ceil(n / block);
       const I = Math.floor(cell.row / block), J = Math.floor(cell.col / block);
       const code = asBytes(model.get("_matrix"))[I * m + J];
       const span = (k) => `${ids[k * block]}\u2013${ids[Math.min(n, (k + 1) * block) - 1]}`;
-      text = `${chain} ${span(I)} \u2192 ${span(J)}: strongest ${fmt(codeValue(code, model.get("_scale") || 0))} (a ${block} x ${block} block)`;
+      const scale = model.get("_scale") || 0;
+      text = `${chain} ${span(I)} \u2192 ${span(J)}: strongest ${formatWeight(codeValue(code, scale), scale / 255)} (a ${block} x ${block} block)`;
     }
     if (contactBits && contactBits[cell.row * n + cell.col]) text += ` (${overlayLabel().replace(/\bcontacts\b/, "contact")})`;
     showCanvasTooltip(tip, root, canvas, p, text);
@@ -788,26 +805,11 @@ function render({ model, el }) {
     stop();
   };
 }
-function roundTicks(top) {
-  if (!(top > 0)) return { values: [0], decimals: 0 };
-  const power = 10 ** Math.floor(Math.log10(top));
-  const step = [5, 2, 1, 0.5, 0.2, 0.1].map((m) => m * power).find((v) => top / v >= 3 - 1e-9);
-  const values = [];
-  for (let k = 0; k * step <= top * (1 + 1e-9); k++) values.push(+(k * step).toPrecision(12));
-  const decimals = Math.max(0, -Math.floor(Math.log10(step) + 1e-9));
-  return { values, decimals };
-}
-function fmt(x) {
-  if (x > 0 && x < 0.01) return x.toPrecision(2);
-  return x >= 0.995 ? x.toFixed(2) : x.toFixed(x < 0.1 ? 3 : 2);
-}
 var heatmap_default = { render };
 export {
   SQRT_INDEX,
   heatmap_default as default,
-  fmt,
   paintMatrix,
   paintWindow,
-  poolBits,
-  roundTicks
+  poolBits
 };

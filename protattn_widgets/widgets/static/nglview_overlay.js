@@ -24,11 +24,18 @@ var protattnNglview = (() => {
   });
 
   // js/lib/format.js
-  function formatWeight(value) {
-    if (!(value > 0)) return "0";
-    if (value >= 0.995) return value.toFixed(2);
-    return value >= 0.01 ? value.toFixed(2) : value.toFixed(3);
+  var WEIGHT_DECIMALS = 3;
+  function formatWeight(value, step = 0) {
+    const v = Number(value);
+    if (!Number.isFinite(v)) return "n/a";
+    const half = step > 0 ? step / 2 : 0;
+    if (half > 0 && v < half) {
+      const unit = 10 ** -WEIGHT_DECIMALS;
+      if (half >= unit / 2) return `< ${(Math.ceil(half / unit) * unit).toFixed(WEIGHT_DECIMALS)}`;
+    }
+    return v.toFixed(WEIGHT_DECIMALS);
   }
+  var STRONG_EDGES = "strong edges i\u2192j";
   function formatThreshold(value) {
     const v = Number(value);
     if (!Number.isFinite(v)) return String(value);
@@ -37,8 +44,20 @@ var protattnNglview = (() => {
 
   // js/lib/ngl_overlay.js
   var LEGEND_MAX_CHAINS = 8;
-  function captionText({ head, shown, total, threshold, cap, directed, focusName, focusCount, selectedName }) {
-    const unit = directed ? "directed edge" : "edge";
+  function captionText({
+    head,
+    shown,
+    total,
+    threshold,
+    cap,
+    directed,
+    focusName,
+    focusCount,
+    selectedName,
+    strong = null,
+    strongThreshold = null
+  }) {
+    const unit = directed ? "arrow" : "line";
     const plural = (n) => `${n} ${unit}${n === 1 ? "" : "s"}`;
     const t = formatThreshold(threshold);
     let text;
@@ -49,7 +68,12 @@ var protattnNglview = (() => {
     } else {
       text = `${head}: ${plural(shown)} \u2265 ${t}`;
     }
-    if (total === 0) text += " (move the threshold slider down to see edges)";
+    if (strong != null) {
+      const st = strongThreshold == null ? threshold : strongThreshold;
+      const at = Math.abs(st - threshold) < 1e-9 ? "" : ` \u2265 ${formatThreshold(st)}`;
+      text += ` \xB7 ${strong} ${STRONG_EDGES}${at}`;
+    }
+    if (total === 0) text += ` (move the threshold slider down to see ${unit}s)`;
     if (selectedName && focusName == null) text += ` | selected ${selectedName}`;
     return text;
   }
@@ -351,7 +375,9 @@ var protattnNglview = (() => {
         directed: model.get("mode") === "directed",
         focusName: focus ? residueName(sel) : null,
         focusCount: state.nEdges,
-        selectedName: sel >= 0 ? residueName(sel) : null
+        selectedName: sel >= 0 ? residueName(sel) : null,
+        strong: model.get("_pa_strong") ?? null,
+        strongThreshold: model.get("_pa_strong_threshold") ?? null
       });
       const focused = !!model.get("focus");
       buttons.focus.setAttribute("aria-pressed", focused ? "true" : "false");
@@ -401,7 +427,7 @@ var protattnNglview = (() => {
       const stops = [0, 64, 128, 192, 255].map((q) => cssHex(cmap[q])).join(",");
       edgeLegend.textContent = "";
       const title = document.createElement("div");
-      title.textContent = directed ? "edge i \u2192 j: i attends to j" : "edge weight (colour, width)";
+      title.textContent = directed ? "arrow i \u2192 j: i attends to j" : `line i \u2013 j: ${model.get("mode")} of a_ij, a_ji`;
       const bar = document.createElement("div");
       bar.className = "protattn-edge-scale";
       bar.style.cssText = `height:9px;margin:2px 0;background:linear-gradient(90deg,${stops});clip-path:polygon(0 70%,100% 0,100% 100%,0 100%);`;
@@ -597,7 +623,7 @@ var protattnNglview = (() => {
         for (const name of names) model.off(`change:${name}`, cb);
       });
     };
-    on(["_pa_edges", "_pa_weights", "_pa_ca", "mode", "focus", "threshold", "_pa_total"], { edges: true });
+    on(["_pa_edges", "_pa_weights", "_pa_ca", "mode", "focus", "threshold", "_pa_total", "_pa_strong"], { edges: true });
     on(["_pa_received", "_pa_colormaps"], { received: true });
     on(["selected_residue", "show_label"], { selected: true });
     on(["_pa_chains"], { chains: true, received: true });

@@ -184,9 +184,20 @@ function residueLabel(chainId, names, ids, i) {
   parts.push(ids && ids[i] != null ? ids[i] : String(i + 1));
   return parts.join(" ");
 }
-function residueTooltip(chainId, names, ids, i, received, tracks = []) {
+var WEIGHT_DECIMALS = 3;
+function formatWeight(value, step = 0) {
+  const v = Number(value);
+  if (!Number.isFinite(v)) return "n/a";
+  const half = step > 0 ? step / 2 : 0;
+  if (half > 0 && v < half) {
+    const unit = 10 ** -WEIGHT_DECIMALS;
+    if (half >= unit / 2) return `< ${(Math.ceil(half / unit) * unit).toFixed(WEIGHT_DECIMALS)}`;
+  }
+  return v.toFixed(WEIGHT_DECIMALS);
+}
+function residueTooltip(chainId, names, ids, i, received, tracks = [], step = 0) {
   const extra = tracks.length ? ` \xB7 ${tracks.join(", ")}` : "";
-  return `${residueLabel(chainId, names, ids, i)}: received ${received.toFixed(2)}${extra}`;
+  return `${residueLabel(chainId, names, ids, i)}: received ${formatWeight(received, step)}${extra}`;
 }
 
 // js/lib/layout.js
@@ -370,7 +381,8 @@ function render({ model, el }) {
     const { names, masks } = tracks();
     const n = (model.get("sequence") || "").length;
     const inTracks = names.filter((_, t) => masks[t * n + i]);
-    const value = codeValue(asBytes(model.get("_received"))[i] || 0, model.get("_received_scale") || 0);
+    const scale = model.get("_received_scale") || 0;
+    const value = codeValue(asBytes(model.get("_received"))[i] || 0, scale);
     const gapAt = (model.get("_gap_after") || []).indexOf(i);
     const missing = gapAt >= 0 ? (model.get("_gap_missing") || [])[gapAt] : 0;
     const text = residueTooltip(
@@ -379,7 +391,8 @@ function render({ model, el }) {
       model.get("residue_ids"),
       i,
       value,
-      inTracks
+      inTracks,
+      scale / 255
     ) + (missing ? ` \xB7 ${missing} missing after` : "");
     showCanvasTooltip(tip, root, canvas, p, text);
   }

@@ -223,33 +223,63 @@ function residueLabel(chainId, names, ids, i) {
   parts.push(ids && ids[i] != null ? ids[i] : String(i + 1));
   return parts.join(" ");
 }
-function formatWeight(value) {
-  if (!(value > 0)) return "0";
-  if (value >= 0.995) return value.toFixed(2);
-  return value >= 0.01 ? value.toFixed(2) : value.toFixed(3);
+var WEIGHT_DECIMALS = 3;
+function formatWeight(value, step = 0) {
+  const v = Number(value);
+  if (!Number.isFinite(v)) return "n/a";
+  const half = step > 0 ? step / 2 : 0;
+  if (half > 0 && v < half) {
+    const unit = 10 ** -WEIGHT_DECIMALS;
+    if (half >= unit / 2) return `< ${(Math.ceil(half / unit) * unit).toFixed(WEIGHT_DECIMALS)}`;
+  }
+  return v.toFixed(WEIGHT_DECIMALS);
 }
-function pairTooltip(chainId, names, ids, i, j, value) {
-  return `${residueLabel(chainId, names, ids, i)} -> ${residueLabel(chainId, names, ids, j)}: ${formatWeight(value)}`;
+function formatPercent(share) {
+  const v = share == null ? NaN : Number(share);
+  return Number.isFinite(v) ? `${(100 * v).toFixed(1)}%` : "n/a";
+}
+function formatNumber(value) {
+  const v = Number(value);
+  if (!Number.isFinite(v)) return "n/a";
+  if (v === 0) return "0";
+  const digits = Math.max(0, 2 - Math.floor(Math.log10(Math.abs(v))));
+  return v.toFixed(Math.min(digits, 20));
+}
+function roundTicks(top) {
+  if (!(top > 0)) return { values: [0], decimals: 0 };
+  const power = 10 ** Math.floor(Math.log10(top));
+  const step = [5, 2, 1, 0.5, 0.2, 0.1].map((m) => m * power).find((v) => top / v >= 3 - 1e-9);
+  const values = [];
+  for (let k = 0; k * step <= top * (1 + 1e-9); k++) values.push(+(k * step).toPrecision(12));
+  const decimals = Math.max(0, -Math.floor(Math.log10(step) + 1e-9));
+  return { values, decimals };
+}
+function pairTooltip(chainId, names, ids, i, j, value, step = 0) {
+  return `${residueLabel(chainId, names, ids, i)} -> ${residueLabel(chainId, names, ids, j)}: ${formatWeight(value, step)}`;
 }
 function headLabel(layer, head) {
   return `${layer + 1}-${head + 1}`;
 }
+function formatGridValue(value, format = "percent") {
+  if (format === "percent") return formatPercent(value);
+  if (format === "weight") return formatWeight(value);
+  return formatNumber(value);
+}
+var STRONG_EDGES = "strong edges i\u2192j";
 function headTooltip(layer, head, value, n, format = "percent", ci = null) {
-  let shown;
-  if (value == null || Number.isNaN(value)) shown = "no value";
-  else if (format === "percent") shown = `${(value * 100).toFixed(1)}%`;
-  else shown = Number(value).toPrecision(3);
-  let count = n == null ? "" : ` (n=${n})`;
-  if (n != null && ci && value != null && !Number.isNaN(value)) {
+  const missing = value == null || Number.isNaN(value);
+  const shown = missing ? "no value" : formatGridValue(value, format);
+  let count = n == null ? "" : ` (${n} ${STRONG_EDGES})`;
+  if (n != null && ci && !missing) {
     const hits = Math.round(value * n);
     const pct = (x) => (x * 100).toFixed(1);
-    count = ` (${hits} of ${n} strong pairs, 95% CI ${pct(ci[0])}-${pct(ci[1])}%)`;
+    count = ` (${hits} of ${n} ${STRONG_EDGES}, 95% CI ${pct(ci[0])}-${pct(ci[1])}%)`;
   }
   return `${headLabel(layer, head)}: ${shown}${count}`;
 }
-function residueTooltip(chainId, names, ids, i, received, tracks = []) {
+function residueTooltip(chainId, names, ids, i, received, tracks = [], step = 0) {
   const extra = tracks.length ? ` \xB7 ${tracks.join(", ")}` : "";
-  return `${residueLabel(chainId, names, ids, i)}: received ${received.toFixed(2)}${extra}`;
+  return `${residueLabel(chainId, names, ids, i)}: received ${formatWeight(received, step)}${extra}`;
 }
 function formatThreshold(value) {
   const v = Number(value);
@@ -452,10 +482,10 @@ function render({ model, el }) {
       ctx.strokeStyle = HIGHLIGHT;
       ctx.lineWidth = t >= 14 ? 3 : 2;
       ctx.strokeRect(layout.left + head * t + 1, layout.top + layer * t + 1, t - 2, t - 2);
-      const show = (v) => percent2 ? `${(v * 100).toFixed(1)}%` : v.toPrecision(3);
+      const show = (v) => formatGridValue(v, model.get("value_format"));
       drawLegend(Math.min(layout.width - 60, 220));
       high.textContent = show(topValue);
-      const fewText = minTotal ? `; grey: < ${minTotal} edges; small tiles: < ${few} edges` : "; grey = no value";
+      const fewText = minTotal ? `; grey: < ${minTotal} strong edges; small: < ${few}` : "; grey = no value";
       scale.textContent = `current ${headLabel(layer, head)}; best ${show(best)}${fewText}`;
       drawTop(values, counts, nHeads, show);
     } catch (error) {
@@ -490,7 +520,7 @@ function render({ model, el }) {
     for (const b of best) {
       const button = element("button", null, top5, `${headLabel(b.layer, b.head)} ${show(b.value)}`);
       button.type = "button";
-      button.title = b.count != null ? `n=${b.count} edges` : "";
+      button.title = b.count != null ? `${b.count} ${STRONG_EDGES}` : "";
       button.addEventListener("click", () => pickHead(model, b.layer, b.head));
     }
   }
@@ -1022,13 +1052,15 @@ function render2({ model, el }) {
     let text;
     if (block === 1 || fine) {
       const code = block === 1 ? asBytes(model.get("_matrix"))[cell.row * n + cell.col] : fine.codes[(cell.row - fine.r0) * (fine.c1 - fine.c0) + (cell.col - fine.c0)];
-      text = pairTooltip(chain, names, ids, cell.row, cell.col, codeValue(code, model.get("_scale") || 0));
+      const scale = model.get("_scale") || 0;
+      text = pairTooltip(chain, names, ids, cell.row, cell.col, codeValue(code, scale), scale / 255);
     } else {
       const m = Math.ceil(n / block);
       const I = Math.floor(cell.row / block), J = Math.floor(cell.col / block);
       const code = asBytes(model.get("_matrix"))[I * m + J];
       const span = (k) => `${ids[k * block]}\u2013${ids[Math.min(n, (k + 1) * block) - 1]}`;
-      text = `${chain} ${span(I)} \u2192 ${span(J)}: strongest ${fmt(codeValue(code, model.get("_scale") || 0))} (a ${block} x ${block} block)`;
+      const scale = model.get("_scale") || 0;
+      text = `${chain} ${span(I)} \u2192 ${span(J)}: strongest ${formatWeight(codeValue(code, scale), scale / 255)} (a ${block} x ${block} block)`;
     }
     if (contactBits && contactBits[cell.row * n + cell.col]) text += ` (${overlayLabel().replace(/\bcontacts\b/, "contact")})`;
     showCanvasTooltip(tip, root, canvas, p, text);
@@ -1140,19 +1172,6 @@ function render2({ model, el }) {
     clearTimeout(requestTimer);
     stop();
   };
-}
-function roundTicks(top) {
-  if (!(top > 0)) return { values: [0], decimals: 0 };
-  const power = 10 ** Math.floor(Math.log10(top));
-  const step = [5, 2, 1, 0.5, 0.2, 0.1].map((m) => m * power).find((v) => top / v >= 3 - 1e-9);
-  const values = [];
-  for (let k = 0; k * step <= top * (1 + 1e-9); k++) values.push(+(k * step).toPrecision(12));
-  const decimals = Math.max(0, -Math.floor(Math.log10(step) + 1e-9));
-  return { values, decimals };
-}
-function fmt(x) {
-  if (x > 0 && x < 0.01) return x.toPrecision(2);
-  return x >= 0.995 ? x.toFixed(2) : x.toFixed(x < 0.1 ? 3 : 2);
 }
 var heatmap_default = { render: render2 };
 
@@ -1332,7 +1351,8 @@ function render3({ model, el }) {
     const { names, masks } = tracks();
     const n = (model.get("sequence") || "").length;
     const inTracks = names.filter((_, t) => masks[t * n + i]);
-    const value = codeValue(asBytes(model.get("_received"))[i] || 0, model.get("_received_scale") || 0);
+    const scale = model.get("_received_scale") || 0;
+    const value = codeValue(asBytes(model.get("_received"))[i] || 0, scale);
     const gapAt = (model.get("_gap_after") || []).indexOf(i);
     const missing = gapAt >= 0 ? (model.get("_gap_missing") || [])[gapAt] : 0;
     const text = residueTooltip(
@@ -1341,7 +1361,8 @@ function render3({ model, el }) {
       model.get("residue_ids"),
       i,
       value,
-      inTracks
+      inTracks,
+      scale / 255
     ) + (missing ? ` \xB7 ${missing} missing after` : "");
     showCanvasTooltip(tip, root, canvas, p, text);
   }
@@ -1388,8 +1409,20 @@ var sequence_track_default = { render: render3 };
 
 // js/lib/ngl_overlay.js
 var LEGEND_MAX_CHAINS = 8;
-function captionText({ head, shown, total, threshold, cap, directed, focusName, focusCount, selectedName }) {
-  const unit = directed ? "directed edge" : "edge";
+function captionText({
+  head,
+  shown,
+  total,
+  threshold,
+  cap,
+  directed,
+  focusName,
+  focusCount,
+  selectedName,
+  strong = null,
+  strongThreshold = null
+}) {
+  const unit = directed ? "arrow" : "line";
   const plural = (n) => `${n} ${unit}${n === 1 ? "" : "s"}`;
   const t = formatThreshold(threshold);
   let text;
@@ -1400,7 +1433,12 @@ function captionText({ head, shown, total, threshold, cap, directed, focusName, 
   } else {
     text = `${head}: ${plural(shown)} \u2265 ${t}`;
   }
-  if (total === 0) text += " (move the threshold slider down to see edges)";
+  if (strong != null) {
+    const st = strongThreshold == null ? threshold : strongThreshold;
+    const at = Math.abs(st - threshold) < 1e-9 ? "" : ` \u2265 ${formatThreshold(st)}`;
+    text += ` \xB7 ${strong} ${STRONG_EDGES}${at}`;
+  }
+  if (total === 0) text += ` (move the threshold slider down to see ${unit}s)`;
   if (selectedName && focusName == null) text += ` | selected ${selectedName}`;
   return text;
 }
@@ -1702,7 +1740,9 @@ function drawAttention({ stage, model, host, NGL: N, overlayOnly = false }) {
       directed: model.get("mode") === "directed",
       focusName: focus ? residueName(sel) : null,
       focusCount: state.nEdges,
-      selectedName: sel >= 0 ? residueName(sel) : null
+      selectedName: sel >= 0 ? residueName(sel) : null,
+      strong: model.get("_pa_strong") ?? null,
+      strongThreshold: model.get("_pa_strong_threshold") ?? null
     });
     const focused = !!model.get("focus");
     buttons.focus.setAttribute("aria-pressed", focused ? "true" : "false");
@@ -1752,7 +1792,7 @@ function drawAttention({ stage, model, host, NGL: N, overlayOnly = false }) {
     const stops = [0, 64, 128, 192, 255].map((q) => cssHex(cmap[q])).join(",");
     edgeLegend.textContent = "";
     const title = document.createElement("div");
-    title.textContent = directed ? "edge i \u2192 j: i attends to j" : "edge weight (colour, width)";
+    title.textContent = directed ? "arrow i \u2192 j: i attends to j" : `line i \u2013 j: ${model.get("mode")} of a_ij, a_ji`;
     const bar = document.createElement("div");
     bar.className = "protattn-edge-scale";
     bar.style.cssText = `height:9px;margin:2px 0;background:linear-gradient(90deg,${stops});clip-path:polygon(0 70%,100% 0,100% 100%,0 100%);`;
@@ -1948,7 +1988,7 @@ function drawAttention({ stage, model, host, NGL: N, overlayOnly = false }) {
       for (const name of names) model.off(`change:${name}`, cb);
     });
   };
-  on(["_pa_edges", "_pa_weights", "_pa_ca", "mode", "focus", "threshold", "_pa_total"], { edges: true });
+  on(["_pa_edges", "_pa_weights", "_pa_ca", "mode", "focus", "threshold", "_pa_total", "_pa_strong"], { edges: true });
   on(["_pa_received", "_pa_colormaps"], { received: true });
   on(["selected_residue", "show_label"], { selected: true });
   on(["_pa_chains"], { chains: true, received: true });
@@ -2302,13 +2342,13 @@ function mountExplorer(el, model, options = {}) {
   const exports = element("span", "pa-exports", controls, "save:");
   const exportButtons = {};
   const kernelFormats = model.get("_exports") || [];
-  for (const fmt2 of ["png", "svg", "pdf", "html"]) {
-    const b = element("button", null, exports, fmt2.toUpperCase());
+  for (const fmt of ["png", "svg", "pdf", "html"]) {
+    const b = element("button", null, exports, fmt.toUpperCase());
     b.type = "button";
-    b.dataset.testid = `export-${fmt2}`;
-    b.title = fmt2 === "html" ? "Save this explorer as a standalone HTML page (to_html)" : `Save the current head as a ${fmt2.toUpperCase()} figure (save_figure)`;
-    b.style.display = kernelFormats.includes(fmt2) ? "" : "none";
-    exportButtons[fmt2] = b;
+    b.dataset.testid = `export-${fmt}`;
+    b.title = fmt === "html" ? "Save this explorer as a standalone HTML page (to_html)" : `Save the current head as a ${fmt.toUpperCase()} figure (save_figure)`;
+    b.style.display = kernelFormats.includes(fmt) ? "" : "none";
+    exportButtons[fmt] = b;
   }
   const save3d = element("button", null, exports, "Save 3D");
   save3d.type = "button";
@@ -2440,10 +2480,10 @@ function mountExplorer(el, model, options = {}) {
   });
   listen(mode, "change", () => save({ mode: mode.value }));
   listen(chain, "change", () => save({ chain: chain.value }));
-  for (const [fmt2, b] of Object.entries(exportButtons)) {
+  for (const [fmt, b] of Object.entries(exportButtons)) {
     listen(b, "click", () => {
-      statusText.textContent = `writing ${fmt2.toUpperCase()} ...`;
-      model.send({ type: "export", format: fmt2 });
+      statusText.textContent = `writing ${fmt.toUpperCase()} ...`;
+      model.send({ type: "export", format: fmt });
     });
   }
   const onMessage = (message, buffers) => {
@@ -2524,7 +2564,7 @@ var CSS6 = `
 .protattn-browser .pb-explorer { margin-top: 10px; border-top: 1px solid #ddd; padding-top: 8px; }
 .protattn-browser .pb-explorer:empty { display: none; }
 `;
-var percent = (v) => v == null ? "\u2013" : `${(100 * v).toFixed(1)}%`;
+var percent = (v) => v == null ? "\u2013" : formatPercent(v);
 function render6({ model, el }) {
   const root = element("div", "protattn-browser", el);
   root.dataset.testid = "protattn-browser";
@@ -2575,8 +2615,8 @@ function render6({ model, el }) {
       ["#", null, "rank"],
       ["protein", "pb-name", null],
       ["hits", null, "strong edges with the property"],
-      ["edges", null, "strong edges (attention \u2265 threshold)"],
-      ["share", null, "hits / edges"],
+      ["strong edges", null, "strong edges i\u2192j (attention \u2265 threshold), the unit of every count"],
+      ["share", null, "hits / strong edges"],
       ["of head", null, "this protein's part of the head's hits"],
       ["top residue", "pb-name", "most-attended residue among the counted strong edges (its edges)"]
     ]) {
