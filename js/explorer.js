@@ -28,6 +28,7 @@
 
 import headGridView from "./head_grid.js";
 import heatmapView from "./heatmap.js";
+import { controlsCss } from "./lib/controls_css.js";
 import { element } from "./lib/dom.js";
 import { formatThreshold, headLabel } from "./lib/format.js";
 import { guardShortcuts, KEYS_CLASS } from "./lib/keys.js";
@@ -52,19 +53,21 @@ const CSS = `
 .protattn-explorer .pa-readout { font-weight: 600; min-width: 1.6em; display: inline-block; }
 .protattn-explorer .pa-head-label { font-weight: 600; }
 .protattn-explorer .pa-exports { display: inline-flex; gap: 4px; align-items: center; }
-.protattn-explorer .pa-exports button { font: 12px sans-serif; padding: 1px 8px; }
 .protattn-explorer .pa-status-row { min-height: 1.3em; margin: 2px 0 4px; }
 .protattn-explorer .pa-status.pa-error { color: #a00; }
 .protattn-explorer .pa-status.pa-warning { color: #8a5a00; }
 .protattn-explorer .pa-status.pa-busy { color: #555; font-style: italic; }
 .protattn-explorer .pa-views { display: flex; flex-flow: row wrap; gap: 12px; align-items: flex-start; }
-/* The 3D view takes what the heatmap (~420 px) and the grid (~410 px with its notes) leave, within 340-620 px: all
-   three side by side in a laptop's notebook column, the grid below in a narrower one. Resizable. */
-.protattn-explorer .pa-views > .protattn-structure-box { flex: none; width: clamp(340px, calc(100% - 860px), 620px); height: 470px; }
+/* The 3D view takes what the heatmap and the grid leave (--pa-side: their widths and the gaps, measured), within
+   340-620 px: all three side by side in a laptop's notebook column (JupyterLab, marimo), the grid below in a narrower
+   one. Resizable (the user's size wins). The grid's notes wrap to its tiles' width. */
+.protattn-explorer .pa-views > .protattn-structure-box { flex: none; width: clamp(340px, calc(100% - var(--pa-side, 860px)), 620px); height: 470px; }
+.protattn-explorer .pa-views > .pa-heatmap-host, .protattn-explorer .pa-views > .pa-grid-host { flex: none; }
+.protattn-explorer .pa-grid-host .protattn-grid { width: min-content; }
 .protattn-explorer.pa-stale .pa-views, .protattn-explorer.pa-stale .pa-sequence-host { opacity: 0.45; filter: grayscale(0.7); }
 .protattn-explorer .pa-note { color: #666; font-size: 12px; margin-top: 8px; }
 .protattn-explorer h1 { font-size: 16px; margin: 0 0 6px; }
-`;
+` + controlsCss(".protattn-explorer");
 
 /** A function that runs ``fn`` at most once per animation frame with the latest arguments. */
 export function latestPerFrame(fn) {
@@ -215,6 +218,18 @@ export function mountExplorer(el, model, options = {}) {
     sequenceView.render({ model: scoped("_sequence_"), el: sequenceHost }),
   ];
   if (structureBox) parts.push(mountStructure(structureBox, scoped("_structure_")));
+  // The 3D box's width follows what the heatmap and the grid take (see CSS: --pa-side).
+  const fitStructure = () => {
+    const side = heatmapHost.offsetWidth + gridHost.offsetWidth + 2 * 12 + 2;
+    if (heatmapHost.offsetWidth && gridHost.offsetWidth) views.style.setProperty("--pa-side", `${side}px`);
+  };
+  if (typeof ResizeObserver === "function") {
+    const sides = new ResizeObserver(fitStructure);
+    sides.observe(heatmapHost);
+    sides.observe(gridHost);
+    cleanups.push(() => sides.disconnect());
+  }
+  fitStructure();
   for (const [host, id] of [[heatmapHost, "heatmap-canvas"], [gridHost, "grid-canvas"], [sequenceHost, "sequence-canvas"]]) {
     const canvas = host.querySelector("canvas");
     if (canvas) canvas.dataset.testid = id;

@@ -13,6 +13,7 @@
 // colour bar under the grid states the scale, 0 to a round value at or above the best head.
 // Labels are 1-based, as the paper writes heads: tile (layer 2, head 4) is "3-5".
 
+import { controlsCss } from "./lib/controls_css.js";
 import { float32s, uint32s } from "./lib/buffers.js";
 import { HIGHLIGHT, MISSING, cssColor, lut } from "./lib/colormaps.js";
 import {
@@ -22,7 +23,7 @@ import { STRONG_EDGES, formatGridValue, headLabel, headTooltip } from "./lib/for
 import { stepHead } from "./lib/keys.js";
 import { gridLayout, tileAt } from "./lib/layout.js";
 
-const CSS = `
+const CSS = controlsCss(".protattn-grid") + `
 .protattn-grid { position: relative; font: 12px sans-serif; color: #222; display: inline-block; }
 .protattn-grid canvas { display: block; outline: none; cursor: pointer; }
 .protattn-grid canvas:focus { box-shadow: 0 0 0 2px #9ecae1; }

@@ -18,6 +18,7 @@
 // Threshold and mode are applied here, from the codes: cells that are not edges under
 // (threshold, mode) are drawn faded; changing them sends no data.
 
+import { controlsCss } from "./lib/controls_css.js";
 import { asBytes, bitAt, codeValue, thresholdCode } from "./lib/buffers.js";
 import { HIGHLIGHT, cssColor, lut } from "./lib/colormaps.js";
 import {
@@ -37,7 +38,7 @@ const FADE = 0.6; // how far cells below the threshold are pulled toward white
 /** Colour-table entry of each code: a square-root scale, as the static figure's (figures.py). */
 export const SQRT_INDEX = Uint8Array.from({ length: 256 }, (_, q) => Math.round(255 * Math.sqrt(q / 255)));
 
-const CSS = `
+const CSS = controlsCss(".protattn-heatmap") + `
 /* min-content: as wide as the canvas; a long caption wraps instead of widening the view (which would
    push it under the 3D view in a ~850 px notebook column). */
 .protattn-heatmap { position: relative; font: 12px sans-serif; color: #222; display: inline-block; width: min-content; }

@@ -16,7 +16,8 @@ export function stepHead(key, layer, head, nLayers, nHeads) {
 }
 
 /** Keys a focused view or slider handles itself: they must not reach the notebook's shortcuts. */
-export const NAV_KEYS = new Set(["ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown", "Home", "End", "PageUp", "PageDown"]);
+export const NAV_KEYS = new Set(["ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown", "Home", "End", "PageUp", "PageDown",
+  "+", "=", "-", "_"]);  // + / - zoom the sequence track
 
 /** Class marking an element whose focused descendants keep ``NAV_KEYS`` (views, the explorer box). */
 export const KEYS_CLASS = "protattn-keys";

@@ -34,37 +34,3 @@ export function tileAt(layout, x, y) {
   if (layer < 0 || head < 0 || layer >= nLayers || head >= nHeads) return null;
   return { layer, head };
 }
-
-/**
- * Layout of the sequence track: residues wrapped in lines of ``perRow``, each line a
- * ruler, a row of residue cells and one strip per annotation track.
- */
-export function trackLayout(n, perRow, nTracks, opts = {}) {
-  const cellW = opts.cellW ?? 14;
-  const cellH = opts.cellH ?? 18;
-  const stripH = opts.stripH ?? 6;
-  const ruler = opts.ruler ?? 12;
-  const left = opts.left ?? 8;
-  const gap = opts.gap ?? 8;
-  const rows = Math.max(1, Math.ceil(n / perRow));
-  const lineH = ruler + cellH + nTracks * (stripH + 1) + gap;
-  return { n, perRow, nTracks, cellW, cellH, stripH, ruler, left, gap, rows, lineH,
-           width: left + Math.min(n, perRow) * cellW + left, height: rows * lineH };
-}
-
-/** Top-left corner of residue ``i``'s cell. */
-export function residueOrigin(layout, i) {
-  const line = Math.floor(i / layout.perRow);
-  return { x: layout.left + (i % layout.perRow) * layout.cellW, y: line * layout.lineH + layout.ruler };
-}
-
-/** The residue under pixel (x, y) (its cell or its annotation strips), or null. */
-export function residueAt(layout, x, y) {
-  const line = Math.floor(y / layout.lineH);
-  const within = y - line * layout.lineH;
-  const col = Math.floor((x - layout.left) / layout.cellW);
-  if (line < 0 || col < 0 || col >= layout.perRow) return null;
-  if (within < layout.ruler || within >= layout.lineH - layout.gap) return null;
-  const i = line * layout.perRow + col;
-  return i < layout.n ? i : null;
-}

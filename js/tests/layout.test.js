@@ -3,7 +3,7 @@ import { test } from "node:test";
 
 import { headLabel, headTooltip, pairTooltip, formatWeight, residueLabel, residueTooltip } from "../lib/format.js";
 import { stepHead } from "../lib/keys.js";
-import { cellAt, gridLayout, matrixLayout, residueAt, residueOrigin, tileAt, trackLayout } from "../lib/layout.js";
+import { cellAt, gridLayout, matrixLayout, tileAt } from "../lib/layout.js";
 import { SQRT_INDEX, paintMatrix } from "../heatmap.js";
 import { tileCodes } from "../head_grid.js";
 import { lut } from "../lib/colormaps.js";
@@ -32,18 +32,6 @@ test("head grid hit-testing and layout", () => {
   assert.equal(tileAt(layout, 10, 40), null);
   assert.equal(tileAt(layout, 30 + 28 * 8, 40), null);
   assert.equal(layout.width, 30 + 8 * 28 + 2);
-});
-
-test("sequence track hit-testing: wrapped lines, cells and annotation strips", () => {
-  const layout = trackLayout(116, 50, 2, { cellW: 14, cellH: 18, stripH: 6, ruler: 12, left: 8, gap: 8 });
-  assert.equal(layout.rows, 3);
-  const o = residueOrigin(layout, 57);
-  assert.deepEqual(o, { x: 8 + 7 * 14, y: layout.lineH + 12 });
-  assert.equal(residueAt(layout, o.x + 1, o.y + 1), 57);
-  assert.equal(residueAt(layout, o.x + 1, o.y + 18 + 3), 57, "annotation strip of the residue");
-  assert.equal(residueAt(layout, o.x + 1, o.y - 2), null, "ruler");
-  assert.equal(residueAt(layout, 8 + 20 * 14, 2 * layout.lineH + 14), null, "past the last residue");
-  assert.equal(residueAt(layout, 2, 20), null, "left margin");
 });
 
 test("tooltips: residue names, author ids, 1-based heads", () => {

@@ -23,11 +23,14 @@ __all__ = ["SequenceTrack", "SequenceTrackData"]
 
 
 class SequenceTrackData(AttentionViewBase):
-    """Residues as cells (coloured by attention received) with annotation tracks below.
+    """Residues as cells on one line (coloured by attention received) with annotation tracks below.
 
-    Hover shows the residue (chain, name, author id), the attention it receives
-    and its tracks; a click selects it; Escape clears the selection.  A red
-    bar between two neighbours marks residues missing from the structure
+    The line zooms (wheel, - / + buttons and keys) and pans (drag, or a click on
+    the overview strip above it, which shows the whole chain and the window in
+    view); at 9 px per residue and more the cells carry their letters.  Hover
+    shows the residue (chain, name, author id), the attention it receives and
+    its tracks; a click selects it, left/right arrows step the selection (kept
+    in view) and Escape clears it.  A red bar between two neighbours marks residues missing from the structure
     (a disordered loop: in the deposited sequence, without coordinates).
 
     Parameters
@@ -39,8 +42,6 @@ class SequenceTrackData(AttentionViewBase):
         sites: ``{"CDR-H3": ["95", "96", ...]}`` or a list of
         ``{"name": ..., "residues": ..., "color": ...}``.  ``residues`` is a bool
         mask of length L, 0-based indices or author residue ids.
-    per_row : int
-        Residues per line.
     """
 
 
@@ -50,13 +51,12 @@ class SequenceTrackData(AttentionViewBase):
     _track_names = List(Unicode()).tag(sync=True)
     _track_colors = List(Unicode()).tag(sync=True)
     _track_masks = Bytes(b"").tag(sync=True)
-    per_row = Int(50).tag(sync=True)
     _gap_after = List(Int()).tag(sync=True)
     _gap_missing = List(Int()).tag(sync=True)
 
-    def __init__(self, attention, chain=None, *, annotations: Any = None, per_row: int = 50, **kwargs) -> None:
+    def __init__(self, attention, chain=None, *, annotations: Any = None, **kwargs) -> None:
         self._pending_annotations = annotations
-        super().__init__(attention, chain, per_row=per_row, **kwargs)
+        super().__init__(attention, chain, **kwargs)
 
     def _on_chain(self) -> None:
         self.sequence = self.attention.sequence

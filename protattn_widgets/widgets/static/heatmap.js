@@ -1,3 +1,18 @@
+// js/lib/controls_css.js
+function controlsCss(scope) {
+  const s = (sel) => sel.split(",").map((x) => `${scope} ${x.trim()}`).join(", ");
+  return `
+${s("button, select, input[type=number], input[type=text]")} { font: 12px sans-serif; color: #222; margin: 0;
+  border: 1px solid #8f8f8f; border-style: solid; border-radius: 3px; box-sizing: border-box; line-height: normal; }
+${s("button")} { background: #f4f4f4; padding: 1px 7px; cursor: pointer; }
+${s("button:hover:not(:disabled)")} { background: #e6e6e6; }
+${s("button:disabled")} { color: #999; border-color: #c4c4c4; background: #fafafa; cursor: default; }
+${s("select")} { background: #fff; padding: 1px 2px; cursor: pointer; }
+${s("input[type=number], input[type=text]")} { background: #fff; padding: 1px 4px; }
+${s("button:focus-visible, select:focus-visible, input:focus-visible")} { outline: 2px solid #9ecae1; outline-offset: 1px; }
+`;
+}
+
 // js/lib/buffers.js
 function asBytes(value) {
   if (value == null) return new Uint8Array(0);
@@ -64,7 +79,20 @@ function stepHead(key, layer, head, nLayers, nHeads) {
       return null;
   }
 }
-var NAV_KEYS = /* @__PURE__ */ new Set(["ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown", "Home", "End", "PageUp", "PageDown"]);
+var NAV_KEYS = /* @__PURE__ */ new Set([
+  "ArrowLeft",
+  "ArrowRight",
+  "ArrowUp",
+  "ArrowDown",
+  "Home",
+  "End",
+  "PageUp",
+  "PageDown",
+  "+",
+  "=",
+  "-",
+  "_"
+]);
 var KEYS_CLASS = "protattn-keys";
 function guardShortcuts(win = typeof window !== "undefined" ? window : null) {
   if (!win || win.__protattnKeyGuard) return false;
@@ -279,7 +307,7 @@ var CONTACT_MIX = 0.3;
 var OUTLINE_PX = 4;
 var FADE = 0.6;
 var SQRT_INDEX = Uint8Array.from({ length: 256 }, (_, q) => Math.round(255 * Math.sqrt(q / 255)));
-var CSS = `
+var CSS = controlsCss(".protattn-heatmap") + `
 /* min-content: as wide as the canvas; a long caption wraps instead of widening the view (which would
    push it under the 3D view in a ~850 px notebook column). */
 .protattn-heatmap { position: relative; font: 12px sans-serif; color: #222; display: inline-block; width: min-content; }

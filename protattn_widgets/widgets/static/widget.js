@@ -1,3 +1,18 @@
+// js/lib/controls_css.js
+function controlsCss(scope) {
+  const s = (sel) => sel.split(",").map((x) => `${scope} ${x.trim()}`).join(", ");
+  return `
+${s("button, select, input[type=number], input[type=text]")} { font: 12px sans-serif; color: #222; margin: 0;
+  border: 1px solid #8f8f8f; border-style: solid; border-radius: 3px; box-sizing: border-box; line-height: normal; }
+${s("button")} { background: #f4f4f4; padding: 1px 7px; cursor: pointer; }
+${s("button:hover:not(:disabled)")} { background: #e6e6e6; }
+${s("button:disabled")} { color: #999; border-color: #c4c4c4; background: #fafafa; cursor: default; }
+${s("select")} { background: #fff; padding: 1px 2px; cursor: pointer; }
+${s("input[type=number], input[type=text]")} { background: #fff; padding: 1px 4px; }
+${s("button:focus-visible, select:focus-visible, input:focus-visible")} { outline: 2px solid #9ecae1; outline-offset: 1px; }
+`;
+}
+
 // js/lib/buffers.js
 function asBytes(value) {
   if (value == null) return new Uint8Array(0);
@@ -84,7 +99,20 @@ function stepHead(key, layer, head, nLayers, nHeads) {
       return null;
   }
 }
-var NAV_KEYS = /* @__PURE__ */ new Set(["ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown", "Home", "End", "PageUp", "PageDown"]);
+var NAV_KEYS = /* @__PURE__ */ new Set([
+  "ArrowLeft",
+  "ArrowRight",
+  "ArrowUp",
+  "ArrowDown",
+  "Home",
+  "End",
+  "PageUp",
+  "PageDown",
+  "+",
+  "=",
+  "-",
+  "_"
+]);
 var KEYS_CLASS = "protattn-keys";
 function guardShortcuts(win = typeof window !== "undefined" ? window : null) {
   if (!win || win.__protattnKeyGuard) return false;
@@ -306,47 +334,9 @@ function tileAt(layout, x, y) {
   if (layer < 0 || head < 0 || layer >= nLayers || head >= nHeads) return null;
   return { layer, head };
 }
-function trackLayout(n, perRow, nTracks, opts = {}) {
-  const cellW = opts.cellW ?? 14;
-  const cellH = opts.cellH ?? 18;
-  const stripH = opts.stripH ?? 6;
-  const ruler = opts.ruler ?? 12;
-  const left = opts.left ?? 8;
-  const gap = opts.gap ?? 8;
-  const rows = Math.max(1, Math.ceil(n / perRow));
-  const lineH = ruler + cellH + nTracks * (stripH + 1) + gap;
-  return {
-    n,
-    perRow,
-    nTracks,
-    cellW,
-    cellH,
-    stripH,
-    ruler,
-    left,
-    gap,
-    rows,
-    lineH,
-    width: left + Math.min(n, perRow) * cellW + left,
-    height: rows * lineH
-  };
-}
-function residueOrigin(layout, i) {
-  const line = Math.floor(i / layout.perRow);
-  return { x: layout.left + i % layout.perRow * layout.cellW, y: line * layout.lineH + layout.ruler };
-}
-function residueAt(layout, x, y) {
-  const line = Math.floor(y / layout.lineH);
-  const within = y - line * layout.lineH;
-  const col = Math.floor((x - layout.left) / layout.cellW);
-  if (line < 0 || col < 0 || col >= layout.perRow) return null;
-  if (within < layout.ruler || within >= layout.lineH - layout.gap) return null;
-  const i = line * layout.perRow + col;
-  return i < layout.n ? i : null;
-}
 
 // js/head_grid.js
-var CSS = `
+var CSS = controlsCss(".protattn-grid") + `
 .protattn-grid { position: relative; font: 12px sans-serif; color: #222; display: inline-block; }
 .protattn-grid canvas { display: block; outline: none; cursor: pointer; }
 .protattn-grid canvas:focus { box-shadow: 0 0 0 2px #9ecae1; }
@@ -647,7 +637,7 @@ var CONTACT_MIX = 0.3;
 var OUTLINE_PX = 4;
 var FADE = 0.6;
 var SQRT_INDEX = Uint8Array.from({ length: 256 }, (_, q) => Math.round(255 * Math.sqrt(q / 255)));
-var CSS2 = `
+var CSS2 = controlsCss(".protattn-heatmap") + `
 /* min-content: as wide as the canvas; a long caption wraps instead of widening the view (which would
    push it under the 3D view in a ~850 px notebook column). */
 .protattn-heatmap { position: relative; font: 12px sans-serif; color: #222; display: inline-block; width: min-content; }
@@ -1210,11 +1200,104 @@ function scopedModel(model, prefix, shared) {
   };
 }
 
+// js/lib/track_view.js
+var MAX_CELL = 32;
+var DEFAULT_CELL = 14;
+var LETTER_CELL = 9;
+function lineLayout(n, width, nTracks, opts = {}) {
+  const left = opts.left ?? 8;
+  const cellH = opts.cellH ?? 18;
+  const stripH = opts.stripH ?? 6;
+  const ruler = opts.ruler ?? 13;
+  const overviewStripH = opts.overviewStripH ?? 3;
+  const overviewH = 10 + nTracks * (overviewStripH + 1);
+  const mainTop = overviewH + 6;
+  const plotW = Math.max(1, width - 2 * left);
+  const height = mainTop + ruler + cellH + nTracks * (stripH + 1) + 2;
+  return { n, nTracks, width, left, plotW, overviewH, overviewStripH, mainTop, ruler, cellH, stripH, height };
+}
+function minSpan(layout) {
+  return Math.min(layout.n, Math.max(4, layout.plotW / MAX_CELL));
+}
+function clampTrackView(view, layout) {
+  const n = Math.max(layout.n, 1);
+  const span = Math.min(Math.max(view.span, minSpan(layout)), n);
+  const start = Math.min(Math.max(view.start, 0), Math.max(n - span, 0));
+  return { start, span };
+}
+function openingView(layout, start = 0) {
+  const whole = layout.plotW / Math.max(layout.n, 1) >= LETTER_CELL;
+  return clampTrackView({ start, span: whole ? layout.n : layout.plotW / DEFAULT_CELL }, layout);
+}
+function wholeView(layout) {
+  return clampTrackView({ start: 0, span: layout.n }, layout);
+}
+function cellWidth(layout, view) {
+  return layout.plotW / view.span;
+}
+function residueX(layout, view, i) {
+  return layout.left + (i - view.start) * cellWidth(layout, view);
+}
+function visibleRange(layout, view) {
+  const first = Math.max(0, Math.floor(view.start));
+  const last = Math.min(layout.n - 1, Math.ceil(view.start + view.span) - 1);
+  return [first, last];
+}
+function isVisible(layout, view, i) {
+  return i >= view.start - 1e-9 && i + 1 <= view.start + view.span + 1e-9;
+}
+function zoomTrack(view, layout, factor, fx = 0.5) {
+  const span = Math.min(Math.max(view.span * factor, minSpan(layout)), layout.n);
+  return clampTrackView({ start: view.start + fx * (view.span - span), span }, layout);
+}
+function panTrack(view, layout, dx) {
+  return clampTrackView({ start: view.start - dx / cellWidth(layout, view), span: view.span }, layout);
+}
+function revealResidue(view, layout, i, margin = 2) {
+  if (i == null || i < 0 || i >= layout.n || isVisible(layout, view, i)) return view;
+  const m = Math.min(margin, Math.max(0, (view.span - 1) / 2));
+  const start = i < view.start ? i - m : i + 1 + m - view.span;
+  return clampTrackView({ start, span: view.span }, layout);
+}
+function centreOn(view, layout, x) {
+  return clampTrackView({ start: x - view.span / 2, span: view.span }, layout);
+}
+function residueAt(layout, view, x, y) {
+  const top = layout.mainTop + layout.ruler;
+  const bottom = top + layout.cellH + layout.nTracks * (layout.stripH + 1);
+  if (y < top || y >= bottom || x < layout.left || x >= layout.left + layout.plotW) return null;
+  const i = Math.floor(view.start + (x - layout.left) / cellWidth(layout, view));
+  return i >= 0 && i < layout.n ? i : null;
+}
+function overviewAt(layout, x, y) {
+  if (y < 0 || y >= layout.overviewH || x < layout.left - 4 || x > layout.left + layout.plotW + 4) return null;
+  return Math.min(Math.max((x - layout.left) / layout.plotW, 0), 1) * layout.n;
+}
+function overviewX(layout, i) {
+  return layout.left + i / Math.max(layout.n, 1) * layout.plotW;
+}
+function gapMarks(layout, view, gapAfter, gapMissing) {
+  const marks = [];
+  const top = layout.mainTop + layout.ruler - 2;
+  const h = layout.cellH + layout.nTracks * (layout.stripH + 1) + 3;
+  (gapAfter || []).forEach((after, g) => {
+    if (!(after >= 0 && after < layout.n - 1)) return;
+    const x = residueX(layout, view, after + 1);
+    if (x < layout.left - 1 || x > layout.left + layout.plotW + 1) return;
+    marks.push({ x: x - 1.5, y: top, w: 3, h, after, missing: (gapMissing || [])[g] ?? 0 });
+  });
+  return marks;
+}
+
 // js/sequence_track.js
-var CSS3 = `
+var CSS3 = controlsCss(".protattn-track") + `
 .protattn-track { position: relative; font: 12px sans-serif; color: #222; }
 .protattn-track canvas { display: block; outline: none; cursor: pointer; }
+.protattn-track canvas:focus-visible { box-shadow: 0 0 0 2px #9ecae1; }
+.protattn-track .pa-head { display: flex; flex-wrap: wrap; align-items: center; gap: 4px 10px; }
 .protattn-track .pa-caption { font-weight: 600; }
+.protattn-track .pa-zoom { display: inline-flex; align-items: center; gap: 4px; color: #555; }
+.protattn-track .pa-zoom button { min-width: 1.9em; padding: 0 6px; }
 .protattn-track .pa-legend { display: flex; gap: 12px; flex-wrap: wrap; margin: 2px 0; }
 .protattn-track .pa-swatch { display: inline-block; width: 10px; height: 10px; margin-right: 4px; vertical-align: middle; }
 .protattn-tooltip { position: absolute; display: none; pointer-events: none; background: rgba(30,30,30,.9);
@@ -1222,33 +1305,37 @@ var CSS3 = `
 .protattn-error { color: #a00; background: #fee; border: 1px solid #d88; padding: 6px; font: 12px monospace; }
 `;
 var GAP_COLOR = "#d62728";
-function gapMarks(layout, gapAfter, gapMissing) {
-  const marks = [];
-  (gapAfter || []).forEach((after, g) => {
-    if (!(after >= 0 && after < layout.n - 1)) return;
-    const { x, y } = residueOrigin(layout, after);
-    marks.push({
-      x: x + layout.cellW - 2.5,
-      y: y - 2,
-      w: 3,
-      h: layout.cellH + 4,
-      after,
-      missing: (gapMissing || [])[g] ?? 0
-    });
-  });
-  return marks;
-}
+var ZOOM_STEP = 1.6;
 function render3({ model, el }) {
   const table = lut("Blues", 0.12, 1);
   const root = element("div", "protattn-track", el);
   element("style", null, root, CSS3);
-  const caption = element("div", "pa-caption", root);
+  const head = element("div", "pa-head", root);
+  const caption = element("span", "pa-caption", head);
+  const zoomBar = element("span", "pa-zoom", head);
+  const button = (text, title, testid) => {
+    const b = element("button", null, zoomBar, text);
+    b.type = "button";
+    b.title = title;
+    b.dataset.testid = testid;
+    return b;
+  };
+  const zoomOut = button("\u2212", "zoom out (key -)", "sequence-zoom-out");
+  const zoomIn = button("+", "zoom in (key +)", "sequence-zoom-in");
+  const whole = button("whole chain", "show the whole chain on the line", "sequence-zoom-whole");
+  const windowText = element("span", "pa-window", zoomBar);
+  windowText.dataset.testid = "sequence-window";
   const legend = element("div", "pa-legend", root);
   const canvas = element("canvas", null, root);
   canvas.tabIndex = 0;
-  canvas.setAttribute("aria-label", "sequence; click a residue to select it; left/right arrows step the selection, Escape clears it");
+  canvas.setAttribute("aria-label", "sequence, one line: wheel or - / + zoom, drag pans, the strip above shows the whole chain (click it to go there); click a residue to select it; left/right arrows, Home and End step the selection, Escape clears it");
   const tip = element("div", "protattn-tooltip", root);
-  let layout = trackLayout(0, 50, 0);
+  let layout = lineLayout(0, 600, 0);
+  let view = { start: 0, span: 1 };
+  let viewFor = null;
+  let userMoved = false;
+  let drag = null;
+  const n = () => (model.get("sequence") || "").length;
   function tracks() {
     const names = model.get("_track_names") || [];
     const colors = model.get("_track_colors") || [];
@@ -1274,55 +1361,132 @@ function render3({ model, el }) {
       item.appendChild(document.createTextNode("missing residues (no coordinates)"));
     }
   }
+  function relayout() {
+    const width = Math.max(200, Math.floor(root.clientWidth || el.clientWidth || 600));
+    const sequence = model.get("sequence") || "";
+    const next = lineLayout(sequence.length, width, tracks().names.length);
+    const newChain = !viewFor || viewFor.sequence !== sequence || viewFor.ids !== model.get("residue_ids");
+    if (newChain || !userMoved && viewFor.width !== width) {
+      if (newChain) userMoved = false;
+      layout = next;
+      view = openingView(layout);
+      const sel = model.get("selected_residue");
+      if (sel != null && !isVisible(layout, view, sel)) view = centreOn(view, layout, sel + 0.5);
+    } else if (viewFor.width !== width || next.nTracks !== layout.nTracks) {
+      const cell = cellWidth(layout, view);
+      layout = next;
+      view = clampTrackView({ start: view.start, span: layout.plotW / cell }, layout);
+    }
+    viewFor = { sequence, ids: model.get("residue_ids"), width };
+  }
+  function drawOverview(ctx, received, names, colors, masks) {
+    const count = layout.n;
+    if (!count) return;
+    const w = layout.plotW / count;
+    for (let i = 0; i < count; i++) {
+      ctx.fillStyle = cssColor(table, received.length === count ? received[i] : 0);
+      ctx.fillRect(overviewX(layout, i), 0, Math.max(w, 1), 10);
+    }
+    for (let t = 0; t < names.length; t++) {
+      ctx.fillStyle = colors[t] || "#999";
+      const y = 10 + 1 + t * (layout.overviewStripH + 1);
+      for (let i = 0; i < count; i++) {
+        if (masks[t * count + i]) ctx.fillRect(overviewX(layout, i), y, Math.max(w, 1), layout.overviewStripH);
+      }
+    }
+    ctx.fillStyle = GAP_COLOR;
+    for (const after of model.get("_gap_after") || []) {
+      if (after >= 0 && after < count - 1) ctx.fillRect(overviewX(layout, after + 1) - 1, 0, 2, layout.overviewH);
+    }
+    const sel = model.get("selected_residue");
+    if (sel != null && sel >= 0 && sel < count) {
+      ctx.fillStyle = HIGHLIGHT;
+      ctx.fillRect(overviewX(layout, sel + 0.5) - 1, 0, 2, layout.overviewH);
+    }
+    const x0 = overviewX(layout, view.start), x1 = overviewX(layout, view.start + view.span);
+    ctx.fillStyle = "rgba(255,255,255,0.55)";
+    ctx.fillRect(layout.left, 0, x0 - layout.left, layout.overviewH);
+    ctx.fillRect(x1, 0, layout.left + layout.plotW - x1, layout.overviewH);
+    ctx.strokeStyle = "#333";
+    ctx.lineWidth = 1.5;
+    ctx.strokeRect(x0 - 0.5, 0.75, Math.max(x1 - x0, 2) + 1, layout.overviewH - 1.5);
+  }
+  function drawLine(ctx, sequence, ids, received, names, colors, masks) {
+    const count = layout.n;
+    const cw = cellWidth(layout, view);
+    const [first, last] = visibleRange(layout, view);
+    const top = layout.mainTop + layout.ruler;
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(layout.left, layout.mainTop, layout.plotW, layout.height - layout.mainTop);
+    ctx.clip();
+    const letters = cw >= LETTER_CELL;
+    ctx.font = `${Math.min(12, Math.floor(cw) - 1)}px monospace`;
+    ctx.textAlign = "center";
+    ctx.textBaseline = "middle";
+    const sep = cw >= 4 ? 1 : 0;
+    for (let i = first; i <= last; i++) {
+      const x = residueX(layout, view, i);
+      const q = received.length === count ? received[i] : 0;
+      ctx.fillStyle = cssColor(table, q);
+      ctx.fillRect(x, top, Math.max(cw - sep, 0.5), layout.cellH);
+      if (letters) {
+        ctx.fillStyle = textColorOn(table, q);
+        ctx.fillText(sequence[i], x + cw / 2, top + layout.cellH / 2 + 1);
+      }
+      for (let t = 0; t < names.length; t++) {
+        if (masks[t * count + i]) {
+          ctx.fillStyle = colors[t] || "#999";
+          ctx.fillRect(x, top + layout.cellH + 1 + t * (layout.stripH + 1), cw, layout.stripH);
+        }
+      }
+    }
+    const { ticks } = niceTicks(view.start, view.span, Math.max(2, Math.floor(layout.plotW / 70)));
+    ctx.fillStyle = "#666";
+    ctx.font = "10px sans-serif";
+    ctx.textAlign = "left";
+    ctx.textBaseline = "alphabetic";
+    for (const t of ticks) {
+      const x = residueX(layout, view, t);
+      ctx.fillRect(x, top - 4, 1, 4);
+      ctx.fillText(ids[t] ?? String(t + 1), x + 2, top - 3);
+    }
+    ctx.fillStyle = GAP_COLOR;
+    for (const mark of gapMarks(layout, view, model.get("_gap_after"), model.get("_gap_missing"))) {
+      ctx.fillRect(mark.x, mark.y, mark.w, mark.h);
+    }
+    const sel = model.get("selected_residue");
+    if (sel != null && sel >= first && sel <= last) {
+      ctx.strokeStyle = HIGHLIGHT;
+      ctx.lineWidth = 2.5;
+      const x = residueX(layout, view, sel);
+      ctx.strokeRect(x - 0.5, top - 1, Math.max(cw, 3), layout.cellH + 2);
+    }
+    ctx.restore();
+  }
+  function windowLabel(ids) {
+    const [first, last] = visibleRange(layout, view);
+    if (!layout.n) return "";
+    if (first === 0 && last === layout.n - 1) return `all ${layout.n.toLocaleString("en-US")} residues`;
+    return `${ids[first] ?? first + 1}\u2013${ids[last] ?? last + 1} of ${layout.n.toLocaleString("en-US")} residues`;
+  }
   function draw() {
     const start = performance.now();
     try {
+      relayout();
       const sequence = model.get("sequence") || "";
       const ids = model.get("residue_ids") || [];
-      const n = sequence.length;
       const received = asBytes(model.get("_received"));
       const { names, colors, masks } = tracks();
       caption.textContent = model.get("caption") || "";
       drawLegend(names, colors);
-      layout = trackLayout(n, Math.max(1, model.get("per_row") || 50), names.length);
       const ctx = sizeCanvas(canvas, layout.width, layout.height);
       ctx.clearRect(0, 0, layout.width, layout.height);
-      ctx.font = "11px monospace";
-      ctx.textAlign = "center";
-      ctx.textBaseline = "middle";
-      for (let i = 0; i < n; i++) {
-        const { x, y } = residueOrigin(layout, i);
-        const q = received.length === n ? received[i] : 0;
-        ctx.fillStyle = cssColor(table, q);
-        ctx.fillRect(x, y, layout.cellW - 1, layout.cellH);
-        ctx.fillStyle = textColorOn(table, q);
-        ctx.fillText(sequence[i], x + layout.cellW / 2, y + layout.cellH / 2 + 1);
-        for (let t = 0; t < names.length; t++) {
-          if (masks[t * n + i]) {
-            ctx.fillStyle = colors[t] || "#999";
-            ctx.fillRect(x, y + layout.cellH + 1 + t * (layout.stripH + 1), layout.cellW, layout.stripH);
-          }
-        }
-        if (i % 10 === 0) {
-          ctx.fillStyle = "#666";
-          ctx.font = "9px sans-serif";
-          ctx.textAlign = "left";
-          ctx.fillText(ids[i] ?? String(i + 1), x, y - layout.ruler / 2);
-          ctx.font = "11px monospace";
-          ctx.textAlign = "center";
-        }
-      }
-      ctx.fillStyle = GAP_COLOR;
-      for (const mark of gapMarks(layout, model.get("_gap_after"), model.get("_gap_missing"))) {
-        ctx.fillRect(mark.x, mark.y, mark.w, mark.h);
-      }
-      const sel = model.get("selected_residue");
-      if (sel != null && sel >= 0 && sel < n) {
-        const { x, y } = residueOrigin(layout, sel);
-        ctx.strokeStyle = HIGHLIGHT;
-        ctx.lineWidth = 2.5;
-        ctx.strokeRect(x - 0.5, y - 1, layout.cellW, layout.cellH + 2);
-      }
+      drawOverview(ctx, received, names, colors, masks);
+      drawLine(ctx, sequence, ids, received, names, colors, masks);
+      windowText.textContent = windowLabel(ids);
+      zoomIn.disabled = view.span <= clampTrackView({ start: 0, span: 0 }, layout).span + 1e-9;
+      zoomOut.disabled = view.span >= wholeView(layout).span - 1e-9;
     } catch (error) {
       showError(el, error);
     } finally {
@@ -1331,26 +1495,66 @@ function render3({ model, el }) {
         draws: api.draws,
         selected: model.get("selected_residue"),
         layout: { ...layout },
-        gaps: gapMarks(layout, model.get("_gap_after"), model.get("_gap_missing"))
+        view: { ...view },
+        cellWidth: cellWidth(layout, view),
+        visible: visibleRange(layout, view),
+        letters: cellWidth(layout, view) >= LETTER_CELL,
+        gaps: gapMarks(layout, view, model.get("_gap_after"), model.get("_gap_missing")),
+        canvas: { width: canvas.clientWidth, height: canvas.clientHeight }
       });
       api.residueCenter = (i) => {
+        if (!isVisible(layout, view, i)) return null;
         const box = canvas.getBoundingClientRect();
-        const { x, y } = residueOrigin(layout, i);
-        return { x: box.left + x + layout.cellW / 2, y: box.top + y + layout.cellH / 2 };
+        return {
+          x: box.left + residueX(layout, view, i) + cellWidth(layout, view) / 2,
+          y: box.top + layout.mainTop + layout.ruler + layout.cellH / 2
+        };
+      };
+      api.stripCenter = (t, i) => {
+        const c = api.residueCenter(i);
+        return c && { x: c.x, y: c.y + layout.cellH / 2 + 1 + t * (layout.stripH + 1) + layout.stripH / 2 };
+      };
+      api.overviewPoint = (x) => {
+        const box = canvas.getBoundingClientRect();
+        return { x: box.left + overviewX(layout, x), y: box.top + 5 };
       };
     }
   }
   const schedule = batched(draw);
+  const setView = (next) => {
+    view = clampTrackView(next, layout);
+    userMoved = true;
+    hideTooltip(tip);
+    schedule();
+  };
+  const select = (i) => {
+    model.set("selected_residue", i);
+    model.save_changes();
+  };
   function onMove(event) {
     const p = localPoint(canvas, event);
-    const i = residueAt(layout, p.x, p.y);
+    if (drag) {
+      const dx = p.x - drag.x;
+      if (Math.abs(dx) > 3) drag.moved = true;
+      if (drag.kind === "overview") {
+        setView(centreOn(view, layout, overviewAt(layout, Math.min(Math.max(p.x, layout.left), layout.left + layout.plotW), 0)));
+        return;
+      }
+      if (drag.moved) {
+        setView(panTrack(drag.view, layout, dx));
+        return;
+      }
+    }
+    const over = overviewAt(layout, p.x, p.y);
+    canvas.style.cursor = over != null ? "ew-resize" : "pointer";
+    const i = residueAt(layout, view, p.x, p.y);
     if (i == null) {
       hideTooltip(tip);
       return;
     }
     const { names, masks } = tracks();
-    const n = (model.get("sequence") || "").length;
-    const inTracks = names.filter((_, t) => masks[t * n + i]);
+    const count = n();
+    const inTracks = names.filter((_, t) => masks[t * count + i]);
     const scale = model.get("_received_scale") || 0;
     const value = codeValue(asBytes(model.get("_received"))[i] || 0, scale);
     const gapAt = (model.get("_gap_after") || []).indexOf(i);
@@ -1366,24 +1570,81 @@ function render3({ model, el }) {
     ) + (missing ? ` \xB7 ${missing} missing after` : "");
     showCanvasTooltip(tip, root, canvas, p, text);
   }
-  function onClick(event) {
+  function onDown(event) {
+    if (event.button !== 0) return;
     const p = localPoint(canvas, event);
-    const i = residueAt(layout, p.x, p.y);
-    if (i == null) return;
-    model.set("selected_residue", i);
-    model.save_changes();
+    const over = overviewAt(layout, p.x, p.y);
+    if (over != null) {
+      drag = { kind: "overview", x: p.x, view: { ...view }, moved: true };
+      setView(centreOn(view, layout, over));
+    } else {
+      drag = { kind: "line", x: p.x, view: { ...view }, moved: false };
+    }
+  }
+  function onUp() {
+    if (drag && drag.moved) canvas.dataset.dragged = "1";
+    drag = null;
+  }
+  function onClick(event) {
+    canvas.focus();
+    if (canvas.dataset.dragged) {
+      delete canvas.dataset.dragged;
+      return;
+    }
+    const p = localPoint(canvas, event);
+    const i = residueAt(layout, view, p.x, p.y);
+    if (i != null) select(i);
+  }
+  function onWheel(event) {
+    const p = localPoint(canvas, event);
+    if (p.y < 0 || p.y > layout.height) return;
+    event.preventDefault();
+    if (event.shiftKey || Math.abs(event.deltaX) > Math.abs(event.deltaY)) {
+      setView(panTrack(view, layout, -(event.deltaX || event.deltaY)));
+      return;
+    }
+    const fx = Math.min(Math.max((p.x - layout.left) / layout.plotW, 0), 1);
+    setView(zoomTrack(view, layout, Math.exp(Math.sign(event.deltaY) * 0.25), fx));
+  }
+  function zoomBy(factor) {
+    const sel = model.get("selected_residue");
+    const fx = sel != null && isVisible(layout, view, sel) ? (sel + 0.5 - view.start) / view.span : 0.5;
+    setView(zoomTrack(view, layout, factor, fx));
   }
   function onKey(event) {
-    const next = event.key === "Escape" ? null : stepResidue(event.key, model.get("selected_residue"), (model.get("residue_ids") || []).length);
+    if (event.key === "+" || event.key === "=") {
+      event.preventDefault();
+      zoomBy(1 / ZOOM_STEP);
+      return;
+    }
+    if (event.key === "-" || event.key === "_") {
+      event.preventDefault();
+      zoomBy(ZOOM_STEP);
+      return;
+    }
+    const next = event.key === "Escape" ? null : stepResidue(event.key, model.get("selected_residue"), n());
     if (next === void 0) return;
     event.preventDefault();
-    model.set("selected_residue", next);
-    model.save_changes();
+    if (next != null) view = revealResidue(view, layout, next);
+    select(next);
+  }
+  function onSelected() {
+    const sel = model.get("selected_residue");
+    if (sel != null && layout.n === n() && !isVisible(layout, view, sel)) {
+      const near = sel >= view.start - 2 && sel < view.start + view.span + 2;
+      view = near ? revealResidue(view, layout, sel) : centreOn(view, layout, sel + 0.5);
+    }
+    schedule();
   }
   function onLeave() {
     hideTooltip(tip);
   }
   draw();
+  const resize = typeof ResizeObserver === "function" ? new ResizeObserver(() => {
+    const width = Math.floor(root.clientWidth);
+    if (width > 0 && viewFor && width !== viewFor.width) schedule();
+  }) : null;
+  if (resize) resize.observe(root);
   const traits = [
     "_received",
     "_received_scale",
@@ -1392,18 +1653,26 @@ function render3({ model, el }) {
     "_track_names",
     "_track_colors",
     "_track_masks",
-    "per_row",
-    "selected_residue",
     "caption",
     "_gap_after",
     "_gap_missing"
   ];
-  return connect(el, model, [[traits, schedule]], [
+  const stop = connect(el, model, [[traits, schedule], [["selected_residue"], onSelected]], [
     [canvas, "mousemove", onMove],
     [canvas, "mouseleave", onLeave],
     [canvas, "click", onClick],
-    [canvas, "keydown", onKey]
+    [canvas, "keydown", onKey],
+    [canvas, "mousedown", onDown],
+    [window, "mouseup", onUp],
+    [canvas, "wheel", onWheel],
+    [zoomIn, "click", () => zoomBy(1 / ZOOM_STEP)],
+    [zoomOut, "click", () => zoomBy(ZOOM_STEP)],
+    [whole, "click", () => setView(wholeView(layout))]
   ]);
+  return () => {
+    if (resize) resize.disconnect();
+    stop();
+  };
 }
 var sequence_track_default = { render: render3 };
 
@@ -2237,19 +2506,21 @@ var CSS5 = `
 .protattn-explorer .pa-readout { font-weight: 600; min-width: 1.6em; display: inline-block; }
 .protattn-explorer .pa-head-label { font-weight: 600; }
 .protattn-explorer .pa-exports { display: inline-flex; gap: 4px; align-items: center; }
-.protattn-explorer .pa-exports button { font: 12px sans-serif; padding: 1px 8px; }
 .protattn-explorer .pa-status-row { min-height: 1.3em; margin: 2px 0 4px; }
 .protattn-explorer .pa-status.pa-error { color: #a00; }
 .protattn-explorer .pa-status.pa-warning { color: #8a5a00; }
 .protattn-explorer .pa-status.pa-busy { color: #555; font-style: italic; }
 .protattn-explorer .pa-views { display: flex; flex-flow: row wrap; gap: 12px; align-items: flex-start; }
-/* The 3D view takes what the heatmap (~420 px) and the grid (~410 px with its notes) leave, within 340-620 px: all
-   three side by side in a laptop's notebook column, the grid below in a narrower one. Resizable. */
-.protattn-explorer .pa-views > .protattn-structure-box { flex: none; width: clamp(340px, calc(100% - 860px), 620px); height: 470px; }
+/* The 3D view takes what the heatmap and the grid leave (--pa-side: their widths and the gaps, measured), within
+   340-620 px: all three side by side in a laptop's notebook column (JupyterLab, marimo), the grid below in a narrower
+   one. Resizable (the user's size wins). The grid's notes wrap to its tiles' width. */
+.protattn-explorer .pa-views > .protattn-structure-box { flex: none; width: clamp(340px, calc(100% - var(--pa-side, 860px)), 620px); height: 470px; }
+.protattn-explorer .pa-views > .pa-heatmap-host, .protattn-explorer .pa-views > .pa-grid-host { flex: none; }
+.protattn-explorer .pa-grid-host .protattn-grid { width: min-content; }
 .protattn-explorer.pa-stale .pa-views, .protattn-explorer.pa-stale .pa-sequence-host { opacity: 0.45; filter: grayscale(0.7); }
 .protattn-explorer .pa-note { color: #666; font-size: 12px; margin-top: 8px; }
 .protattn-explorer h1 { font-size: 16px; margin: 0 0 6px; }
-`;
+` + controlsCss(".protattn-explorer");
 function latestPerFrame(fn) {
   let args = null;
   let queued = false;
@@ -2392,6 +2663,17 @@ function mountExplorer(el, model, options = {}) {
     sequence_track_default.render({ model: scoped("_sequence_"), el: sequenceHost })
   ];
   if (structureBox) parts.push(mountStructure(structureBox, scoped("_structure_")));
+  const fitStructure = () => {
+    const side = heatmapHost.offsetWidth + gridHost.offsetWidth + 2 * 12 + 2;
+    if (heatmapHost.offsetWidth && gridHost.offsetWidth) views.style.setProperty("--pa-side", `${side}px`);
+  };
+  if (typeof ResizeObserver === "function") {
+    const sides = new ResizeObserver(fitStructure);
+    sides.observe(heatmapHost);
+    sides.observe(gridHost);
+    cleanups.push(() => sides.disconnect());
+  }
+  fitStructure();
   for (const [host, id] of [[heatmapHost, "heatmap-canvas"], [gridHost, "grid-canvas"], [sequenceHost, "sequence-canvas"]]) {
     const canvas = host.querySelector("canvas");
     if (canvas) canvas.dataset.testid = id;
