@@ -134,3 +134,43 @@ def test_protein_click_opens_its_explorer_at_that_head(page):
 def test_no_errors_in_the_console(page):
     problems = console_problems(page.console, KNOWN_CONSOLE_NOISE["standalone"])
     assert problems == [], "\n".join(problems)
+
+
+def test_a_head_the_page_lacks_is_refused_with_the_reason(browser, report, antiberty, tmp_path_factory):
+    """A page written with heads="top" (Python API): a protein clicked at another head opens at an
+    embedded head and the status line says why; an embedded head then moves it."""
+    from protattn_widgets.analysis import AnalysisResult
+
+    result = AnalysisResult.load(report / "result")
+    path = tmp_path_factory.mktemp("top") / "top.html"
+    written = result.browse("contact", model=antiberty, dataset=[str(report.parent / "structures")]).to_html(
+        path, heads="top", top_k=2)
+    assert written.heads == 2 and written.openable == written.proteins
+    context = browser.new_context(viewport={"width": 1280, "height": 1400})
+    context.route("**/*", lambda r: r.abort() if not r.request.url.startswith("file:") else r.continue_())
+    try:
+        page = context.new_page()
+        page.set_default_timeout(LOAD_TIMEOUT_MS)
+        page.goto(path.as_uri())
+        page.wait_for_function("() => window.protattnBrowserPage && window.protattnBrowserPage.loaded")
+        embedded = page.evaluate("() => window.protattnBrowserPage.source.data.embedded_heads")
+        missing = next(flat for flat in range(64) if flat not in embedded)
+        point = page.evaluate(f"() => ({GRID})().protattnView.tileCenter({missing // 8}, {missing % 8})")
+        page.mouse.click(point["x"], point["y"])
+        page.wait_for_function(f"() => ({API})().summary().head === {missing % 8}")
+        first = _table(page)[0]["protein"]
+        page.locator(f'{ROOT} tr.pb-row[data-protein="{first}"]').first.click()
+        page.wait_for_function(f"() => {{ const e = ({EXPLORER})(); return e && e.protattnExplorer && "
+                               "e.protattnExplorer.summary().heatmap && e.protattnExplorer.summary().heatmap.draws > 0; }")
+        state = page.evaluate(f"() => ({EXPLORER})().protattnExplorer.state()")
+        assert state["layer"] * 8 + state["head"] in embedded
+        status = page.locator(f"{ROOT} [data-testid=browser-status]").first.text_content()
+        assert f"head {missing // 8 + 1}-{missing % 8 + 1} is not in this page" in status
+        assert "--browse-heads all" in status
+        other = next(flat for flat in embedded if flat != state["layer"] * 8 + state["head"])
+        point = page.evaluate(f"() => ({GRID})().protattnView.tileCenter({other // 8}, {other % 8})")
+        page.mouse.click(point["x"], point["y"])
+        page.wait_for_function(f"() => {{ const s = ({EXPLORER})().protattnExplorer.state(); "
+                               f"return s.layer === {other // 8} && s.head === {other % 8}; }}")
+    finally:
+        context.close()
