@@ -21,6 +21,9 @@ layer or head sends only the two integers (the outline moves).
 
 from __future__ import annotations
 
+import functools
+import inspect
+
 from collections import OrderedDict
 from typing import NamedTuple
 
@@ -292,9 +295,12 @@ class HeadGrid(HeadGridData, SyncedWidget):
 
     _esm = STATIC / "head_grid.js"
 
+    @functools.wraps(HeadGridData.__init__, assigned=("__doc__",), updated=())
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.on_msg(self._on_message)
+
+    __init__.__signature__ = inspect.signature(HeadGridData.__init__)  # help() and IDEs show the real parameters
 
     def _on_message(self, widget, content, buffers) -> None:
         if isinstance(content, dict) and content.get("type") == "recount":
