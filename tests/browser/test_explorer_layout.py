@@ -320,3 +320,46 @@ def test_marimo_keeps_the_controls_borders_and_the_laptop_layout(marimo):
     check_controls_have_borders(marimo)
     check_side_by_side(marimo)
     assert marimo.errors() == []
+
+
+# -- the standalone page: the same track module ------------------------------------------------
+
+def test_standalone_page_long_chain_track_is_one_line_zooms_and_selects(browser, tmp_path):
+    import sys
+
+    sys.path.insert(0, str(TESTS))
+    import protattn_widgets as paw
+    from protattn_widgets.widgets.explorer import AttentionExplorer
+    from test_widgets_scale import GivenAttention, long_chain, random_attention
+
+    structure = paw.load_structure(long_chain(LENGTH, tmp_path))
+    ex = AttentionExplorer(structure, model=GivenAttention(random_attention(structure["H"], 2, 4)), chain="H",
+                           threshold=0.1, structure_view=False)
+    path = ex.to_html(tmp_path / "long.html", heads="current")
+    context = browser.new_context(viewport={"width": 1366, "height": 768})
+    try:
+        page = context.new_page()
+        page.goto(path.as_uri())
+        page.wait_for_function("() => window.protattnPage && window.protattnPage.loaded", timeout=90_000)
+        api = "document.querySelector('[data-testid=view-sequence]').protattnView"
+        page.wait_for_function(f"() => {api} && {api}.draws > 0")
+        s = page.evaluate(f"() => {api}.summary()")
+        assert s["layout"]["n"] == LENGTH and s["canvas"]["height"] < 110 and s["letters"], s
+        assert page.locator("[data-testid=view-sequence]").bounding_box()["height"] < 170
+        canvas = page.locator("[data-testid=sequence-canvas]")
+        canvas.scroll_into_view_if_needed()
+        # the overview: go to residue 900, then click the residue under the pointer
+        p = page.evaluate(f"() => {api}.overviewPoint(900)")
+        page.mouse.click(p["x"], p["y"])
+        page.wait_for_function(f"() => {{ const v = {api}.summary().view; return Math.abs(v.start + v.span / 2 - 900) < 1; }}")
+        c = page.evaluate(f"() => {api}.residueCenter(905)")
+        page.mouse.click(c["x"], c["y"])
+        page.wait_for_function("() => window.protattnPage.state.selected_residue === 905")
+        canvas.press("End")
+        page.wait_for_function("() => window.protattnPage.state.selected_residue === 1000")
+        canvas.press("Home")
+        page.wait_for_function("() => window.protattnPage.state.selected_residue === 0")
+        assert page.evaluate(f"() => {api}.summary().visible[0]") == 0
+        page.locator("[data-testid=view-sequence]").screenshot(path=str(SCREENS / "layout_standalone_track_1001.png"))
+    finally:
+        context.close()
