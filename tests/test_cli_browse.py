@@ -7,8 +7,6 @@ once), the progress and size lines, the options and their errors.
 
 from __future__ import annotations
 
-import contextlib
-import io
 import os
 import subprocess
 import sys
@@ -19,18 +17,11 @@ import pytest
 
 import protattn_widgets as paw
 from protattn_widgets.analysis import AnalysisResult
-from protattn_widgets.cli import main
 from protattn_widgets.errors import InvalidOptionError
 from protattn_widgets.widgets.browser_page import read_browser_data
+from test_cli_analyze import _run  # main(argv) -> (status, stdout, stderr)
 
 DATA = Path(__file__).parent / "data"
-
-
-def _run(argv):
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(argv)
-    return code, out.getvalue(), err.getvalue()
 
 
 def _structures(folder: Path) -> Path:

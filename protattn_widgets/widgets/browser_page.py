@@ -33,7 +33,6 @@ antibody set (36 chains, AntiBERTy 8 x 8, 107-457 residues) 43.8 MB with every h
 from __future__ import annotations
 
 import hashlib
-import html
 import json
 import re
 import sys
@@ -46,9 +45,7 @@ import numpy as np
 from ..errors import StandalonePageError
 from ..errors import warn as warn_user
 from ..jsonable import finite_or_none
-from ._base import STATIC
-from .page_blob import decode_page_arrays
-from .standalone import _DTYPES, _Blob, _json_safe, _script_safe, page_data
+from .standalone import _Blob, html_page, page_data, read_page_json
 
 if TYPE_CHECKING:  # pragma: no cover
     from .dataset_browser import DatasetBrowser
@@ -245,23 +242,8 @@ def browser_page(browser: "DatasetBrowser", *, heads: str = "all", top_k: int = 
     if heads not in BROWSER_HEADS:
         raise StandalonePageError(f"heads must be one of {BROWSER_HEADS}, got {heads!r}")
     main, pages = browser_page_data(browser, heads=heads, top_k=top_k, title=title, progress=progress)
-    script = (STATIC / "standalone.js").read_text(encoding="utf-8")  # runs js/browser_page.js here
-    parts = [
-        "<!DOCTYPE html>",
-        '<html lang="en">',
-        "<head>",
-        '<meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{html.escape(main['title'])}</title>",
-        "</head>",
-        "<body>",
-        '<div id="protattn-app">Loading the dataset browser…<noscript> This page needs JavaScript.</noscript></div>',
-        f'<script type="application/json" id="protattn-browser-data">{_json_safe(main)}</script>',
-    ]
-    parts += [f'<script type="application/json" id="protattn-protein-{k}">{_json_safe(data)}</script>'
-              for k, data in enumerate(pages)]
-    parts += [f"<script>{_script_safe(script)}</script>", "</body>", "</html>", ""]
-    text = "\n".join(parts)
+    text = html_page(main["title"], "the dataset browser", {
+        "protattn-browser-data": main, **{f"protattn-protein-{k}": data for k, data in enumerate(pages)}})
     if len(text) > LARGE_BROWSER_BYTES:
         warn_user(f"the dataset browser page is {len(text) / 1e6:.0f} MB ({len(pages)} proteins x "
                   f"{len(main['embedded_heads'])} heads); heads='top' (--browse-heads top) embeds only the top heads "
@@ -277,15 +259,7 @@ def read_browser_data(page: str | Path) -> dict:
     ``{protein: its explorer's page data}`` (arrays not decoded; see
     :func:`~.standalone.read_standalone_data` for one explorer page).
     """
-    is_html = isinstance(page, str) and page.lstrip().startswith("<")
-    text = page if is_html else Path(page).read_text(encoding="utf-8")
-    match = _DATA_TAG.search(text)
-    if match is None:
-        raise StandalonePageError("not a protattn dataset-browser page: no protattn-browser-data script")
-    data = json.loads(match.group(1))
-    if data.get("format") != FORMAT:
-        raise StandalonePageError(f"not a protattn dataset-browser page (format {data.get('format')!r})")
-    data["arrays"] = decode_page_arrays(data.pop("blob", None), data.get("compression"), data.get("arrays"), _DTYPES)
+    data, text = read_page_json(page, _DATA_TAG, FORMAT, "dataset-browser page")
     by_index = {int(k): json.loads(body) for k, body in _PROTEIN_TAG.findall(text)}
     data["explorers"] = {protein: by_index[k] for protein, k in data["pages"].items()}
     return data

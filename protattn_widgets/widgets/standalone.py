@@ -328,6 +328,45 @@ def _json_safe(data: dict) -> str:
     return json.dumps(data, allow_nan=False).replace("<", "\\u003c")
 
 
+def html_page(title: str, what: str, scripts: dict[str, dict]) -> str:
+    """One self-contained HTML page: JSON ``scripts`` (``{element id: data}``) and the bundled front-end
+    (``static/standalone.js``, which starts the explorer's or the dataset browser's page)."""
+    script = (STATIC / "standalone.js").read_text(encoding="utf-8")
+    return "\n".join([
+        "<!DOCTYPE html>",
+        '<html lang="en">',
+        "<head>",
+        '<meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{html.escape(title)}</title>",
+        "</head>",
+        "<body>",
+        f'<div id="protattn-app">Loading {what}…<noscript> This page needs JavaScript.</noscript></div>',
+        *(f'<script type="application/json" id="{name}">{_json_safe(data)}</script>' for name, data in scripts.items()),
+        f"<script>{_script_safe(script)}</script>",
+        "</body>",
+        "</html>",
+        "",
+    ])
+
+
+def read_page_json(page: str | Path, tag: re.Pattern, fmt: str, what: str) -> tuple[dict, str]:
+    """The JSON a page embeds in ``tag``'s script (its ``"format"`` must be ``fmt``), with its arrays
+    decoded (bounded, :mod:`.page_blob`) and no ``"blob"``; and the page's text."""
+    is_html = isinstance(page, str) and page.lstrip().startswith("<")
+    text = page if is_html else Path(page).read_text(encoding="utf-8")
+    match = tag.search(text)
+    if match is None:
+        element = re.search(r'id="([^"]+)"', tag.pattern).group(1)
+        raise StandalonePageError(f"not a protattn {what}: no {element} script")
+    data = json.loads(match.group(1))
+    if data.get("format") != fmt:
+        raise StandalonePageError(f"not a protattn {what} (format {data.get('format')!r})")
+    # Bounded: the index is checked and the blob expanded only as far as it says (page_blob.py).
+    data["arrays"] = decode_page_arrays(data.pop("blob", None), data.get("compression"), data.get("arrays"), _DTYPES)
+    return data, text
+
+
 def standalone_html(explorer: "AttentionExplorer", *, heads: str = "all", title: str | None = None) -> str:
     """The standalone page of ``explorer``'s current chain and state, as HTML text.
 
@@ -349,24 +388,7 @@ def standalone_html(explorer: "AttentionExplorer", *, heads: str = "all", title:
     if heads not in HEADS:
         raise StandalonePageError(f"heads must be one of {HEADS}, got {heads!r}")
     data = page_data(explorer, heads, title)
-    script = (STATIC / "standalone.js").read_text(encoding="utf-8")
-    text = "\n".join([
-        "<!DOCTYPE html>",
-        '<html lang="en">',
-        "<head>",
-        '<meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{html.escape(data['title'])}</title>",
-        "</head>",
-        "<body>",
-        '<div id="protattn-app">Loading the attention explorer…'
-        "<noscript> This page needs JavaScript.</noscript></div>",
-        f'<script type="application/json" id="protattn-data">{_json_safe(data)}</script>',
-        f"<script>{_script_safe(script)}</script>",
-        "</body>",
-        "</html>",
-        "",
-    ])
+    text = html_page(data["title"], "the attention explorer", {"protattn-data": data})
     if len(text) > LARGE_PAGE_BYTES:
         warn_user(
             f"the standalone page is {len(text) / 1e6:.0f} MB ({len(data['embedded_heads'])} heads of "
@@ -381,14 +403,4 @@ def read_standalone_data(page: str | Path) -> dict:
     Returns the embedded JSON with ``"arrays"`` replaced by ``{name: ndarray}``
     (shapes and dtypes as written; see the module docstring) and no ``"blob"``.
     """
-    is_html = isinstance(page, str) and page.lstrip().startswith("<")
-    text = page if is_html else Path(page).read_text(encoding="utf-8")
-    match = _DATA_TAG.search(text)
-    if match is None:
-        raise StandalonePageError("not a protattn standalone page: no protattn-data script")
-    data = json.loads(match.group(1))
-    if data.get("format") != FORMAT:
-        raise StandalonePageError(f"not a protattn standalone page (format {data.get('format')!r})")
-    # Bounded: the index is checked and the blob expanded only as far as it says (page_blob.py).
-    data["arrays"] = decode_page_arrays(data.pop("blob", None), data.get("compression"), data.get("arrays"), _DTYPES)
-    return data
+    return read_page_json(page, _DATA_TAG, FORMAT, "standalone page")[0]
