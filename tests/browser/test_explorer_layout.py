@@ -141,6 +141,32 @@ def test_laptop_grid_beside_the_views_and_a_tile_click_shows_its_effect_without_
     assert window == "all 116 residues", window
 
 
+def test_laptop_with_the_file_browser_open_the_track_fills_the_room_beside_the_grid(lab):
+    """A ~940 px notebook column cannot hold the three views (1,040 px): the 3D view and the heatmap
+    keep their row, the grid goes under them, and the sequence track sits beside the grid instead
+    of under it, so no ~700 px hole is left right of the grid."""
+    page = lab.page
+    page.evaluate("() => window.jupyterapp.shell.activateById('filebrowser')")
+    try:
+        page.wait_for_function("() => { const fb = document.getElementById('filebrowser'); return fb && fb.offsetWidth > 150; }")
+        page.wait_for_timeout(500)  # the panel's width settles
+        explorer = lab.query("[data-testid=protattn-explorer]").first.bounding_box()
+        assert explorer["width"] < 1040, explorer  # else this test does not test the narrow case
+        structure, heatmap, grid, sequence = (box(lab, 0, t) for t in ("view-structure", "view-heatmap", "view-grid",
+                                                                       "view-sequence"))
+        assert heatmap["x"] >= structure["x"] + structure["width"] - 1 and heatmap["y"] < structure["y"] + 50
+        assert grid["y"] >= structure["y"] + structure["height"] - 1, (structure, grid)
+        assert sequence["x"] >= grid["x"] + grid["width"] - 1 and sequence["y"] < grid["y"] + grid["height"], (grid, sequence)
+        hole = explorer["x"] + explorer["width"] - (sequence["x"] + sequence["width"])
+        assert hole < 40, f"{hole:.0f} px empty right of the track"
+        page.wait_for_function(f"(k) => ({TRACK})(k).summary().canvas.width <= {sequence['width'] + 1}", arg=0)
+        page.evaluate(f"() => {ROOTS}[0].querySelector('[data-testid=view-grid]').scrollIntoView({{block: 'end'}})")
+        page.screenshot(path=str(SCREENS / "layout_lab_1366x768_file_browser.png"))
+    finally:
+        page.evaluate("() => window.jupyterapp.shell.collapseLeft()")
+        page.wait_for_timeout(500)
+
+
 def test_long_chain_track_is_one_line_that_opens_readable(lab):
     lab.query("[data-testid=protattn-explorer]").nth(1).locator("[data-testid=sequence-canvas]").scroll_into_view_if_needed()
     s = track(lab)

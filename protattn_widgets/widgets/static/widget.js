@@ -2517,6 +2517,8 @@ var CSS5 = `
 .protattn-explorer .pa-views > .protattn-structure-box { flex: none; width: clamp(340px, calc(100% - var(--pa-side, 860px)), 620px); height: 470px; }
 .protattn-explorer .pa-views > .pa-heatmap-host, .protattn-explorer .pa-views > .pa-grid-host { flex: none; }
 .protattn-explorer .pa-grid-host .protattn-grid { width: min-content; }
+/* The sequence track ends the views: a row of its own, or the room right of a grid that wrapped under the 3D view. */
+.protattn-explorer .pa-views > .pa-sequence-host { flex: 1 1 600px; min-width: 0; }
 .protattn-explorer.pa-stale .pa-views, .protattn-explorer.pa-stale .pa-sequence-host { opacity: 0.45; filter: grayscale(0.7); }
 .protattn-explorer .pa-note { color: #666; font-size: 12px; margin-top: 8px; }
 .protattn-explorer h1 { font-size: 16px; margin: 0 0 6px; }
@@ -2652,7 +2654,7 @@ function mountExplorer(el, model, options = {}) {
   heatmapHost.dataset.testid = "view-heatmap";
   const gridHost = element("div", "pa-grid-host", views);
   gridHost.dataset.testid = "view-grid";
-  const sequenceHost = element("div", "pa-sequence-host", root);
+  const sequenceHost = element("div", "pa-sequence-host", views);
   sequenceHost.dataset.testid = "view-sequence";
   if (model.get("_note")) element("div", "pa-note", root, model.get("_note"));
   if (!structureBox) save3d.style.display = scaleSelect.style.display = transparentLabel.style.display = "none";
