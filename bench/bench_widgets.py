@@ -379,8 +379,9 @@ def page_size(n_layers: int, n_heads: int, cases=PAGE_CASES, hidden: int = 320) 
 def page_size_lines(rows: list[dict]) -> list[str]:
     lines = ["## Page size at scale (to_html of every head, attention from a random ESM-2-shaped model)", "",
              "`AttentionExplorer(...).to_html(path)` (heads=\"all\") for a randomly initialised ESM-2-650M-shaped "
-             "checkpoint (`tests/tiny_models.save_shaped(dir, \"esm\", 33, 20, hidden_size=320)`, a real forward "
-             "pass, not synthetic attention) on 1HZH chains joined and renumbered as one chain H.  The issue's case "
+             "checkpoint (`tests/tiny_models.save_shaped(dir, \"esm\", 33, 20, hidden_size=...)`, a real forward "
+             "pass, not synthetic attention; ESM-2 650M's own hidden size is 1280) on 1HZH chains joined and "
+             "renumbered as one chain H.  The issue's case "
              "is H+K+L: joined it has 1,116 residues, more than ESM-2 takes (1,022), so its first 1,000 are used. "
              f"Limit: {PAGE_LIMIT_MB:.0f} MB.", "",
              "| chains joined | residues joined | L used | heads | hidden | attention | MB | s | within the limit |",
@@ -675,6 +676,9 @@ def main(argv=None) -> None:
     parser.add_argument("--page-size-only", action="store_true",
                         help="only the page-size section: to_html of every head at 33 x 20 from a random "
                              "ESM-2-shaped model on 1HZH H+K+L (1,000) and H+L+K+M (1,022)")
+    parser.add_argument("--page-hidden", default="320,1280",
+                        help="with --page-size-only: hidden sizes of the random model, comma-separated (ESM-2 650M "
+                             "has 1280; random attention is flatter at small sizes)")
     parser.add_argument("--browser-only", action="store_true",
                         help="only the browser redraw section (updated in --output), on the --length chain")
     parser.add_argument("--reference", default=None,
@@ -682,7 +686,13 @@ def main(argv=None) -> None:
     parser.add_argument("--pairs", type=int, default=2, help="with --browser-only: runs of each tree")
     args = parser.parse_args(argv)
     if args.page_size_only:
-        lines = page_size_lines(page_size(33, 20)) + [f"(This section: `--page-size-only`, {machine()}.)", ""]
+        rows = []
+        for hidden in (int(h) for h in args.page_hidden.split(",")):
+            # the chain at every hidden size; the 1,022-residue one at the first only
+            cases = PAGE_CASES if not rows else PAGE_CASES[:1]
+            rows += page_size(33, 20, cases, hidden=hidden)
+        lines = page_size_lines(rows) + [f"(This section: `--page-size-only --page-hidden {args.page_hidden}`, "
+                                         f"{machine()}.)", ""]
         print("\n".join(lines))
         replace_section(args.output, lines)
         return

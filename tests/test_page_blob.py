@@ -91,3 +91,26 @@ def test_any_index_decodes_within_the_blob_or_is_refused(index, blob, compressio
         return
     for name, array in arrays.items():
         assert list(array.shape) == index[name]["shape"] and array.nbytes <= len(blob)
+
+
+def test_avg2d_filter_round_trips_and_an_unknown_filter_is_refused():
+    """The page's matrices are stored as prediction residuals (smaller after deflate); both readers
+    undo it exactly (js/tests/page_filter.test.js for the page's); an unknown filter is an error."""
+    import base64
+    import zlib
+
+    from protattn_widgets.errors import StandalonePageError
+    from protattn_widgets.widgets.page_blob import decode_page_arrays, predict_decode, predict_encode
+
+    rng = np.random.default_rng(3)
+    for shape in [(4, 9, 7), (1, 1), (2, 1, 5), (3, 6, 1), (19, 5, 5)]:
+        images = rng.integers(0, 256, shape, dtype=np.uint8)
+        np.testing.assert_array_equal(predict_decode(predict_encode(images)), images)
+    smooth = np.add.outer(np.arange(64), np.arange(64)).astype(np.uint8)[None]
+    assert len(zlib.compress(predict_encode(smooth).tobytes())) < len(zlib.compress(smooth.tobytes())) / 3
+    images = rng.integers(0, 256, (3, 8, 8), dtype=np.uint8)
+    blob = base64.b64encode(zlib.compress(predict_encode(images).tobytes())).decode()
+    index = {"m": {"offset": 0, "dtype": "u1", "shape": [3, 8, 8], "filter": "avg2d"}}
+    np.testing.assert_array_equal(decode_page_arrays(blob, "deflate", index, {"u1": "<u1"})["m"], images)
+    with pytest.raises(StandalonePageError, match="unknown filter"):
+        decode_page_arrays(blob, "deflate", {"m": {**index["m"], "filter": "png"}}, {"u1": "<u1"})

@@ -19,7 +19,63 @@ import numpy as np
 
 from ..errors import StandalonePageError
 
-__all__ = ["MAX_PAGE_DATA_BYTES", "decode_page_arrays"]
+__all__ = ["MAX_PAGE_DATA_BYTES", "decode_page_arrays", "FILTERS", "predict_encode", "predict_decode"]
+
+#: Filters an array of a page may be stored with (its index entry's ``"filter"``); the reader undoes them.
+#: ``"avg2d"``: uint8 images (last two axes) stored as differences from a prediction, which deflate
+#: compresses far better (attention codes vary smoothly between neighbouring cells).
+FILTERS = ("avg2d",)
+
+
+def _prediction(left: np.ndarray, up: np.ndarray, r, c) -> np.ndarray:
+    """The ``avg2d`` prediction of cells ``(r, c)`` from their left and upper neighbours (int16):
+    ``(left + up) >> 1``; ``left`` in the first row, ``up`` in the first column, 0 at the corner."""
+    r, c = np.asarray(r), np.asarray(c)
+    both = (left + up) >> 1
+    return np.where((r == 0) & (c == 0), 0, np.where(r == 0, left, np.where(c == 0, up, both)))
+
+
+def predict_encode(images: np.ndarray, chunk: int = 8) -> np.ndarray:
+    """uint8 ``(..., rows, cols)`` -> the ``avg2d`` residuals ``(x - prediction) mod 256`` (uint8, same shape).
+
+    ``chunk`` images at a time through two reused int16 buffers: fresh memory for a whole page's
+    heads (hundreds of MB as int16) costs more in page faults than the arithmetic."""
+    images = np.asarray(images, dtype=np.uint8)
+    shape = images.shape
+    flat = images.reshape((-1,) + shape[-2:])
+    out = np.empty_like(flat)
+    x = np.empty((chunk,) + shape[-2:], dtype=np.int16)
+    res = np.empty_like(x)
+    for start in range(0, len(flat), chunk):
+        n = min(chunk, len(flat) - start)
+        xs, rs = x[:n], res[:n]
+        xs[...] = flat[start:start + n]
+        np.add(xs[:, 1:, :-1], xs[:, :-1, 1:], out=rs[:, 1:, 1:])
+        rs[:, 1:, 1:] >>= 1
+        np.subtract(xs[:, 1:, 1:], rs[:, 1:, 1:], out=rs[:, 1:, 1:])
+        np.subtract(xs[:, 0, 1:], xs[:, 0, :-1], out=rs[:, 0, 1:])
+        np.subtract(xs[:, 1:, 0], xs[:, :-1, 0], out=rs[:, 1:, 0])
+        rs[:, 0, 0] = xs[:, 0, 0]
+        rs &= 255
+        out[start:start + n] = rs
+    return out.reshape(shape)
+
+
+def predict_decode(residuals: np.ndarray) -> np.ndarray:
+    """Undo :func:`predict_encode`: one anti-diagonal of every image at a time (its cells depend only
+    on the previous diagonal), vectorised over the images and the diagonal."""
+    d = np.asarray(residuals, dtype=np.int16)
+    shape = d.shape
+    d = d.reshape((-1,) + shape[-2:])
+    rows, cols = shape[-2:]
+    x = np.zeros_like(d)
+    for s in range(rows + cols - 1):
+        r = np.arange(max(0, s - cols + 1), min(s, rows - 1) + 1)
+        c = s - r
+        left = np.where(c > 0, x[:, r, np.maximum(c - 1, 0)], 0)
+        up = np.where(r > 0, x[:, np.maximum(r - 1, 0), c], 0)
+        x[:, r, c] = (d[:, r, c] + _prediction(left, up, r, c)) & 255
+    return x.astype(np.uint8).reshape(shape)
 
 #: The most bytes a page's arrays may expand to (the largest pages written, every head of
 #: a 36 x 40 model at L = 1,022, hold a few hundred MB).
@@ -30,11 +86,11 @@ def _whole(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
-def _layout(index, dtypes: dict[str, str], max_bytes: int) -> tuple[dict[str, tuple[np.dtype, tuple, int]], int]:
-    """``{name: (dtype, shape, offset)}`` and the bytes the blob must hold, from a checked index."""
+def _layout(index, dtypes: dict[str, str], max_bytes: int) -> tuple[dict[str, tuple], int]:
+    """``{name: (dtype, shape, offset, filter)}`` and the bytes the blob must hold, from a checked index."""
     if not isinstance(index, dict):
         raise StandalonePageError(f"the page's array index is a {type(index).__name__}, not an object")
-    layout, end = {}, 0
+    layout, end = {}, 0  # name -> (dtype, shape, offset, filter)
     for name, entry in index.items():
         if not isinstance(entry, dict):
             raise StandalonePageError(f"array {name!r}: its index entry is not an object")
@@ -54,7 +110,11 @@ def _layout(index, dtypes: dict[str, str], max_bytes: int) -> tuple[dict[str, tu
         if offset + nbytes > max_bytes:
             raise StandalonePageError(f"array {name!r} ({dtype}{shape} at offset {offset}) lies beyond the "
                                       f"{max_bytes / 2**20:.0f} MiB a page's data may hold")
-        layout[name] = (np.dtype(dtypes[dtype]), tuple(shape), offset)
+        filtered = entry.get("filter")
+        if filtered is not None and (filtered not in FILTERS or dtype != "u1" or len(shape) < 2):
+            raise StandalonePageError(f"array {name!r}: unknown filter {filtered!r} for {dtype}{shape} "
+                                      f"(known: {', '.join(FILTERS)} on u1 images)")
+        layout[name] = (np.dtype(dtypes[dtype]), tuple(shape), offset, filtered)
         end = max(end, offset + nbytes)
     return layout, end
 
@@ -92,9 +152,12 @@ def decode_page_arrays(blob, compression, index, dtypes: dict[str, str], *,
     if len(raw) < needed:
         raise StandalonePageError(f"the page's blob holds {len(raw)} bytes, its arrays need {needed}")
     arrays = {}
-    for name, (dtype, shape, offset) in layout.items():
+    for name, (dtype, shape, offset, filtered) in layout.items():
         count = 1
         for n in shape:
             count *= n
         arrays[name] = np.frombuffer(raw, dtype=dtype, count=count, offset=offset).reshape(shape)
+        if filtered == "avg2d":
+            arrays[name] = predict_decode(arrays[name])
+            arrays[name].flags.writeable = False
     return arrays

@@ -15,12 +15,16 @@ What the page holds
 One ``<script type="application/json" id="protattn-data">`` with plain values
 (residue ids and names, captions' parts, the state, the threshold steps) and
 one binary blob, zlib-compressed and base64-encoded, indexed by ``"arrays"``
-(``{name: {offset, dtype, shape}}``, little-endian ``u1``/``u2``/``u4``/``f4``):
+(``{name: {offset, dtype, shape[, filter]}}``, little-endian ``u1``/``u2``/``u4``/``f4``;
+``"filter": "avg2d"``: stored as differences from the mean of the left and upper
+neighbours, :func:`~.page_blob.predict_encode`, undone by both readers):
 
 ``matrices`` : uint8, shape=(k, m, m)
     The ``k`` embedded heads (``embedded_heads``, flat ``layer * n_heads + head``),
     each quantised relative to its maximum (``matrix_scales``), as the
-    heatmap's ``_matrix``; ``m = ceil(L / block)``.  Up to ``L = cells``
+    heatmap's ``_matrix``; ``m = ceil(L / block)``; stored with the ``avg2d``
+    filter (every head at 33 x 20, L = 1,000 from a random ESM-2-shaped model:
+    a quarter smaller, see bench/results_widgets.md).  Up to ``L = cells``
     (:data:`PAGE_CELLS`: 256 for ``heads="all"``, 512 otherwise) ``block`` is 1
     and the matrix is the head's; longer chains are block-max pooled (a cell is
     the strongest pair of its ``block x block`` block).
@@ -72,7 +76,7 @@ from ..errors import StandalonePageError
 from ..errors import warn as warn_user
 from ..jsonable import finite_or_none
 from ._base import STATIC
-from .page_blob import decode_page_arrays
+from .page_blob import decode_page_arrays, predict_encode
 from .encoding import as_float32, float32_bytes, quantize, uint32_bytes
 from .heatmap import block_max, block_size
 
@@ -91,7 +95,7 @@ PAGE_CELLS = {"all": 256, "layer": 512, "current": 512}
 #: Pages larger than this (bytes) are written with a warning that names ``heads="layer"``.
 LARGE_PAGE_BYTES = 20_000_000
 FORMAT = "protattn-standalone"
-VERSION = 1
+VERSION = 2  # 2: arrays may carry a filter (avg2d); a version-1 reader would misread them
 
 _DATA_TAG = re.compile(r'<script type="application/json" id="protattn-data">(.*?)</script>', re.S)
 _DTYPES = {"u1": "<u1", "u2": "<u2", "u4": "<u4", "f4": "<f4"}
@@ -121,11 +125,15 @@ class _Blob:
         self.size = 0
         self.index: dict[str, dict] = {}
 
-    def add(self, name: str, data: bytes | np.ndarray, dtype: str = "u1", shape: tuple[int, ...] | None = None) -> dict:
+    def add(self, name: str, data: bytes | np.ndarray, dtype: str = "u1", shape: tuple[int, ...] | None = None,
+            filter: str | None = None) -> dict:
         raw = np.ascontiguousarray(data, dtype=_DTYPES[dtype]).tobytes() if isinstance(data, np.ndarray) else bytes(data)
         if shape is None:
             shape = data.shape if isinstance(data, np.ndarray) else (len(raw) // np.dtype(_DTYPES[dtype]).itemsize,)
         self.index[name] = {"offset": self.size, "dtype": dtype, "shape": [int(s) for s in shape]}
+        if filter == "avg2d":  # stored as prediction residuals (page_blob.predict_encode), read back decoded
+            raw = predict_encode(np.frombuffer(raw, dtype=np.uint8).reshape(shape)).tobytes()
+            self.index[name]["filter"] = filter
         pad = -len(raw) % 8
         self.parts.append(raw + bytes(pad))
         self.size += len(raw) + pad
@@ -256,7 +264,7 @@ def page_data(explorer: "AttentionExplorer", heads: str | list[int] = "all", tit
             per_head = np.bincount(head, minlength=len(pooled))
             offsets.extend((offsets[-1] + np.cumsum(per_head)).tolist())
     side = -(-length // block)
-    blob.add("matrices", b"".join(matrices), "u1", (len(embedded), side, side))
+    blob.add("matrices", b"".join(matrices), "u1", (len(embedded), side, side), filter="avg2d")
     blob.add("received", received, "u1", (n_layers, n_heads, length))
     if block > 1:
         blob.add("edge_row_counts", b"".join(row_counts), "u2", (len(embedded), length))
