@@ -25,7 +25,7 @@ def _format_weight(value: float) -> str:
 
 
 def test_hover_example_is_a_real_pair_of_the_head_it_names(antiberty):
-    match = re.search(r"on hover \(`(\w) (\w{3}) (\w+) -> (\w) (\w{3}) (\w+): ([\d.]+)` for head (\d+)-(\d+)\)", README)
+    match = re.search(r"on hover \(`(\w) (\w{3}) (\w+) -> (\w) (\w{3}) (\w+): ([\d.]+)` for head (\d+)-(\d+)[;)]", README)
     assert match, "the README's hover example names a pair and its head"
     chain_i, name_i, id_i, chain_j, name_j, id_j, shown, layer, head = match.groups()
     chain = paw.load_structure(paw.example_path("1vfb_complex"))[chain_i]
