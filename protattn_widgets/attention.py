@@ -194,6 +194,7 @@ class Attention:
     special_token_mass: np.ndarray | None = None
     unobserved_mass: np.ndarray | None = None
     _received: np.ndarray | None = field(default=None, init=False, repr=False)
+    _entropy: np.ndarray | None = field(default=None, init=False, repr=False)  # head_statistics.attention_entropy
 
     def __post_init__(self) -> None:
         if self.model_sequence is not None and self.model_sequence == self.sequence:

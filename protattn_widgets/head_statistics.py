@@ -27,9 +27,9 @@ Grid statistics (:data:`GRID_STATISTICS`, one value per head, ``(n_layers, n_hea
         Mean over query residues of the entropy, in bits, of the residue's
         attention row renormalised over the residues (0: all on one residue;
         ``log2(L)``: spread evenly).  Independent of the threshold and the
-        selection: one pass over the stored attention, a layer at a time
-        (1.2x and 6.7x one pass over the stored tensor at 33 x 20 and 36 x 40 heads, L = 1,022, on a loaded
-        machine: ``bench/results_head_statistics.md``).
+        selection: computed once per attention (kept on it), a head at a time,
+        with progress; a float16 head (the stored dtype of long chains) is two
+        table look-ups per weight (``bench/results_head_statistics.md``).
 
 The contact share (the grid's default) is counted by
 :class:`~protattn_widgets.widgets.grid_counts.StrongPairIndex`.
@@ -39,12 +39,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from .attention import Attention, as_float32, check_threshold
+from .attention import _FLOAT16_TO_32, Attention, as_float32, check_threshold
 from .errors import InvalidOptionError
 
 __all__ = [
     "apc", "apc_head", "HEATMAP_KINDS", "heatmap_matrix", "GRID_FORMATS", "grid_view", "GRID_STATISTICS", "available_statistics", "head_statistic",
-    "attention_to_residue", "special_token_mass", "mean_separation", "attention_entropy",
+    "attention_to_residue", "special_token_mass", "mean_separation", "attention_entropy", "row_entropy",
     "strong_edges", "protein_flags", "flag_words_per_head",
 ]
 
@@ -266,32 +266,81 @@ class _Columns(dict):
         return self._rows
 
 
-def attention_entropy(attention: Attention) -> np.ndarray:
-    """Mean row entropy per head, in bits, float64 ``(n_layers, n_heads)``.
+def attention_entropy(attention: Attention, progress=None) -> np.ndarray:
+    """Mean row entropy per head, in bits, float64 ``(n_layers, n_heads)`` (read-only).
 
     Each query residue's row ``a_i.`` is renormalised over the residues
-    (``p_ij = a_ij / sum_j a_ij``) and ``H_i = -sum_j p_ij log2 p_ij``; the
-    head's value is the mean of ``H_i`` over rows with any attention (NaN if
-    none).  Computed as ``log2 s_i - sum_j a_ij log2 a_ij / s_i``, one layer at
-    a time in float32 (a float16 layer through one reused buffer).
+    (``p_ij = a_ij / sum_j a_ij``) and ``H_i = -sum_j p_ij log2 p_ij``
+    (:func:`row_entropy`); the head's value is the mean of ``H_i`` over rows
+    with any attention (NaN if none).  Computed once per attention, a head at a
+    time through two reused ``L x L`` buffers, calling ``progress(layers_done,
+    n_layers)`` after each layer; later calls return the kept result.
     """
+    kept = getattr(attention, "_entropy", None)
+    if kept is not None:
+        return kept
     n_layers, n_heads, length = attention.n_layers, attention.n_heads, len(attention)
-    out = np.full((n_layers, n_heads), np.nan)
-    buffer = np.empty((n_heads, length, length), dtype=np.float32)
-    logs = np.empty_like(buffer)
+    rows = np.empty((n_layers, n_heads, length), dtype=np.float32)
+    buffers = tuple(np.empty((length, length), dtype=np.float32) for _ in range(2))
     for layer in range(n_layers):
-        a = as_float32(attention.values[layer], out=buffer)
-        np.maximum(a, _TINY, out=logs)  # 0 log 0 = 0: 0 * log2(tiny) is 0
-        np.log2(logs, out=logs)
-        np.multiply(logs, a, out=logs)
-        s = a.sum(axis=-1, dtype=np.float64)  # (n_heads, L)
-        xlogx = logs.sum(axis=-1, dtype=np.float64)
-        rows = s > 0
-        with np.errstate(invalid="ignore", divide="ignore"):
-            h = np.where(rows, np.log2(np.where(rows, s, 1.0)) - xlogx / np.where(rows, s, 1.0), 0.0)
-            n_rows = rows.sum(axis=-1)
-            out[layer] = np.where(n_rows > 0, h.sum(axis=-1) / np.maximum(n_rows, 1), np.nan)
-    return np.maximum(out, 0.0, where=np.isfinite(out), out=out)  # rounding can give -1e-7 for one-hot rows
+        for head in range(n_heads):
+            rows[layer, head] = row_entropy(attention.values[layer, head], buffers=buffers)
+        if progress is not None:
+            progress(layer + 1, n_layers)
+    finite = np.isfinite(rows)
+    n_rows = finite.sum(axis=-1)
+    total = np.where(finite, rows, 0.0).sum(axis=-1, dtype=np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(n_rows > 0, total / np.maximum(n_rows, 1), np.nan)
+    mean.setflags(write=False)
+    object.__setattr__(attention, "_entropy", mean)
+    return mean
+
+
+def _xlog2x_float16_table() -> np.ndarray:
+    """``x log2 x`` in float32 for each of the 65,536 float16 bit patterns (0 at 0, NaN below 0 and for NaN)."""
+    x = np.arange(65536, dtype=np.uint16).view(np.float16).astype(np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        table = np.where(x > 0, x * np.log2(np.where(x > 0, x, 1.0)), np.where(x == 0, 0.0, np.nan))
+    return table.astype(np.float32)
+
+
+_XLOG2X_FLOAT16 = _xlog2x_float16_table()
+
+
+def row_entropy(values: np.ndarray, buffers: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+    """Entropy in bits of each attention row, renormalised over its columns.
+
+    Parameters
+    ----------
+    values : ndarray, shape=(..., L, L)
+        float32, or float16 (the stored dtype of long chains): then ``a`` and ``a log2 a`` are two
+        table look-ups per weight (65,536 entries each) instead of a conversion and a logarithm.
+    buffers : two float32 arrays of ``values``' shape, optional
+        Reused for ``a`` and ``a log2 a`` (loops over heads).
+
+    Returns
+    -------
+    ndarray of float32, shape=(..., L)
+        ``log2 s_i - sum_j a_ij log2 a_ij / s_i`` with ``s_i = sum_j a_ij`` (float32 pairwise sums),
+        at least 0; NaN where the row has no attention.
+    """
+    array = np.asarray(values)
+    a_out, xlogx_out = (None, None) if buffers is None else buffers
+    if array.dtype == np.float16:
+        bits = array.view(np.uint16)
+        a = np.take(_FLOAT16_TO_32, bits, out=a_out, mode="clip")
+        xlogx = np.take(_XLOG2X_FLOAT16, bits, out=xlogx_out, mode="clip")
+    else:
+        a = as_float32(array, out=a_out)
+        xlogx = np.maximum(a, _TINY, out=xlogx_out)  # 0 log 0 = 0: 0 * log2(tiny) is 0
+        np.log2(xlogx, out=xlogx)
+        np.multiply(xlogx, a, out=xlogx)
+    s = a.sum(axis=-1).astype(np.float64)
+    summed = xlogx.sum(axis=-1).astype(np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        h = np.where(s > 0, np.log2(np.where(s > 0, s, 1.0)) - summed / np.where(s > 0, s, 1.0), np.nan)
+    return np.maximum(h, 0.0, where=np.isfinite(h), out=h).astype(np.float32)  # rounding: -1e-7 for one-hot rows
 
 
 def grid_view(attention: Attention, name: str, *, threshold: float = 0.3, residue: int | None = None,
@@ -362,7 +411,7 @@ def head_statistic(attention: Attention, name: str, *, threshold: float = 0.3, r
         values, count = mean_separation(attention, threshold)
         values = np.where(count >= max(int(min_total), 1), values, np.nan)
     elif name == "entropy":
-        values = attention_entropy(attention)
+        values = attention_entropy(attention).copy()
     elif name == "contact_share":
         raise InvalidOptionError("the contact share is counted by the head grid's StrongPairIndex (it needs the chain)")
     else:

@@ -149,6 +149,32 @@ def test_entropy_equals_a_loop_and_its_bounds():
     np.testing.assert_allclose(hs.attention_entropy(attention_of(values.astype(np.float16))), expected, atol=2e-3)
 
 
+def test_row_entropy_of_float16_heads_by_table_equals_the_float32_computation():
+    """A float16 head (the stored dtype of long chains) is read through two table look-ups; it gives the float32
+    computation on the same (rounded) values, and attention_entropy is computed once, with per-layer progress."""
+    values = softmax_attention(3, 4, 37, seed=5)
+    values[0, 2, 4] = 0  # a row with no attention
+    values[2, 1] = 0
+    values[2, 1, :, 9] = 0.9  # one-hot rows: 0 bits
+    half = values.astype(np.float16)
+    by_table = hs.row_entropy(half)
+    direct = hs.row_entropy(half.astype(np.float32))
+    assert by_table.dtype == np.float32 and by_table.shape == (3, 4, 37)
+    assert np.isnan(by_table[0, 2, 4]) and np.isnan(direct[0, 2, 4])
+    np.testing.assert_allclose(by_table, direct, atol=2e-6, equal_nan=True)
+    np.testing.assert_allclose(by_table[2, 1], 0, atol=1e-6)
+    layers = []
+    attention = attention_of(half)
+    first = hs.attention_entropy(attention, progress=lambda done, total: layers.append((done, total)))
+    assert layers == [(1, 3), (2, 3), (3, 3)]
+    np.testing.assert_allclose(first, hs.attention_entropy(attention_of(half.astype(np.float32))), atol=2e-6)
+    assert hs.attention_entropy(attention, progress=lambda *a: layers.append(a)) is first and len(layers) == 3
+    assert not first.flags.writeable
+    shown = hs.head_statistic(attention, "entropy")
+    shown[0, 0] = np.ma.masked  # the grid's copy, not the kept result
+    assert np.isfinite(first[0, 0])
+
+
 def test_special_token_mass_and_the_dispatcher():
     values = softmax_attention(2, 3, 10)
     mass = np.random.default_rng(0).random((2, 3, 10)).astype(np.float32)
