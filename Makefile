@@ -57,6 +57,7 @@ bench: install
 	$(BIN)/python bench/bench_attention.py
 	$(BIN)/python bench/bench_analysis.py
 	$(BIN)/python bench/bench_widgets.py --browser
+	$(BIN)/python bench/wire_structure_view.py
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) node_modules build *.egg-info
