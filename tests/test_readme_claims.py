@@ -10,18 +10,12 @@ import numpy as np
 
 import protattn_widgets as paw
 from protattn_widgets.cli import main
+from protattn_widgets.widgets._checks import format_weight  # js/lib/format.js formatWeight, as the hover shows it
 from protattn_widgets.widgets.encoding import dequantize, quantize
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 PYPROJECT = (ROOT / "pyproject.toml").read_text()
-
-
-def _format_weight(value: float) -> str:
-    """js/lib/format.js formatWeight, which the heatmap's hover text uses."""
-    if not value > 0:
-        return "0"
-    return f"{value:.2f}" if value >= 0.01 else f"{value:.3f}"
 
 
 def test_hover_example_is_a_real_pair_of_the_head_it_names(antiberty):
@@ -34,7 +28,7 @@ def test_hover_example_is_a_real_pair_of_the_head_it_names(antiberty):
     assert (chain.residue_names[i], chain.residue_names[j]) == (name_i, name_j)
     matrix = antiberty.attention(chain).head(int(layer) - 1, int(head) - 1)
     codes, scale = quantize(matrix)  # what the heatmap holds, as the hover decodes it
-    assert _format_weight(float(dequantize(codes, scale).reshape(matrix.shape)[i, j])) == shown
+    assert format_weight(float(dequantize(codes, scale).reshape(matrix.shape)[i, j])) == shown
 
 
 def test_second_image_is_what_protattn_figure_draws(tmp_path, antiberty):
