@@ -83,3 +83,16 @@ def test_readme_names_the_licence_and_how_to_install_and_work_offline():
     assert "HF_HUB_OFFLINE=1" in README and "--local-dir" in README
     assert "needs\nthe network once" in README or "needs the network once" in README
     assert "git+<repository URL>" not in README
+
+
+def test_vscode_finds_anywidgets_front_end_in_the_environment():
+    """README (VS Code, untested): a local kernel's environment holds anywidget's front-end where
+    VS Code looks for third-party widget modules, and every widget of ours asks for that module."""
+    import sys
+
+    from protattn_widgets.widgets import AttentionExplorer, StructureAttentionView
+
+    assert "`share/jupyter/nbextensions/anywidget/`, which `pip install protattn-widgets` installs" in README
+    assert (Path(sys.prefix) / "share" / "jupyter" / "nbextensions" / "anywidget" / "index.js").is_file()
+    for widget in (AttentionExplorer, StructureAttentionView):
+        assert widget._view_module.default_value == widget._model_module.default_value == "anywidget"
