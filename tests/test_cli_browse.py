@@ -7,6 +7,7 @@ once), the progress and size lines, the options and their errors.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -48,6 +49,8 @@ def test_browse_writes_the_page_into_the_report_from_outside_the_repo(tmp_path, 
     text = page.read_text(encoding="utf-8")
     assert "<script src" not in text and "https://" not in text.split("protattn-browser-data")[0]
 
+    summary = json.loads((tmp_path / "report" / "summary.json").read_text())
+    assert summary["files"]["browser"] == "browser.html"
     data = read_browser_data(page)
     result = AnalysisResult.load(tmp_path / "report" / "result")
     counts = result["contact"].protein_counts

@@ -97,17 +97,17 @@ def write_report(result: AnalysisResult, outdir: str | os.PathLike, *, top_k: in
     """
     outdir = check_report_folder(outdir, overwrite)
     with replace_folder(outdir, overwrite=True, what="report folder", written_by="protattn analyze") as tmp:
-        files = _write(result, tmp, top_k, dataset_name, figures)
-        for name, text in (extra_files or {}).items():  # e.g. browser.html (analyze --browse)
-            (tmp / name).write_text(text, encoding="utf-8")
-            files[Path(name).stem] = name
-        return files
+        return _write(result, tmp, top_k, dataset_name, figures, extra_files or {})
 
 
-def _write(result: AnalysisResult, outdir: Path, top_k: int, dataset_name: str, figures: bool) -> dict[str, str]:
+def _write(result: AnalysisResult, outdir: Path, top_k: int, dataset_name: str, figures: bool,
+           extra_files: dict[str, str]) -> dict[str, str]:
     import pandas as pd
 
     files = {"result": "result"}
+    for name, text in extra_files.items():  # e.g. browser.html (analyze --browse)
+        (outdir / name).write_text(text, encoding="utf-8")
+        files[Path(name).stem] = name
     result.save(outdir / "result")
     top = [result[f].top_heads(top_k).assign(feature=f, background=result[f].background) for f in result]
     every = [result[f].top_heads(None).assign(feature=f, background=result[f].background) for f in result]

@@ -43,7 +43,7 @@ def report(tmp_path_factory, antiberty):
     try:
         out, err = io.StringIO(), io.StringIO()
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            code = main(["analyze", "--data", "structures", "--property", "contact", "--min-total", "10",
+            code = main(["analyze", "--data", "structures", "--property", "contact", "contact_long", "--min-total", "10",
                          "-o", "report", "--browse", "-q"])
     finally:
         os.chdir(here)
@@ -131,6 +131,25 @@ def test_protein_click_opens_its_explorer_at_that_head(page):
                            "return s.layer === 3 && s.head === 2; }")
 
 
+def test_property_menu_shows_another_property_and_its_proteins(page, report):
+    from protattn_widgets.analysis import AnalysisResult
+
+    result = AnalysisResult.load(report / "result")
+    page.locator(f"{ROOT} [data-testid=browser-feature]").select_option("contact_long")
+    top = result["contact_long"].top_heads(1)
+    layer, head = int(top["layer_index"].iloc[0]), int(top["head_index"].iloc[0])
+    page.wait_for_function(f"() => {{ const s = ({API})().summary(); return s.feature === 'contact_long' && "
+                           f"s.layer === {layer} && s.head === {head}; }}")
+    per_protein = result["contact_long"].per_protein
+    rows = per_protein[(per_protein["layer_index"] == layer) & (per_protein["head_index"] == head)
+                       & (per_protein["total"] > 0)]
+    assert sorted((r["protein"], r["hits"], r["total"]) for r in _table(page)) == sorted(
+        zip(rows["protein"], rows["hits"], rows["total"]))
+    # the open explorer follows the browser to that head
+    page.wait_for_function(f"() => {{ const s = ({EXPLORER})().protattnExplorer.state(); "
+                           f"return s.layer === {layer} && s.head === {head}; }}")
+
+
 def test_no_errors_in_the_console(page):
     problems = console_problems(page.console, KNOWN_CONSOLE_NOISE["standalone"])
     assert problems == [], "\n".join(problems)
@@ -145,7 +164,8 @@ def test_a_head_the_page_lacks_is_refused_with_the_reason(browser, report, antib
     path = tmp_path_factory.mktemp("top") / "top.html"
     written = result.browse("contact", model=antiberty, dataset=[str(report.parent / "structures")]).to_html(
         path, heads="top", top_k=2)
-    assert written.heads == 2 and written.openable == written.proteins
+    tops = {int(r.layer_index) * 8 + int(r.head_index) for f in result for r in result[f].top_heads(2).itertuples()}
+    assert written.heads == len(tops) < 64 and written.openable == written.proteins
     context = browser.new_context(viewport={"width": 1280, "height": 1400})
     context.route("**/*", lambda r: r.abort() if not r.request.url.startswith("file:") else r.continue_())
     try:
