@@ -97,12 +97,11 @@ def draw_on_nglview(view: Any, structure: Structure | str, attention: Attention,
     # created later (the widget shown again, a page reload) restores the user's structures
     # and representations and then runs only the calls marked so; without it a reloaded page
     # shows the cartoon with no attention.  The previous head's call leaves the list, so it
-    # holds one drawing however many heads are drawn.
-    view._execute_js_code(overlay_script(data), fire_embed=True, **{_MARK: True})
-    archive = list(view._ngl_msg_archive)
-    ours = [k for k, msg in enumerate(archive) if msg.get(_MARK)]
-    if len(ours) > 1:
-        view._ngl_msg_archive = [msg for k, msg in enumerate(archive) if k not in ours[:-1]]
+    # holds one drawing however many heads are drawn; the list (a synced trait) goes to the
+    # browser once, after both changes.
+    with view.hold_sync():
+        view._ngl_msg_archive = [msg for msg in view._ngl_msg_archive if not msg.get(_MARK)]
+        view._execute_js_code(overlay_script(data), fire_embed=True, **{_MARK: True})
     return data
 
 
