@@ -6,9 +6,11 @@
 //   features [str], feature, model_name, n_proteins, threshold
 //   ranking [{rank, protein, hits, total, share, hits_share, top_residue, top_residue_edges, has_structure}]
 //   ranking_note, protein, _status
-//   explorer   the chosen protein's AttentionExplorer (a widget reference, "IPY_MODEL_<id>"): its model
-//              is fetched from the widget manager and drawn here by the explorer's own front-end
-//              (explorer.js mountExplorer), so it is the same explorer, linked to the same kernel object.
+//   explorer   the browser's one AttentionExplorer (a widget reference, "IPY_MODEL_<id>"), made with the
+//              browser: its model is fetched from the widget manager and drawn here by the explorer's own
+//              front-end (explorer.js mountExplorer), so it is the same explorer, linked to the same kernel
+//              object.  A protein click switches what it shows (show_protein; the 3D view loads the new
+//              structure); it is hidden while no protein is chosen.
 //   _kernel    false in the standalone page (js/browser_page.js): the explorer is drawn without a kernel
 //   ranking rows may carry closed_reason (why a protein cannot be opened; the page sets it)
 // Written: feature (menu), layer and head (grid click, arrow keys), protein (a row's click or Enter).
@@ -124,6 +126,10 @@ function render({ model, el }) {
     }
   }
 
+  function drawChosen() {  // the explorer is shown while a protein is chosen (it stays made for the next one)
+    explorerHost.style.display = model.get("protein") ? "" : "none";
+  }
+
   function drawStatus() {
     const text = model.get("_status") || "";
     status.textContent = text;
@@ -156,6 +162,7 @@ function render({ model, el }) {
   drawMenu();
   drawTable();
   drawStatus();
+  drawChosen();
   drawExplorer();
   el.protattnBrowser = {
     summary: () => ({ feature: model.get("feature"), layer: model.get("layer"), head: model.get("head"),
@@ -171,6 +178,7 @@ function render({ model, el }) {
     [["features", "feature", "n_proteins", "model_name", "threshold"], drawMenu],
     [["ranking", "ranking_note", "protein", "layer", "head"], drawTable],
     [["_status"], drawStatus],
+    [["protein"], drawChosen],
     [["explorer"], drawExplorer],
   ], [[menu, "change", onMenu]]);
   return () => {

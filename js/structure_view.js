@@ -40,15 +40,36 @@ export function mountStructure(box, model) {
     box.protattnError = message;
     console.warn("protattn 3D:", error);
   };
+  // One structure in the stage at a time: a new one (the explorer's show_protein) replaces the drawing and the
+  // component; a load still running when another structure arrives is dropped when it ends (latest wins).
+  let loading = 0;
+  let loads = 0;
+  function load() {
+    const mine = ++loading;
+    loads += 1;
+    if (overlay) overlay.dispose();
+    stage.removeAllComponents();
+    const note = box.querySelector(".protattn-structure-error");
+    if (note) note.remove();
+    delete box.protattnError;
+    overlay = drawAttention({ stage, model, host: box, NGL });
+    box.protattn = Object.assign(overlay.api, { loads: () => loads });
+    const file = new Blob([model.get("_pa_structure") || ""], { type: "text/plain" });
+    NGL.autoLoad(file, { ext: model.get("_pa_ext") || "pdb", name: model.get("_pa_name") || "structure" })
+      .then((structure) => { if (mine === loading && stage) stage.addComponentFromObject(structure); })
+      .catch((error) => { if (mine === loading) fail(error); });
+  }
+  // After the whole message: marimo emits each trait's change while it applies the message's traits in turn
+  // (_pa_structure before _pa_ext and _pa_name), Backbone once all are set.
+  let queued = null;
+  const onStructure = () => {
+    if (queued == null) queued = setTimeout(() => { queued = null; if (stage) load(); }, 0);
+  };
   try {
     NGL = loadNGL();
     stage = new NGL.Stage(viewport, { backgroundColor: "white", tooltip: false });
-    overlay = drawAttention({ stage, model, host: box, NGL });
-    box.protattn = overlay.api;
-    const text = model.get("_pa_structure") || "";
-    const file = new Blob([text], { type: "text/plain" });
-    stage.loadFile(file, { ext: model.get("_pa_ext") || "pdb", name: model.get("_pa_name") || "structure",
-                           defaultRepresentation: false }).catch(fail);
+    load();
+    model.on("change:_pa_structure", onStructure);
   } catch (error) {
     fail(error);
   }
@@ -62,9 +83,12 @@ export function mountStructure(box, model) {
   });
   if (observer) observer.observe(box);
   return () => {
+    model.off("change:_pa_structure", onStructure);
+    clearTimeout(queued);
     if (observer) observer.disconnect();
     if (overlay) overlay.dispose();
     if (stage) stage.dispose();
+    stage = null;
     delete box.protattn;
   };
 }

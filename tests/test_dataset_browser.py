@@ -90,26 +90,35 @@ def test_bad_heads_are_clear_errors(result):
     assert (browser.layer, browser.head) == (2, 3)
 
 
-def test_a_protein_click_opens_its_explorer_at_the_head_from_the_cache(result, antiberty):
+def test_a_protein_click_switches_the_one_explorer_to_it_at_the_head(result, antiberty):
+    """The browser makes ONE explorer with itself (a click makes no widget: marimo cannot make one outside a
+    running cell); a protein click switches it to that protein at the chosen head, from the cache."""
     browser = result.browse("contact")
-    browser.layer, browser.head = 1, 6
-    protein = browser.ranking[0]["protein"]
-    calls = antiberty.cache.stats() if hasattr(antiberty, "cache") and hasattr(antiberty.cache, "stats") else None
-    browser.protein = protein
     ex = browser.explorer
-    assert ex is not None
-    assert f"{ex.structure.name}:{ex.chain}" == protein
-    assert (ex.layer, ex.head) == (1, 6) and ex.threshold == result.threshold
-    # another head moves the explorer; another protein replaces it
+    assert ex is not None and browser.protein == next(r["protein"] for r in browser.ranking if r["has_structure"])
+    assert f"{ex.structure.name}:{ex.chain}" == browser.protein and (ex.layer, ex.head) == (browser.layer, browser.head)
+    assert ex.min_total == browser.min_total == result.min_total  # one ranked-head rule on both grids
+    browser.layer, browser.head = 1, 6
+    assert (ex.layer, ex.head) == (1, 6)
+    protein = browser.ranking[-1]["protein"]
+    other = next(row["protein"] for row in browser.ranking if row["protein"].split(":")[0] != protein.split(":")[0])
+    forward = antiberty.forward_count
+    for chosen in (other, protein, other, protein):  # structures switch back and forth; the attention is cached
+        browser.protein = chosen
+        assert browser.explorer is ex and f"{ex.structure.name}:{ex.chain}" == chosen
+        assert (ex.layer, ex.head) == (1, 6) and ex.threshold == result.threshold
+        assert ex.structure_view.structure is ex.structure and ex._structure__pa_name == ex.structure.name
+        assert ex.residue_ids == list(ex.structure[ex.chain].residue_ids)
+    assert antiberty.forward_count - forward <= 2  # each new chain at most once
     browser.layer, browser.head = 3, 2
     assert (ex.layer, ex.head) == (3, 2)
-    other = next(row["protein"] for row in browser.ranking if row["protein"] != protein)
-    browser.protein = other
-    assert browser.explorer is not ex and f"{browser.explorer.structure.name}:{browser.explorer.chain}" == other
-    assert (browser.explorer.layer, browser.explorer.head) == (3, 2)
-    browser.protein = ""
+    browser.protein = ""  # hidden in the page; the explorer stays for the next protein
+    assert browser.explorer is ex
+    separate = browser.explorer_of(other)
+    assert separate is not ex and f"{separate.structure.name}:{separate.chain}" == other
+    separate.close()
+    browser.close()
     assert browser.explorer is None
-    del calls
 
 
 def test_a_loaded_result_needs_the_dataset_to_open_proteins(result, records, tmp_path, antiberty):
@@ -122,8 +131,9 @@ def test_a_loaded_result_needs_the_dataset_to_open_proteins(result, records, tmp
     with pytest.raises(InvalidOptionError, match="not in this result"):
         loaded.browse("contact", dataset=records).protein = "9xyz:A"
     opened = loaded.browse("contact", dataset=records, model=antiberty)
-    opened.protein = opened.ranking[0]["protein"]
     assert opened.explorer is not None
+    opened.protein = opened.ranking[-1]["protein"]
+    assert f"{opened.explorer.structure.name}:{opened.explorer.chain}" == opened.ranking[-1]["protein"]
 
 
 def test_protein_ranking_limits_rows(result):

@@ -680,7 +680,8 @@ export function drawAttention({ stage, model, host, NGL: N, overlayOnly = false 
     },
     summary() {
       return {
-        ready: !!state.component, edges: state.nEdges, updates: state.updates, drawnEdges: state.drawnEdges,
+        ready: !!state.component, structureName: state.component ? state.component.structure.name : null,
+        edges: state.nEdges, updates: state.updates, drawnEdges: state.drawnEdges,
         edgeChecksum: state.edgeChecksum, renders: state.renders,
         painted: !!state.component && state.paintedUpdate === state.updates,
         selected: selected(), mappedResidues: state.atomsOf.filter((a) => a.length).length,

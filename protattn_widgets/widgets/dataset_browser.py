@@ -4,7 +4,7 @@
 >>> browser = result.browse("contact")        # the dataset's head grid for contacts
 >>> browser.layer, browser.head = 1, 6          # head 2-7: its proteins, most hits first
 >>> browser.ranking[0]["protein"]               # e.g. "1vfb_complex:B"
->>> browser.protein = "1vfb_complex:B"          # that protein's AttentionExplorer at head 2-7
+>>> browser.protein = "1vfb_complex:B"          # the browser's AttentionExplorer shows it at head 2-7
 >>> browser.explorer.layer, browser.explorer.head
 (1, 6)
 
@@ -19,9 +19,13 @@ model call) or the cache:
 2. **Proteins** of the chosen head (``layer``, ``head``): ``ranking``, one row
    per protein, most hits first (:meth:`~protattn_widgets.analysis.per_protein.ProteinCounts.ranking`):
    its hits, strong edges, share, part of the head's hits and most-attended residue.
-3. **One protein** (``protein``): its :class:`~.explorer.AttentionExplorer` at the
-   chosen head (:attr:`explorer`), from the model's cache (the same kernel);
-   choosing another head moves the explorer to it.
+3. **One protein** (``protein``): the browser's one :class:`~.explorer.AttentionExplorer`
+   (:attr:`explorer`, made with the browser and shown inside it, first on the top
+   head's first protein) switched to that protein at the chosen head
+   (:meth:`~.explorer.AttentionExplorer.show_protein`), from the model's cache (the same
+   kernel); choosing another head moves the explorer to it.  A click makes no new
+   widget, so it works wherever the browser is shown (marimo makes no widget outside a
+   running cell).
 
 A protein's explorer needs its structure: proteins read from structure files
 have it; proteins of a label file (sequence only) are listed but cannot be opened
@@ -107,13 +111,13 @@ class DatasetBrowser(anywidget.AnyWidget):
     ----------
     result : AnalysisResult
     explorer : AttentionExplorer or None
-        The chosen protein's explorer (None until a protein is chosen).
+        The browser's explorer, showing the chosen protein (None when no protein can be opened).
+        Its head grid ranks heads by the analysis's ``min_total``, as the browser's grid does.
     records : dict of str -> ProteinRecord
         The proteins that can be opened, by id.
     last_error : Exception or None
         Why the last protein chosen in the page could not be opened (the page's status line says it;
-        a click has no Python caller to raise to).  In marimo a click cannot create the explorer
-        (marimo makes no widget outside a running cell): call :meth:`explorer_of` in a cell there.
+        a click has no Python caller to raise to).
 
     Raises
     ------
@@ -167,6 +171,9 @@ class DatasetBrowser(anywidget.AnyWidget):
             if layer is not None or head is not None:
                 self.layer, self.head = self._check_head(0 if layer is None else layer, 0 if head is None else head)
             self._send_ranking()
+        first = next((row["protein"] for row in self.ranking if row["has_structure"]), next(iter(self.records), ""))
+        if first:
+            self.protein = first  # the one explorer, made now (in the cell that shows the browser)
 
     # -- the feature's grid ------------------------------------------------------------------
 
@@ -279,11 +286,14 @@ class DatasetBrowser(anywidget.AnyWidget):
     @observe("protein")
     def _on_protein(self, change) -> None:
         if not change["new"]:
-            self._close_explorer()
-            return
+            return  # the page hides the explorer; it stays for the next protein
         self._status = f"opening {change['new']} ..."
         try:
-            self.explorer = self.explorer_of(change["new"])
+            if self.explorer is None:
+                self.explorer = self.explorer_of(change["new"])
+            else:
+                record = self.records[change["new"]]
+                self.explorer.show_protein(record.structure, record.chain.chain_id, layer=self.layer, head=self.head)
         except Exception as error:  # shown in the page; the Python caller sees it too
             self.last_error = error  # a page click's exception has no caller: keep it for the user
             self._status = (f"could not open {change['new']} from this page ({type(error).__name__}"
@@ -292,10 +302,10 @@ class DatasetBrowser(anywidget.AnyWidget):
         self._status = ""
 
     def explorer_of(self, protein: str, layer: int | None = None, head: int | None = None):
-        """The :class:`~.explorer.AttentionExplorer` of ``protein`` at the chosen head (or ``layer``/``head``).
+        """A new :class:`~.explorer.AttentionExplorer` of ``protein`` at the chosen head (or ``layer``/``head``),
+        ranking heads by the analysis's ``min_total`` (the browser's own explorer is not touched).
 
         Its attention comes from the model's cache: a protein opened before costs no model run.
-        The explorer of the previous protein is closed.
         """
         from .explorer import AttentionExplorer
 
@@ -303,9 +313,8 @@ class DatasetBrowser(anywidget.AnyWidget):
         if record is None:
             raise self._cannot_open(protein)
         layer, head = self._check_head(self.layer if layer is None else layer, self.head if head is None else head)
-        self._close_explorer()
         return AttentionExplorer(record.structure, self.model, chain=record.chain.chain_id, layer=layer, head=head,
-                                 threshold=self.threshold)
+                                 threshold=self.threshold, min_total=self.min_total)
 
     def to_html(self, path, *, heads: str = "all", top_k: int = 10, title: str | None = None,
                 progress: bool = False):
@@ -338,10 +347,12 @@ class DatasetBrowser(anywidget.AnyWidget):
             self._model = load_model(self._model or self.result.model_name)
         return self._model
 
-    def _close_explorer(self) -> None:
+    def close(self) -> None:
+        """Close the browser and its explorer."""
         if self.explorer is not None:
             self.explorer.close()
             self.explorer = None
+        super().close()
 
     def __repr__(self) -> str:
         return (f"DatasetBrowser({self.model_name}, {self.feature!r}, {self.n_proteins} proteins, "

@@ -275,7 +275,21 @@ class AttentionExplorer(SharedStateChecks, _PartTraits, SyncedWidget):
         key, name = change["name"][1:].split("_", 1)
         part = self._parts().get(key)
         if part is not None and change["new"] is not None:
+            if name == "statistic_choice":
+                self._prepare_statistic(change["new"])
             setattr(part, name, change["new"])
+
+    def _prepare_statistic(self, name: str) -> None:
+        """The entropy colouring reads every head once per chain: show its progress, layer by layer."""
+        if name != "entropy" or getattr(self.attention, "_entropy", None) is not None:
+            return
+        from ..head_statistics import attention_entropy
+
+        self._status = {"text": "computing each head's attention entropy ...", "kind": "busy"}
+        try:
+            attention_entropy(self.attention, progress=self._show_progress)
+        finally:
+            self._status = {}
 
     # -- changing chain -----------------------------------------------------------------------
 
@@ -304,6 +318,65 @@ class AttentionExplorer(SharedStateChecks, _PartTraits, SyncedWidget):
             if self._interface_tracks:
                 self.sequence.set_annotations(_interface_tracks(self.structure, change["new"]))
             self._sync_read()
+
+    # -- changing structure -------------------------------------------------------------------
+
+    def show_protein(self, structure: Structure | str | os.PathLike, chain: str | None = None, *,
+                     layer: int | None = None, head: int | None = None) -> None:
+        """Show another structure's chain in this explorer (same model), at ``layer``/``head``.
+
+        The explorer stays the same widget (the dataset browser switches its one explorer this
+        way, which works in marimo too): every view is redrawn for the new chain, the 3D view
+        loads the new structure.  The attention comes from the model's cache (a chain seen
+        before runs no model).  The threshold, mode, heatmap kind and grid colouring are kept;
+        the selection is cleared.
+
+        Parameters
+        ----------
+        structure : Structure, path, PDB file text or PDB id
+        chain : str, optional
+            Default: the first protein chain.
+        layer, head : int, optional
+            0-based head; default the head shown now.
+
+        Raises
+        ------
+        ChainNotFoundError, StructureError, SequenceTooLongError, LayerHeadIndexError
+            Nothing changes (the status line says why).
+        """
+        if not isinstance(structure, Structure):
+            structure = load_structure(structure)
+        chain_id = structure.chain_ids[0] if chain is None else chain
+        chain_obj = structure[chain_id]  # ChainNotFoundError lists the protein chains
+        self._status = {"text": f"computing attention for {structure.name}:{chain_id} ...", "kind": "busy"}
+        try:
+            attention = self._attention_of(self.model, chain_obj, structure, self._show_progress)
+            layer, head = attention.check_head(self.layer if layer is None else layer,
+                                               self.head if head is None else head)
+        except ProtAttnError as error:
+            self._status = {"text": str(error), "kind": "error"}
+            raise
+        with self.hold_sync():
+            self._live = False  # the parts are switched here, not by the trait observers
+            try:
+                self.structure, self.attention = structure, attention
+                self.chain = chain_id
+                self.selected_residue = None
+                self.layer, self.head = layer, head
+                for part in (self.grid, self.heatmap, self.sequence):
+                    part.set_attention(attention, chain_obj)
+                    part.layer, part.head = layer, head
+                if self.structure_view is not None:
+                    self.structure_view.layer, self.structure_view.head = layer, head
+                    self.structure_view.set_structure(structure, attention)
+                if self._interface_tracks:
+                    self.sequence.set_annotations(_interface_tracks(structure, chain_id))
+                names = chain_names(structure)
+                self._chains = [{"id": c, "label": f"{c}: {names[c]}"} for c in structure.chain_ids]
+                self._sync_read()
+            finally:
+                self._live = True
+            self._status = {}
 
     def set_state(self, sync_data) -> None:
         """Changes from the page; a chain switch shows its progress and, if it fails, says why."""
@@ -367,6 +440,8 @@ class AttentionExplorer(SharedStateChecks, _PartTraits, SyncedWidget):
 
     @grid_statistic.setter
     def grid_statistic(self, value: str) -> None:
+        if value in self.grid._choices:
+            self._prepare_statistic(value)
         self.grid.statistic_choice = value
 
     @property

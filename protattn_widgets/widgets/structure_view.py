@@ -316,6 +316,20 @@ class StructureData(SharedStateChecks, HasTraits):
             self._live = True
             self._send_head()
 
+    def set_structure(self, structure: Structure, attention: Attention) -> None:
+        """Show another structure, with the attention of one of its chains: the front-end loads the new
+        structure into the same NGL stage (one structure component, whatever was shown before)."""
+        chain = self._chain_of(structure, attention)
+        with hold_sync(self):
+            self._live = False
+            self.structure, self.attention, self.chain = structure, attention, chain
+            self._pa_structure, self._pa_ext, self._pa_model_index = _ngl_input(structure)
+            self._pa_name = structure.name
+            self.selected_residue = None
+            self._set_chain()
+            self._live = True
+            self._send_head()
+
     def _set_chain(self) -> None:
         chain = self.chain
         self._has_ca = ~np.isnan(chain.ca).any(axis=1)

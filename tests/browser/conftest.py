@@ -76,6 +76,13 @@ def jupyter_dirs(tmp_path_factory) -> dict[str, Path]:
                    "check_for_updates_class": "jupyterlab.NeverCheckForUpdate"},
         "JupyterNotebookApp": {"expose_app_in_browser": True},
     }))
+    # No "Would you like to receive official Jupyter news?" toast in the corner of every screenshot: the
+    # notification plugin's setting, as a user who answered "Never" has it (JupyterLab and Notebook 7 read
+    # user settings from JUPYTER_CONFIG_DIR/lab/user-settings).
+    notification = dirs["config"] / "lab" / "user-settings" / "@jupyterlab" / "apputils-extension"
+    notification.mkdir(parents=True)
+    (notification / "notification.jupyterlab-settings").write_text(json.dumps(
+        {"fetchNews": "false", "checkForUpdates": False}))
     return dirs
 
 

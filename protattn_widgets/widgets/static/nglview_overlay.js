@@ -711,6 +711,7 @@ var protattnNglview = (() => {
       summary() {
         return {
           ready: !!state.component,
+          structureName: state.component ? state.component.structure.name : null,
           edges: state.nEdges,
           updates: state.updates,
           drawnEdges: state.drawnEdges,

@@ -2345,6 +2345,7 @@ function drawAttention({ stage, model, host, NGL: N, overlayOnly = false }) {
     summary() {
       return {
         ready: !!state.component,
+        structureName: state.component ? state.component.structure.name : null,
         edges: state.nEdges,
         updates: state.updates,
         drawnEdges: state.drawnEdges,
@@ -2436,18 +2437,37 @@ function mountStructure(box, model) {
     box.protattnError = message;
     console.warn("protattn 3D:", error);
   };
+  let loading = 0;
+  let loads = 0;
+  function load() {
+    const mine = ++loading;
+    loads += 1;
+    if (overlay) overlay.dispose();
+    stage.removeAllComponents();
+    const note = box.querySelector(".protattn-structure-error");
+    if (note) note.remove();
+    delete box.protattnError;
+    overlay = drawAttention({ stage, model, host: box, NGL });
+    box.protattn = Object.assign(overlay.api, { loads: () => loads });
+    const file = new Blob([model.get("_pa_structure") || ""], { type: "text/plain" });
+    NGL.autoLoad(file, { ext: model.get("_pa_ext") || "pdb", name: model.get("_pa_name") || "structure" }).then((structure) => {
+      if (mine === loading && stage) stage.addComponentFromObject(structure);
+    }).catch((error) => {
+      if (mine === loading) fail(error);
+    });
+  }
+  let queued = null;
+  const onStructure = () => {
+    if (queued == null) queued = setTimeout(() => {
+      queued = null;
+      if (stage) load();
+    }, 0);
+  };
   try {
     NGL = loadNGL();
     stage = new NGL.Stage(viewport, { backgroundColor: "white", tooltip: false });
-    overlay = drawAttention({ stage, model, host: box, NGL });
-    box.protattn = overlay.api;
-    const text = model.get("_pa_structure") || "";
-    const file = new Blob([text], { type: "text/plain" });
-    stage.loadFile(file, {
-      ext: model.get("_pa_ext") || "pdb",
-      name: model.get("_pa_name") || "structure",
-      defaultRepresentation: false
-    }).catch(fail);
+    load();
+    model.on("change:_pa_structure", onStructure);
   } catch (error) {
     fail(error);
   }
@@ -2461,9 +2481,12 @@ function mountStructure(box, model) {
   });
   if (observer) observer.observe(box);
   return () => {
+    model.off("change:_pa_structure", onStructure);
+    clearTimeout(queued);
     if (observer) observer.disconnect();
     if (overlay) overlay.dispose();
     if (stage) stage.dispose();
+    stage = null;
     delete box.protattn;
   };
 }
@@ -2931,6 +2954,9 @@ function render6({ model, el }) {
       }
     }
   }
+  function drawChosen() {
+    explorerHost.style.display = model.get("protein") ? "" : "none";
+  }
   function drawStatus() {
     const text = model.get("_status") || "";
     status.textContent = text;
@@ -2965,6 +2991,7 @@ function render6({ model, el }) {
   drawMenu();
   drawTable();
   drawStatus();
+  drawChosen();
   drawExplorer();
   el.protattnBrowser = {
     summary: () => ({
@@ -2985,6 +3012,7 @@ function render6({ model, el }) {
     [["features", "feature", "n_proteins", "model_name", "threshold"], drawMenu],
     [["ranking", "ranking_note", "protein", "layer", "head"], drawTable],
     [["_status"], drawStatus],
+    [["protein"], drawChosen],
     [["explorer"], drawExplorer]
   ], [[menu, "change", onMenu]]);
   return () => {
