@@ -673,6 +673,11 @@ def test_shown_twice_after_a_chain_switch_after_a_reload_and_in_a_second_tab(jup
         # A second tab on the same notebook and kernel; a change made there reaches the kernel and the first tab.
         second = page.context.new_page()
         second.goto(f"{jupyter_server.url}/lab/tree/explorer_twice.ipynb?token={jupyter_server.token}")
+        # JupyterLab opens the second tab in a new workspace (auto-*): wait for the notebook's session there
+        # first, as after the reload, so a slow start under load does not eat the drawing's time budget.
+        second.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell.currentWidget"
+                                 " && window.jupyterapp.shell.currentWidget.sessionContext"
+                                 " && window.jupyterapp.shell.currentWidget.sessionContext.session", timeout=180_000)
         wait_all_drawn(second, 2, 116, edges, [3, 2])
         second.locator("[data-testid=control-head]").first.focus()
         second.locator("[data-testid=control-head]").first.press("ArrowRight")
