@@ -25,11 +25,13 @@ computations without their widgets), whose synced traits the explorer syncs as i
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import html
 import mimetypes
 import os
 import re
+import sys
 import warnings
 from pathlib import Path
 from typing import Any
@@ -74,6 +76,36 @@ def part_traits(cls) -> list[str]:
 _PartTraits = type("_PartTraits", (HasTraits,), {
     f"_{key}_{name}": AnyTrait(None, allow_none=True).tag(sync=True)
     for key, cls in PARTS.items() for name in part_traits(cls)})
+
+
+class _Part:
+    """An explorer part (``ex.heatmap``, ``ex.grid``, ...), read through the explorer: state changes
+    not yet pushed to the parts (a burst being coalesced, see :meth:`AttentionExplorer._flush`) are
+    pushed first, so what Python reads is always the current state's."""
+
+    def __set_name__(self, owner, name: str) -> None:
+        self.slot = f"_part_{name}"
+
+    def __get__(self, obj, cls=None):
+        if obj is None:
+            return self
+        obj._flush()
+        return obj.__dict__.get(self.slot)
+
+    def __set__(self, obj, value) -> None:
+        obj.__dict__[self.slot] = value
+
+
+def _kernel_loop():
+    """The running event loop of the Jupyter kernel executing this code, else ``None`` (plain
+    Python, another thread, hosts without an IPython kernel such as marimo)."""
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    return loop if getattr(shell, "kernel", None) is not None else None
 
 
 class AttentionExplorer(SharedStateChecks, _PartTraits, SyncedWidget):
@@ -157,6 +189,10 @@ class AttentionExplorer(SharedStateChecks, _PartTraits, SyncedWidget):
     _exports = List(Unicode(), default_value=["png", "svg", "pdf", "html"]).tag(sync=True)
     _threshold_min = Float(0.0).tag(sync=True)
     _export_stem = Unicode("").tag(sync=True)
+    heatmap = _Part()
+    grid = _Part()
+    sequence = _Part()
+    structure_view = _Part()
 
     def __init__(self, structure: Structure | str | os.PathLike, model: Any = "antiberty", chain: str | None = None,
                  *, layer: int | None = None, head: int | None = None, threshold: float = DEFAULT_THRESHOLD,
@@ -242,8 +278,8 @@ class AttentionExplorer(SharedStateChecks, _PartTraits, SyncedWidget):
         return int(layer), int(head)
 
     def _parts(self) -> dict:
-        parts = {"heatmap": self.heatmap, "grid": self.grid, "sequence": self.sequence,
-                 "structure": self.structure_view}
+        slots = {"heatmap": "heatmap", "grid": "grid", "sequence": "sequence", "structure": "structure_view"}
+        parts = {key: self.__dict__.get(f"_part_{slot}") for key, slot in slots.items()}  # as they are: no flush
         return {key: part for key, part in parts.items() if part is not None}
 
     def _sync_read(self) -> None:
@@ -257,16 +293,75 @@ class AttentionExplorer(SharedStateChecks, _PartTraits, SyncedWidget):
         return mirror
 
     # -- the shared state: explorer -> parts, in one message ---------------------------------
+    #
+    # In a Jupyter kernel a change of the state is pushed to the parts (which compute what is
+    # drawn) when the kernel's event loop next runs, once for however many changes arrived
+    # meanwhile (the latest wins): a cell changing ``ex.head`` 200 times computes and sends one
+    # head, and so do page changes that queue up while the kernel is busy.  The state traits
+    # wait for their data, so the page still gets both in one message.  Reading a part
+    # (``ex.heatmap``, ...) or the widget's state pushes the pending change first.  Outside a
+    # kernel's event loop (plain Python, marimo) every change is pushed at once.
+
+    #: Coalesce state changes in a Jupyter kernel (above); ``False`` pushes each at once (for comparisons).
+    coalesce_changes = True
+
+    def notify_change(self, change) -> None:
+        if (change.get("name") in STATE and getattr(self, "_live", False) and not self._flushing
+                and self.coalesce_changes):
+            loop = _kernel_loop()
+            if loop is not None:
+                self._stale = True
+                if not self._flush_scheduled:
+                    self._flush_scheduled = True
+                    loop.call_soon(self._scheduled_flush)
+        super().notify_change(change)
+
+    _stale = False  # state changed, parts not yet told
+    _flushing = False
+    _flush_scheduled = False
+
+    def _should_send_property(self, key, value) -> bool:
+        send = super()._should_send_property(key, value)
+        if key in STATE and self._stale and not self._flushing:  # sent with its data by _flush
+            if send or key in self._states_to_send:
+                self._states_to_send.discard(key)
+                self.__dict__.setdefault("_unsent", set()).add(key)
+            return False
+        return send
 
     @observe(*STATE)
     def _on_state(self, change) -> None:
-        if not self._live:
+        if self._live and not self._stale:
+            self._push_state()
+
+    def _scheduled_flush(self) -> None:
+        self._flush_scheduled = False
+        self._flush()
+
+    def _flush(self) -> None:
+        """Push a pending state change to the parts and send it with its data (one message)."""
+        if not self._stale or self._flushing:
             return
+        self._flushing = True
+        try:
+            self._stale = False
+            with self.hold_sync():
+                self._states_to_send.update(self.__dict__.pop("_unsent", ()))
+                self._push_state()
+        finally:
+            self._flushing = False
+
+    def _push_state(self) -> None:
         with self.hold_sync():
             for part in self._parts().values():
                 with part.hold_trait_notifications():
                     for name in STATE:
                         setattr(part, name, getattr(self, name))
+
+    def get_state(self, key=None, drop_defaults=False):
+        if key is None:  # the whole state (a page opening or asking again): the current one
+            self._flush()
+        return super().get_state(key=key, drop_defaults=drop_defaults)
 
     @observe(*(f"_{key}_{name}" for key, names in FROM_PAGE.items() for name in names))
     def _on_page_part_trait(self, change) -> None:
