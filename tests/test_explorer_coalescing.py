@@ -122,3 +122,16 @@ def test_python_reads_the_current_state_right_after_an_assignment(kernel):
         "              and ex.sequence.layer == layer and ex.get_state()['_heatmap__matrix'] == fresh._matrix)\n"
         "print(all(ok), len(ok))")
     assert out.split() == ["True", "4"]
+
+
+def test_page_changes_queued_in_a_burst_are_pushed_together_and_the_last_wins(kernel):
+    kernel.run("ex.coalesce_changes = True\nex.layer, ex.head = 2, 0")
+    n_heads = int(kernel.run("print(ex.n_heads)"))
+    heads = [(k + 1) % n_heads for k in range(60)]
+    for head in heads:  # what a page sends for a held key or a fast drag, faster than one change is drawn
+        kernel.client.session.send(kernel.client.shell_channel.socket, "comm_msg", content={
+            "comm_id": kernel.comm_id, "data": {"method": "update", "state": {"head": head}, "buffer_paths": []}})
+    updates: list = []
+    out = kernel.run("print(ex.head, ex.heatmap.head, ex.structure_view.head)", updates=updates)
+    assert out.split() == [str(heads[-1])] * 3
+    assert 1 <= len(updates) <= 20, len(updates)  # 60 one by one before (bench/results_rapid_changes.md)

@@ -63,6 +63,9 @@ PARTS = {"heatmap": HeatmapData, "grid": HeadGridData, "sequence": SequenceTrack
 #: Part traits the page writes (zoom, overlay checkbox, the 3D buttons): they flow back to the part.
 FROM_PAGE = {"heatmap": ("zoom", "show_contacts", "kind"), "grid": ("statistic_choice",),
              "structure": ("focus", "show_label")}
+#: In a Jupyter kernel, state changes are pushed to the views this long after the first of a burst
+#: (the kernel handles page changes queued meanwhile first: the latest wins); well under a frame.
+COALESCE_S = 0.005
 #: Heatmap side in CSS px: 3D view, heatmap and grid side by side in a laptop's notebook column.
 HEATMAP_SIZE = 380
 
@@ -295,9 +298,9 @@ class AttentionExplorer(SharedStateChecks, _PartTraits, SyncedWidget):
     # -- the shared state: explorer -> parts, in one message ---------------------------------
     #
     # In a Jupyter kernel a change of the state is pushed to the parts (which compute what is
-    # drawn) when the kernel's event loop next runs, once for however many changes arrived
+    # drawn) by the kernel's event loop COALESCE_S later, once for however many changes arrived
     # meanwhile (the latest wins): a cell changing ``ex.head`` 200 times computes and sends one
-    # head, and so do page changes that queue up while the kernel is busy.  The state traits
+    # head (after the cell), and page changes that queue up (a held key, a drag) are pushed together.  The state traits
     # wait for their data, so the page still gets both in one message.  Reading a part
     # (``ex.heatmap``, ...) or the widget's state pushes the pending change first.  Outside a
     # kernel's event loop (plain Python, marimo) every change is pushed at once.
@@ -313,7 +316,7 @@ class AttentionExplorer(SharedStateChecks, _PartTraits, SyncedWidget):
                 self._stale = True
                 if not self._flush_scheduled:
                     self._flush_scheduled = True
-                    loop.call_soon(self._scheduled_flush)
+                    loop.call_later(COALESCE_S, self._scheduled_flush)
         super().notify_change(change)
 
     _stale = False  # state changed, parts not yet told
