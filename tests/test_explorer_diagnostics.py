@@ -67,3 +67,21 @@ def test_apc_heatmap_mode(ex):
     assert ex.heatmap_kind == "raw"
     ex.head = 3
     np.testing.assert_array_equal(ex.heatmap.matrix, raw)
+
+
+def test_entropy_colouring_from_the_page_shows_its_progress_once(antiberty):
+    """The first entropy colouring of a chain reads every head: the status line counts the layers, then clears;
+    choosing it again reads nothing (kept on the attention)."""
+    explorer = paw.AttentionExplorer(paw.example_path("1a0q"), antiberty, chain="H", structure_view=False)
+    object.__setattr__(explorer.attention, "_entropy", None)  # as if this chain's entropy was never computed
+    seen = []
+    explorer.observe(lambda change: seen.append(dict(change["new"])), names="_status")
+    explorer._grid_statistic_choice = "entropy"  # as the page's menu writes it
+    layers = [s["done"] for s in seen if "done" in s and "entropy" in s["text"]]  # the first has no count yet
+    assert layers == list(range(1, 9)) and "(layer 8 of 8)" in seen[-2]["text"] and seen[-1] == {}
+    np.testing.assert_allclose(grid_values(explorer), hs.attention_entropy(explorer.attention), rtol=1e-6)
+    explorer._grid_statistic_choice = "contact_share"
+    seen.clear()
+    explorer.grid_statistic = "entropy"
+    assert not [s for s in seen if s.get("kind") == "busy"]
+    explorer.close()
