@@ -116,3 +116,15 @@ def test_a_result_without_per_protein_counts_cannot_be_browsed(tmp_path, antiber
     with pytest.raises(InvalidOptionError, match="kept no per-protein counts for 'contact'.*run the analysis again"):
         result.browse("contact").to_html(tmp_path / "browser.html")
     assert not (tmp_path / "browser.html").exists()
+
+
+def test_a_large_page_is_written_with_a_warning_naming_browse_heads_top(tmp_path, antiberty, monkeypatch):
+    from protattn_widgets.widgets import browser_page
+
+    monkeypatch.setattr(browser_page, "LARGE_BROWSER_BYTES", 1_000_000)  # the real limit is 200 MB
+    structures = _structures(tmp_path / "structures")
+    code, out, err = _run(["analyze", "--data", str(structures), "--property", "contact", "-o", str(tmp_path / "report"),
+                           "--browse", "-q"])
+    assert code == 0, err
+    assert "warning: the dataset browser page is" in err and "(--browse-heads top)" in err
+    assert (tmp_path / "report" / "browser.html").is_file()

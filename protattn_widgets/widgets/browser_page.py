@@ -25,8 +25,8 @@ What a reader can reach without a kernel is what is embedded: with ``heads="all"
 top ``top_k`` heads of each feature (the rows of ``top_heads.csv``), which keeps pages
 of big models small; the explorer then refuses other heads and says so.  Sizes (the
 front-end is 1.4 MB of any page; each explorer shows its whole chain): on the bundled
-antibody set (36 chains, AntiBERTy 8 x 8, 107-457 residues) 43.8 MB with every head,
-16.2 MB with ``heads="top"`` (17 heads), measured by ``bench/bench_browser_page.py``
+antibody set (36 chains, AntiBERTy 8 x 8, 107-457 residues) 46.7 MB with every head,
+17.0 MB with ``heads="top"`` (17 heads), measured by ``bench/bench_browser_page.py``
 (``bench/results_browser_page.md``).
 """
 
@@ -247,7 +247,7 @@ def browser_page(browser: "DatasetBrowser", *, heads: str = "all", top_k: int = 
     if len(text) > LARGE_BROWSER_BYTES:
         warn_user(f"the dataset browser page is {len(text) / 1e6:.0f} MB ({len(pages)} proteins x "
                   f"{len(main['embedded_heads'])} heads); heads='top' (--browse-heads top) embeds only the top heads "
-                  "of each feature", UserWarning)
+                  "of each feature")  # a ProtAttnWarning (a UserWarning): "warning: ..." on the command line
     return BrowserPage(text, len(main["proteins"]), len(pages), len(main["embedded_heads"]),
                        browser.n_layers * browser.n_heads, dict(main["closed"]))
 
