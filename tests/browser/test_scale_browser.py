@@ -43,7 +43,7 @@ def test_big_grid_is_readable_and_clickable(big_page):
     assert grid["layout"]["nLayers"] == 36 and grid["layout"]["nHeads"] == 40
     tile = grid["layout"]["tile"]
     assert 8 <= tile <= 14 and 40 * tile <= 450  # sized from the count: fits beside the heatmap
-    # At 1280 px the grid wraps under the 3D view and heatmap: scroll to it as a person would.
+    # Scroll to the grid as a person would (at 1280 px it sits beside the 3D view and the heatmap).
     page.page.evaluate(f"() => ({VIEW})('head_grid').scrollIntoView({{block: 'center'}})")
     point = page.view("head_grid", "tileCenter(20, 33)")
     page.page.mouse.click(point["x"], point["y"])

@@ -5192,7 +5192,7 @@ return protattnNGLlib;`)(),t!==void 0&&(e.__THREE__=t),e.__protattnNGLLoads=(e._
 .protattn-explorer .pa-views > .pa-heatmap-host, .protattn-explorer .pa-views > .pa-grid-host { flex: none; }
 .protattn-explorer .pa-grid-host .protattn-grid { width: min-content; }
 /* The sequence track ends the views: a row of its own, or the room right of a grid that wrapped under the 3D view. */
-.protattn-explorer .pa-views > .pa-sequence-host { flex: 1 1 600px; min-width: 0; }
+.protattn-explorer .pa-views > .pa-sequence-host { flex: 1 1 480px; min-width: 0; }
 .protattn-explorer.pa-stale .pa-views, .protattn-explorer.pa-stale .pa-sequence-host { opacity: 0.45; filter: grayscale(0.7); }
 .protattn-explorer .pa-note { color: #666; font-size: 12px; margin-top: 8px; }
 .protattn-explorer h1 { font-size: 16px; margin: 0 0 6px; }
