@@ -2541,7 +2541,8 @@ var CSS5 = `
 .protattn-explorer .pa-views > .pa-heatmap-host, .protattn-explorer .pa-views > .pa-grid-host { flex: none; }
 .protattn-explorer .pa-grid-host .protattn-grid { width: min-content; }
 /* The sequence track ends the views: a row of its own, or the room right of a grid that wrapped under the 3D view. */
-.protattn-explorer .pa-views > .pa-sequence-host { flex: 1 1 480px; min-width: 0; }
+.protattn-explorer .pa-views > .pa-sequence-host { flex: 1 1 100%; min-width: 0; }
+.protattn-explorer .pa-views.pa-grid-under > .pa-sequence-host { flex-basis: 480px; }
 .protattn-explorer.pa-stale .pa-views, .protattn-explorer.pa-stale .pa-sequence-host { opacity: 0.45; filter: grayscale(0.7); }
 .protattn-explorer .pa-note { color: #666; font-size: 12px; margin-top: 8px; }
 .protattn-explorer h1 { font-size: 16px; margin: 0 0 6px; }
@@ -2691,11 +2692,13 @@ function mountExplorer(el, model, options = {}) {
   const fitStructure = () => {
     const side = heatmapHost.offsetWidth + gridHost.offsetWidth + 2 * 12 + 2;
     if (heatmapHost.offsetWidth && gridHost.offsetWidth) views.style.setProperty("--pa-side", `${side}px`);
+    views.classList.toggle("pa-grid-under", gridHost.offsetTop > heatmapHost.offsetTop + heatmapHost.offsetHeight / 2);
   };
   if (typeof ResizeObserver === "function") {
     const sides = new ResizeObserver(fitStructure);
     sides.observe(heatmapHost);
     sides.observe(gridHost);
+    sides.observe(views);
     cleanups.push(() => sides.disconnect());
   }
   fitStructure();
