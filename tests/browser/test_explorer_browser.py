@@ -415,7 +415,7 @@ def test_3d_legend_hover_pick_focus_centre_and_reset(lab):
     state = lab.wait_for_ngl_frame(NGL_VIEW, "s.selected === -1")
     # Chains named and coloured, the attention chain marked.
     assert state["legend"] == "A: light chainB: attention chain (heavy chain)C: antigen", state["legend"]
-    assert "edge weight" in state["edgeLegend"] and "0.3" in state["edgeLegend"]
+    assert "line i \u2013 j: max of a_ij, a_ji" in state["edgeLegend"] and "0.3" in state["edgeLegend"]
     lab.page.locator(".protattn-structure-box").first.scroll_into_view_if_needed()
     # Hover: residue, chain, author id and the attention it receives / gives in this head. No edges are
     # drawn meanwhile (threshold 1), so the pointer lands on the residue and not on an edge passing in
@@ -431,11 +431,15 @@ def test_3d_legend_hover_pick_focus_centre_and_reset(lab):
     expected = lab.run_python(
         "import numpy as _np\nc = ex.chain_obj\nm = ex.attention.head(ex.layer, ex.head)\n"
         "print(repr({i: (f'{c.chain_id} {c.residue_names[i]} {c.residue_ids[i]} ', "
-        "f'receives {m[:, i].sum():.2f}') for i in range(len(c))}))")
-    table = eval(expected)  # noqa: S307 - our own kernel's repr of a dict of strings
+        "float(m[:, i].sum())) for i in range(len(c))}))")
+    table = eval(expected)  # noqa: S307 - our own kernel's repr of a dict of strings and floats
     hovered = [k for k, (head, _) in table.items() if tip.startswith(head)]
     assert hovered, tip
-    assert table[hovered[0]][1] in tip and "gives most to B " in tip and "author id" in tip, tip
+    shown = re.search(r"receives (\d\.\d{3}) ", tip)  # 3 decimals, as every weight (js/lib/format.js)
+    # the page decodes the received sum from one byte: within half a code step of the kernel's float sum
+    step = max(v for _, v in table.values()) / 255  # the byte's step: the largest sum is code 255
+    assert shown and abs(float(shown.group(1)) - table[hovered[0]][1]) <= step / 2 + 0.0005, (tip, table[hovered[0]])
+    assert "gives most to B " in tip and "author id" in tip, tip
     tip_box = lab.page.locator(".protattn-ngl-tooltip").first.bounding_box()
     # by the pointer: just below it, and across its x (not in a corner of the page)
     assert tip_box["x"] - 30 <= p["x"] <= tip_box["x"] + tip_box["width"] + 30, (tip_box, p)

@@ -167,7 +167,7 @@ def test_ligands_are_spheres_and_an_empty_head_says_so_1hzh(jupyter_server, brow
         page.run_python("view.threshold = 1.0")
         state = page.wait_for_ngl_frame(FIND_VIEW, "s.edges === 0")
         label = page.page.locator(".protattn-label").first.text_content()
-        assert label.endswith("(move the threshold slider down to see edges)"), label
+        assert label.endswith("(move the threshold slider down to see lines)"), label
         page.run_python("view.threshold = 0.3")
         page.wait_for_ngl_frame(FIND_VIEW)
         page.page.locator(".jp-OutputArea-output").last.screenshot(
