@@ -25,8 +25,8 @@ What a reader can reach without a kernel is what is embedded: with ``heads="all"
 top ``top_k`` heads of each feature (the rows of ``top_heads.csv``), which keeps pages
 of big models small; the explorer then refuses other heads and says so.  Sizes (the
 front-end is 1.4 MB of any page; each explorer shows its whole chain): on the bundled
-antibody set (36 chains, AntiBERTy 8 x 8, 107-457 residues) 46.7 MB with every head,
-17.0 MB with ``heads="top"`` (17 heads), measured by ``bench/bench_browser_page.py``
+antibody set (36 chains, AntiBERTy 8 x 8, 107-457 residues) 43.8 MB with every head,
+16.3 MB with ``heads="top"`` (17 heads), measured by ``bench/bench_browser_page.py``
 (``bench/results_browser_page.md``).
 """
 

@@ -23,8 +23,9 @@ neighbours, :func:`~.page_blob.predict_encode`, undone by both readers):
     The ``k`` embedded heads (``embedded_heads``, flat ``layer * n_heads + head``),
     each quantised relative to its maximum (``matrix_scales``), as the
     heatmap's ``_matrix``; ``m = ceil(L / block)``; stored with the ``avg2d``
-    filter (every head at 33 x 20, L = 1,000 from a random ESM-2-shaped model:
-    a quarter smaller, see bench/results_widgets.md).  Up to ``L = cells``
+    filter where that compresses smaller (every head at 33 x 20, L = 1,000 from a
+    random ESM-2-shaped model: a quarter smaller, see bench/results_widgets.md; real
+    AntiBERTy heads at L = 116: 7 % larger, stored plain).  Up to ``L = cells``
     (:data:`PAGE_CELLS`: 256 for ``heads="all"``, 512 otherwise) ``block`` is 1
     and the matrix is the head's; longer chains are block-max pooled (a cell is
     the strongest pair of its ``block x block`` block).
@@ -132,8 +133,12 @@ class _Blob:
             shape = data.shape if isinstance(data, np.ndarray) else (len(raw) // np.dtype(_DTYPES[dtype]).itemsize,)
         self.index[name] = {"offset": self.size, "dtype": dtype, "shape": [int(s) for s in shape]}
         if filter == "avg2d":  # stored as prediction residuals (page_blob.predict_encode), read back decoded
-            raw = predict_encode(np.frombuffer(raw, dtype=np.uint8).reshape(shape)).tobytes()
-            self.index[name]["filter"] = filter
+            filtered = predict_encode(np.frombuffer(raw, dtype=np.uint8).reshape(shape)).tobytes()
+            # ... where that compresses smaller: it does for smooth (random-model) heads, not for real
+            # AntiBERTy heads (1vfb B, 64 heads at L = 116: 7 % larger), so each array is checked.
+            if len(zlib.compress(filtered, 1)) < len(zlib.compress(raw, 1)):
+                raw = filtered
+                self.index[name]["filter"] = filter
         pad = -len(raw) % 8
         self.parts.append(raw + bytes(pad))
         self.size += len(raw) + pad
