@@ -239,7 +239,8 @@ def scale_side(path: Path, n_layers: int, n_heads: int, rounds: int, pages: bool
         results["head"].append(timed(lambda: setattr(ex, "head", (ex.head + 1) % n_heads), comm))
         results["layer"].append(timed(lambda: setattr(ex, "layer", (ex.layer + 3) % n_layers), comm))
         target = {"layer": (ex.layer + 5) % n_layers, "head": (ex.head + 7) % n_heads}
-        results["grid click (layer and head)"].append(timed(lambda: ex.grid.set_state(target), comm))
+        # a tile click: the page sets layer and head together (one message to the explorer)
+        results["grid click (layer and head)"].append(timed(lambda: ex.set_state(target), comm))
         results["threshold (new value)"].append(timed(lambda: setattr(ex, "threshold", round(0.06 + 0.013 * k, 3)), comm))
         results["mode"].append(timed(lambda: setattr(ex, "mode", ("max", "mean", "directed")[(k + 1) % 3]), comm))
     rows = {}
@@ -590,6 +591,31 @@ def browser_lines(ab: dict) -> list[str]:
     return lines
 
 
+def kernel_ab(length: int, reference: str, rounds: int) -> list[str]:
+    """The kernel side (:func:`kernel_side`: messages serialised, not sent) of this checkout and of git
+    ``reference`` (exported, run in a child process on its own code), one after the other."""
+    script = ("import json, sys, tempfile; from pathlib import Path; sys.path.insert(0, 'bench'); "
+              "import bench_widgets as b; d = Path(tempfile.mkdtemp()); "
+              f"r = b.kernel_side(b.long_chain_pdb({length}, d), 'H', {rounds}); "
+              "print(json.dumps({k: v['median_ms'] for k, v in r['rows'].items()}))")
+    rows = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        ref_root, about = export_revision(reference, Path(tmp))
+        for name, root in (("reference", ref_root), ("this", REPO_ROOT)):
+            out = subprocess.run([sys.executable, "-c", script], cwd=root, env=dict(os.environ, PYTHONPATH=str(root)),
+                                 capture_output=True, text=True, timeout=900, check=True).stdout
+            rows[name] = json.loads(out.strip().splitlines()[-1])
+    lines = ["## Kernel side against the reference (messages serialised, not sent)", "",
+             f"`kernel_side` (the table above) of git {about} and of this checkout, L = {length}, "
+             f"median of {rounds} changes each, one after the other in one run.", "",
+             "| change | reference ms | this ms | this / reference |", "|---|---:|---:|---:|"]
+    for change, ref_ms in rows["reference"].items():
+        ms = rows["this"].get(change)
+        if ms is not None:
+            lines.append(f"| {change} | {ref_ms:.1f} | {ms:.1f} | {ms / ref_ms:.2f} |")
+    return lines + [""]
+
+
 def first_paint_side(path: Path, chain: str) -> dict:
     """``tests/browser/test_first_paint.py`` on ``path``'s ``chain``: its timings (ms)."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -679,6 +705,8 @@ def main(argv=None) -> None:
     parser.add_argument("--page-hidden", default="320,1280",
                         help="with --page-size-only: hidden sizes of the random model, comma-separated (ESM-2 650M "
                              "has 1280; random attention is flatter at small sizes)")
+    parser.add_argument("--kernel-ab", default=None, metavar="REV",
+                        help="only the kernel side of this checkout against git revision REV (updated in --output)")
     parser.add_argument("--browser-only", action="store_true",
                         help="only the browser redraw section (updated in --output), on the --length chain")
     parser.add_argument("--reference", default=None,
@@ -693,6 +721,12 @@ def main(argv=None) -> None:
             rows += page_size(33, 20, cases, hidden=hidden)
         lines = page_size_lines(rows) + [f"(This section: `--page-size-only --page-hidden {args.page_hidden}`, "
                                          f"{machine()}.)", ""]
+        print("\n".join(lines))
+        replace_section(args.output, lines)
+        return
+    if args.kernel_ab:
+        lines = kernel_ab(args.length, args.kernel_ab, args.rounds) + [f"(This section: `--kernel-ab {args.kernel_ab}`, "
+                                                                      f"{machine()}.)", ""]
         print("\n".join(lines))
         replace_section(args.output, lines)
         return

@@ -115,8 +115,9 @@ def test_hovering_a_cell_shows_residues_and_weight(lab):
         "{c.chain_id} {c.residue_names[20]} {c.residue_ids[20]}: {w:.3f}')").strip()
     text = tip.text_content()
     assert text.split(":")[0] == expected.split(":")[0], (text, expected)
+    assert WEIGHT.fullmatch(text.split(": ")[1].split(" (")[0]), text  # the one weight format (defect 9)
     weight = float(expected.split(": ")[1])
-    shown = float(text.split(": ")[1].split()[0])
+    shown = float(text.split(": ")[1].replace("< ", "").split()[0])
     assert abs(shown - weight) <= 0.006, (text, expected)
 
 
@@ -168,6 +169,8 @@ def test_clicking_a_head_tile_and_arrow_keys_pick_the_head(lab):
     assert lab.page.locator("[data-testid=control-layer]").first.input_value() == "3"  # 1-based on screen
 
 
+#: Every attention weight in every tooltip (issue 19 defect 9): 3 decimals, or a bound "< 0.002".
+WEIGHT = re.compile(r"(?:< )?\d+\.\d{3}\b")
 STRONG_IN_TOOLTIP = re.compile(r"\((?:\d+ of )?(\d+) strong edges i\u2192j")
 STRONG_IN_CAPTION = re.compile(r"\u00b7 (\d+) strong edges i\u2192j")
 
@@ -206,6 +209,16 @@ def test_grid_tooltip_and_3d_caption_count_strong_edges_alike(lab):
         if len(checked) == 1:
             lab.page.screenshot(path=str(screenshot_path("defect3_grid_tooltip_and_caption.png")))
         lab.page.mouse.move(5, 5)
+    # the sequence track's tooltip gives attention in the same format as the other views (defect 9)
+    lab.page.evaluate(f"() => ({VIEW})('sequence_track').scrollIntoView({{block: 'center'}})")
+    c = api(lab, "sequence_track", "residueCenter(30)")
+    lab.page.mouse.move(c["x"] - 3, c["y"] - 3)
+    lab.page.mouse.move(c["x"], c["y"], steps=2)
+    track_tip = lab.page.locator(".protattn-track .protattn-tooltip")
+    track_tip.wait_for(state="visible")
+    received = track_tip.text_content().split("received ")[1].split(" \u00b7")[0]
+    assert WEIGHT.fullmatch(received), track_tip.text_content()
+    lab.page.mouse.move(5, 5)
     # the strong-edge count is the head's, not the drawing's: directed arrows leave out self-attention,
     # max/mean lines merge both directions of a pair
     print("grid tooltip / 3D caption:", checked)
@@ -440,6 +453,7 @@ def test_3d_legend_hover_pick_focus_centre_and_reset(lab):
     step = max(v for _, v in table.values()) / 255  # the byte's step: the largest sum is code 255
     assert shown and abs(float(shown.group(1)) - table[hovered[0]][1]) <= step / 2 + 0.0005, (tip, table[hovered[0]])
     assert "gives most to B " in tip and "author id" in tip, tip
+    assert WEIGHT.search(tip.split("gives most to")[1]), tip  # the one weight format (defect 9)
     tip_box = lab.page.locator(".protattn-ngl-tooltip").first.bounding_box()
     # by the pointer: just below it, and across its x (not in a corner of the page)
     assert tip_box["x"] - 30 <= p["x"] <= tip_box["x"] + tip_box["width"] + 30, (tip_box, p)
@@ -718,6 +732,7 @@ def test_hovering_an_edge_names_its_pair_and_weight(lab):
         tip = lab.ngl_summary(NGL_VIEW)["tooltip"]
         # The edge under the pointer (this one, or a neighbour crossing the same pixels): a real edge
         # of the kernel's, named by both residues, with its weight.
+        assert WEIGHT.fullmatch(tip.split(": ")[1].split()[0]), tip  # the one weight format (defect 9)
         shown = float(tip.split(": ")[1].split()[0])
         matches = [(i, j, w) for i, j, w in edges
                    if tip.startswith(f"{names[i]} \u2194 {names[j]}: ") and abs(shown - w) <= 0.011]
