@@ -119,12 +119,14 @@ def test_avg2d_filter_round_trips_and_an_unknown_filter_is_refused():
 def test_the_page_filters_its_matrices_only_where_that_makes_them_smaller():
     """Block maxima that vary smoothly deflate smaller as residuals; a head made of long exact repeats
     (what deflate finds in a real model's small heads) does not, and is stored as it is."""
-    from protattn_widgets.widgets.standalone import _filter_helps
+    from protattn_widgets.widgets.standalone import _Blob
 
     rng = np.random.default_rng(7)
     side = 64
     smooth = (np.add.outer(np.arange(side), np.arange(side))[None] * 2 + rng.integers(0, 3, (8, side, side)))
-    assert _filter_helps(smooth.clip(0, 255).astype(np.uint8).tobytes(), side)
-    tile = rng.integers(0, 256, (1, 4, side), dtype=np.uint8)
-    repeats = np.tile(tile, (8, side // 4, 1))
-    assert not _filter_helps(repeats.tobytes(), side)
+    blob = _Blob()
+    blob.add("m", smooth.clip(0, 255).astype(np.uint8), "u1", (8, side, side), filter="avg2d")
+    assert blob.index["m"].get("filter") == "avg2d"
+    repeats = np.tile(rng.integers(0, 256, (1, 4, side), dtype=np.uint8), (8, side // 4, 1))
+    blob.add("r", repeats, "u1", (8, side, side), filter="avg2d")
+    assert "filter" not in blob.index["r"]

@@ -155,29 +155,6 @@ class _Blob:
         return base64.b64encode(packer.compress(data) + packer.flush()).decode("ascii")
 
 
-def _deflated_size(data: bytes, big: bool) -> int:
-    """Bytes after the compression :meth:`_Blob.encoded` uses (``big``: a page of 8 MB or more)."""
-    if not big:
-        return len(zlib.compress(data, 6))
-    packer = zlib.compressobj(1, zlib.DEFLATED, 15, 9, zlib.Z_RLE)
-    return len(packer.compress(data) + packer.flush())
-
-
-def _filter_helps(matrices: bytes, side: int, sample_heads: int = 8) -> bool:
-    """Whether the matrices deflate smaller as ``avg2d`` residuals, judged on up to ``sample_heads``
-    heads spread over the model.  Block maxima of long chains and random models do (45 -> 36 MB at
-    33 x 20, L = 1,000); a real model's exact small heads, whose long repeats deflate finds, do not."""
-    per = side * side
-    k = len(matrices) // per if per else 0
-    if k == 0:
-        return False
-    picks = np.unique(np.linspace(0, k - 1, min(k, sample_heads)).astype(int))
-    sample = b"".join(matrices[i * per:(i + 1) * per] for i in picks)
-    residuals = predict_encode(np.frombuffer(sample, dtype=np.uint8).reshape(-1, side, side)).tobytes()
-    big = len(matrices) >= 8_000_000
-    return _deflated_size(residuals, big) < _deflated_size(sample, big)
-
-
 def _embedded_heads(explorer: "AttentionExplorer", heads: str) -> list[int]:
     n_layers, n_heads = explorer.attention.n_layers, explorer.attention.n_heads
     if heads == "all":
@@ -292,9 +269,7 @@ def page_data(explorer: "AttentionExplorer", heads: str | list[int] = "all", tit
             per_head = np.bincount(head, minlength=len(pooled))
             offsets.extend((offsets[-1] + np.cumsum(per_head)).tolist())
     side = -(-length // block)
-    matrices = b"".join(matrices)
-    blob.add("matrices", matrices, "u1", (len(embedded), side, side),
-             filter="avg2d" if _filter_helps(matrices, side) else None)
+    blob.add("matrices", b"".join(matrices), "u1", (len(embedded), side, side), filter="avg2d")
     blob.add("received", received, "u1", (n_layers, n_heads, length))
     if block > 1:
         blob.add("edge_row_counts", b"".join(row_counts), "u2", (len(embedded), length))
