@@ -195,6 +195,7 @@ class Attention:
     unobserved_mass: np.ndarray | None = None
     _received: np.ndarray | None = field(default=None, init=False, repr=False)
     _entropy: np.ndarray | None = field(default=None, init=False, repr=False)  # head_statistics.attention_entropy
+    _rebuilt_pairs: StrongPairs | None = field(default=None, init=False, repr=False)  # strong_pairs.pairs_down_to
 
     def __post_init__(self) -> None:
         if self.model_sequence is not None and self.model_sequence == self.sequence:

@@ -41,6 +41,7 @@ import numpy as np
 
 from .attention import _FLOAT16_TO_32, Attention, as_float32, check_threshold
 from .errors import InvalidOptionError
+from .strong_pairs import DEFAULT_FLOOR, pairs_down_to
 
 __all__ = [
     "apc", "apc_head", "HEATMAP_KINDS", "heatmap_matrix", "GRID_FORMATS", "grid_view", "GRID_STATISTICS", "available_statistics", "head_statistic",
@@ -173,8 +174,10 @@ def mean_separation(attention: Attention, threshold: float) -> tuple[np.ndarray,
 def strong_edges(attention: Attention, threshold: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Every ordered pair with ``a_ij >= threshold`` (self-attention included) of every head.
 
-    From the exact float32 strong pairs captured with the attention when ``threshold`` is at or
-    above their floor, else from the stored values, a head at a time.
+    At or above the strong-pair floor from the pairs captured with the attention (exact float32),
+    or for attention made without a capture from pairs rebuilt once from its stored values
+    (:func:`~protattn_widgets.strong_pairs.pairs_down_to`); below the floor from the stored values,
+    a head at a time.
 
     Returns
     -------
@@ -183,8 +186,10 @@ def strong_edges(attention: Attention, threshold: float) -> tuple[np.ndarray, np
     """
     t = np.float32(check_threshold(threshold))
     n_heads, length = attention.n_heads, len(attention)
-    strong = attention.strong_pairs
-    if strong is not None and t >= np.float32(strong.floor) and t > 0:
+    captured = attention.strong_pairs
+    floor = DEFAULT_FLOOR if captured is None else min(captured.floor, DEFAULT_FLOOR)
+    if t > 0 and t >= np.float32(floor):  # the captured (or once rebuilt) pairs: no pass over the heads
+        strong = pairs_down_to(attention, floor)
         heads = np.floor(strong.keys).astype(np.int64)
         weights = strong.keys - heads
         at_one = weights == 0  # a weight of exactly 1 is stored as the next head's integer key

@@ -28,7 +28,7 @@ import numpy as np
 from .definitions import STRONG_PAIR_FLOOR
 from .attention import as_float32
 
-__all__ = ["StrongPairs", "StrongPairCollector", "DEFAULT_FLOOR", "strong_pairs_of"]
+__all__ = ["StrongPairs", "StrongPairCollector", "DEFAULT_FLOOR", "strong_pairs_of", "pairs_down_to"]
 
 #: Attention below this is not kept; thresholds under it need a pass over the stored values.
 DEFAULT_FLOOR = STRONG_PAIR_FLOOR
@@ -204,3 +204,20 @@ def strong_pairs_of(values: np.ndarray, floor: float = DEFAULT_FLOOR) -> StrongP
     return StrongPairs(float(floor), np.concatenate(keys) if keys else np.zeros(0),
                        np.concatenate(pairs).astype(np.int64) if pairs else np.zeros(0, dtype=np.int64),
                        exact=np.dtype(values.dtype) == np.float32)
+
+
+def pairs_down_to(attention, floor: float = DEFAULT_FLOOR) -> StrongPairs:
+    """Every pair of ``attention`` with a weight ``>= floor`` (at least; possibly lower ones too).
+
+    The pairs captured with the attention when they reach that low; else they are rebuilt from
+    the stored values (:func:`strong_pairs_of`, one pass over the heads) ONCE and kept on the
+    attention, so the head grid's counts and its flags (and any later threshold) share them.
+    """
+    strong = attention.strong_pairs
+    if strong is not None and strong.floor <= floor:
+        return strong
+    kept = attention._rebuilt_pairs
+    if kept is None or kept.floor > floor:
+        kept = strong_pairs_of(attention.values, floor)
+        object.__setattr__(attention, "_rebuilt_pairs", kept)  # a cache of the frozen attention's values
+    return kept

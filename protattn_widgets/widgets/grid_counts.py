@@ -35,7 +35,7 @@ from ..definitions import CONTACT_CUTOFF, CONTACT_MIN_SEPARATION
 from ..analysis.accumulator import PropertyAccumulator
 from ..attention import Attention, check_threshold
 from ..errors import InvalidOptionError
-from ..strong_pairs import DEFAULT_FLOOR, strong_pairs_of
+from ..strong_pairs import DEFAULT_FLOOR, pairs_down_to
 from ..structures import Chain
 from .encoding import as_float32
 
@@ -113,9 +113,7 @@ class StrongPairIndex:
         self._labels = (np.asarray(chain.contact_map(cutoff, min_separation), dtype=bool) & counted).ravel()
         self.background_hits = int(self._labels.sum())
         self.background_total = int(self._counted.sum())
-        strong = attention.strong_pairs
-        if strong is None or strong.floor > self.floor:
-            strong = strong_pairs_of(attention.values, self.floor)
+        strong = pairs_down_to(attention, self.floor)
         self.pairs_exact = strong.exact
         self.stored_exact = np.asarray(attention.values).dtype == np.float32  # below the floor: read as is
         self.float32_source = float32_source
