@@ -123,6 +123,7 @@ function render({ model, el }) {
   let pooledContacts = null; // the same at the pooled resolution
   let hover = null;
   let view = fullView(0);
+  let drawnView = view; // the view on screen (summary() reports it: tests wait on what is drawn)
   let paintedKey = null; // what the offscreen image holds
   let detailKey = null;
   let drag = null;
@@ -197,6 +198,7 @@ function render({ model, el }) {
       toggle.disabled = !contactBits;
       if (geometry.n !== n) view = fullView(n);
       view = clampView(view, n);
+      drawnView = { ...view };
       Object.assign(geometry, { size, n, cell: n > 0 ? size / view.span : 0 });
       const width = MARGIN + size + 4, height = MARGIN + size + BAR;
       const ctx = sizeCanvas(canvas, width, height);
@@ -281,7 +283,7 @@ function render({ model, el }) {
       const api = stamp(el, "heatmap", start, { layer: model.get("layer"), head: model.get("head") });
       api.summary = () => ({ draws: api.draws, layer: model.get("layer"), head: model.get("head"),
                              selected: model.get("selected_residue"), lastDrawMs: api.lastDrawMs,
-                             layout: { ...geometry }, view: { ...view }, block: blockOf(),
+                             layout: { ...geometry }, view: { ...drawnView }, block: blockOf(),
                              detail: !!detail(geometry.n), ticks: api.ticks || [],
                              n: (model.get("residue_ids") || []).length });
       api.cellCenter = (row, col) => {

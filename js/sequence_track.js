@@ -79,6 +79,7 @@ function render({ model, el }) {
   const tip = element("div", "protattn-tooltip", root);
   let layout = lineLayout(0, 600, 0);
   let view = { start: 0, span: 1 };
+  let drawnView = view; // the view on screen (summary() reports it: tests wait on what is drawn)
   let viewFor = null; // the chain (sequence) and width the view was made for
   let userMoved = false; // the user zoomed or panned since the chain was shown
   let drag = null; // {kind: "line" | "overview", x, view, moved}
@@ -232,6 +233,7 @@ function render({ model, el }) {
     const start = performance.now();
     try {
       relayout();
+      drawnView = { ...view };
       const sequence = model.get("sequence") || "";
       const ids = model.get("residue_ids") || [];
       const received = asBytes(model.get("_received"));
@@ -250,9 +252,10 @@ function render({ model, el }) {
     } finally {
       const api = stamp(el, "sequence_track", start);
       api.summary = () => ({
-        draws: api.draws, selected: model.get("selected_residue"), layout: { ...layout }, view: { ...view },
-        cellWidth: cellWidth(layout, view), visible: visibleRange(layout, view), letters: cellWidth(layout, view) >= LETTER_CELL,
-        gaps: gapMarks(layout, view, model.get("_gap_after"), model.get("_gap_missing")),
+        draws: api.draws, selected: model.get("selected_residue"), layout: { ...layout }, view: { ...drawnView },
+        cellWidth: cellWidth(layout, drawnView), visible: visibleRange(layout, drawnView),
+        letters: cellWidth(layout, drawnView) >= LETTER_CELL,
+        gaps: gapMarks(layout, drawnView, model.get("_gap_after"), model.get("_gap_missing")),
         canvas: { width: canvas.clientWidth, height: canvas.clientHeight },
       });
       /** Page coordinates (CSS px) of residue ``i``'s cell centre on the line; null when it is not in view. */

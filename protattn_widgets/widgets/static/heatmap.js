@@ -392,6 +392,7 @@ function render({ model, el }) {
   let pooledContacts = null;
   let hover = null;
   let view = fullView(0);
+  let drawnView = view;
   let paintedKey = null;
   let detailKey = null;
   let drag = null;
@@ -466,6 +467,7 @@ function render({ model, el }) {
       toggle.disabled = !contactBits;
       if (geometry.n !== n) view = fullView(n);
       view = clampView(view, n);
+      drawnView = { ...view };
       Object.assign(geometry, { size, n, cell: n > 0 ? size / view.span : 0 });
       const width = MARGIN + size + 4, height = MARGIN + size + BAR;
       const ctx = sizeCanvas(canvas, width, height);
@@ -554,7 +556,7 @@ function render({ model, el }) {
         selected: model.get("selected_residue"),
         lastDrawMs: api.lastDrawMs,
         layout: { ...geometry },
-        view: { ...view },
+        view: { ...drawnView },
         block: blockOf(),
         detail: !!detail(geometry.n),
         ticks: api.ticks || [],

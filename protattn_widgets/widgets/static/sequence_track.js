@@ -371,6 +371,7 @@ function render({ model, el }) {
   const tip = element("div", "protattn-tooltip", root);
   let layout = lineLayout(0, 600, 0);
   let view = { start: 0, span: 1 };
+  let drawnView = view;
   let viewFor = null;
   let userMoved = false;
   let drag = null;
@@ -513,6 +514,7 @@ function render({ model, el }) {
     const start = performance.now();
     try {
       relayout();
+      drawnView = { ...view };
       const sequence = model.get("sequence") || "";
       const ids = model.get("residue_ids") || [];
       const received = asBytes(model.get("_received"));
@@ -534,11 +536,11 @@ function render({ model, el }) {
         draws: api.draws,
         selected: model.get("selected_residue"),
         layout: { ...layout },
-        view: { ...view },
-        cellWidth: cellWidth(layout, view),
-        visible: visibleRange(layout, view),
-        letters: cellWidth(layout, view) >= LETTER_CELL,
-        gaps: gapMarks(layout, view, model.get("_gap_after"), model.get("_gap_missing")),
+        view: { ...drawnView },
+        cellWidth: cellWidth(layout, drawnView),
+        visible: visibleRange(layout, drawnView),
+        letters: cellWidth(layout, drawnView) >= LETTER_CELL,
+        gaps: gapMarks(layout, drawnView, model.get("_gap_after"), model.get("_gap_missing")),
         canvas: { width: canvas.clientWidth, height: canvas.clientHeight }
       });
       api.residueCenter = (i) => {

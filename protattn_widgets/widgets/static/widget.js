@@ -722,6 +722,7 @@ function render2({ model, el }) {
   let pooledContacts = null;
   let hover = null;
   let view = fullView(0);
+  let drawnView = view;
   let paintedKey = null;
   let detailKey = null;
   let drag = null;
@@ -796,6 +797,7 @@ function render2({ model, el }) {
       toggle.disabled = !contactBits;
       if (geometry.n !== n) view = fullView(n);
       view = clampView(view, n);
+      drawnView = { ...view };
       Object.assign(geometry, { size, n, cell: n > 0 ? size / view.span : 0 });
       const width = MARGIN + size + 4, height = MARGIN + size + BAR;
       const ctx = sizeCanvas(canvas, width, height);
@@ -884,7 +886,7 @@ function render2({ model, el }) {
         selected: model.get("selected_residue"),
         lastDrawMs: api.lastDrawMs,
         layout: { ...geometry },
-        view: { ...view },
+        view: { ...drawnView },
         block: blockOf(),
         detail: !!detail(geometry.n),
         ticks: api.ticks || [],
@@ -1332,6 +1334,7 @@ function render3({ model, el }) {
   const tip = element("div", "protattn-tooltip", root);
   let layout = lineLayout(0, 600, 0);
   let view = { start: 0, span: 1 };
+  let drawnView = view;
   let viewFor = null;
   let userMoved = false;
   let drag = null;
@@ -1474,6 +1477,7 @@ function render3({ model, el }) {
     const start = performance.now();
     try {
       relayout();
+      drawnView = { ...view };
       const sequence = model.get("sequence") || "";
       const ids = model.get("residue_ids") || [];
       const received = asBytes(model.get("_received"));
@@ -1495,11 +1499,11 @@ function render3({ model, el }) {
         draws: api.draws,
         selected: model.get("selected_residue"),
         layout: { ...layout },
-        view: { ...view },
-        cellWidth: cellWidth(layout, view),
-        visible: visibleRange(layout, view),
-        letters: cellWidth(layout, view) >= LETTER_CELL,
-        gaps: gapMarks(layout, view, model.get("_gap_after"), model.get("_gap_missing")),
+        view: { ...drawnView },
+        cellWidth: cellWidth(layout, drawnView),
+        visible: visibleRange(layout, drawnView),
+        letters: cellWidth(layout, drawnView) >= LETTER_CELL,
+        gaps: gapMarks(layout, drawnView, model.get("_gap_after"), model.get("_gap_missing")),
         canvas: { width: canvas.clientWidth, height: canvas.clientHeight }
       });
       api.residueCenter = (i) => {
