@@ -30,6 +30,11 @@ For one chain of L = 500 residues (default) on the embedded AntiBERTy:
   real AntiBERTy attention (1VFB chain B, L = 116; 1HZH chain H, L = 457), bertviz in a child
   process with a time limit; "bertviz not installed" when it is absent (it is not a dependency).
   ``--pages-only`` updates just these two sections of ``--output``.
+* **threshold below the floor at real size** (``--below-floor-ab REV --pairs N``, updates just this
+  section): the real-size explorer (random float16 attention, 33 x 20 at L = 1,022 by default,
+  ``--below-floor-shape``) set to thresholds under the 0.05 strong-pair floor, new and seen
+  before, with this checkout's package and git ``REV``'s alternately in child processes (this
+  bench code for both), and a digest of the grid's counts and flags that must agree.
 
 The 500-residue chain is 1HZH's heavy chain H (457 residues) followed by the
 first 43 residues of its light chain L, renumbered as one chain (a bench input,
@@ -261,6 +266,94 @@ def scale_side(path: Path, n_layers: int, n_heads: int, rounds: int, pages: bool
     return {"shape": f"{n_layers} x {n_heads}", "L": len(attention), "make_s": make_s, "build_s": build_s,
             "tensor_gb": attention.values.nbytes / 1e9, "index_mb": index.nbytes / 1e6, "rows": rows,
             "pages": page_rows}
+
+
+#: Thresholds below the 0.05 strong-pair floor, as a user drags the slider down (step 0.0005 there).
+BELOW_FLOOR = (0.02, 0.01, 0.004, 0.003, 0.002)
+
+
+def below_floor_side(path: Path, n_layers: int, n_heads: int, thresholds=BELOW_FLOOR) -> dict:
+    """The explorer of :func:`scale_side` at thresholds below the strong-pair floor, where the grid reads
+    every stored head: each threshold set as a new value, then each again (seen before).  Returns the
+    times (ms), the peak RSS and a digest of the grid's counts and flags at each threshold (to compare
+    revisions: the same digest is the same integers and words)."""
+    import hashlib
+    import resource
+
+    import ipywidgets
+    import numpy as np
+    import protattn_widgets as paw
+    from protattn_widgets.widgets.explorer import AttentionExplorer
+
+    load = os.getloadavg()[0]
+    structure = paw.load_structure(path)
+    attention = random_attention(structure["H"], n_layers, n_heads)
+    ex = AttentionExplorer(structure, model=PrecomputedModel(attention), chain="H", threshold=0.3)
+    comm = attach_recorder()
+    digest, new_ms, seen_ms = hashlib.sha256(), [], []
+    for t in thresholds:
+        new_ms.append(timed(lambda: setattr(ex, "threshold", t), comm)[0])
+        acc = ex.grid.contact_accumulator()
+        assert "approximate" in ex.grid.caption  # float16 below the floor: the grid says so
+        digest.update(np.ascontiguousarray(acc.hits).tobytes() + np.ascontiguousarray(acc.total).tobytes())
+        digest.update("|".join(ex.grid._flags).encode())
+    for t in thresholds:
+        seen_ms.append(timed(lambda: setattr(ex, "threshold", t), comm)[0])
+    ipywidgets.Widget.close_all()
+    return {"new_ms": new_ms, "seen_ms": seen_ms, "digest": digest.hexdigest()[:12], "package": paw.__file__,
+            "peak_rss_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6,
+            "load": [load, os.getloadavg()[0]]}
+
+
+def below_floor_ab(reference: str, pairs: int, spec: str = "33x20@1022") -> list[str]:
+    """:func:`below_floor_side` (this bench script) on this checkout's package and on git ``reference``'s,
+    each in a child process, alternating (reference first) ``pairs`` times."""
+    shape, length = spec.split("@")
+    n_layers, n_heads = (int(x) for x in shape.split("x"))
+    runs: dict[str, list[dict]] = {"reference": [], "this": []}
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "ref").mkdir()
+        ref_root, about = export_revision(reference, Path(tmp) / "ref")
+        pdb = long_chain_pdb(int(length), Path(tmp))
+        for k in range(pairs):
+            for name, root in (("reference", ref_root), ("this", REPO_ROOT)):
+                # this script's bench code, then ``root`` first on the path: that tree's package
+                script = (f"import json, sys; sys.path.insert(0, {str(BENCH_DIR)!r}); import bench_widgets as b; "
+                          f"sys.path.insert(0, {str(root)!r}); from pathlib import Path; "
+                          f"print(json.dumps(b.below_floor_side(Path({str(pdb)!r}), {n_layers}, {n_heads})))")
+                out = subprocess.run([sys.executable, "-c", script], cwd=root, capture_output=True, text=True,
+                                     timeout=1800, check=True).stdout
+                run = json.loads(out.strip().splitlines()[-1])
+                assert run["package"].startswith(str(root)), (name, run["package"])
+                runs[name].append(run)
+                print(f"pair {k + 1}, {name}: new {statistics.median(run['new_ms']):.0f} ms, seen "
+                      f"{statistics.median(run['seen_ms']):.0f} ms, digest {run['digest']}", flush=True)
+    return below_floor_lines(runs, about, f"{n_layers} x {n_heads}", int(length))
+
+
+def below_floor_lines(runs: dict, about: str, shape: str, length: int) -> list[str]:
+    median = lambda name, key: statistics.median(statistics.median(r[key]) for r in runs[name])  # noqa: E731
+    digests = {r["digest"] for rs in runs.values() for r in rs}
+    lines = ["## Threshold below the strong-pair floor at real size (against a reference revision)", "",
+             f"The explorer of the real-size section ({shape} heads, L = {length}, random float16 attention, every "
+             f"view) set to each of {', '.join(map(str, BELOW_FLOOR))} (below the 0.05 floor: the grid reads "
+             f"the stored heads, approximate counts), then to each again (seen before); this checkout's "
+             f"package and git {about}'s, each run in its own process, alternating (reference first), "
+             f"{len(runs['this'])} runs each.  A value is the median over runs of each run's median.", "",
+             "| tree | new value ms | seen before ms | peak RSS |", "|---|---:|---:|---:|"]
+    for name in ("reference", "this"):
+        rss = max(r["peak_rss_gb"] for r in runs[name])
+        lines.append(f"| {name} | {median(name, 'new_ms'):.0f} | {median(name, 'seen_ms'):.0f} | {rss:.2f} GB |")
+    ratio = median("this", "new_ms") / median("reference", "new_ms")
+    lines += ["", f"New value: this / reference = {ratio:.2f}.  Counts and flags at every threshold: "
+              + ("identical in every run (one digest)." if len(digests) == 1 else f"DIFFER ({sorted(digests)})."),
+              "", "| pair | reference new / seen ms | this new / seen ms | load (1 min) at start, end of each |",
+              "|---:|---:|---:|---|"]
+    for k, (ref, this) in enumerate(zip(runs["reference"], runs["this"])):
+        loads = ", ".join(f"{a:.1f}-{b:.1f}" for a, b in (ref["load"], this["load"]))
+        lines.append(f"| {k + 1} | {statistics.median(ref['new_ms']):.0f} / {statistics.median(ref['seen_ms']):.0f} | "
+                     f"{statistics.median(this['new_ms']):.0f} / {statistics.median(this['seen_ms']):.0f} | {loads} |")
+    return lines + [""]
 
 
 def scale_lines(results: list[dict]) -> list[str]:
@@ -711,8 +804,18 @@ def main(argv=None) -> None:
                         help="only the browser redraw section (updated in --output), on the --length chain")
     parser.add_argument("--reference", default=None,
                         help="with --browser-only: a git revision timed alternately with this checkout")
-    parser.add_argument("--pairs", type=int, default=2, help="with --browser-only: runs of each tree")
+    parser.add_argument("--pairs", type=int, default=2, help="with --browser-only or --below-floor-ab: runs of each tree")
+    parser.add_argument("--below-floor-ab", default=None, metavar="REV",
+                        help="only the below-the-floor threshold section at --below-floor-shape: this checkout "
+                             "against git revision REV, --pairs alternating runs (updated in --output)")
+    parser.add_argument("--below-floor-shape", default="33x20@1022", help="LAYERSxHEADS@L for --below-floor-ab")
     args = parser.parse_args(argv)
+    if args.below_floor_ab:
+        lines = below_floor_ab(args.below_floor_ab, args.pairs, args.below_floor_shape)
+        lines += [f"(This section: `--below-floor-ab {args.below_floor_ab} --pairs {args.pairs}`, {machine()}.)", ""]
+        print("\n".join(lines))
+        replace_section(args.output, lines)
+        return
     if args.page_size_only:
         rows = []
         for hidden in (int(h) for h in args.page_hidden.split(",")):

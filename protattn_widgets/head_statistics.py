@@ -41,12 +41,12 @@ import numpy as np
 
 from .attention import _FLOAT16_TO_32, Attention, as_float32, check_threshold
 from .errors import InvalidOptionError
-from .strong_pairs import DEFAULT_FLOOR, pairs_down_to
+from .strong_pairs import DEFAULT_FLOOR, count_heads_at_least, heads_at_least, pairs_down_to
 
 __all__ = [
     "apc", "apc_head", "HEATMAP_KINDS", "heatmap_matrix", "GRID_FORMATS", "grid_view", "GRID_STATISTICS", "available_statistics", "head_statistic",
     "attention_to_residue", "special_token_mass", "mean_separation", "attention_entropy", "row_entropy",
-    "strong_edges", "protein_flags", "flag_words_per_head",
+    "strong_edges", "reads_every_head", "EdgeCounts", "edge_counts", "protein_flags", "flag_words_per_head",
 ]
 
 _TINY = np.finfo(np.float32).smallest_subnormal
@@ -171,6 +171,20 @@ def mean_separation(attention: Attention, threshold: float) -> tuple[np.ndarray,
     return mean.reshape(shape), count.astype(np.int64).reshape(shape)
 
 
+def reads_every_head(attention: Attention, threshold: float) -> bool:
+    """Whether the strong edges at ``threshold`` come from a pass over every stored head (below the
+    strong-pair floor, or at 0) rather than from the strong pairs (:func:`strong_edges`)."""
+    t = np.float32(check_threshold(threshold))
+    return not (t > 0 and t >= np.float32(_pairs_floor(attention)))
+
+
+def _pairs_floor(attention: Attention) -> float:
+    """The lowest threshold the strong pairs serve: the captured pairs' floor, else (or if higher)
+    :data:`DEFAULT_FLOOR`, down to which they are rebuilt once (``pairs_down_to``)."""
+    captured = attention.strong_pairs
+    return DEFAULT_FLOOR if captured is None else min(captured.floor, DEFAULT_FLOOR)
+
+
 def strong_edges(attention: Attention, threshold: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Every ordered pair with ``a_ij >= threshold`` (self-attention included) of every head.
 
@@ -184,37 +198,72 @@ def strong_edges(attention: Attention, threshold: float) -> tuple[np.ndarray, np
     flat, i, j : ndarray of int64, shape=(k,)
         Flat head ``layer * n_heads + head``, query ``i`` and key ``j`` (0-based residues).
     """
-    t = np.float32(check_threshold(threshold))
-    n_heads, length = attention.n_heads, len(attention)
-    captured = attention.strong_pairs
-    floor = DEFAULT_FLOOR if captured is None else min(captured.floor, DEFAULT_FLOOR)
-    if t > 0 and t >= np.float32(floor):  # the captured (or once rebuilt) pairs: no pass over the heads
-        strong = pairs_down_to(attention, floor)
-        heads = np.floor(strong.keys).astype(np.int64)
-        weights = strong.keys - heads
-        at_one = weights == 0  # a weight of exactly 1 is stored as the next head's integer key
-        heads[at_one] -= 1
-        weights[at_one] = 1.0
-        keep = weights >= t
-        i, j = np.divmod(strong.pairs[keep], length)
-        return heads[keep], i, j
-    parts = []
-    for flat in range(attention.n_layers * n_heads):
-        kept = np.flatnonzero(as_float32(attention.values[divmod(flat, n_heads)]) >= t)
-        parts.append((np.full(kept.size, flat, dtype=np.int64), *np.divmod(kept, length)))
-    if not parts:
-        empty = np.zeros(0, dtype=np.int64)
-        return empty, empty, empty
-    return tuple(np.concatenate([p[k] for p in parts]).astype(np.int64) for k in range(3))
+    length = len(attention)
+    if reads_every_head(attention, threshold):
+        kept = [kept for _, _, kept in heads_at_least(attention.values, threshold)]
+        flat = np.repeat(np.arange(len(kept), dtype=np.int64), [k.size for k in kept])
+        return (flat, *np.divmod(np.concatenate(kept + [np.zeros(0, dtype=np.int64)]), length))
+    strong = pairs_down_to(attention, _pairs_floor(attention))
+    heads = np.floor(strong.keys).astype(np.int64)
+    weights = strong.keys - heads
+    at_one = weights == 0  # a weight of exactly 1 is stored as the next head's integer key
+    heads[at_one] -= 1
+    weights[at_one] = 1.0
+    keep = weights >= np.float32(threshold)
+    i, j = np.divmod(strong.pairs[keep], length)
+    return heads[keep], i, j
 
 
-def protein_flags(attention: Attention, threshold: float):
+class EdgeCounts:
+    """Each head's strong edges counted by offset ``j - i`` and by key ``j``: all the flags read.
+
+    Attributes
+    ----------
+    offsets : ndarray of int64, shape=(n_layers, n_heads, 2 L - 1)
+        ``offsets[l, h, j - i + L - 1]``: strong edges at that offset.
+    received : ndarray of int64, shape=(n_layers, n_heads, L)
+        ``received[l, h, j]``: strong edges to residue ``j``.
+    """
+
+    def __init__(self, n_layers: int, n_heads: int, length: int) -> None:
+        self.length = int(length)
+        self.offsets = np.zeros((n_layers, n_heads, 2 * self.length - 1), dtype=np.int64)
+        self.received = np.zeros((n_layers, n_heads, self.length), dtype=np.int64)
+
+    def add_head(self, flat: int, kept: np.ndarray) -> None:
+        """Count one head's strong edges, ``kept`` its flat pairs ``i * L + j``."""
+        i, j = np.divmod(kept, self.length)
+        self.offsets.reshape(-1, self.offsets.shape[-1])[flat] = np.bincount(
+            j - i + self.length - 1, minlength=self.offsets.shape[-1])
+        self.received.reshape(-1, self.length)[flat] = np.bincount(j, minlength=self.length)
+
+    def add_edges(self, flat: np.ndarray, i: np.ndarray, j: np.ndarray) -> "EdgeCounts":
+        """Count every head's strong edges at once (:func:`strong_edges`'s arrays)."""
+        width, length = self.offsets.shape[-1], self.length
+        self.offsets += np.bincount(flat * width + (j - i + length - 1), minlength=self.offsets.size).reshape(
+            self.offsets.shape)
+        self.received += np.bincount(flat * length + j, minlength=self.received.size).reshape(self.received.shape)
+        return self
+
+
+def edge_counts(attention: Attention, threshold: float) -> EdgeCounts:
+    """:class:`EdgeCounts` at ``threshold``: from the strong pairs, or one read of every head
+    (:func:`reads_every_head`), never a list of every edge below the floor."""
+    counts = EdgeCounts(attention.n_layers, attention.n_heads, len(attention))
+    if not reads_every_head(attention, threshold):
+        return counts.add_edges(*strong_edges(attention, threshold))
+    count_heads_at_least(attention.values, threshold, counts)
+    return counts
+
+
+def protein_flags(attention: Attention, threshold: float, counts: EdgeCounts | None = None):
     """The analysis's per-head flags for this one protein, from all its strong edges at ``threshold``.
 
     The same definitions and counters as a dataset analysis (:mod:`protattn_widgets.analysis.flags`):
     column (:class:`~.analysis.concentration.TargetConcentration`), positional
     (:class:`~.analysis.offsets.OffsetCounts`), sink (:class:`~.analysis.sinks.SinkMass`, where the
     model reports special-token mass), counted over every strong edge (self-attention included).
+    ``counts``: the strong edges counted already (:func:`edge_counts`, or a pass shared with others).
 
     Returns
     -------
@@ -230,15 +279,11 @@ def protein_flags(attention: Attention, threshold: float):
     from .analysis.sinks import SinkMass
 
     n_layers, n_heads, length = attention.n_layers, attention.n_heads, len(attention)
-    n_flat = n_layers * n_heads
-    flat, i, j = strong_edges(attention, threshold)
+    counts = edge_counts(attention, threshold) if counts is None else counts
     offsets = OffsetCounts(n_layers, n_heads, length)
-    width = 2 * length - 1
-    offsets.counts = np.bincount(flat * width + (j - i + length - 1), minlength=n_flat * width).reshape(
-        n_layers, n_heads, width).astype(np.int64)
-    received = np.bincount(flat * length + j, minlength=n_flat * length).reshape(n_layers, n_heads, length)
+    offsets.counts = counts.offsets
     concentration = TargetConcentration(n_layers, n_heads, threshold).add_received(
-        received, labels=residue_labels(sequence=attention.sequence, residue_ids=attention.residue_ids))
+        counts.received, labels=residue_labels(sequence=attention.sequence, residue_ids=attention.residue_ids))
     mass = getattr(attention, "special_token_mass", None)
     sinks = None if mass is None else SinkMass(n_layers, n_heads).add(mass)
     return SimpleNamespace(n_layers=n_layers, n_heads=n_heads, concentration=concentration, offsets=offsets,

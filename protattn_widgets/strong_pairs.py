@@ -15,6 +15,10 @@ candidates from the float32 weights; the sort by head and value waits for the
 first reader (the head grid), off the forward pass.
 Memory: 16 bytes per kept pair; rows sum to 1, so at most ``L / floor`` pairs
 per head (20 L at the default floor), in practice far fewer.
+
+Below the floor (or for attention made without a capture) the stored heads are
+read: :func:`heads_at_least` is that one pass, a head at a time, which
+:func:`count_heads_at_least` shares between several per-head counts.
 """
 
 from __future__ import annotations
@@ -26,9 +30,10 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from .definitions import STRONG_PAIR_FLOOR
-from .attention import as_float32
+from .attention import _FLOAT16_TO_32, as_float32
 
-__all__ = ["StrongPairs", "StrongPairCollector", "DEFAULT_FLOOR", "strong_pairs_of", "pairs_down_to"]
+__all__ = ["StrongPairs", "StrongPairCollector", "DEFAULT_FLOOR", "strong_pairs_of", "pairs_down_to",
+           "heads_at_least", "count_heads_at_least"]
 
 #: Attention below this is not kept; thresholds under it need a pass over the stored values.
 DEFAULT_FLOOR = STRONG_PAIR_FLOOR
@@ -191,19 +196,59 @@ def strong_pairs_of(values: np.ndarray, floor: float = DEFAULT_FLOOR) -> StrongP
     thresholds within float16 rounding of a value) are those of the copy, and
     ``exact`` is ``False``.
     """
-    n_layers, n_heads, length = values.shape[0], values.shape[1], values.shape[2]
-    floor32 = np.float32(floor)
     keys, pairs = [], []
-    for flat in range(n_layers * n_heads):
-        head = as_float32(values[divmod(flat, n_heads)]).reshape(-1)
-        kept = np.flatnonzero(head >= floor32)
-        v = head[kept]
+    for flat, head, kept in heads_at_least(values, floor):
+        v = as_float32(head[kept])
         order = np.argsort(v, kind="stable")
         keys.append(v[order].astype(np.float64) + flat)
         pairs.append(kept[order])
     return StrongPairs(float(floor), np.concatenate(keys) if keys else np.zeros(0),
                        np.concatenate(pairs).astype(np.int64) if pairs else np.zeros(0, dtype=np.int64),
                        exact=np.dtype(values.dtype) == np.float32)
+
+
+def heads_at_least(values: np.ndarray, threshold: float):
+    """Every head of stored attention ``(n_layers, n_heads, L, L)``, each read once, with its pairs
+    ``a_ij >= threshold``: the one pass below the strong-pair floor, shared by all who need one.
+
+    Yields
+    ------
+    flat : int
+        ``layer * n_heads + head``.
+    head : ndarray, shape=(L * L,)
+        The stored head (its dtype), flat.
+    kept : ndarray of int64, shape=(k,)
+        Ascending ``i * L + j`` with ``as_float32(a_ij) >= float32(threshold)``; a float16 head is
+        compared on its bits (the same pairs, without converting the head).
+    """
+    n_heads = values.shape[1]
+    t = np.float32(threshold)
+    low = _float16_bits_at_least(t) if np.dtype(values.dtype) == np.float16 and t > 0 else None
+    for flat in range(values.shape[0] * n_heads):
+        head = values[divmod(flat, n_heads)].reshape(-1)
+        if low is None:
+            strong = as_float32(head) >= t
+        else:
+            bits = head.view(np.uint16)
+            strong = (bits >= low) & (bits <= _FLOAT16_INF)
+        yield flat, head, np.flatnonzero(strong).astype(np.int64, copy=False)
+
+
+def count_heads_at_least(values: np.ndarray, threshold: float, *counters) -> None:
+    """ONE read of every head for all ``counters``: each one's ``add_head(flat, kept)`` with the
+    head's pairs ``a_ij >= threshold`` (as :func:`heads_at_least` yields them)."""
+    for flat, _, kept in heads_at_least(values, threshold):
+        for counter in counters:
+            counter.add_head(flat, kept)
+
+
+_FLOAT16_INF = np.uint16(0x7C00)  # bits of +inf: NaN and negative values lie above it
+
+
+def _float16_bits_at_least(t: np.float32) -> np.uint16:
+    """The bits of the smallest float16 ``>= t > 0``: for bits from 0 (+0) to +inf's the order of the
+    bits is the order of the values, so ``float16 >= t`` is ``low <= bits <= +inf's bits``."""
+    return np.uint16(np.searchsorted(_FLOAT16_TO_32[:int(_FLOAT16_INF) + 1], t, side="left"))
 
 
 def pairs_down_to(attention, floor: float = DEFAULT_FLOOR) -> StrongPairs:

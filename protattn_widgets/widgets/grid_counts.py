@@ -11,8 +11,10 @@ weights, even when the stored copy is float16.  Attention made without a
 capture (e.g. an ``Attention`` built by hand) has its strong pairs rebuilt
 from its values, one head at a time.
 
-Below the floor each head is read again, from the stored copy (the cached
-attention; never the model on a threshold change).  A float32 copy is exact.
+Below the floor each head is read once more, from the stored copy (the cached
+attention; never the model on a threshold change), by
+:func:`~protattn_widgets.strong_pairs.count_heads_at_least` into :class:`HeadCounts`;
+the head grid counts its tooltip's flags in the same read.  A float32 copy is exact.
 A float16 copy is not (values near the threshold round across it):
 :meth:`StrongPairIndex.exact_at` and :attr:`StrongPairIndex.exact` say so and the
 head grid says so in its caption.  Only when asked (:meth:`StrongPairIndex.recount`,
@@ -35,11 +37,10 @@ from ..definitions import CONTACT_CUTOFF, CONTACT_MIN_SEPARATION
 from ..analysis.accumulator import PropertyAccumulator
 from ..attention import Attention, check_threshold
 from ..errors import InvalidOptionError
-from ..strong_pairs import DEFAULT_FLOOR, pairs_down_to
+from ..strong_pairs import DEFAULT_FLOOR, count_heads_at_least, pairs_down_to
 from ..structures import Chain
-from .encoding import as_float32
 
-__all__ = ["StrongPairIndex", "DEFAULT_FLOOR", "pairs_at_least", "check_min_total", "model_float32_source",
+__all__ = ["StrongPairIndex", "HeadCounts", "DEFAULT_FLOOR", "pairs_at_least", "check_min_total", "model_float32_source",
            "SLIDER_STEP"]
 
 #: The explorer's threshold slider step (js/explorer.js): a float32 recount below the floor also
@@ -148,10 +149,6 @@ class StrongPairIndex:
     def _n_flat(self) -> int:
         return self.n_layers * self.n_heads
 
-    def _head32(self, flat: int) -> np.ndarray:
-        layer, head = divmod(flat, self.n_heads)
-        return as_float32(self.attention.values[layer, head]).ravel()
-
     @property
     def nbytes(self) -> int:
         return int(self.keys.nbytes + self.offsets.nbytes + self.contact_before.nbytes)
@@ -161,26 +158,28 @@ class StrongPairIndex:
         ``a_ij >= threshold`` that are contacts, and all of them."""
         t = np.float32(check_threshold(threshold))
         shape = (self.n_layers, self.n_heads)
+        if self.reads_heads_at(t):
+            counts = self.head_counts()
+            count_heads_at_least(self.attention.values, t, counts)
+            return counts.result()  # exact, or approximate as exact_at says
         if t < np.float32(self.floor):
-            if t in self._recounted and not self.stored_exact:
-                hits, total = self._recounted[t]
-                return hits.copy(), total.copy()
-            return self._full_pass(t)  # exact, or approximate as exact_at says
+            hits, total = self._recounted[t]
+            return hits.copy(), total.copy()
         starts = np.searchsorted(self.keys, np.arange(self.offsets.size - 1) + np.float64(t), side="left")
         ends = self.offsets[1:]
         total = (ends - starts).reshape(shape)
         hits = (self.contact_before[ends] - self.contact_before[starts]).reshape(shape)
         return hits, total
 
-    def _full_pass(self, t: np.float32) -> tuple[np.ndarray, np.ndarray]:
-        hits = np.zeros(self.n_layers * self.n_heads, dtype=np.int64)
-        total = np.zeros_like(hits)
-        for flat in range(hits.size):
-            strong = self._head32(flat) >= t
-            total[flat] = np.count_nonzero(strong & self._counted)
-            hits[flat] = np.count_nonzero(strong & self._labels)
-        shape = (self.n_layers, self.n_heads)
-        return hits.reshape(shape), total.reshape(shape)
+    def reads_heads_at(self, threshold: float) -> bool:
+        """Whether :meth:`counts` at ``threshold`` reads every stored head (below the floor, not recounted)."""
+        t = np.float32(check_threshold(threshold))
+        return bool(t < np.float32(self.floor) and (self.stored_exact or t not in self._recounted))
+
+    def head_counts(self) -> "HeadCounts":
+        """Empty per-head counts for a pass over the stored heads (:meth:`counts` below the floor, or a
+        pass shared with other per-head counts, e.g. the head grid's flags)."""
+        return HeadCounts(self._counted, self._labels, self.n_layers, self.n_heads)
 
     def recount(self, threshold: float) -> None:
         """Make :meth:`counts` exact at ``threshold`` (below the floor) and at every slider position
@@ -206,15 +205,38 @@ class StrongPairIndex:
         for k, value in enumerate(wanted):
             self._recounted[np.float32(value)] = (hits[:, k].reshape(shape), total[:, k].reshape(shape))
 
-    def accumulator(self, threshold: float, min_total: int) -> PropertyAccumulator:
-        """The counts at ``threshold`` as a :class:`PropertyAccumulator` (one protein)."""
-        hits, total = self.counts(threshold)
+    def accumulator(self, threshold: float, min_total: int,
+                    counts: tuple[np.ndarray, np.ndarray] | None = None) -> PropertyAccumulator:
+        """The counts at ``threshold`` (:meth:`counts`, unless given) as a :class:`PropertyAccumulator`
+        (one protein)."""
+        hits, total = self.counts(threshold) if counts is None else counts
         acc = PropertyAccumulator(self.n_layers, self.n_heads, threshold, min_total)
         return acc.add_counts(hits, total, self.background_hits, self.background_total)
 
     def kept_per_head(self) -> np.ndarray:
         """Indexed pairs per head, shape=(n_layers, n_heads)."""
         return np.diff(self.offsets).reshape(self.n_layers, self.n_heads)
+
+
+class HeadCounts:
+    """Per head, the counted pairs among its strong pairs and the contacts among them, a head at a time.
+
+    ``counted``, ``labels``: bool ``(L * L,)``, the pairs that count and those that are contacts.
+    """
+
+    def __init__(self, counted: np.ndarray, labels: np.ndarray, n_layers: int, n_heads: int) -> None:
+        self.counted, self.labels, self.shape = counted, labels, (n_layers, n_heads)
+        self.hits = np.zeros(n_layers * n_heads, dtype=np.int64)
+        self.total = np.zeros_like(self.hits)
+
+    def add_head(self, flat: int, kept: np.ndarray) -> None:
+        """Count one head, ``kept`` its strong pairs ``i * L + j``."""
+        self.total[flat] = np.count_nonzero(self.counted[kept])
+        self.hits[flat] = np.count_nonzero(self.labels[kept])
+
+    def result(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(hits, total)``, int64 shape=(n_layers, n_heads)."""
+        return self.hits.reshape(self.shape), self.total.reshape(self.shape)
 
 
 def _counts_at_least(source, thresholds: np.ndarray, counted: np.ndarray, labels: np.ndarray, n_layers: int,

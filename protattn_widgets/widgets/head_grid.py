@@ -7,7 +7,10 @@ The default statistic is the paper's, for one protein: of the attention pairs
 analysis uses) from the strong pairs captured with the attention (no pass over
 the heads; :mod:`protattn_widgets.strong_pairs`), then a ``searchsorted`` per
 threshold: only the threshold in use is computed (heads with fewer than
-``min_total`` such pairs have no value and are drawn grey).
+``min_total`` such pairs have no value and are drawn grey).  Below the floor a
+new threshold reads each stored head once, for both the counts and the
+tooltip's flags (column, positional, sink heads); the counts and the flags of
+the last 64 thresholds are kept.
 
 What crosses the wire: ``_values`` (float32, NaN = no value), ``_counts``
 (uint32, the number of strong pairs of each head) and ``_ci`` (float32, the 95 %
@@ -34,7 +37,9 @@ from ..definitions import CONTACT_CUTOFF, CONTACT_MIN_SEPARATION, MIN_STRONG_EDG
 from ..analysis.accumulator import PropertyAccumulator
 from ..analysis.statistics import clopper_pearson
 from ..errors import InvalidOptionError
-from ..head_statistics import available_statistics, flag_words_per_head, grid_view, protein_flags
+from ..head_statistics import (EdgeCounts, available_statistics, flag_words_per_head, grid_view, protein_flags,
+                               reads_every_head)
+from ..strong_pairs import count_heads_at_least
 from ._base import STATIC, AttentionViewBase, hold_sync, SyncedWidget
 from ._checks import format_threshold
 from .encoding import float32_bytes, uint32_bytes
@@ -107,7 +112,8 @@ class HeadGridData(AttentionViewBase):
         self.floor = float(floor)
         self.float32_source = float32_source  # (chain, visit): exact counts below the floor (grid_counts.py)
         self._index: StrongPairIndex | None = None
-        self._accumulators: OrderedDict[float, PropertyAccumulator] = OrderedDict()
+        self._accumulators: _Recent[PropertyAccumulator] = _Recent()
+        self._flag_words: _Recent[list[str]] = _Recent()  # the tooltip's flags per threshold
         self.accumulator: PropertyAccumulator | None = None
         self.statistic: np.ma.MaskedArray | None = None
         fmt = value_format or self.source.value_format
@@ -116,6 +122,7 @@ class HeadGridData(AttentionViewBase):
 
     def _on_chain(self) -> None:
         self._accumulators.clear()
+        self._flag_words.clear()
         self._index = None
 
     @property
@@ -164,15 +171,38 @@ class HeadGridData(AttentionViewBase):
     def contact_accumulator(self, threshold: float | None = None) -> PropertyAccumulator:
         """The contact counts of this protein at ``threshold`` (default: the current one), memoised."""
         t = self.threshold if threshold is None else float(threshold)
-        acc = self._accumulators.get(t)
-        if acc is None or acc.min_total != self.min_total:
-            acc = self.pair_index.accumulator(t, self.min_total)
-            self._accumulators[t] = acc
-            while len(self._accumulators) > _CACHED_THRESHOLDS:
-                self._accumulators.popitem(last=False)
-        else:
-            self._accumulators.move_to_end(t)
+        acc = self._accumulators.recall(t)
+        if acc is None or acc.min_total != self.min_total:  # a new minimum re-ranks the counts kept
+            counts = None if acc is None else (acc.hits, acc.total)
+            acc = self._accumulators.keep(t, self.pair_index.accumulator(t, self.min_total, counts))
         return acc
+
+    def flag_words(self, threshold: float | None = None) -> list[str]:
+        """Each head's flags in words at ``threshold`` (default: the current one), flat order
+        (:func:`~protattn_widgets.head_statistics.flag_words_per_head`), memoised."""
+        t = self.threshold if threshold is None else float(threshold)
+        words = self._flag_words.recall(t)
+        if words is None:
+            words = self._flag_words.keep(t, flag_words_per_head(protein_flags(self.attention, t)))
+        return words
+
+    def _read_heads_once(self) -> None:
+        """A new threshold at which both the contact counts and the flags read every stored head
+        (below the floor): ONE read of each head counts both (it was a pass each), and keeps them."""
+        t = self.threshold
+        if not (self.counts_contacts and self._shows_flags and t not in self._accumulators
+                and t not in self._flag_words and self.pair_index.reads_heads_at(t)
+                and reads_every_head(self.attention, t)):
+            return  # at most one of them reads the heads
+        contacts = self.pair_index.head_counts()
+        edges = EdgeCounts(self.attention.n_layers, self.attention.n_heads, len(self.attention))
+        count_heads_at_least(self.attention.values, t, contacts, edges)
+        self._accumulators.keep(t, self.pair_index.accumulator(t, self.min_total, contacts.result()))
+        self._flag_words.keep(t, flag_words_per_head(protein_flags(self.attention, t, edges)))
+
+    @property
+    def _shows_flags(self) -> bool:
+        return not isinstance(self.source, GivenStatistic)
 
     def recount_exactly(self) -> None:
         """Make the counts at the current threshold exact when they are approximate (float16 copy,
@@ -192,6 +222,7 @@ class HeadGridData(AttentionViewBase):
             self._refresh()
 
     def _send_data(self) -> None:
+        self._read_heads_once()
         values = self.source.values(self)
         self.statistic = values.share
         self._values = float32_bytes(values.share)
@@ -202,9 +233,9 @@ class HeadGridData(AttentionViewBase):
         self.value_format = self.source.value_format
         self.recount_available = bool(self.counts_contacts and not self.pair_index.exact_at(self.threshold)
                                       and self.pair_index.can_recount)
-        if not isinstance(self.source, GivenStatistic):
+        if self._shows_flags:
             self._choices = available_statistics(self.attention, has_chain=self.chain is not None)
-            self._flags = flag_words_per_head(protein_flags(self.attention, self.threshold))
+            self._flags = self.flag_words()
 
     def best_heads(self, k: int = 5) -> list[tuple[int, int]]:
         """The ``k`` heads with the highest value, best first, as 0-based ``(layer, head)``."""
@@ -212,6 +243,25 @@ class HeadGridData(AttentionViewBase):
         flat = stat.filled(-np.inf).ravel() if isinstance(stat, np.ma.MaskedArray) else np.ravel(stat)
         order = np.argsort(-flat, kind="stable")[:k]
         return [divmod(int(i), stat.shape[1]) for i in order if np.isfinite(flat[i])]
+
+
+class _Recent(OrderedDict):
+    """Values of the last :data:`_CACHED_THRESHOLDS` thresholds used; the least recently used goes first."""
+
+    def recall(self, key):
+        """The value kept for ``key`` (now the most recent), else None."""
+        if key not in self:
+            return None
+        self.move_to_end(key)
+        return self[key]
+
+    def keep(self, key, value):
+        """Keep ``value`` for ``key`` as the most recent; returns it."""
+        self[key] = value
+        self.move_to_end(key)
+        while len(self) > _CACHED_THRESHOLDS:
+            self.popitem(last=False)
+        return value
 
 
 class GridValues(NamedTuple):
