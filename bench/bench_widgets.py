@@ -439,6 +439,7 @@ def page_size(n_layers: int, n_heads: int, cases=PAGE_CASES, hidden: int = 320) 
     import ipywidgets
     import protattn_widgets as paw
     from protattn_widgets.widgets.explorer import AttentionExplorer
+    from protattn_widgets.widgets.standalone import read_standalone_data
 
     sys.path.insert(0, str(REPO_ROOT / "tests"))
     import tiny_models
@@ -460,7 +461,8 @@ def page_size(n_layers: int, n_heads: int, cases=PAGE_CASES, hidden: int = 320) 
                 warnings.simplefilter("ignore")  # the large-page warning (it names heads="layer") is expected
                 ex.to_html(path, heads="all")
             seconds = time.perf_counter() - start
-            rows.append({"chains": "+".join(chains), "joined": joined, "L": len(ex.attention),
+            side = read_standalone_data(path)["arrays"]["matrices"].shape[-1]
+            rows.append({"chains": "+".join(chains), "joined": joined, "L": len(ex.attention), "side": side,
                          "shape": f"{n_layers} x {n_heads}", "hidden": hidden, "MB": path.stat().st_size / 1e6,
                          "s": seconds, "dtype": str(ex.attention.values.dtype)})
             print(rows[-1], flush=True)
@@ -477,12 +479,15 @@ def page_size_lines(rows: list[dict]) -> list[str]:
              "pass, not synthetic attention; ESM-2 650M's own hidden size is 1280) on 1HZH chains joined and "
              "renumbered as one chain H.  The issue's case "
              "is H+K+L: joined it has 1,116 residues, more than ESM-2 takes (1,022), so its first 1,000 are used. "
-             f"Limit: {PAGE_LIMIT_MB:.0f} MB.", "",
-             "| chains joined | residues joined | L used | heads | hidden | attention | MB | s | within the limit |",
-             "|---|---:|---:|---|---:|---|---:|---:|---|"]
+             f"Limit: {PAGE_LIMIT_MB:.0f} MB; a page that would exceed it is built again with its heatmaps pooled "
+             "coarser (`standalone.PAGE_BUDGET_BYTES`), so \"cells a side\" below 256 means it was; the seconds "
+             "include that second build.", "",
+             "| chains joined | residues joined | L used | heads | hidden | attention | cells a side | MB | s "
+             "| within the limit |",
+             "|---|---:|---:|---|---:|---|---:|---:|---:|---|"]
     for r in rows:
         lines.append(f"| {r['chains']} | {r['joined']:,} | {r['L']:,} | {r['shape']} | {r['hidden']} | {r['dtype']} | "
-                     f"{r['MB']:.1f} | {r['s']:.1f} | {'yes' if r['MB'] <= PAGE_LIMIT_MB else 'NO'} |")
+                     f"{r['side']} | {r['MB']:.1f} | {r['s']:.1f} | {'yes' if r['MB'] <= PAGE_LIMIT_MB else 'NO'} |")
     return lines + [""]
 
 

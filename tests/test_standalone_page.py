@@ -109,6 +109,25 @@ def test_a_large_page_warns(explorer, tmp_path, monkeypatch):
         explorer.to_html(tmp_path / "large.html")
 
 
+def test_a_page_over_the_budget_is_pooled_coarser_until_it_fits(explorer, page, tmp_path, monkeypatch):
+    # The budget's effect at a size a test can build: 1VFB B (L = 116) whole is the page above; pooled
+    # to 58 cells a side (2 x 2 residues per cell, plus the pairs >= 0.05) it is smaller.
+    assert read_standalone_data(page)["block"] == 1
+    pooled = standalone.page_data(explorer, "all", cells=58)
+    pooled_size = len(standalone.html_page(pooled["title"], "x", {"protattn-data": pooled}).encode("utf-8"))
+    assert pooled_size < page.stat().st_size
+    monkeypatch.setattr(standalone, "PAGE_BUDGET_BYTES", pooled_size + 1000)
+    monkeypatch.setattr(standalone, "LARGE_PAGE_BYTES", 1000)
+    with pytest.warns(UserWarning, match=r"pooled to 58 x 58 cells \(2 x 2 residues each\) to keep it under"):
+        path = explorer.to_html(tmp_path / "budget.html")
+    assert path.stat().st_size <= standalone.PAGE_BUDGET_BYTES
+    data = read_standalone_data(path)
+    assert data["block"] == 2 and data["arrays"]["matrices"].shape == (64, 58, 58)
+    assert data["edge_floor"] == pytest.approx(0.05) and "reduced to 58 x 58 cells" in data["note"]
+    k = data["embedded_heads"].index(3 * 8 + 5)
+    assert data["arrays"]["matrices"][k].max() == 255  # each pooled head keeps its strongest pair
+
+
 def test_without_the_structure_view_the_page_has_no_3d(antiberty, tmp_path):
     ex = AttentionExplorer(paw.example_path("1vfb_complex"), model=antiberty, chain="B", structure_view=False)
     data = read_standalone_data(ex.to_html(tmp_path / "flat.html"))

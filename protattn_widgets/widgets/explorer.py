@@ -678,8 +678,10 @@ class AttentionExplorer(SharedStateChecks, _PartTraits, SyncedWidget):
             2.1 MB at L = 116 and 6.8 MB at L = 500 (``"layer"``: 2.5 MB).  Longer
             chains (L > 256 with ``"all"``, L > 512 otherwise) embed each head
             block-max pooled plus its pairs >= 0.05 for the 3D edges, and the
-            page's threshold starts at 0.05: 40 MB for 33 x 20 heads at
-            L = 1,022.  See ``docs/standalone_html.md`` (what is lossy).
+            page's threshold starts at 0.05: 37.5 MB for 33 x 20 heads at
+            L = 1,022.  A page that would pass 40 MB is pooled coarser until it
+            fits (the warning says so).  See ``docs/standalone_html.md`` (what is
+            lossy).
 
         Returns
         -------
@@ -695,7 +697,7 @@ class AttentionExplorer(SharedStateChecks, _PartTraits, SyncedWidget):
         Warns
         -----
         UserWarning
-            When the page is larger than 20 MB.
+            When the page is larger than 20 MB (and when it was pooled coarser to stay under 40 MB).
         """
         from .standalone import standalone_html
 

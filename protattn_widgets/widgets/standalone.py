@@ -85,7 +85,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .explorer import AttentionExplorer
 
 __all__ = ["standalone_html", "read_standalone_data", "HEADS", "THRESHOLD_STEP", "LARGE_PAGE_BYTES",
-           "StandalonePageError"]
+           "PAGE_BUDGET_BYTES", "StandalonePageError"]
 
 #: Which heads a page embeds: every head, the current layer's heads, or the current head only.
 HEADS = ("all", "layer", "current")
@@ -95,6 +95,11 @@ THRESHOLD_STEP = 0.01
 PAGE_CELLS = {"all": 256, "layer": 512, "current": 512}
 #: Pages larger than this (bytes) are written with a warning that names ``heads="layer"``.
 LARGE_PAGE_BYTES = 20_000_000
+#: A page aims to stay within this many bytes: where its heatmaps would take it over, they are
+#: pooled coarser (fewer cells a side, each the strongest pair of its block), never dropped.
+PAGE_BUDGET_BYTES = 40_000_000
+#: Fewest cells a side the budget pools a heatmap down to (a page may exceed the budget there).
+MIN_PAGE_CELLS = 64
 FORMAT = "protattn-standalone"
 VERSION = 2  # 2: arrays may carry a filter (avg2d); a version-1 reader would misread them
 
@@ -234,10 +239,12 @@ def _thresholds(current: float, floor: float = 0.0) -> list[float]:
     return steps
 
 
-def page_data(explorer: "AttentionExplorer", heads: str | list[int] = "all", title: str | None = None) -> dict:
+def page_data(explorer: "AttentionExplorer", heads: str | list[int] = "all", title: str | None = None,
+              cells: int | None = None) -> dict:
     """The JSON the page embeds (see the module docstring), for the explorer's current chain and state.
 
     ``heads``: one of :data:`HEADS`, or a list of flat 0-based heads (``layer * n_heads + head``).
+    ``cells``: longest side of each embedded matrix (default :data:`PAGE_CELLS` for ``heads``).
     """
     from ..models import model_display_name
 
@@ -247,7 +254,8 @@ def page_data(explorer: "AttentionExplorer", heads: str | list[int] = "all", tit
     blob = _Blob()
 
     grid = explorer.grid
-    cells = PAGE_CELLS[heads] if isinstance(heads, str) else PAGE_CELLS["all" if len(embedded) > n_heads else "layer"]
+    if cells is None:
+        cells = PAGE_CELLS[heads] if isinstance(heads, str) else PAGE_CELLS["all" if len(embedded) > n_heads else "layer"]
     block = block_size(length, cells)
     floor = grid.floor if block > 1 else 0.0
     sums = attention.received_all().reshape(n_layers * n_heads, length)  # column sums, computed once
@@ -397,17 +405,46 @@ def standalone_html(explorer: "AttentionExplorer", *, heads: str = "all", title:
     UserWarning
         When the page is larger than :data:`LARGE_PAGE_BYTES` (with
         ``heads="all"`` from about L = 500 on a 64-head model).
+
+    A page that would exceed :data:`PAGE_BUDGET_BYTES` is built again with its
+    heatmaps pooled coarser (down to :data:`MIN_PAGE_CELLS` a side), and the
+    warning says so.
     """
     if heads not in HEADS:
         raise StandalonePageError(f"heads must be one of {HEADS}, got {heads!r}")
     data = page_data(explorer, heads, title)
     text = html_page(data["title"], "the attention explorer", {"protattn-data": data})
-    if len(text) > LARGE_PAGE_BYTES:
+    first = (_bytes(text), _side(data))
+    while _bytes(text) > PAGE_BUDGET_BYTES and _side(data) > MIN_PAGE_CELLS:
+        data = page_data(explorer, heads, title, cells=_fewer_cells(_side(data), _bytes(text)))
+        text = html_page(data["title"], "the attention explorer", {"protattn-data": data})
+    if _bytes(text) > LARGE_PAGE_BYTES:
+        pooled = (f"; its heatmaps are pooled to {_side(data)} x {_side(data)} cells ({data['block']} x "
+                  f"{data['block']} residues each) to keep it under {PAGE_BUDGET_BYTES / 1e6:.0f} MB "
+                  f"({first[0] / 1e6:.0f} MB at {first[1]} x {first[1]})" if _side(data) < first[1] else "")
         warn_user(
-            f"the standalone page is {len(text) / 1e6:.0f} MB ({len(data['embedded_heads'])} heads of "
-            f"{data['length']} x {data['length']}); heads='layer' keeps only the current layer's heads",
+            f"the standalone page is {_bytes(text) / 1e6:.0f} MB ({len(data['embedded_heads'])} heads of "
+            f"{data['length']} x {data['length']}){pooled}; heads='layer' keeps only the current layer's heads",
             UserWarning)
     return text
+
+
+def _bytes(text: str) -> int:
+    """Size of the page as written (UTF-8)."""
+    return len(text.encode("utf-8"))
+
+
+def _side(data: dict) -> int:
+    """Cells a side of the page's embedded matrices."""
+    return -(-data["length"] // data["block"])
+
+
+def _fewer_cells(side: int, size: int) -> int:
+    """Cells a side that should bring a page of ``size`` bytes with ``side``-cell matrices under
+    :data:`PAGE_BUDGET_BYTES`, as if the whole page scaled with the cells (the matrices dominate;
+    the rest does not shrink, so this overshoots a little), 5 % to spare; at least one fewer."""
+    wanted = int(side * (0.95 * PAGE_BUDGET_BYTES / size) ** 0.5)
+    return max(MIN_PAGE_CELLS, min(wanted, side - 1))
 
 
 def read_standalone_data(page: str | Path) -> dict:
