@@ -182,8 +182,8 @@ function render({ model, el }) {
       showError(el, error);
     } finally {
       const api = stamp(el, "head_grid", start);
-      api.summary = () => ({ draws: api.draws, layer: model.get("layer"), head: model.get("head"),
-                             layout: { ...layout } });
+      const drawn = { layer: model.get("layer"), head: model.get("head") }; // the head this draw marks
+      api.summary = () => ({ draws: api.draws, layer: drawn.layer, head: drawn.head, layout: { ...layout } });
       api.tileCenter = (l, h) => {
         const box = canvas.getBoundingClientRect();
         return { x: box.left + layout.left + (h + 0.5) * layout.tile, y: box.top + layout.top + (l + 0.5) * layout.tile };

@@ -124,6 +124,7 @@ function render({ model, el }) {
   let hover = null;
   let view = fullView(0);
   let drawnView = view; // the view on screen (summary() reports it: tests wait on what is drawn)
+  let drawnDetail = false; // the kernel's full-resolution window is on screen
   let paintedKey = null; // what the offscreen image holds
   let detailKey = null;
   let drag = null;
@@ -199,6 +200,7 @@ function render({ model, el }) {
       if (geometry.n !== n) view = fullView(n);
       view = clampView(view, n);
       drawnView = { ...view };
+      drawnDetail = false;
       Object.assign(geometry, { size, n, cell: n > 0 ? size / view.span : 0 });
       const width = MARGIN + size + 4, height = MARGIN + size + BAR;
       const ctx = sizeCanvas(canvas, width, height);
@@ -232,6 +234,7 @@ function render({ model, el }) {
       ctx.imageSmoothingEnabled = view.span / block > size * dpr;
       ctx.drawImage(offscreen, view.c0 / block, view.r0 / block, view.span / block, view.span / block, left, top, size, size);
       const fine = block > 1 ? detail(n) : null;
+      drawnDetail = !!fine;
       if (fine) {
         const w = fine.c1 - fine.c0, h = fine.r1 - fine.r0;
         const dkey = `${key}|${(model.get("_detail_window") || []).join(",")}`;
@@ -281,11 +284,12 @@ function render({ model, el }) {
       showError(el, error);
     } finally {
       const api = stamp(el, "heatmap", start, { layer: model.get("layer"), head: model.get("head") });
-      api.summary = () => ({ draws: api.draws, layer: model.get("layer"), head: model.get("head"),
-                             selected: model.get("selected_residue"), lastDrawMs: api.lastDrawMs,
+      // What this draw put on screen (not the model's live state, which a change sets before the draw).
+      const drawn = { selected: model.get("selected_residue"), n: (model.get("residue_ids") || []).length };
+      api.summary = () => ({ draws: api.draws, layer: api.layer, head: api.head,
+                             selected: drawn.selected, lastDrawMs: api.lastDrawMs,
                              layout: { ...geometry }, view: { ...drawnView }, block: blockOf(),
-                             detail: !!detail(geometry.n), ticks: api.ticks || [],
-                             n: (model.get("residue_ids") || []).length });
+                             detail: drawnDetail, ticks: api.ticks || [], n: drawn.n });
       api.cellCenter = (row, col) => {
         const box = canvas.getBoundingClientRect();
         return { x: box.left + geometry.left + (col + 0.5 - view.c0) * geometry.cell,
@@ -477,18 +481,20 @@ function render({ model, el }) {
 
   function resetZoom() { view = fullView(geometry.n); schedule(); }
 
-  // A double-click resets the zoom only: its two clicks must not move the selection.
-  let beforeClicks = { at: -Infinity, selected: null };
+  // A double-click resets the zoom only: its two clicks must not move the selection.  A dblclick always
+  // follows its own two clicks, the first with detail 1: the selection from before that one comes back.
+  // (No time window: on a busy machine the handlers may run a second after the clicks.)
+  let beforeClicks = { selected: null };
   function onDoubleClick() {
     resetZoom();
-    if (performance.now() - beforeClicks.at < 800 && model.get("selected_residue") !== beforeClicks.selected) {
+    if (model.get("selected_residue") !== beforeClicks.selected) {
       model.set("selected_residue", beforeClicks.selected);
       model.save_changes();
     }
   }
 
   function onClick(event) {
-    if (event.detail <= 1) beforeClicks = { at: performance.now(), selected: model.get("selected_residue") };
+    if (event.detail <= 1) beforeClicks = { selected: model.get("selected_residue") };
     canvas.focus();
     if (canvas.dataset.dragged) { delete canvas.dataset.dragged; return; }
     const { cell } = cellAtEvent(event);

@@ -251,8 +251,9 @@ function render({ model, el }) {
       showError(el, error);
     } finally {
       const api = stamp(el, "sequence_track", start);
+      const drawnSelected = model.get("selected_residue"); // the selection this draw shows
       api.summary = () => ({
-        draws: api.draws, selected: model.get("selected_residue"), layout: { ...layout }, view: { ...drawnView },
+        draws: api.draws, selected: drawnSelected, layout: { ...layout }, view: { ...drawnView },
         cellWidth: cellWidth(layout, drawnView), visible: visibleRange(layout, drawnView),
         letters: cellWidth(layout, drawnView) >= LETTER_CELL,
         gaps: gapMarks(layout, drawnView, model.get("_gap_after"), model.get("_gap_missing")),

@@ -683,7 +683,10 @@ export function drawAttention({ stage, model, host, NGL: N, overlayOnly = false 
         ready: !!state.component, structureName: state.component ? state.component.structure.name : null,
         edges: state.nEdges, updates: state.updates, drawnEdges: state.drawnEdges,
         edgeChecksum: state.edgeChecksum, renders: state.renders,
-        painted: !!state.component && state.paintedUpdate === state.updates,
+        // A frame shows every change so far: none waits for its redraw (scheduled, not yet run), and a
+        // frame was rendered after the last redraw with no representation build pending.  Without the
+        // first, a wait on live state (s.selected, s.focus) right after a change saw the frame before it.
+        painted: !!state.component && pending === null && frameRequest === null && state.paintedUpdate === state.updates,
         selected: selected(), mappedResidues: state.atomsOf.filter((a) => a.length).length,
         chain: state.chain, arrows: state.arrows, focus: !!model.get("focus"), hovers: state.hovers,
         centred: state.centred, resets: state.resets,

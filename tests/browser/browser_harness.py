@@ -215,7 +215,7 @@ class LabPage:
     def ngl_summary(self, find_view: str) -> dict:
         return self.page.evaluate(f"() => ({find_view})().protattn.summary()")
 
-    def wait_for_ngl_frame(self, find_view: str, condition: str = "true", timeout_ms: int = 30_000) -> dict:
+    def wait_for_ngl_frame(self, find_view: str, condition: str = "true", timeout_ms: int = 60_000) -> dict:
         """See :func:`wait_for_ngl_frame`."""
         return wait_for_ngl_frame(self.page, find_view, condition, timeout_ms)
 
@@ -248,16 +248,60 @@ def console_problems(console: list[tuple[str, str]], noise: list[Noise]) -> list
             if kind in PROBLEM_TYPES and not any(n.matches(kind, text) for n in noise)]
 
 
-def wait_for_ngl_frame(page, find_view: str, condition: str = "true", timeout_ms: int = 30_000) -> dict:
+def wait_for_ngl_frame(page, find_view: str, condition: str = "true", timeout_ms: int = 60_000) -> dict:
     """Wait until the NGL view's ``summary()`` (as ``s``) satisfies ``condition`` and NGL has drawn
-    a frame showing it (``s.painted``: no representation build pending), then for two more
-    animation frames so that the frame is on screen.  Returns that summary."""
+    a frame showing it (``s.painted``: no redraw scheduled, no representation build pending), then
+    for two more animation frames so that the frame is on screen.  Returns that summary."""
     page.wait_for_function(
         f"() => {{ const e = ({find_view})(); const s = e && e.protattn.summary();"
         f"          return !!s && s.ready && s.painted && ({condition}); }}",
         timeout=timeout_ms)
-    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r())))")
+    next_frames(page)
     return page.evaluate(f"() => ({find_view})().protattn.summary()")
+
+
+def next_frames(page, n: int = 2) -> None:
+    """Wait for ``n`` animation frames of ``page``: every draw the views queued before (they draw at
+    once or on the next animation frame, js/lib/dom.js ``batched``) has run, so what their
+    ``summary()`` reports as drawn is what the input so far asked for (e.g. after a burst of wheel
+    events, whose last ones wait for the next frame)."""
+    page.evaluate("(n) => new Promise(r => { const step = (k) => k ? requestAnimationFrame(() => step(k - 1)) : r();"
+                  " step(n); })", n)
+
+
+def wait_for_still_layout(page, locators, frames: int = 3, timeout_s: float = 30.0) -> list[dict]:
+    """Wait until the bounding boxes of ``locators`` stay the same over ``frames`` animation frames
+    (the notebook panel, resize observers and the explorer's layout have followed a resize or a
+    side panel); return those boxes."""
+    deadline = time.monotonic() + timeout_s
+    before = [loc.bounding_box() for loc in locators]
+    while True:
+        next_frames(page, frames)
+        now = [loc.bounding_box() for loc in locators]
+        if now == before:
+            return now
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the layout still moves after {timeout_s} s: {before} -> {now}")
+        before = now
+
+
+def ca_targets(page, api: str, n_residues: int, count: int = 10, spacing: float = 30) -> list[dict]:
+    """CA atoms of the attention chain nearest the middle of the NGL canvas, by NGL's own projection,
+    each ``spacing`` px from the others: ``{i, x, y}`` in canvas CSS px, nearest first.  ``api`` is a JS
+    expression for the view's ``protattn`` API.  Something may lie in front of a CA (another chain, an
+    attention line: a click there picks no residue of the chain) or the smoothed cartoon may miss it,
+    so a test clicks them in turn until one selects."""
+    return page.evaluate(f"""() => {{
+        const api = {api}, c = api.stage.viewer.renderer.domElement, out = [];
+        for (let i = 0; i < {n_residues}; i++) {{
+          const p = api.screenPosition(i);
+          if (p) out.push({{i, x: p[0], y: p[1], d: Math.hypot(p[0] - c.clientWidth / 2, p[1] - c.clientHeight / 2)}});
+        }}
+        const spread = [];
+        for (const t of out.sort((a, b) => a.d - b.d)) {{
+          if (spread.every((s) => Math.hypot(s.x - t.x, s.y - t.y) > {spacing})) spread.push(t);
+        }}
+        return spread.slice(0, {count}); }}""")
 
 
 def wait_until_pixels(grab, ok, timeout_s: float = 15.0, what: str = "the canvas"):
@@ -280,6 +324,27 @@ def wait_for_pixels(grab, before, min_fraction: float, timeout_s: float = 15.0, 
     ``before``; return that screenshot (fails after ``timeout_s``)."""
     return wait_until_pixels(grab, lambda now: changed_fraction(before, now, tolerance) > min_fraction,
                              timeout_s, f"{what} changing in more than {min_fraction} of its pixels")
+
+
+def wait_for_ink_near_points(grab, points, keys, min_share: float = 0.8, timeout_s: float = 30.0,
+                             min_points: int = 10, what: str = "the canvas") -> dict[str, float]:
+    """Screenshot with ``grab()`` until every one of ``keys`` (chains) has ink near more than
+    ``min_share`` of its points (:func:`ink_near_points`; ``points()`` is asked again for each
+    screenshot: NGL may still be moving or resizing); return those shares.  For a canvas that is
+    drawn on the frames after it was scrolled into view or resized, where no counter says when."""
+    seen: dict[str, float] = {}
+
+    def drawn(pixels) -> bool:
+        seen.clear()
+        seen.update(ink_near_points(pixels, points(), min_points=min_points))
+        return set(seen) == set(keys) and min(seen.values()) > min_share
+
+    try:
+        wait_until_pixels(grab, drawn, timeout_s, what)
+    except AssertionError:
+        raise AssertionError(f"{what}: not drawn near the points of {sorted(keys)} within {timeout_s} s; "
+                             f"last shares {seen}") from None
+    return dict(seen)
 
 
 def edge_checksum(pairs: bytes, weights: bytes) -> int:

@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 
 from browser_harness import (LabPage, changed_fraction, distinct_colors, screenshot_path, wait_for_pixels,
-                             wait_until_pixels)
+                             wait_for_still_layout, wait_until_pixels)
 
 STRUCTURE = os.environ.get("PROTATTN_BENCH_STRUCTURE")
 CHAIN = os.environ.get("PROTATTN_BENCH_CHAIN", "B")
@@ -73,7 +73,7 @@ def api(lab: LabPage, kind: str, call: str = "summary()"):
 def wait_for_head(lab: LabPage, kind: str, layer: int, head: int) -> None:
     lab.page.wait_for_function(
         f"() => {{ const s = ({VIEW})('{kind}').protattnView; return s.layer === {layer} && s.head === {head}; }}",
-        timeout=30_000)
+        timeout=60_000)
 
 
 def test_views_draw(lab):
@@ -129,8 +129,8 @@ def test_head_slider_changes_heatmap_pixels_and_edges(lab):
     assert lab.run_python("print(ex.heatmap.head, ex.grid.head, ex.structure_view.head)").split() == ["6"] * 3
     # The 3D view redrew its edges: the very pairs and weights the kernel sent for head 6.
     n_edges, checksum = lab.kernel_edges("ex.structure_view")
-    ngl_after = lab.wait_for_ngl_frame(
-        NGL_VIEW, f"s.drawnEdges > {ngl_before['drawnEdges']} && s.edges === {n_edges}")
+    ngl_after = lab.wait_for_ngl_frame(  # the frame with the kernel's edges (not one drawn on the way there)
+        NGL_VIEW, f"s.drawnEdges > {ngl_before['drawnEdges']} && s.edges === {n_edges} && s.edgeChecksum === {checksum}")
     assert ngl_after["edgeChecksum"] == checksum, (ngl_after, checksum)
     assert checksum != ngl_before["edgeChecksum"], "heads 5 and 6 have the same edges: pick other heads"
     wait_for_pixels(lambda: ngl_pixels(lab), structure_before, 0.002, what="the NGL canvas (new head's edges)")
@@ -175,7 +175,7 @@ def test_grid_tooltip_and_3d_caption_count_strong_edges_alike(lab):
         lab.run_python(f"ex.threshold = {threshold}\nex.mode = {mode!r}\nex.layer, ex.head = {layer}, {head}")
         wait_for_head(lab, "heatmap", layer, head)
         lab.page.wait_for_function(f"() => {{ const s = ({VIEW})('head_grid').protattnView.summary(); "
-                                   f"return s.layer === {layer} && s.head === {head}; }}", timeout=30_000)
+                                   f"return s.layer === {layer} && s.head === {head}; }}", timeout=60_000)
         kernel = lab.run_python(
             f"print(int(ex.grid.contact_accumulator({threshold}).total[{layer}, {head}]), ex.structure_view.strong_edges, "
             f"ex.structure_view.n_edges_above_threshold)").split()
@@ -344,8 +344,7 @@ def test_structure_and_heatmap_side_by_side_at_1280_with_the_file_browser(lab):
                                " return fb && fb.offsetWidth > 150; }")
     box = lab.page.locator(".protattn-structure-box").first
     heatmap = lab.page.locator(".protattn-heatmap").first
-    lab.page.wait_for_timeout(500)  # the panel's width settles
-    s, h = box.bounding_box(), heatmap.bounding_box()
+    s, h = wait_for_still_layout(lab.page, [box, heatmap])  # the panel's width settles
     assert s["width"] >= 340 and h["x"] >= s["x"] + s["width"] - 1, (s, h)  # beside it, not under it
     assert h["y"] < s["y"] + s["height"], (s, h)
     # NGL fills its box (the canvas follows the box, also after a resize below)
@@ -415,6 +414,16 @@ def front_residue(lab: LabPage) -> int:
         return best.i; }}""")
 
 
+def wait_for_camera_still(lab: LabPage, condition: str = "true") -> dict:
+    """Wait until the NGL summary ``s`` satisfies ``condition`` (e.g. a centre or reset counted) and
+    NGL's camera animations (centre 400 ms, reset 300 ms) have ended, then for a frame showing where
+    they ended; return that summary.  Under load an animation may take several times its length.
+    (NGL keeps its spin and rock animations in the list, paused; a finished move leaves the list.)"""
+    lab.page.wait_for_function(f"() => {{ const e = ({NGL_VIEW})(), s = e.protattn.summary();"
+                               f" return ({condition}) && e.protattn.stage.animationControls.paused; }}")
+    return lab.wait_for_ngl_frame(NGL_VIEW)
+
+
 def test_3d_legend_hover_pick_focus_centre_and_reset(lab):
     lab.run_python("ex.layer, ex.head, ex.threshold, ex.mode, ex.selected_residue = 3, 5, 0.3, 'max', None")
     state = lab.wait_for_ngl_frame(NGL_VIEW, "s.selected === -1")
@@ -454,9 +463,10 @@ def test_3d_legend_hover_pick_focus_centre_and_reset(lab):
     camera = lab.ngl_summary(NGL_VIEW)["cameraPosition"]
     lab.page.mouse.click(p["x"], p["y"])
     lab.page.wait_for_function(f"() => ({NGL_VIEW})().protattn.summary().selected >= 0", timeout=15_000)
-    picked = int(lab.run_python("print(ex.selected_residue)"))
+    picked = lab.ngl_summary(NGL_VIEW)["selected"]
+    lab.wait_for_python("print(ex.selected_residue)", str(picked))  # the page's change reached the kernel
     state = lab.wait_for_ngl_frame(NGL_VIEW, f"s.selected === {picked}")
-    lab.page.wait_for_timeout(500)
+    wait_for_camera_still(lab)  # a camera move started by the pick would have ended
     assert lab.ngl_summary(NGL_VIEW)["cameraPosition"] == camera, "picking moved the camera"
     assert lab.page.get_by_text("Atom:").filter(visible=True).count() == 0
     assert state["residueLabel"] and lab.run_python("print(ex.heatmap.selected_residue)").strip() == str(picked)
@@ -475,9 +485,9 @@ def test_3d_legend_hover_pick_focus_centre_and_reset(lab):
     lab.run_python(f"ex.selected_residue = {hub}")
     lab.wait_for_ngl_frame(NGL_VIEW, f"s.selected === {hub} && s.focus")
     lab.page.mouse.move(0, 0)
+    centred_before = lab.ngl_summary(NGL_VIEW)["centred"]
     lab.page.locator(".protattn-centre").first.click()
-    lab.page.wait_for_timeout(700)
-    lab.wait_for_ngl_frame(NGL_VIEW)
+    wait_for_camera_still(lab, f"s.centred > {centred_before}")
     lab.page.locator(".protattn-structure-box").first.screenshot(path=str(screenshot_path("explorer_3d_focus.png")))
     lab.run_python(f"ex.threshold = 0.05\nex.selected_residue = {picked}")
     lab.wait_for_ngl_frame(NGL_VIEW, f"s.selected === {picked} && s.edges === {touching}")
@@ -485,14 +495,13 @@ def test_3d_legend_hover_pick_focus_centre_and_reset(lab):
     lab.wait_for_python("print(ex.structure_view.focus)", "False")
     lab.wait_for_ngl_frame(NGL_VIEW, f"!s.focus && s.edges === {n_all}")
     # Centre on the selection, then reset the view: the camera moves each time.
+    centred_before = lab.ngl_summary(NGL_VIEW)["centred"]
     lab.page.locator(".protattn-centre").first.click()
-    lab.page.wait_for_function(f"() => ({NGL_VIEW})().protattn.summary().centred > 0")
-    lab.page.wait_for_timeout(700)  # the 400 ms animation
-    centred = lab.ngl_summary(NGL_VIEW)["cameraPosition"]
+    centred = wait_for_camera_still(lab, f"s.centred > {centred_before}")["cameraPosition"]  # the 400 ms animation
     assert centred != camera
+    resets_before = lab.ngl_summary(NGL_VIEW)["resets"]
     lab.page.locator(".protattn-reset").first.click()
-    lab.page.wait_for_timeout(600)
-    assert lab.ngl_summary(NGL_VIEW)["cameraPosition"] != centred
+    assert wait_for_camera_still(lab, f"s.resets > {resets_before}")["cameraPosition"] != centred
     lab.run_python("ex.threshold = 0.3")
 
 
@@ -600,12 +609,11 @@ def test_notebook7_keyboard_layout_and_default_head(jupyter_server, browser):
         assert best[2] == "True" and page.run_python("print(ex.layer, ex.head)").split() == best[:2]
         check_keyboard(page)
         page.page.set_viewport_size({"width": 1280, "height": 800})
-        page.page.wait_for_timeout(500)
-        s = page.page.locator("[data-testid=view-structure]").first.bounding_box()
-        h = page.page.locator(".protattn-heatmap").first.bounding_box()
+        s, h = wait_for_still_layout(page.page, [page.page.locator("[data-testid=view-structure]").first,
+                                                 page.page.locator(".protattn-heatmap").first])
         assert h["x"] >= s["x"] + s["width"] - 1 and h["y"] < s["y"] + s["height"], (s, h)
         page.wait_for_ngl_frame(NGL_VIEW)
-        assert structure_drawn(ngl_pixels(page))
+        wait_until_pixels(lambda: ngl_pixels(page), structure_drawn, what="the structure at 1280 x 800")
         screenshot_explorer(page, screenshot_path("explorer_notebook7.png"))
         assert page.errors() == [], "\n".join(page.errors())
     finally:
@@ -626,8 +634,10 @@ def test_notebook7_without_the_key_guard_arrow_keys_leak(jupyter_server, browser
         heatmap = page.page.locator(HEATMAP_CANVAS).first
         heatmap.focus()
         heatmap.press("ArrowDown")
-        page.page.wait_for_timeout(1500)
-        assert page.page.evaluate(ACTIVE_CELL) != before, "the notebook did not take the key: no leak to guard"
+        try:
+            page.page.wait_for_function(f"() => ({ACTIVE_CELL})() !== {before}", timeout=30_000)
+        except Exception:
+            raise AssertionError("the notebook did not take the key: no leak to guard") from None
         assert page.run_python("print(ex.layer, ex.head)").strip() == "3 5"
     finally:
         page.close()

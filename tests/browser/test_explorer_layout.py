@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from browser_harness import ROOT
+from browser_harness import ROOT, next_frames, wait_for_still_layout
 from frontends import Notebook, open_frontend
 
 TESTS = Path(__file__).resolve().parents[1]
@@ -99,6 +99,14 @@ def box(page, k: int, testid: str) -> dict:
     return page.query("[data-testid=protattn-explorer]").nth(k).locator(f"[data-testid={testid}]").first.bounding_box()
 
 
+def settle(page) -> None:
+    """Wait until the first explorer and its views stay where they are (after a scroll, a resize or
+    a side panel: the notebook panel and the explorer's resize observers follow on the next frames)."""
+    wait_for_still_layout(page.page, [page.query("[data-testid=protattn-explorer]").first] + [
+        page.query("[data-testid=protattn-explorer]").first.locator(f"[data-testid={testid}]").first
+        for testid in ("view-structure", "view-heatmap", "view-grid", "view-sequence")])
+
+
 def check_side_by_side(page) -> None:
     """The grid beside the 3D view and the heatmap, on their row; the explorer leaves no wide hole."""
     explorer = page.query("[data-testid=protattn-explorer]").first.bounding_box()
@@ -114,7 +122,7 @@ def test_laptop_grid_beside_the_views_and_a_tile_click_shows_its_effect_without_
     page = lab.page
     # as a person would: scroll the views' row to the top of the notebook
     page.evaluate(f"() => {ROOTS}[0].querySelector('[data-testid=view-structure]').scrollIntoView({{block: 'start'}})")
-    page.wait_for_timeout(300)
+    settle(lab)
     check_side_by_side(lab)
     SCREENS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENS / "layout_lab_1366x768.png"))
@@ -149,7 +157,7 @@ def test_laptop_with_the_file_browser_open_the_track_fills_the_room_beside_the_g
     page.evaluate("() => window.jupyterapp.shell.activateById('filebrowser')")
     try:
         page.wait_for_function("() => { const fb = document.getElementById('filebrowser'); return fb && fb.offsetWidth > 150; }")
-        page.wait_for_timeout(500)  # the panel's width settles
+        settle(lab)  # the panel's width settles
         explorer = lab.query("[data-testid=protattn-explorer]").first.bounding_box()
         assert explorer["width"] < 1040, explorer  # else this test does not test the narrow case
         structure, heatmap, grid, sequence = (box(lab, 0, t) for t in ("view-structure", "view-heatmap", "view-grid",
@@ -164,7 +172,7 @@ def test_laptop_with_the_file_browser_open_the_track_fills_the_room_beside_the_g
         page.screenshot(path=str(SCREENS / "layout_lab_1366x768_file_browser.png"))
     finally:
         page.evaluate("() => window.jupyterapp.shell.collapseLeft()")
-        page.wait_for_timeout(500)
+        settle(lab)
 
 
 def test_long_chain_track_is_one_line_that_opens_readable(lab):
@@ -193,6 +201,7 @@ def test_long_chain_track_zooms_about_the_pointer_and_a_click_selects_that_resid
     lab.page.mouse.move(where["x"], line_y)
     for _ in range(12):  # e^(12 x 0.25) = 20 times closer: ~1.2 px -> ~23 px per residue
         lab.page.mouse.wheel(0, -120)
+    next_frames(lab.page)  # the last wheel events are drawn on the next frame: summary() is what is drawn
     lab.page.wait_for_function(f"(k) => ({TRACK})(k).summary().cellWidth >= 12", arg=1)
     s = track(lab)
     assert s["letters"] and s["visible"][0] <= target <= s["visible"][1], s
@@ -221,6 +230,7 @@ def test_long_chain_track_pans_by_drag_and_by_the_overview(lab):
     lab.page.mouse.down()
     lab.page.mouse.move(c["x"] - 10 * s["cellWidth"], c["y"], steps=5)
     lab.page.mouse.up()
+    next_frames(lab.page)  # the last move's pan drawn
     panned = track(lab)
     assert abs(panned["view"]["start"] - (start + 10)) < 0.5, (start, panned["view"])
     assert kernel_selected(lab) == 401, "a drag must not select"

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import pytest
 
-from browser_harness import ink_near_points
+from browser_harness import wait_for_ink_near_points
 from frontends import Notebook, open_frontend
 from test_explorer_frontends import SCREENS, screenshot
 
@@ -71,15 +71,15 @@ def check_views(page, what: str, count: int = 2) -> None:
     for k in range(count):
         host = page.page.evaluate_handle(f"() => ({HOSTS})()[{k}]").as_element()
         host.scroll_into_view_if_needed()
-        page.page.wait_for_timeout(500)
         state = page.page.evaluate(f"() => ({HOSTS})()[{k}].protattn.summary()")
         assert state["components"] == 1, state  # the user's component only: ours draws as an overlay
         assert state["noBackbone"] is False, state
         canvas = page.page.evaluate_handle(f"() => ({HOSTS})()[{k}].protattn.stage.viewer.renderer.domElement")\
             .as_element()
+        # NGL draws a view on the frames after it was scrolled into sight: the cartoon of every chain
+        wait_for_ink_near_points(lambda: screenshot(canvas), lambda: page.page.evaluate(CA_POINTS, k), {"A", "B", "C"},
+                                 min_points=1, what=f"{what}, view {k}: the user's cartoon")
         canvas.screenshot(path=str(SCREENS / f"nglview_{what}_{k}.png"))
-        coverage = ink_near_points(screenshot(canvas), page.page.evaluate(CA_POINTS, k), min_points=1)
-        assert set(coverage) == {"A", "B", "C"} and min(v or 0 for v in coverage.values()) > 0.8, (what, k, coverage)
 
 
 def test_shown_twice_both_keep_the_cartoon_and_draw_the_head(lab):

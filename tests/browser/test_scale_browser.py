@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from browser_harness import changed_fraction, screenshot_path
+from browser_harness import changed_fraction, next_frames, screenshot_path
 from test_standalone_html import HEATMAP_CANVAS, VIEW, StandalonePage
 from test_widgets_scale import GivenAttention, long_chain, random_attention
 
@@ -83,6 +83,9 @@ def test_heatmap_zooms_pans_and_resets(big_page):
     page.page.mouse.move(center["x"], center["y"])
     for _ in range(6):
         page.page.mouse.wheel(0, -120)
+    # The last wheel events wait for the next animation frame to be drawn: the drawn view (summary()),
+    # its ticks and pixels are read once every wheel event so far was drawn.
+    next_frames(page.page)
     page.page.wait_for_function(
         f"() => {{ const v = [...document.querySelectorAll('.protattn-heatmap')].map(e => e.parentElement)"
         f".find(e => e.protattnView).protattnView.summary().view; return v.span < {LENGTH / 3}; }}")
@@ -97,6 +100,7 @@ def test_heatmap_zooms_pans_and_resets(big_page):
     page.page.mouse.down()
     page.page.mouse.move(center["x"] + 90, center["y"] + 60, steps=6)
     page.page.mouse.up()
+    next_frames(page.page)  # the last move's pan drawn
     panned = page.view("heatmap")["view"]
     assert panned["c0"] < zoomed["view"]["c0"] and panned["r0"] < zoomed["view"]["r0"]
     assert panned["span"] == pytest.approx(zoomed["view"]["span"])
@@ -153,6 +157,7 @@ def test_zooming_in_the_notebook_brings_the_window_at_full_resolution(big_lab):
     lab.page.mouse.move(center["x"], center["y"])
     for _ in range(5):
         lab.page.mouse.wheel(0, -120)
+    next_frames(lab.page)  # every wheel event drawn: summary().view is the view the detail must cover
     # The front-end asks for the window it shows; the kernel sends it at full resolution.
     lab.page.wait_for_function(f"() => ({HEATMAP}).summary().detail === true", timeout=30_000)
     view = lab.page.evaluate(f"() => ({HEATMAP}).summary().view")

@@ -393,6 +393,7 @@ function render({ model, el }) {
   let hover = null;
   let view = fullView(0);
   let drawnView = view;
+  let drawnDetail = false;
   let paintedKey = null;
   let detailKey = null;
   let drag = null;
@@ -468,6 +469,7 @@ function render({ model, el }) {
       if (geometry.n !== n) view = fullView(n);
       view = clampView(view, n);
       drawnView = { ...view };
+      drawnDetail = false;
       Object.assign(geometry, { size, n, cell: n > 0 ? size / view.span : 0 });
       const width = MARGIN + size + 4, height = MARGIN + size + BAR;
       const ctx = sizeCanvas(canvas, width, height);
@@ -500,6 +502,7 @@ function render({ model, el }) {
       ctx.imageSmoothingEnabled = view.span / block > size * dpr;
       ctx.drawImage(offscreen, view.c0 / block, view.r0 / block, view.span / block, view.span / block, left, top, size, size);
       const fine = block > 1 ? detail(n) : null;
+      drawnDetail = !!fine;
       if (fine) {
         const w = fine.c1 - fine.c0, h = fine.r1 - fine.r0;
         const dkey = `${key}|${(model.get("_detail_window") || []).join(",")}`;
@@ -549,18 +552,19 @@ function render({ model, el }) {
       showError(el, error);
     } finally {
       const api = stamp(el, "heatmap", start, { layer: model.get("layer"), head: model.get("head") });
+      const drawn = { selected: model.get("selected_residue"), n: (model.get("residue_ids") || []).length };
       api.summary = () => ({
         draws: api.draws,
-        layer: model.get("layer"),
-        head: model.get("head"),
-        selected: model.get("selected_residue"),
+        layer: api.layer,
+        head: api.head,
+        selected: drawn.selected,
         lastDrawMs: api.lastDrawMs,
         layout: { ...geometry },
         view: { ...drawnView },
         block: blockOf(),
-        detail: !!detail(geometry.n),
+        detail: drawnDetail,
         ticks: api.ticks || [],
-        n: (model.get("residue_ids") || []).length
+        n: drawn.n
       });
       api.cellCenter = (row, col) => {
         const box = canvas.getBoundingClientRect();
@@ -756,16 +760,16 @@ function render({ model, el }) {
     view = fullView(geometry.n);
     schedule();
   }
-  let beforeClicks = { at: -Infinity, selected: null };
+  let beforeClicks = { selected: null };
   function onDoubleClick() {
     resetZoom();
-    if (performance.now() - beforeClicks.at < 800 && model.get("selected_residue") !== beforeClicks.selected) {
+    if (model.get("selected_residue") !== beforeClicks.selected) {
       model.set("selected_residue", beforeClicks.selected);
       model.save_changes();
     }
   }
   function onClick(event) {
-    if (event.detail <= 1) beforeClicks = { at: performance.now(), selected: model.get("selected_residue") };
+    if (event.detail <= 1) beforeClicks = { selected: model.get("selected_residue") };
     canvas.focus();
     if (canvas.dataset.dragged) {
       delete canvas.dataset.dragged;

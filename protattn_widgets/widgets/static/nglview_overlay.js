@@ -717,7 +717,10 @@ var protattnNglview = (() => {
           drawnEdges: state.drawnEdges,
           edgeChecksum: state.edgeChecksum,
           renders: state.renders,
-          painted: !!state.component && state.paintedUpdate === state.updates,
+          // A frame shows every change so far: none waits for its redraw (scheduled, not yet run), and a
+          // frame was rendered after the last redraw with no representation build pending.  Without the
+          // first, a wait on live state (s.selected, s.focus) right after a change saw the frame before it.
+          painted: !!state.component && pending === null && frameRequest === null && state.paintedUpdate === state.updates,
           selected: selected(),
           mappedResidues: state.atomsOf.filter((a) => a.length).length,
           chain: state.chain,

@@ -532,9 +532,10 @@ function render({ model, el }) {
       showError(el, error);
     } finally {
       const api = stamp(el, "sequence_track", start);
+      const drawnSelected = model.get("selected_residue");
       api.summary = () => ({
         draws: api.draws,
-        selected: model.get("selected_residue"),
+        selected: drawnSelected,
         layout: { ...layout },
         view: { ...drawnView },
         cellWidth: cellWidth(layout, drawnView),

@@ -482,12 +482,8 @@ function render({ model, el }) {
       showError(el, error);
     } finally {
       const api = stamp(el, "head_grid", start);
-      api.summary = () => ({
-        draws: api.draws,
-        layer: model.get("layer"),
-        head: model.get("head"),
-        layout: { ...layout }
-      });
+      const drawn = { layer: model.get("layer"), head: model.get("head") };
+      api.summary = () => ({ draws: api.draws, layer: drawn.layer, head: drawn.head, layout: { ...layout } });
       api.tileCenter = (l, h) => {
         const box = canvas.getBoundingClientRect();
         return { x: box.left + layout.left + (h + 0.5) * layout.tile, y: box.top + layout.top + (l + 0.5) * layout.tile };
@@ -723,6 +719,7 @@ function render2({ model, el }) {
   let hover = null;
   let view = fullView(0);
   let drawnView = view;
+  let drawnDetail = false;
   let paintedKey = null;
   let detailKey = null;
   let drag = null;
@@ -798,6 +795,7 @@ function render2({ model, el }) {
       if (geometry.n !== n) view = fullView(n);
       view = clampView(view, n);
       drawnView = { ...view };
+      drawnDetail = false;
       Object.assign(geometry, { size, n, cell: n > 0 ? size / view.span : 0 });
       const width = MARGIN + size + 4, height = MARGIN + size + BAR;
       const ctx = sizeCanvas(canvas, width, height);
@@ -830,6 +828,7 @@ function render2({ model, el }) {
       ctx.imageSmoothingEnabled = view.span / block > size * dpr;
       ctx.drawImage(offscreen, view.c0 / block, view.r0 / block, view.span / block, view.span / block, left, top, size, size);
       const fine = block > 1 ? detail(n) : null;
+      drawnDetail = !!fine;
       if (fine) {
         const w = fine.c1 - fine.c0, h = fine.r1 - fine.r0;
         const dkey = `${key}|${(model.get("_detail_window") || []).join(",")}`;
@@ -879,18 +878,19 @@ function render2({ model, el }) {
       showError(el, error);
     } finally {
       const api = stamp(el, "heatmap", start, { layer: model.get("layer"), head: model.get("head") });
+      const drawn = { selected: model.get("selected_residue"), n: (model.get("residue_ids") || []).length };
       api.summary = () => ({
         draws: api.draws,
-        layer: model.get("layer"),
-        head: model.get("head"),
-        selected: model.get("selected_residue"),
+        layer: api.layer,
+        head: api.head,
+        selected: drawn.selected,
         lastDrawMs: api.lastDrawMs,
         layout: { ...geometry },
         view: { ...drawnView },
         block: blockOf(),
-        detail: !!detail(geometry.n),
+        detail: drawnDetail,
         ticks: api.ticks || [],
-        n: (model.get("residue_ids") || []).length
+        n: drawn.n
       });
       api.cellCenter = (row, col) => {
         const box = canvas.getBoundingClientRect();
@@ -1086,16 +1086,16 @@ function render2({ model, el }) {
     view = fullView(geometry.n);
     schedule();
   }
-  let beforeClicks = { at: -Infinity, selected: null };
+  let beforeClicks = { selected: null };
   function onDoubleClick() {
     resetZoom();
-    if (performance.now() - beforeClicks.at < 800 && model.get("selected_residue") !== beforeClicks.selected) {
+    if (model.get("selected_residue") !== beforeClicks.selected) {
       model.set("selected_residue", beforeClicks.selected);
       model.save_changes();
     }
   }
   function onClick(event) {
-    if (event.detail <= 1) beforeClicks = { at: performance.now(), selected: model.get("selected_residue") };
+    if (event.detail <= 1) beforeClicks = { selected: model.get("selected_residue") };
     canvas.focus();
     if (canvas.dataset.dragged) {
       delete canvas.dataset.dragged;
@@ -1495,9 +1495,10 @@ function render3({ model, el }) {
       showError(el, error);
     } finally {
       const api = stamp(el, "sequence_track", start);
+      const drawnSelected = model.get("selected_residue");
       api.summary = () => ({
         draws: api.draws,
-        selected: model.get("selected_residue"),
+        selected: drawnSelected,
         layout: { ...layout },
         view: { ...drawnView },
         cellWidth: cellWidth(layout, drawnView),
@@ -2355,7 +2356,10 @@ function drawAttention({ stage, model, host, NGL: N, overlayOnly = false }) {
         drawnEdges: state.drawnEdges,
         edgeChecksum: state.edgeChecksum,
         renders: state.renders,
-        painted: !!state.component && state.paintedUpdate === state.updates,
+        // A frame shows every change so far: none waits for its redraw (scheduled, not yet run), and a
+        // frame was rendered after the last redraw with no representation build pending.  Without the
+        // first, a wait on live state (s.selected, s.focus) right after a change saw the frame before it.
+        painted: !!state.component && pending === null && frameRequest === null && state.paintedUpdate === state.updates,
         selected: selected(),
         mappedResidues: state.atomsOf.filter((a) => a.length).length,
         chain: state.chain,
