@@ -40,8 +40,8 @@ from ..errors import InvalidOptionError
 from ..strong_pairs import DEFAULT_FLOOR, count_heads_at_least, pairs_down_to
 from ..structures import Chain
 
-__all__ = ["StrongPairIndex", "HeadCounts", "DEFAULT_FLOOR", "pairs_at_least", "check_min_total", "model_float32_source",
-           "SLIDER_STEP"]
+__all__ = ["StrongPairIndex", "HeadCounts", "DEFAULT_FLOOR", "pairs_at_least", "check_min_total",
+           "model_float32_source", "SLIDER_STEP"]
 
 #: The explorer's threshold slider step (js/explorer.js): a float32 recount below the floor also
 #: counts at each of its positions, so that dragging the slider there stays exact.
