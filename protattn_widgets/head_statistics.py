@@ -151,7 +151,9 @@ def mean_separation(attention: Attention, threshold: float) -> tuple[np.ndarray,
 
     Strong pairs are ordered pairs ``i != j`` with ``a_ij >= threshold``, from
     the exact float32 strong pairs captured with the attention when
-    ``threshold`` is at or above their floor, else from the stored values.
+    ``threshold`` is at or above their floor, else from the stored values,
+    counted by offset (:func:`edge_counts`: one read of each head, no list of
+    every pair).
 
     Returns
     -------
@@ -161,12 +163,17 @@ def mean_separation(attention: Attention, threshold: float) -> tuple[np.ndarray,
         Its strong pairs.
     """
     shape = (attention.n_layers, attention.n_heads)
-    flat, i, j = strong_edges(attention, threshold)
-    distinct = i != j
-    flat, separation = flat[distinct], np.abs(i[distinct] - j[distinct])
-    count = np.bincount(flat, minlength=shape[0] * shape[1])
-    summed = np.bincount(flat, weights=separation, minlength=shape[0] * shape[1])
-    with np.errstate(invalid="ignore", divide="ignore"):
+    if reads_every_head(attention, threshold):  # by offset while each head is read: no list of every pair
+        offsets = edge_counts(attention, threshold).offsets.reshape(-1, 2 * len(attention) - 1)
+        separation = np.abs(np.arange(offsets.shape[-1]) - (len(attention) - 1))
+        count, summed = offsets[:, separation > 0].sum(axis=-1), offsets @ separation
+    else:  # the strong pairs' edges: fewer than the offset table's cells
+        flat, i, j = strong_edges(attention, threshold)
+        distinct = i != j
+        flat, separation = flat[distinct], np.abs(i[distinct] - j[distinct])
+        count = np.bincount(flat, minlength=shape[0] * shape[1])
+        summed = np.bincount(flat, weights=separation, minlength=shape[0] * shape[1])
+    with np.errstate(invalid="ignore", divide="ignore"):  # sums of integers: exact in float64 either way
         mean = np.where(count > 0, summed / np.maximum(count, 1), np.nan)
     return mean.reshape(shape), count.astype(np.int64).reshape(shape)
 
