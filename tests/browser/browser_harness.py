@@ -304,7 +304,7 @@ def ca_targets(page, api: str, n_residues: int, count: int = 10, spacing: float 
         return spread.slice(0, {count}); }}""")
 
 
-def wait_until_pixels(grab, ok, timeout_s: float = 15.0, what: str = "the canvas"):
+def wait_until_pixels(grab, ok, timeout_s: float = 30.0, what: str = "the canvas"):
     """Screenshot with ``grab()`` until ``ok(pixels)`` holds; return that screenshot (fails
     after ``timeout_s``).  For what NGL draws later than any counter says (a rebuilt
     representation)."""
@@ -318,7 +318,7 @@ def wait_until_pixels(grab, ok, timeout_s: float = 15.0, what: str = "the canvas
         time.sleep(0.1)
 
 
-def wait_for_pixels(grab, before, min_fraction: float, timeout_s: float = 15.0, tolerance: int = 24,
+def wait_for_pixels(grab, before, min_fraction: float, timeout_s: float = 30.0, tolerance: int = 24,
                     what: str = "the canvas"):
     """Screenshot with ``grab()`` until more than ``min_fraction`` of the pixels differ from
     ``before``; return that screenshot (fails after ``timeout_s``)."""

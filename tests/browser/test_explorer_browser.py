@@ -365,7 +365,7 @@ def test_structure_and_heatmap_side_by_side_at_1280_with_the_file_browser(lab):
     try:
         lab.page.wait_for_function(
             f"() => Math.abs(({NGL_VIEW})().querySelector('canvas').getBoundingClientRect().height"
-            f" - {grown['height']}) < 6", timeout=10_000)
+            f" - {grown['height']}) < 6", timeout=30_000)
     except Exception:
         raise AssertionError(("canvas", lab.page.evaluate(
             f"() => {{ const e = ({NGL_VIEW})(); const r = e.querySelector('canvas').getBoundingClientRect();"

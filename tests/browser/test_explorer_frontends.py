@@ -270,7 +270,8 @@ def test_3d_pick_selects_the_residue(app):
 
 def test_arrow_keys_step_the_head_and_layer(app):
     app.run_python("ex.layer, ex.head = 3, 5")
-    app.page.wait_for_function(f"() => {ROOTS}.every(r => r.protattnExplorer.summary().heatmap.head === 5)")
+    app.page.wait_for_function(f"() => {ROOTS}.every(r => {{ const h = r.protattnExplorer.summary().heatmap;"
+                               " return h.layer === 3 && h.head === 5; })")
     grid = explorer(app).locator("[data-testid=grid-canvas]")
     grid.scroll_into_view_if_needed()
     grid.focus()
