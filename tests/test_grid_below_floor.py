@@ -1,5 +1,5 @@
 """A new head-grid threshold below the strong-pair floor reads every stored head ONCE, for both the
-contact counts and the tooltip's flags (a pass each before; at 33 x 20, L = 1,022: 3.1 s against 26.1 s,
+contact counts and the tooltip's flags (a pass each before; at 33 x 20, L = 1,022: 1.3 s against 13.5 s,
 bench/results_widgets.md), and a threshold seen before reads none; the counts and flags are those of the
 paths that read no head."""
 
