@@ -412,26 +412,28 @@ def standalone_html(explorer: "AttentionExplorer", *, heads: str = "all", title:
     """
     if heads not in HEADS:
         raise StandalonePageError(f"heads must be one of {HEADS}, got {heads!r}")
-    data = page_data(explorer, heads, title)
-    text = html_page(data["title"], "the attention explorer", {"protattn-data": data})
-    first = (_bytes(text), _side(data))
-    while _bytes(text) > PAGE_BUDGET_BYTES and _side(data) > MIN_PAGE_CELLS:
-        data = page_data(explorer, heads, title, cells=_fewer_cells(_side(data), _bytes(text)))
-        text = html_page(data["title"], "the attention explorer", {"protattn-data": data})
-    if _bytes(text) > LARGE_PAGE_BYTES:
-        pooled = (f"; its heatmaps are pooled to {_side(data)} x {_side(data)} cells ({data['block']} x "
-                  f"{data['block']} residues each) to keep it under {PAGE_BUDGET_BYTES / 1e6:.0f} MB "
-                  f"({first[0] / 1e6:.0f} MB at {first[1]} x {first[1]})" if _side(data) < first[1] else "")
+    data, text, size = _built(explorer, heads, title)
+    first_size, first_side = size, _side(data)
+    while size > PAGE_BUDGET_BYTES and _side(data) > MIN_PAGE_CELLS:
+        data, text, size = _built(explorer, heads, title, cells=_fewer_cells(_side(data), size))
+    if size > LARGE_PAGE_BYTES:
+        side = _side(data)
+        pooled = (f"; its heatmaps are pooled to {side} x {side} cells ({data['block']} x {data['block']} residues "
+                  f"each) to keep it under {PAGE_BUDGET_BYTES / 1e6:.0f} MB ({first_size / 1e6:.0f} MB at "
+                  f"{first_side} x {first_side})" if side < first_side else "")
         warn_user(
-            f"the standalone page is {_bytes(text) / 1e6:.0f} MB ({len(data['embedded_heads'])} heads of "
+            f"the standalone page is {size / 1e6:.0f} MB ({len(data['embedded_heads'])} heads of "
             f"{data['length']} x {data['length']}){pooled}; heads='layer' keeps only the current layer's heads",
             UserWarning)
     return text
 
 
-def _bytes(text: str) -> int:
-    """Size of the page as written (UTF-8)."""
-    return len(text.encode("utf-8"))
+def _built(explorer: "AttentionExplorer", heads: str, title: str | None,
+           cells: int | None = None) -> tuple[dict, str, int]:
+    """The page's data, its HTML text and that text's size as written (UTF-8 bytes)."""
+    data = page_data(explorer, heads, title, cells)
+    text = html_page(data["title"], "the attention explorer", {"protattn-data": data})
+    return data, text, len(text.encode("utf-8"))
 
 
 def _side(data: dict) -> int:
